@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const roots = ['contracts', 'src', 'test'];
+const roots = ['contracts', 'src', 'test', 'bench'];
 const skip = new Set(['node_modules', 'build', 'dist', '.tmp']);
 
 function collect(dir, out) {
