@@ -5,7 +5,7 @@ import { formatTable, percentile } from './report.ts';
 test('formatTable aligns columns', () => {
   const t = formatTable([{ op: 'a', n: 1 }, { op: 'longer', n: 2.5 }]);
   assert.equal(t.split('\n')[0], 'op      n   ');
-  assert.match(t, /longer  2\.50/);
+  assert.match(t, /longer {2}2\.50/);
 });
 
 test('percentile uses nearest rank', () => {
