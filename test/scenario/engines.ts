@@ -1,0 +1,43 @@
+/**
+ * The EVM engines the scenario suite runs on. Each `start()` gives a fresh chain with funded
+ * accounts and time control, so a scenario written once proves MedChain is engine-independent.
+ */
+import type { EIP1193RequestFn, Hex } from 'viem';
+import { keccak256, toHex } from 'viem';
+import { createEdrProvider } from '../../src/chain/edrProvider.ts';
+
+export interface EngineInstance {
+  provider: { request: EIP1193RequestFn };
+  /** Funded accounts (private keys, 0x-hex); the provider also holds them unlocked. */
+  accounts: Hex[];
+  /** The next mined block gets exactly this timestamp (unix seconds). */
+  setNextTimestamp(ts: number | bigint): Promise<void>;
+  /** Mines one block now (with any pending transactions). */
+  mine(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Engine { name: string; start(): Promise<EngineInstance> }
+
+export const CHAIN_ID = 31337;
+
+/** Deterministic test keys (never use for real funds). */
+export const testAccounts: Hex[] = Array.from({ length: 10 }, (_, i) => keccak256(toHex(`medchain-test-account-${i}`)));
+
+function timeControl(provider: { request: EIP1193RequestFn }) {
+  const request = provider.request as (args: { method: string; params?: unknown[] }) => Promise<unknown>;
+  return {
+    async setNextTimestamp(ts: number | bigint) { await request({ method: 'evm_setNextBlockTimestamp', params: [toHex(BigInt(ts))] }); },
+    async mine() { await request({ method: 'evm_mine', params: [] }); },
+  };
+}
+
+export const edrEngine: Engine = {
+  name: 'edr',
+  async start() {
+    const provider = await createEdrProvider({ chainId: CHAIN_ID, accounts: testAccounts });
+    return { provider, accounts: [...testAccounts], ...timeControl(provider), async close() {} };
+  },
+};
+
+export const engines: Engine[] = [edrEngine];
