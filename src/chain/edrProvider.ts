@@ -71,7 +71,15 @@ export async function createEdrProvider(options: EdrProviderOptions): Promise<Ei
   const request: EIP1193RequestFn = (async ({ method, params }: { method: string; params?: unknown }) => {
     const response = await provider.handleRequest(JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params: params ?? [] }));
     const data = typeof response.data === 'string' ? JSON.parse(response.data) : response.data;
-    if (data.error) throw new EdrRpcError(data.error.code, data.error.message, data.error.data);
+    if (data.error) {
+      // EDR reports reverts as -32000 with `{ data: '0x…' }`; clients (viem, ethers) expect the
+      // geth convention — code 3, "execution reverted", the revert bytes as `data` — to decode custom errors.
+      const revertData = data.error.data?.data;
+      if (typeof revertData === 'string' && revertData.startsWith('0x') && data.error.data?.reason?.Revert !== undefined) {
+        throw new EdrRpcError(3, 'execution reverted', revertData);
+      }
+      throw new EdrRpcError(data.error.code, data.error.message, data.error.data);
+    }
     return data.result;
   }) as EIP1193RequestFn;
   return { request, edr: provider };

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IIdentity} from "./IIdentity.sol";
+
+/// @title Anchors of gateways' access-log Merkle roots
+/// @notice A hospital gateway closes a period of its access log, computes the RFC 6962 Merkle root of
+/// its entries and anchors it here; a patient or auditor checks an entry's inclusion proof against it.
+/// Roots cannot be overwritten.
+contract AccessLogAnchor {
+    /// @notice One anchored period.
+    struct Anchor {
+        bytes32 root;
+        uint64 entryCount;
+        uint64 anchoredAt;
+        uint64 blockNumber;
+    }
+
+    IIdentity public immutable identity;
+    mapping(address => mapping(uint64 => Anchor)) private _anchors;
+    /// @notice How many periods each gateway anchored.
+    mapping(address => uint64) public periodCount;
+    /// @notice The highest period id each gateway anchored.
+    mapping(address => uint64) public latestPeriod;
+
+    error NotAnchorer(address account);
+    error AlreadyAnchored(address gateway, uint64 periodId);
+    error InvalidAnchor();
+
+    event RootAnchored(address indexed gateway, uint64 indexed periodId, bytes32 root, uint64 entryCount);
+
+    constructor(IIdentity identity_) {
+        identity = identity_;
+    }
+
+    /// @notice Anchor the Merkle root of an access-log period. Active hospitals and admins only.
+    /// @param periodId The gateway's period number.
+    /// @param root RFC 6962 Merkle root of the period's entries.
+    /// @param entryCount Number of entries in the period.
+    function anchor(uint64 periodId, bytes32 root, uint64 entryCount) external {
+        bool hospital = identity.isActiveProvider(msg.sender) && identity.providerKind(msg.sender) == IIdentity.ProviderKind.Hospital;
+        if (!hospital && !identity.isAdmin(msg.sender)) revert NotAnchorer(msg.sender);
+        if (root == bytes32(0) || entryCount == 0) revert InvalidAnchor();
+        if (_anchors[msg.sender][periodId].anchoredAt != 0) revert AlreadyAnchored(msg.sender, periodId);
+        _anchors[msg.sender][periodId] = Anchor(root, entryCount, uint64(block.timestamp), uint64(block.number));
+        periodCount[msg.sender]++;
+        if (periodId > latestPeriod[msg.sender]) latestPeriod[msg.sender] = periodId;
+        emit RootAnchored(msg.sender, periodId, root, entryCount);
+    }
+
+    /// @notice The anchor of `gateway`'s period `periodId` (zero root if none).
+    function getAnchor(address gateway, uint64 periodId) external view returns (Anchor memory) {
+        return _anchors[gateway][periodId];
+    }
+}

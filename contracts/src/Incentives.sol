@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IIdentity} from "./IIdentity.sol";
+import {MedToken} from "./MedToken.sol";
+
+/// @title Rewards for record work and block production, contribution scores and the validator set
+/// @notice Each new record version rewards its author (if an accredited provider) and the producer
+/// of the block that includes it (`block.coinbase`) in MedToken, with amounts set by governance.
+/// Providers earn one contribution point per record version they author.
+/// @dev `getValidators()` has the signature Hyperledger Besu's QBFT contract-based validator
+/// selection calls (`validatorselectionmode: contract`): the top `maxValidators` active providers by
+/// score (ties broken by lower address), or the initial validators while nobody has contributed.
+contract Incentives {
+    IIdentity public immutable identity;
+    MedToken public immutable token;
+
+    /// @notice The contract allowed to report record work (the RecordRegistry).
+    address public recordRegistry;
+    /// @notice MED minted to the author of each record version.
+    uint256 public authorReward = 10 ether;
+    /// @notice MED minted to the producer of the block that includes a record version.
+    uint256 public producerReward = 1 ether;
+    /// @notice Bound on the validator set's size.
+    uint256 public maxValidators = 4;
+    uint256 public constant MAX_VALIDATORS_LIMIT = 64;
+
+    mapping(address => uint256) public contributionScore;
+    address[] private _contributors;
+    address[] private _initialValidators;
+
+    error NotGovernance();
+    error NotRecordRegistry(address caller);
+    error InvalidValidatorCount(uint256 count);
+    error NoValidators();
+
+    event RewardsChanged(uint256 authorReward, uint256 producerReward);
+    event MaxValidatorsChanged(uint256 maxValidators);
+    event RecordRegistrySet(address recordRegistry);
+    event AuthorRewarded(address indexed author, uint256 amount, uint256 score);
+    event ProducerRewarded(address indexed producer, uint256 amount);
+
+    modifier onlyGovernance() {
+        if (msg.sender != address(identity)) revert NotGovernance();
+        _;
+    }
+
+    /// @param identity_ The Identity contract (governance executor).
+    /// @param genesisValidators The validator set until providers contribute (the chain's genesis validators).
+    constructor(IIdentity identity_, address[] memory genesisValidators) {
+        if (genesisValidators.length == 0) revert NoValidators();
+        identity = identity_;
+        token = new MedToken(address(this));
+        _initialValidators = genesisValidators;
+    }
+
+    /// @notice Set the contract that reports record work. Governance only.
+    function setRecordRegistry(address registry) external onlyGovernance {
+        recordRegistry = registry;
+        emit RecordRegistrySet(registry);
+    }
+
+    /// @notice Set reward amounts. Governance only.
+    /// @param authorReward_ MED per record version to its author.
+    /// @param producerReward_ MED per record version to the block producer.
+    function setRewards(uint256 authorReward_, uint256 producerReward_) external onlyGovernance {
+        authorReward = authorReward_;
+        producerReward = producerReward_;
+        emit RewardsChanged(authorReward_, producerReward_);
+    }
+
+    /// @notice Set the bound on the validator set. Governance only.
+    /// @param count Between 1 and 64.
+    function setMaxValidators(uint256 count) external onlyGovernance {
+        if (count == 0 || count > MAX_VALIDATORS_LIMIT) revert InvalidValidatorCount(count);
+        maxValidators = count;
+        emit MaxValidatorsChanged(count);
+    }
+
+    /// @notice Reward a record version's author and the current block's producer. RecordRegistry only.
+    /// @param author The account that wrote the version.
+    function rewardRecordWork(address author) external {
+        if (msg.sender != recordRegistry) revert NotRecordRegistry(msg.sender);
+        if (identity.isActiveProvider(author)) {
+            if (contributionScore[author] == 0) _contributors.push(author);
+            uint256 score = ++contributionScore[author];
+            if (authorReward > 0) token.mint(author, authorReward);
+            emit AuthorRewarded(author, authorReward, score);
+        }
+        if (block.coinbase != address(0) && producerReward > 0) {
+            token.mint(block.coinbase, producerReward);
+            emit ProducerRewarded(block.coinbase, producerReward);
+        }
+    }
+
+    /// @notice The current validator set, as Besu's QBFT contract-based validator selection reads it.
+    /// @return validators Top contributors among active providers, at most `maxValidators`, best first.
+    function getValidators() external view returns (address[] memory validators) {
+        uint256 limit = maxValidators;
+        address[] memory best = new address[](limit);
+        uint256[] memory bestScores = new uint256[](limit);
+        uint256 n = 0;
+        // Exact top-k by insertion: O(contributors × k) in a view, fine for the hundreds of
+        // providers a consortium accredits.
+        for (uint256 i = 0; i < _contributors.length; i++) {
+            address candidate = _contributors[i];
+            if (!identity.isActiveProvider(candidate)) continue;
+            uint256 score = contributionScore[candidate];
+            uint256 pos = n;
+            while (pos > 0 && _ranksAbove(score, candidate, bestScores[pos - 1], best[pos - 1])) pos--;
+            if (pos >= limit) continue;
+            uint256 last = n < limit ? n : limit - 1;
+            for (uint256 j = last; j > pos; j--) {
+                best[j] = best[j - 1];
+                bestScores[j] = bestScores[j - 1];
+            }
+            best[pos] = candidate;
+            bestScores[pos] = score;
+            if (n < limit) n++;
+        }
+        if (n == 0) return _initialValidators;
+        validators = new address[](n);
+        for (uint256 i = 0; i < n; i++) validators[i] = best[i];
+    }
+
+    /// @notice The validators used while nobody has contributed.
+    function initialValidators() external view returns (address[] memory) {
+        return _initialValidators;
+    }
+
+    /// @notice Every provider that has earned a contribution point.
+    function contributors() external view returns (address[] memory) {
+        return _contributors;
+    }
+
+    function _ranksAbove(uint256 score, address account, uint256 otherScore, address other) private pure returns (bool) {
+        return score > otherScore || (score == otherScore && account < other);
+    }
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {IIdentity} from "./IIdentity.sol";
+import {Consent} from "./Consent.sol";
+import {Incentives} from "./Incentives.sol";
+
+/// @title Registry of record versions: who, what kind, where (CID) and an integrity hash
+/// @notice Only opaque ids and hashes are stored: the record id is random, the category is the
+/// keccak256 of a FHIR resource type, the content id is the CID of the ciphertext in the blob store,
+/// and the integrity hash is a salted hash of the plaintext. Versions form a chain; erasure leaves a
+/// tombstone (the ciphertext and its key envelopes are destroyed off chain: crypto-shredding).
+contract RecordRegistry {
+    /// @notice A record and its current state.
+    struct Record {
+        address patient;
+        uint32 latestVersion;
+        uint64 createdAt;
+        uint64 erasedAt;
+        bytes32 category;
+    }
+
+    /// @notice One version of a record.
+    struct Version {
+        address author;
+        uint32 version;
+        uint32 previousVersion;
+        uint64 timestamp;
+        bytes32 integrityHash;
+        bytes contentId;
+    }
+
+    uint256 public constant MAX_CID_BYTES = 128;
+
+    IIdentity public immutable identity;
+    Consent public immutable consent;
+    Incentives public immutable incentives;
+
+    uint256 public recordCount;
+    mapping(bytes32 => Record) private _records;
+    mapping(bytes32 => mapping(uint32 => Version)) private _versions;
+    mapping(address => bytes32[]) private _recordsOfPatient;
+
+    error RecordExists(bytes32 recordId);
+    error UnknownRecord(bytes32 recordId);
+    error RecordIsErased(bytes32 recordId);
+    error NotPatient(address account);
+    error NotAuthorized(address account, bytes32 recordId);
+    error InvalidRecord();
+    error StaleVersion(bytes32 recordId, uint32 expected, uint32 latest);
+
+    event RecordAdded(
+        bytes32 indexed recordId, address indexed patient, address indexed author, bytes32 category, bytes contentId, bytes32 integrityHash
+    );
+    event RecordUpdated(
+        bytes32 indexed recordId, address indexed patient, address indexed author, uint32 version, uint32 previousVersion, bytes contentId, bytes32 integrityHash
+    );
+    event RecordErased(bytes32 indexed recordId, address indexed patient, address indexed erasedBy);
+
+    constructor(IIdentity identity_, Consent consent_, Incentives incentives_) {
+        identity = identity_;
+        consent = consent_;
+        incentives = incentives_;
+    }
+
+    /// @notice Register the first version of a new record.
+    /// @param recordId A fresh random id chosen by the client.
+    /// @param patient Whose record it is.
+    /// @param category keccak256 of the FHIR resource type.
+    /// @param contentId CID (binary) of the ciphertext.
+    /// @param integrityHash Salted hash of the plaintext.
+    function addRecord(bytes32 recordId, address patient, bytes32 category, bytes calldata contentId, bytes32 integrityHash) external {
+        if (recordId == bytes32(0) || category == bytes32(0)) revert InvalidRecord();
+        _checkContent(contentId, integrityHash);
+        if (_records[recordId].patient != address(0)) revert RecordExists(recordId);
+        if (!identity.isPatient(patient)) revert NotPatient(patient);
+        _checkWriter(patient, category, recordId);
+        _records[recordId] = Record(patient, 1, uint64(block.timestamp), 0, category);
+        _versions[recordId][1] = Version(msg.sender, 1, 0, uint64(block.timestamp), integrityHash, contentId);
+        _recordsOfPatient[patient].push(recordId);
+        recordCount++;
+        emit RecordAdded(recordId, patient, msg.sender, category, contentId, integrityHash);
+        incentives.rewardRecordWork(msg.sender);
+    }
+
+    /// @notice Add a new version of a record.
+    /// @param recordId The record.
+    /// @param expectedLatest The version the update is based on (guards against lost updates).
+    /// @param contentId CID of the new ciphertext.
+    /// @param integrityHash Salted hash of the new plaintext.
+    /// @return version The new version number.
+    function updateRecord(bytes32 recordId, uint32 expectedLatest, bytes calldata contentId, bytes32 integrityHash)
+        external
+        returns (uint32 version)
+    {
+        _checkContent(contentId, integrityHash);
+        Record storage r = _liveRecord(recordId);
+        _checkWriter(r.patient, r.category, recordId);
+        uint32 previous = r.latestVersion;
+        if (expectedLatest != previous) revert StaleVersion(recordId, expectedLatest, previous);
+        version = previous + 1;
+        r.latestVersion = version;
+        _versions[recordId][version] = Version(msg.sender, version, previous, uint64(block.timestamp), integrityHash, contentId);
+        emit RecordUpdated(recordId, r.patient, msg.sender, version, previous, contentId, integrityHash);
+        incentives.rewardRecordWork(msg.sender);
+    }
+
+    /// @notice Erase a record: the patient's right to be forgotten. Leaves a tombstone; version
+    /// content ids and hashes are cleared. The ciphertext and envelopes are destroyed off chain.
+    /// @param recordId The record.
+    function eraseRecord(bytes32 recordId) external {
+        Record storage r = _liveRecord(recordId);
+        if (msg.sender != r.patient) revert NotAuthorized(msg.sender, recordId);
+        r.erasedAt = uint64(block.timestamp);
+        for (uint32 v = 1; v <= r.latestVersion; v++) {
+            Version storage ver = _versions[recordId][v];
+            delete ver.contentId;
+            ver.integrityHash = bytes32(0);
+        }
+        emit RecordErased(recordId, r.patient, msg.sender);
+    }
+
+    /// @notice A record's current state.
+    function getRecord(bytes32 recordId) external view returns (Record memory) {
+        return _records[recordId];
+    }
+
+    /// @notice One version of a record.
+    function getVersion(bytes32 recordId, uint32 version) external view returns (Version memory) {
+        if (_records[recordId].patient == address(0)) revert UnknownRecord(recordId);
+        return _versions[recordId][version];
+    }
+
+    /// @notice The latest version of a record.
+    function latestVersion(bytes32 recordId) external view returns (Version memory) {
+        Record storage r = _records[recordId];
+        if (r.patient == address(0)) revert UnknownRecord(recordId);
+        return _versions[recordId][r.latestVersion];
+    }
+
+    /// @notice Whether `integrityHash` is the registered hash of `recordId` at `version`.
+    function verifyIntegrity(bytes32 recordId, uint32 version, bytes32 integrityHash) external view returns (bool) {
+        return integrityHash != bytes32(0) && _versions[recordId][version].integrityHash == integrityHash;
+    }
+
+    /// @notice Ids of a patient's records, oldest first (erased ones included, as tombstones).
+    function recordsOf(address patient) external view returns (bytes32[] memory) {
+        return _recordsOfPatient[patient];
+    }
+
+    function _liveRecord(bytes32 recordId) private view returns (Record storage r) {
+        r = _records[recordId];
+        if (r.patient == address(0)) revert UnknownRecord(recordId);
+        if (r.erasedAt != 0) revert RecordIsErased(recordId);
+    }
+
+    function _checkWriter(address patient, bytes32 category, bytes32 recordId) private view {
+        if (msg.sender == patient) return;
+        if (!consent.canAccessRecord(patient, msg.sender, category, recordId, consent.WRITE())) revert NotAuthorized(msg.sender, recordId);
+    }
+
+    function _checkContent(bytes calldata contentId, bytes32 integrityHash) private pure {
+        if (contentId.length == 0 || contentId.length > MAX_CID_BYTES || integrityHash == bytes32(0)) revert InvalidRecord();
+    }
+}

@@ -1,0 +1,117 @@
+/**
+ * Test fixture: a fresh EDR chain with named, funded actors, the MedChain contracts deployed and
+ * helpers for sending transactions, expecting custom-error reverts and controlling block time.
+ */
+import assert from 'node:assert/strict';
+import {
+  BaseError, ContractFunctionRevertedError, createPublicClient, createWalletClient, custom, defineChain,
+  type Address, type Hex, type PublicClient, type TransactionReceipt,
+} from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { createEdrProvider } from '../../src/chain/edrProvider.ts';
+import { deployMedChain, medChainContracts, ProviderKind, type DeployOptions, type MedChainAddresses } from '../../src/sdk/contracts.ts';
+
+export const ACTORS = ['admin', 'admin2', 'admin3', 'patient', 'patient2', 'doctor', 'lab', 'hospital', 'outsider', 'relayer', 'device', 'applicant'] as const;
+export type Actor = (typeof ACTORS)[number];
+
+export const chain = defineChain({
+  id: 31337, name: 'medchain-test', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } },
+});
+
+export async function medchainFixture(options: DeployOptions & { setUpActors?: boolean } = {}) {
+  const keys = Object.fromEntries(ACTORS.map((a) => [a, generatePrivateKey()])) as Record<Actor, Hex>;
+  const coinbase = privateKeyToAccount(generatePrivateKey()).address;
+  const provider = await createEdrProvider({ accounts: Object.values(keys), coinbase });
+  const transport = custom(provider);
+  const publicClient = createPublicClient({ chain, transport }) as PublicClient;
+  const wallets = Object.fromEntries(ACTORS.map((a) => [a, createWalletClient({ account: privateKeyToAccount(keys[a]), chain, transport })])) as Record<Actor, ReturnType<typeof walletOf>>;
+  function walletOf(key: Hex) { return createWalletClient({ account: privateKeyToAccount(key), chain, transport }); }
+  const addr = Object.fromEntries(ACTORS.map((a) => [a, wallets[a].account.address])) as Record<Actor, Address>;
+
+  const addresses: MedChainAddresses = await deployMedChain(wallets.admin, publicClient, options);
+  const read = medChainContracts(publicClient, addresses);
+  const as = (actor: Actor) => medChainContracts(wallets[actor], addresses);
+
+  /** Waits for a transaction and fails the test if it reverted. */
+  async function mined(hash: Promise<Hex> | Hex): Promise<TransactionReceipt> {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash, pollingInterval: 20 });
+    assert.equal(receipt.status, 'success', `transaction ${receipt.transactionHash} reverted`);
+    return receipt;
+  }
+
+  async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
+    return provider.request({ method, params } as never);
+  }
+  async function latestTimestamp(): Promise<bigint> {
+    return (await publicClient.getBlock({ blockTag: 'latest' })).timestamp;
+  }
+  /** The next block (mined by the next transaction or `mine`) gets timestamp `ts`. */
+  async function setNextTimestamp(ts: bigint): Promise<void> { await rpc('evm_setNextBlockTimestamp', [`0x${ts.toString(16)}`]); }
+  /** Mines an empty block at `ts` and returns its number, for calls evaluated at exactly that time. */
+  async function mineAt(ts: bigint): Promise<bigint> {
+    await setNextTimestamp(ts);
+    await rpc('evm_mine');
+    return publicClient.getBlockNumber();
+  }
+  async function setCoinbase(address: Address): Promise<void> { await rpc('hardhat_setCoinbase', [address]); }
+
+  /** Accredits `actor` as a provider of `kind` through governance (threshold 1 unless configured otherwise). */
+  async function accredit(actor: Actor, kind: number, approvers: Actor[] = ['admin']) {
+    await mined(as(actor).identity.write.applyAsProvider([kind, randomKey(), randomKey()]));
+    for (const approver of approvers) {
+      await mined(as(approver).identity.write.approve([addresses.identity, encodeAccredit(addr[actor])]));
+    }
+  }
+
+  if (options.setUpActors !== false) {
+    await mined(as('patient').identity.write.registerPatient([randomKey(), randomKey()]));
+    await mined(as('patient2').identity.write.registerPatient([randomKey(), randomKey()]));
+    if ((options.accreditationThreshold ?? 1n) === 1n) {
+      await accredit('doctor', ProviderKind.Doctor);
+      await accredit('lab', ProviderKind.Lab);
+      await accredit('hospital', ProviderKind.Hospital);
+    }
+  }
+
+  return { provider, publicClient, wallets, keys, addr, addresses, read, as, mined, rpc, latestTimestamp, setNextTimestamp, mineAt, setCoinbase, accredit, coinbase };
+}
+
+export type Fixture = Awaited<ReturnType<typeof medchainFixture>>;
+
+import { decodeErrorResult, encodeFunctionData, keccak256, toHex } from 'viem';
+import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi } from '../../src/sdk/contracts.ts';
+
+const allErrors = [...IdentityAbi, ...ConsentAbi, ...IncentivesAbi, ...MedTokenAbi, ...RecordRegistryAbi, ...AccessLogAnchorAbi].filter((x) => x.type === 'error');
+
+function decodeAnyError(raw: Hex): string {
+  try { return decodeErrorResult({ abi: allErrors, data: raw }).errorName; } catch { return `unknown error ${raw.slice(0, 10)}`; }
+}
+
+export function encodeAccredit(provider: Address): Hex {
+  return encodeFunctionData({ abi: IdentityAbi, functionName: 'accreditProvider', args: [provider] });
+}
+
+let counter = 0;
+/** A random-looking non-zero bytes32 (stands in for keys, hashes and record ids). */
+export function randomKey(): Hex {
+  return keccak256(toHex(`${Date.now()}-${Math.random()}-${++counter}`));
+}
+
+/** Asserts that `action` reverts with the custom error `errorName` (decoded from the ABI). */
+export async function expectRevert(action: Promise<unknown>, errorName: string): Promise<void> {
+  try {
+    await action;
+  } catch (error) {
+    if (error instanceof BaseError) {
+      const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+      if (revert instanceof ContractFunctionRevertedError) {
+        // Errors bubbled up from another contract (a governed call, a nested check) are decoded with every MedChain ABI.
+        const name = revert.data?.errorName ?? (revert.raw ? decodeAnyError(revert.raw) : revert.reason);
+        assert.equal(name, errorName, `expected ${errorName}, got ${name}`);
+        return;
+      }
+    }
+    throw error;
+  }
+  assert.fail(`expected revert ${errorName}, but the call succeeded`);
+}

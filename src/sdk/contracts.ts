@@ -1,0 +1,174 @@
+/**
+ * Typed access to the MedChain contracts: deployment, enums mirrored from Solidity, and the
+ * EIP-712 messages patients sign so that anyone may relay their consent decisions.
+ * Used by the gateway, the CLI, the web UI and the tests alike.
+ */
+import {
+  encodeFunctionData, getContract, keccak256, toBytes,
+  type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient,
+} from 'viem';
+import {
+  AccessLogAnchorAbi, AccessLogAnchorBytecode, ConsentAbi, ConsentBytecode, IdentityAbi, IdentityBytecode,
+  IncentivesAbi, IncentivesBytecode, MedTokenAbi, RecordRegistryAbi, RecordRegistryBytecode,
+} from '../../contracts/build/abis.ts';
+
+export { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi };
+
+/** Mirrors of the Solidity enums (numeric values are the ABI encoding). */
+export const Role = { None: 0, Patient: 1, Provider: 2, Device: 3 } as const;
+export const ProviderStatus = { None: 0, Pending: 1, Active: 2, Suspended: 3 } as const;
+export const ProviderKind = { Doctor: 0, Lab: 1, Hospital: 2, Pharmacy: 3, Other: 4 } as const;
+export const SuspensionReason = { BreakGlassAbuse: 0, LicenceRevoked: 1, SecurityIncident: 2, Other: 3 } as const;
+export const ScopeKind = { All: 0, Category: 1, Record: 2 } as const;
+export const Purpose = { Treatment: 0, Research: 1, Emergency: 2, Insurance: 3, Other: 4 } as const;
+export const GrantState = { None: 0, Upcoming: 1, Active: 2, Expired: 3, Revoked: 4 } as const;
+export const RequestStatus = { None: 0, Pending: 1, Approved: 2, Rejected: 3, Cancelled: 4 } as const;
+export const EmergencyReason = { Unconscious: 0, LifeThreatening: 1, Incapacitated: 2, Other: 3 } as const;
+export const Permission = { Read: 1, Write: 2, ReadWrite: 3 } as const;
+
+export const ZERO_SCOPE: Hex = `0x${'00'.repeat(32)}`;
+
+/** The on-chain category of a record: keccak256 of its FHIR resource type (e.g. "Observation"). */
+export function recordCategory(resourceType: string): Hex {
+  return keccak256(toBytes(resourceType));
+}
+
+export interface MedChainAddresses {
+  identity: Address;
+  consent: Address;
+  incentives: Address;
+  token: Address;
+  recordRegistry: Address;
+  accessLogAnchor: Address;
+}
+
+export interface GrantTerms {
+  grantee: Address;
+  scopeKind: number;
+  scopeValue: Hex;
+  permissions: number;
+  purpose: number;
+  validFrom: bigint;
+  validUntil: bigint;
+}
+
+export interface DeployOptions {
+  /** Extra admins besides the deployer. */
+  admins?: Address[];
+  accreditationThreshold?: bigint;
+  adminThreshold?: bigint;
+  /** Validators reported by getValidators() until providers contribute (default: the deployer). */
+  genesisValidators?: Address[];
+}
+
+type Wallet = WalletClient<Transport, Chain | undefined, Account>;
+
+async function deploy(wallet: Wallet, client: PublicClient, abi: readonly unknown[], bytecode: Hex, args: readonly unknown[]): Promise<Address> {
+  const hash = await wallet.deployContract({ abi, bytecode, args, chain: wallet.chain } as Parameters<Wallet['deployContract']>[0]);
+  const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+  if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`deployment failed in ${hash}`);
+  return receipt.contractAddress;
+}
+
+/**
+ * Deploys the MedChain contracts and wires them together. The deployer is the first admin; it
+ * links the registry to the incentives through governance (threshold 1 at that moment), then adds
+ * the extra admins and raises the thresholds as asked.
+ */
+export async function deployMedChain(wallet: Wallet, client: PublicClient, options: DeployOptions = {}): Promise<MedChainAddresses> {
+  const deployer = wallet.account.address;
+  const identity = await deploy(wallet, client, IdentityAbi, IdentityBytecode, [[deployer], 1n, 1n]);
+  const consent = await deploy(wallet, client, ConsentAbi, ConsentBytecode, [identity]);
+  const incentives = await deploy(wallet, client, IncentivesAbi, IncentivesBytecode, [identity, options.genesisValidators ?? [deployer]]);
+  const recordRegistry = await deploy(wallet, client, RecordRegistryAbi, RecordRegistryBytecode, [identity, consent, incentives]);
+  const accessLogAnchor = await deploy(wallet, client, AccessLogAnchorAbi, AccessLogAnchorBytecode, [identity]);
+  const token = await client.readContract({ address: incentives, abi: IncentivesAbi, functionName: 'token' });
+
+  const govern = async (target: Address, data: Hex) => {
+    const hash = await wallet.writeContract({ address: identity, abi: IdentityAbi, functionName: 'approve', args: [target, data], chain: wallet.chain });
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+    if (receipt.status !== 'success') throw new Error(`governance call failed in ${hash}`);
+  };
+  await govern(incentives, encodeFunctionData({ abi: IncentivesAbi, functionName: 'setRecordRegistry', args: [recordRegistry] }));
+  for (const admin of options.admins ?? []) {
+    await govern(identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'addAdmin', args: [admin] }));
+  }
+  const acc = options.accreditationThreshold ?? 1n;
+  const adm = options.adminThreshold ?? 1n;
+  if (acc !== 1n || adm !== 1n) {
+    await govern(identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'setThresholds', args: [acc, adm] }));
+  }
+  return { identity, consent, incentives, token, recordRegistry, accessLogAnchor };
+}
+
+/** viem contract instances for every MedChain contract. */
+export function medChainContracts<C extends PublicClient | Wallet>(client: C, addresses: MedChainAddresses) {
+  const at = <A extends readonly unknown[]>(address: Address, abi: A) => getContract({ address, abi, client });
+  return {
+    identity: at(addresses.identity, IdentityAbi),
+    consent: at(addresses.consent, ConsentAbi),
+    incentives: at(addresses.incentives, IncentivesAbi),
+    token: at(addresses.token, MedTokenAbi),
+    recordRegistry: at(addresses.recordRegistry, RecordRegistryAbi),
+    accessLogAnchor: at(addresses.accessLogAnchor, AccessLogAnchorAbi),
+  };
+}
+
+// ---------------------------------------------------------------- EIP-712 consent messages
+
+export function consentDomain(chainId: number, consent: Address) {
+  return { name: 'MedChain Consent', version: '1', chainId, verifyingContract: consent } as const;
+}
+
+export const consentTypes = {
+  Grant: [
+    { name: 'patient', type: 'address' }, { name: 'grantee', type: 'address' }, { name: 'scopeKind', type: 'uint8' },
+    { name: 'scopeValue', type: 'bytes32' }, { name: 'permissions', type: 'uint8' }, { name: 'purpose', type: 'uint8' },
+    { name: 'validFrom', type: 'uint64' }, { name: 'validUntil', type: 'uint64' }, { name: 'requestId', type: 'uint256' },
+    { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' },
+  ],
+  Revoke: [
+    { name: 'patient', type: 'address' }, { name: 'grantId', type: 'uint256' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' },
+  ],
+  Extend: [
+    { name: 'patient', type: 'address' }, { name: 'grantId', type: 'uint256' }, { name: 'validUntil', type: 'uint64' },
+    { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' },
+  ],
+} as const;
+
+interface SigContext { chainId: number; consent: Address; patient: Address; nonce: bigint; deadline: bigint }
+
+/** Typed data for a relayed grant (pass to `account.signTypedData` / `wallet.signTypedData`). */
+export function grantTypedData(ctx: SigContext & { terms: GrantTerms; requestId?: bigint }) {
+  const { terms } = ctx;
+  return {
+    domain: consentDomain(ctx.chainId, ctx.consent),
+    types: { Grant: consentTypes.Grant },
+    primaryType: 'Grant' as const,
+    message: {
+      patient: ctx.patient, grantee: terms.grantee, scopeKind: terms.scopeKind, scopeValue: terms.scopeValue,
+      permissions: terms.permissions, purpose: terms.purpose, validFrom: terms.validFrom, validUntil: terms.validUntil,
+      requestId: ctx.requestId ?? 0n, nonce: ctx.nonce, deadline: ctx.deadline,
+    },
+  };
+}
+
+/** Typed data for a relayed revocation. */
+export function revokeTypedData(ctx: SigContext & { grantId: bigint }) {
+  return {
+    domain: consentDomain(ctx.chainId, ctx.consent),
+    types: { Revoke: consentTypes.Revoke },
+    primaryType: 'Revoke' as const,
+    message: { patient: ctx.patient, grantId: ctx.grantId, nonce: ctx.nonce, deadline: ctx.deadline },
+  };
+}
+
+/** Typed data for a relayed extension. */
+export function extendTypedData(ctx: SigContext & { grantId: bigint; validUntil: bigint }) {
+  return {
+    domain: consentDomain(ctx.chainId, ctx.consent),
+    types: { Extend: consentTypes.Extend },
+    primaryType: 'Extend' as const,
+    message: { patient: ctx.patient, grantId: ctx.grantId, validUntil: ctx.validUntil, nonce: ctx.nonce, deadline: ctx.deadline },
+  };
+}
