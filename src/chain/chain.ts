@@ -1,0 +1,525 @@
+/**
+ * The chain engine of the embedded node: genesis, transaction admission, proof-of-authority
+ * sealing (Clique header format, EIP-225), durable commit of each block, and read access to
+ * blocks, receipts, logs and state. JSON-RPC formatting lives in `rpc.ts`.
+ *
+ * Built on the ethereumjs libraries: `@ethereumjs/vm` executes (its block builder runs each
+ * transaction and seals with `createSealedCliqueBlock`), `@ethereumjs/statemanager` +
+ * `@ethereumjs/mpt` hold state in a Merkle-Patricia trie over LevelDB (`store.ts`).
+ */
+import { EventEmitter } from 'node:events';
+import { createBlock, createBlockFromRLP, type Block } from '@ethereumjs/block';
+import type { Common } from '@ethereumjs/common';
+import { MerklePatriciaTrie } from '@ethereumjs/mpt';
+import { RLP } from '@ethereumjs/rlp';
+import { Caches, MerkleStateManager } from '@ethereumjs/statemanager';
+import { Capability, TransactionType, createTx, createTxFromRLP, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
+import {
+  Account, Address, KECCAK256_RLP, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes, createAccount,
+  createAddressFromPrivateKey, createAddressFromString, equalsBytes, hexToBytes, setLengthLeft, type PrefixedHexString,
+} from '@ethereumjs/util';
+import { buildBlock, createVM, type RunTxResult, type VM } from '@ethereumjs/vm';
+import type { Log } from '@ethereumjs/evm';
+import { CLIQUE_EPOCH, createChainCommon } from './config.ts';
+import { ErrorCode, RpcError, serverError } from './errors.ts';
+import { EMPTY, P, key, u64, ChainStore, type StoreOp } from './store.ts';
+import { MAX_NONCE_AHEAD, MAX_POOL_SIZE, TxPool, type PoolTx } from './txPool.ts';
+
+export type Hex = `0x${string}`;
+type Bytes = Uint8Array;
+
+export interface GenesisAccount { balance?: bigint | Hex; nonce?: bigint | Hex; code?: Hex; storage?: Record<Hex, Hex> }
+
+/** Who may send transactions (Besu-style account permissioning). */
+export type Permissioning = { mode: 'open' } | { mode: 'allowlist'; accounts?: Hex[] };
+
+export interface ChainOptions {
+  dataDir: string;
+  chainId: number;
+  authorityKey: Bytes;
+  mode: 'dev' | 'production';
+  /** Minimum time between two blocks while transactions wait. Dev: 0 (seal at once); production: 1000. */
+  blockPeriodMs?: number;
+  blockGasLimit?: bigint;
+  genesisAlloc?: Record<string, GenesisAccount>;
+  /** Applied when the chain is created; later changes go through the admin methods. */
+  permissioning?: Permissioning;
+  /** Unix seconds of the genesis block (default: now). */
+  genesisTimestamp?: number;
+}
+
+/** Receipt as stored: everything a JSON-RPC receipt needs that the block does not hold. */
+export interface StoredReceipt {
+  status: 0 | 1;
+  cumulativeGasUsed: bigint;
+  gasUsed: bigint;
+  contractAddress?: Bytes;
+  logs: Log[];
+  from: Bytes;
+}
+
+export interface SealedBlock { block: Block; receipts: StoredReceipt[]; hashes: Bytes[] }
+
+export const VANITY = new Uint8Array(32);
+const SEAL = new Uint8Array(65);
+const ZERO_ADDRESS = new Address(new Uint8Array(20));
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** Serializes async work (sealing; use of the call VM). */
+class Lock {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => {});
+    return next;
+  }
+}
+
+export function encodeReceipts(receipts: StoredReceipt[]): Bytes {
+  return RLP.encode(receipts.map((r) => [
+    r.status === 1 ? Uint8Array.of(1) : EMPTY,
+    bigIntToUnpaddedBytes(r.cumulativeGasUsed),
+    bigIntToUnpaddedBytes(r.gasUsed),
+    r.contractAddress ?? EMPTY,
+    r.logs,
+    r.from,
+  ]));
+}
+
+export function decodeReceipts(bytes: Bytes): StoredReceipt[] {
+  const list = RLP.decode(bytes) as unknown as [Bytes, Bytes, Bytes, Bytes, Log[], Bytes][];
+  return list.map(([status, cumulative, gasUsed, contract, logs, from]) => ({
+    status: status.length ? 1 : 0,
+    cumulativeGasUsed: bytesToBigInt(cumulative),
+    gasUsed: bytesToBigInt(gasUsed),
+    contractAddress: contract.length ? contract : undefined,
+    logs,
+    from,
+  }));
+}
+
+export class Chain extends EventEmitter {
+  readonly common: Common;
+  readonly signer: Address;
+  readonly pool = new TxPool();
+  head!: Block;
+  genesisHash!: Bytes;
+  permissioning: 'open' | 'allowlist' = 'open';
+  private allowed = new Set<string>();
+  private sealVm!: VM;
+  private callVm!: VM;
+  private callRoot: Bytes | undefined;
+  private readonly sealLock = new Lock();
+  private readonly callLock = new Lock();
+  private sealTimer: NodeJS.Timeout | undefined;
+  private sealing = false;
+  private lastSealAt = 0;
+  private closed = false;
+  /** Dev-mode time control (seconds added to the wall clock; exact next timestamp). */
+  timeOffset = 0;
+  nextTimestamp: bigint | undefined;
+  readonly blockPeriodMs: number;
+  readonly blockGasLimit: bigint;
+  private blockCache = new Map<bigint, SealedBlockView>();
+
+  private constructor(readonly store: ChainStore, readonly options: ChainOptions) {
+    super();
+    this.setMaxListeners(0);
+    this.common = createChainCommon(options.chainId);
+    this.signer = createAddressFromPrivateKey(options.authorityKey);
+    this.blockPeriodMs = options.blockPeriodMs ?? (options.mode === 'dev' ? 0 : 1000);
+    this.blockGasLimit = options.blockGasLimit ?? 100_000_000n;
+  }
+
+  static async open(store: ChainStore, options: ChainOptions): Promise<Chain> {
+    const chain = new Chain(store, options);
+    await chain.init();
+    return chain;
+  }
+
+  private newStateManager(root: Bytes | undefined, caches: boolean) {
+    const trie = new MerklePatriciaTrie({
+      db: this.store.trieDb(), useKeyHashing: true, valueEncoding: 'view', cacheSize: 50_000, common: this.common,
+      ...(root ? { root } : {}),
+    });
+    return new MerkleStateManager({ trie, common: this.common, ...(caches ? { caches: new Caches() } : {}) });
+  }
+
+  private async newVm(root: Bytes, caches: boolean): Promise<VM> {
+    const signer = this.signer;
+    const byNumber = (n: bigint) => this.blockByNumber(n);
+    const blockchain = {
+      async getBlock(n: number) { return (await byNumber(BigInt(n)))!.block; },
+      async putBlock() {},
+      shallowCopy() { return blockchain; },
+    };
+    return createVM({
+      common: this.common,
+      stateManager: this.newStateManager(root, caches),
+      blockchain,
+      // COINBASE in a Clique chain is the block's signer, as in geth.
+      evmOpts: { cliqueSigner: () => signer },
+    });
+  }
+
+  private async init() {
+    const config = await this.store.readConfig();
+    if (config) {
+      if (config.chainId !== this.options.chainId) {
+        throw new Error(`data dir holds chain ${config.chainId}, not ${this.options.chainId}`);
+      }
+      if (config.signer.toLowerCase() !== this.signer.toString()) {
+        throw new Error(`authority key does not match the chain's signer ${config.signer}`);
+      }
+      const number = await this.store.readHead();
+      if (number === undefined) throw new Error('data dir has a config but no head block');
+      this.head = (await this.blockByNumber(number))!.block;
+      this.genesisHash = hexToBytes(config.genesisHash as Hex);
+      await this.loadAllowlist();
+    } else {
+      await this.createGenesis();
+    }
+    this.sealVm = await this.newVm(this.head.header.stateRoot, true);
+    this.callVm = await this.newVm(this.head.header.stateRoot, false);
+    this.callRoot = this.head.header.stateRoot;
+  }
+
+  private async loadAllowlist() {
+    const list = await this.store.allowlist();
+    const mode = await this.store.get(key(P.config, new TextEncoder().encode('permissioning')));
+    this.permissioning = mode && new TextDecoder().decode(mode) === 'allowlist' ? 'allowlist' : 'open';
+    this.allowed = new Set(list);
+  }
+
+  private async createGenesis() {
+    const sm = this.newStateManager(undefined, false);
+    await sm.checkpoint();
+    for (const [address, account] of Object.entries(this.options.genesisAlloc ?? {})) {
+      const addr = createAddressFromString(address);
+      await sm.putAccount(addr, createAccount({ balance: BigInt(account.balance ?? 0), nonce: BigInt(account.nonce ?? 0) }));
+      if (account.code) await sm.putCode(addr, hexToBytes(account.code));
+      for (const [slot, value] of Object.entries(account.storage ?? {})) {
+        await sm.putStorage(addr, setLengthLeft(hexToBytes(slot as Hex), 32), hexToBytes(value as Hex));
+      }
+    }
+    await sm.commit();
+    const stateRoot = await sm.getStateRoot();
+    const genesis = createBlock({
+      header: {
+        number: 0n, stateRoot, gasLimit: this.blockGasLimit, difficulty: 1n,
+        timestamp: BigInt(this.options.genesisTimestamp ?? nowSeconds()),
+        // EIP-225: the genesis extraData lists the initial signers between vanity and seal.
+        extraData: concatBytes(VANITY, this.signer.bytes, SEAL),
+        baseFeePerGas: 0n, excessBlobGas: 0n, blobGasUsed: 0n, parentBeaconBlockRoot: new Uint8Array(32),
+        withdrawalsRoot: KECCAK256_RLP,
+      },
+      withdrawals: [],
+    }, { common: this.common });
+    this.genesisHash = genesis.hash();
+    const perm = this.options.permissioning ?? { mode: 'open' };
+    const ops: StoreOp[] = [
+      ...this.blockOps({ block: genesis, receipts: [], hashes: [] }),
+      this.store.configOp({ chainId: this.options.chainId, signer: this.signer.toString(), genesisHash: bytesToHex(genesis.hash()), createdAt: new Date().toISOString() }),
+      { type: 'put', key: key(P.config, new TextEncoder().encode('permissioning')), value: new TextEncoder().encode(perm.mode) },
+      ...(perm.mode === 'allowlist' ? [this.signer.toString(), ...(perm.accounts ?? [])] : []).map((a): StoreOp => ({ type: 'put', key: key(P.allow, hexToBytes(a.toLowerCase() as Hex)), value: EMPTY })),
+    ];
+    await this.store.commit(ops);
+    this.head = genesis;
+    await this.loadAllowlist();
+  }
+
+  // ---------------------------------------------------------------- permissioning
+
+  isAllowed(address: string): boolean {
+    return this.permissioning === 'open' || this.allowed.has(address.toLowerCase()) || address.toLowerCase() === this.signer.toString();
+  }
+  async setAllowed(addresses: string[], allowed: boolean) {
+    const list = addresses.map((a) => a.toLowerCase());
+    await this.store.setAllowed(list, allowed);
+    for (const a of list) { if (allowed) this.allowed.add(a); else this.allowed.delete(a); }
+  }
+  allowlist(): string[] { return [...this.allowed]; }
+
+  // ---------------------------------------------------------------- admission
+
+  /** Validates a signed transaction against the head state and queues it. Returns its hash. */
+  async submitRaw(raw: Bytes): Promise<Hex> {
+    if (this.closed) throw serverError('node is shutting down');
+    let tx: TypedTransaction;
+    try {
+      tx = createTxFromRLP(raw, { common: this.common });
+    } catch (e) {
+      const message = (e as Error).message;
+      if (/chain ?id/i.test(message)) throw serverError('invalid chain id for signer');
+      throw serverError(`invalid transaction: ${message.split('\n')[0]!.slice(0, 200)}`);
+    }
+    return this.submit(tx);
+  }
+
+  async submit(tx: TypedTransaction): Promise<Hex> {
+    if (tx.type === TransactionType.BlobEIP4844) throw serverError('blob transactions are not supported');
+    if (!tx.isSigned()) throw serverError('transaction is not signed');
+    if (tx.type === TransactionType.Legacy && !tx.supports(Capability.EIP155ReplayProtection) && this.options.mode !== 'dev') {
+      throw serverError('only replay-protected (EIP-155) transactions allowed over RPC');
+    }
+    let sender: Address;
+    try {
+      // Recovers the sender once; ethereumjs caches the public key on the tx object, so the
+      // block builder does not recover it again.
+      sender = tx.getSenderAddress();
+    } catch {
+      throw serverError('invalid sender: bad signature');
+    }
+    const hash = bytesToHex(tx.hash());
+    if (this.pool.byHash.has(hash) || (await this.store.txLocation(tx.hash()))) throw serverError('already known');
+    const senderHex = sender.toString();
+    if (!this.isAllowed(senderHex)) throw new RpcError(ErrorCode.notAuthorized, 'sender account not authorized to send transactions');
+    if (tx.gasLimit > this.blockGasLimit) throw serverError('exceeds block gas limit');
+    if (tx.gasLimit < tx.getIntrinsicGas()) throw serverError('intrinsic gas too low');
+    const account = (await this.sealVm.stateManager.getAccount(sender)) ?? new Account();
+    if (tx.nonce < account.nonce) throw serverError('nonce too low');
+    if (tx.nonce > account.nonce + MAX_NONCE_AHEAD) throw serverError('nonce too high');
+    const maxFee = 'maxFeePerGas' in tx ? (tx.maxFeePerGas as bigint) : (tx as unknown as { gasPrice: bigint }).gasPrice;
+    if (account.balance < tx.gasLimit * maxFee + tx.value) throw serverError('insufficient funds for gas * price + value');
+    const existing = this.pool.get(senderHex, tx.nonce);
+    if (existing) {
+      const oldFee = 'maxFeePerGas' in existing.tx ? (existing.tx.maxFeePerGas as bigint) : (existing.tx as unknown as { gasPrice: bigint }).gasPrice;
+      // geth's rule: a replacement must raise the fee by 10%; with free gas nothing can, so
+      // a queued nonce is final (replacements of 0-fee transactions are refused).
+      if (maxFee === 0n || maxFee * 10n < oldFee * 11n) throw serverError('replacement transaction underpriced');
+    }
+    if (this.pool.size >= MAX_POOL_SIZE) throw serverError('txpool is full');
+    this.pool.add(tx, hash, sender);
+    this.emit('pending', hash);
+    this.scheduleSeal();
+    return hash as Hex;
+  }
+
+  async stateNonce(address: Address): Promise<bigint> {
+    return ((await this.sealVm.stateManager.getAccount(address)) ?? new Account()).nonce;
+  }
+
+  // ---------------------------------------------------------------- sealing
+
+  /** Seals a block soon if transactions wait. */
+  scheduleSeal() {
+    if (this.closed || this.sealing || this.sealTimer || this.pool.size === 0) return;
+    let delay = this.lastSealAt + this.blockPeriodMs - Date.now();
+    if (this.options.mode === 'production') {
+      // Clique timestamps are whole seconds and strictly increasing: wait for the next second.
+      delay = Math.max(delay, Number(this.head.header.timestamp + 1n) * 1000 - Date.now());
+    }
+    this.sealTimer = setTimeout(() => {
+      this.sealTimer = undefined;
+      this.sealing = true;
+      this.sealLock.run(() => this.sealBlock()).catch((e) => this.emit('error', e)).finally(() => {
+        this.sealing = false;
+        this.scheduleSeal();
+      });
+    }, Math.max(0, delay));
+  }
+
+  /** Seals one block now with the executable pending transactions (dev: `evm_mine`). */
+  mine(timestamp?: bigint): Promise<SealedBlock> {
+    return this.sealLock.run(() => this.sealBlock(timestamp));
+  }
+
+  nextBlockTimestamp(): bigint {
+    if (this.nextTimestamp !== undefined) return this.nextTimestamp;
+    const now = BigInt(nowSeconds() + this.timeOffset);
+    const min = this.head.header.timestamp + 1n;
+    return now > min ? now : min;
+  }
+
+  private cliqueExtraData(number: bigint): Bytes {
+    return number % BigInt(CLIQUE_EPOCH) === 0n ? concatBytes(VANITY, this.signer.bytes, SEAL) : concatBytes(VANITY, SEAL);
+  }
+
+  private async sealBlock(timestamp?: bigint): Promise<SealedBlock> {
+    if (this.closed) throw serverError('node is shutting down');
+    const parent = this.head;
+    const number = parent.header.number + 1n;
+    const ts = timestamp ?? this.nextBlockTimestamp();
+    const vm = this.sealVm;
+    const candidates = await this.pool.executable((a) => this.stateNonce(a));
+    const builder = await buildBlock(vm, {
+      parentBlock: parent,
+      headerData: {
+        number, timestamp: ts, gasLimit: this.blockGasLimit,
+        difficulty: 2n, // EIP-225: in-turn signer (a single authority is always in turn)
+        coinbase: ZERO_ADDRESS.bytes, nonce: new Uint8Array(8), extraData: this.cliqueExtraData(number),
+        baseFeePerGas: 0n, // private network: zero base fee (see docs/chain.md)
+        parentBeaconBlockRoot: new Uint8Array(32),
+      },
+      withdrawals: [],
+      blockOpts: { cliqueSigner: this.options.authorityKey, putBlockIntoBlockchain: false, common: this.common },
+    });
+    const included: PoolTx[] = [];
+    const skipSender = new Set<string>();
+    try {
+      for (const entry of candidates) {
+        if (skipSender.has(entry.senderHex)) continue;
+        if (entry.tx.gasLimit > this.blockGasLimit - builder.gasUsed) { skipSender.add(entry.senderHex); continue; }
+        try {
+          await builder.addTransaction(entry.tx);
+          included.push(entry);
+        } catch (e) {
+          // Became invalid since admission (e.g. balance spent by an earlier tx): drop it.
+          this.pool.remove(entry);
+          skipSender.add(entry.senderHex);
+          this.emit('dropped', entry.hash, (e as Error).message);
+        }
+      }
+      const { block } = await builder.build();
+      // transactionResults is private in the typings but is the builder's record of each run.
+      const results = (builder as unknown as { transactionResults: RunTxResult[] }).transactionResults;
+      const receipts = results.map((r, i): StoredReceipt => ({
+        status: (r.receipt as { status?: 0 | 1 }).status ?? 1,
+        cumulativeGasUsed: r.receipt.cumulativeBlockGasUsed,
+        gasUsed: r.totalGasSpent,
+        contractAddress: r.createdAddress?.bytes,
+        logs: r.receipt.logs,
+        from: included[i]!.sender.bytes,
+      }));
+      const sealed: SealedBlock = { block, receipts, hashes: included.map((e) => e.tx.hash()) };
+      await this.store.commit(this.blockOps(sealed));
+      this.head = block;
+      this.lastSealAt = Date.now();
+      if (timestamp === undefined) this.nextTimestamp = undefined;
+      for (const entry of included) this.pool.remove(entry);
+      this.cacheBlock(sealed);
+      this.emit('block', sealed);
+      return sealed;
+    } catch (e) {
+      // Nothing was committed: reset the sealing state to the head.
+      this.store.discardPending();
+      this.sealVm = await this.newVm(this.head.header.stateRoot, true);
+      throw e;
+    }
+  }
+
+  private blockOps({ block, receipts, hashes }: SealedBlock): StoreOp[] {
+    const n = u64(block.header.number);
+    const ops: StoreOp[] = [
+      { type: 'put', key: key(P.block, n), value: block.serialize() },
+      { type: 'put', key: key(P.hash, block.hash()), value: n },
+      { type: 'put', key: key(P.receipts, n), value: encodeReceipts(receipts) },
+    ];
+    hashes.forEach((h, i) => {
+      const loc = new Uint8Array(12);
+      loc.set(n);
+      new DataView(loc.buffer).setUint32(8, i);
+      ops.push({ type: 'put', key: key(P.tx, h), value: loc });
+    });
+    const seen = new Set<string>();
+    for (const r of receipts) {
+      for (const [address, topics] of r.logs) {
+        for (const [prefix, k] of [[P.logAddress, address] as const, ...topics.map((t) => [P.logTopic, t] as const)]) {
+          const id = `${prefix}${bytesToHex(k)}`;
+          if (seen.has(id)) continue;
+          seen.add(id);
+          ops.push({ type: 'put', key: key(prefix, k, n), value: EMPTY });
+        }
+      }
+    }
+    ops.push(this.store.headOp(block.header.number));
+    return ops;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  private cacheBlock(sealed: SealedBlock) {
+    const view = new SealedBlockView(sealed.block, sealed.receipts, sealed.hashes.map((h) => bytesToHex(h)));
+    this.blockCache.set(sealed.block.header.number, view);
+    if (this.blockCache.size > 512) this.blockCache.delete(this.blockCache.keys().next().value!);
+    return view;
+  }
+
+  async blockByNumber(number: bigint): Promise<SealedBlockView | undefined> {
+    const hit = this.blockCache.get(number);
+    if (hit) return hit;
+    const rlp = await this.store.blockRlp(number);
+    if (!rlp) return undefined;
+    const block = createBlockFromRLP(rlp, { common: this.common });
+    const receiptsRlp = await this.store.receiptsRlp(number);
+    const receipts = receiptsRlp ? decodeReceipts(receiptsRlp) : [];
+    return this.cacheBlock({ block, receipts, hashes: block.transactions.map((t) => t.hash()) });
+  }
+
+  async blockByHash(hash: Bytes): Promise<SealedBlockView | undefined> {
+    const n = await this.store.numberOfHash(hash);
+    return n === undefined ? undefined : this.blockByNumber(n);
+  }
+
+  async txByHash(hash: Bytes): Promise<{ view: SealedBlockView; index: number } | undefined> {
+    const loc = await this.store.txLocation(hash);
+    if (!loc) return undefined;
+    const view = await this.blockByNumber(loc.number);
+    return view ? { view, index: loc.index } : undefined;
+  }
+
+  /** State (account, code, storage) at a block; uses the call VM's state manager. */
+  async withState<T>(block: Block, fn: (vm: VM) => Promise<T>): Promise<T> {
+    return this.callLock.run(async () => {
+      if (!this.callRoot || !equalsBytes(this.callRoot, block.header.stateRoot)) {
+        await this.callVm.stateManager.setStateRoot(block.header.stateRoot);
+        this.callRoot = block.header.stateRoot;
+      }
+      return fn(this.callVm);
+    });
+  }
+
+  /** A header for calls that run "in the pending block". */
+  pendingBlock(): Block {
+    const number = this.head.header.number + 1n;
+    return createBlock({
+      header: {
+        parentHash: this.head.hash(), number, timestamp: this.nextBlockTimestamp(), gasLimit: this.blockGasLimit,
+        difficulty: 2n, extraData: this.cliqueExtraData(number), baseFeePerGas: 0n, excessBlobGas: 0n,
+        parentBeaconBlockRoot: new Uint8Array(32), stateRoot: this.head.header.stateRoot,
+      },
+    }, { common: this.common });
+  }
+
+  /** Runs a message call (eth_call / eth_estimateGas) on `block`'s state; state is discarded. */
+  async call(block: Block, context: Block, msg: CallMessage, gasLimit: bigint) {
+    return this.withState(block, async (vm) => {
+      await vm.evm.journal.checkpoint();
+      try {
+        return await vm.evm.runCall({
+          block: context,
+          caller: msg.from ?? ZERO_ADDRESS,
+          origin: msg.from ?? ZERO_ADDRESS,
+          to: msg.to,
+          data: msg.data ?? EMPTY,
+          value: msg.value ?? 0n,
+          gasLimit,
+          gasPrice: 0n,
+          skipBalance: true,
+        });
+      } finally {
+        await vm.evm.journal.revert();
+        vm.evm.journal.cleanup();
+      }
+    });
+  }
+
+  intrinsicGas(msg: CallMessage): bigint {
+    const data: TypedTxData = { to: msg.to, data: msg.data, value: msg.value, gasLimit: 0n, type: 2, maxFeePerGas: 0n };
+    return createTx(data, { common: this.common }).getIntrinsicGas();
+  }
+
+  async close() {
+    this.closed = true;
+    if (this.sealTimer) clearTimeout(this.sealTimer);
+    await this.sealLock.run(async () => {});
+    await this.callLock.run(async () => {});
+  }
+}
+
+export interface CallMessage { from?: Address; to?: Address; data?: Bytes; value?: bigint; gas?: bigint }
+
+/** A committed block with its receipts and transaction hashes. */
+export class SealedBlockView {
+  constructor(readonly block: Block, readonly receipts: StoredReceipt[], readonly hashes: PrefixedHexString[]) {}
+}
