@@ -4,7 +4,11 @@
  */
 import type { EIP1193RequestFn, Hex } from 'viem';
 import { keccak256, toHex } from 'viem';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createEdrProvider } from '../../src/chain/edrProvider.ts';
+import { createNode } from '../../src/chain/node.ts';
 
 export interface EngineInstance {
   provider: { request: EIP1193RequestFn };
@@ -40,4 +44,18 @@ export const edrEngine: Engine = {
   },
 };
 
-export const engines: Engine[] = [edrEngine];
+/** MedChain's own node in dev mode (instant sealing, time control), on a temp data dir. */
+export const embeddedEngine: Engine = {
+  name: 'embedded',
+  async start() {
+    const dataDir = mkdtempSync(join(tmpdir(), 'medchain-scenario-'));
+    const node = await createNode({ dataDir, chainId: CHAIN_ID, mode: 'dev', devAccounts: testAccounts });
+    const provider = { request: node.request };
+    return {
+      provider, accounts: [...testAccounts], ...timeControl(provider),
+      async close() { await node.close(); rmSync(dataDir, { recursive: true, force: true }); },
+    };
+  },
+};
+
+export const engines: Engine[] = [embeddedEngine, edrEngine];
