@@ -180,6 +180,7 @@ export class Chain extends EventEmitter {
       await this.createGenesis();
     }
     this.sealVm = await this.newVm(this.head.header.stateRoot, true);
+    this.lastSealAt = Date.now();
     this.callVm = await this.newVm(this.head.header.stateRoot, false);
     this.callRoot = this.head.header.stateRoot;
   }

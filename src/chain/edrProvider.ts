@@ -43,7 +43,7 @@ export async function createEdrProvider(options: EdrProviderOptions): Promise<Ei
   const provider = await edr.createProvider('L1', {
     allowBlocksWithSameTimestamp: false,
     allowUnlimitedContractSize: false,
-    bailOnCallFailure: false,
+    bailOnCallFailure: true, // eth_call reverts are errors (with the revert data), as on geth and Besu
     bailOnTransactionFailure: false,
     chainId: BigInt(options.chainId ?? 31337),
     coinbase: hexToBytes(options.coinbase ?? '0x0000000000000000000000000000000000000000'),

@@ -79,12 +79,14 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     req.on('data', (c: Buffer) => {
+      if (tooLarge) return; // discard the rest
       size += c.length;
-      if (size > MAX_BODY_BYTES) { resolve(undefined); req.destroy(); return; }
+      if (size > MAX_BODY_BYTES) { tooLarge = true; chunks.length = 0; resolve(undefined); return; }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => { if (!tooLarge) resolve(Buffer.concat(chunks).toString('utf8')); });
     req.on('error', reject);
   });
 }
