@@ -22,10 +22,11 @@ export async function medchainFixture(options: DeployOptions & { setUpActors?: b
   const keys = Object.fromEntries(ACTORS.map((a) => [a, generatePrivateKey()])) as Record<Actor, Hex>;
   const coinbase = privateKeyToAccount(generatePrivateKey()).address;
   const provider = await createEdrProvider({ accounts: Object.values(keys), coinbase });
-  const transport = custom(provider);
+  // In-process: nothing to retry (viem would otherwise retry reverts it cannot classify, ~1 s each).
+  const transport = custom(provider, { retryCount: 0 });
   const publicClient = createPublicClient({ chain, transport }) as PublicClient;
-  const wallets = Object.fromEntries(ACTORS.map((a) => [a, createWalletClient({ account: privateKeyToAccount(keys[a]), chain, transport })])) as Record<Actor, ReturnType<typeof walletOf>>;
-  function walletOf(key: Hex) { return createWalletClient({ account: privateKeyToAccount(key), chain, transport }); }
+  const walletOf = (key: Hex) => createWalletClient({ account: privateKeyToAccount(key), chain, transport });
+  const wallets = Object.fromEntries(ACTORS.map((a) => [a, walletOf(keys[a])])) as Record<Actor, ReturnType<typeof walletOf>>;
   const addr = Object.fromEntries(ACTORS.map((a) => [a, wallets[a].account.address])) as Record<Actor, Address>;
 
   const addresses: MedChainAddresses = await deployMedChain(wallets.admin, publicClient, options);
@@ -51,7 +52,7 @@ export async function medchainFixture(options: DeployOptions & { setUpActors?: b
   async function mineAt(ts: bigint): Promise<bigint> {
     await setNextTimestamp(ts);
     await rpc('evm_mine');
-    return publicClient.getBlockNumber();
+    return publicClient.getBlockNumber({ cacheTime: 0 });
   }
   async function setCoinbase(address: Address): Promise<void> { await rpc('hardhat_setCoinbase', [address]); }
 
