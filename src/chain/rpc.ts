@@ -54,6 +54,25 @@ export interface RpcContext {
   devKeys: Map<string, Hex>;
   /** perm_* admin methods are only served in-process unless the server is told otherwise. */
   admin: boolean;
+  /** Installed polling filters (eth_newFilter / eth_newBlockFilter), shared by all transports. */
+  filters?: Map<string, PollFilter>;
+}
+
+export interface PollFilter { kind: 'logs' | 'blocks'; filter?: LogFilter; next: bigint; touched: number }
+export const FILTER_TTL_MS = 5 * 60_000;
+
+function filters(ctx: RpcContext): Map<string, PollFilter> {
+  ctx.filters ??= new Map();
+  const now = Date.now();
+  for (const [id, f] of ctx.filters) if (now - f.touched > FILTER_TTL_MS) ctx.filters.delete(id);
+  return ctx.filters;
+}
+
+function filterOf(ctx: RpcContext, id: unknown): PollFilter {
+  const f = typeof id === 'string' ? filters(ctx).get(id.toLowerCase()) : undefined;
+  if (!f) throw serverError('filter not found');
+  f.touched = Date.now();
+  return f;
 }
 
 // ------------------------------------------------------------------ formatting
@@ -285,6 +304,16 @@ export function logsOfBlock(view: SealedBlockView, filter: LogFilter) {
 }
 
 export const MAX_LOGS = 10_000;
+const MAX_BLOCK = 2n ** 63n;
+
+/** A parsed filter back in its JSON-RPC shape (for re-use by the filter methods). */
+function filterObject(f: LogFilter) {
+  return {
+    fromBlock: q(f.from), toBlock: q(f.to),
+    ...(f.addresses ? { address: f.addresses.map(hex) } : {}),
+    topics: f.topics.map((t) => (t ? t.map(hex) : null)),
+  };
+}
 
 /** Candidate blocks from the address/topic index: the intersection over filter positions. */
 async function candidateBlocks(chain: Chain, f: LogFilter): Promise<bigint[] | undefined> {
@@ -466,6 +495,39 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
       return privateKeyToAccount(devKey(ctx, p[0])).signTypedData(typed);
     }
     case 'eth_getLogs': return getLogs(chain, p[0]);
+    case 'eth_newFilter': case 'eth_newBlockFilter': {
+      const head = chain.head.header.number;
+      let entry: PollFilter = { kind: 'blocks', next: head + 1n, touched: Date.now() };
+      if (method === 'eth_newFilter') {
+        // 'latest' as toBlock keeps the filter open-ended; as fromBlock it means "from now on".
+        const open = parseLogFilter(chain, p[0], MAX_BLOCK);
+        const now = parseLogFilter(chain, p[0], head);
+        entry = { kind: 'logs', filter: { ...open, from: now.from }, next: now.from > head ? now.from : head + 1n, touched: Date.now() };
+      }
+      const id = q(BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('hex')}`));
+      filters(ctx).set(id, entry);
+      return id;
+    }
+    case 'eth_getFilterChanges': {
+      const f = filterOf(ctx, p[0]);
+      const head = chain.head.header.number;
+      const from = f.next;
+      f.next = head + 1n;
+      if (f.kind === 'blocks') {
+        const out: string[] = [];
+        for (let n = from; n <= head; n++) out.push(hex((await chain.blockByNumber(n))!.block.hash()));
+        return out;
+      }
+      const to = f.filter!.to < head ? f.filter!.to : head;
+      return from > to ? [] : getLogs(chain, filterObject({ ...f.filter!, from, to }));
+    }
+    case 'eth_getFilterLogs': {
+      const f = filterOf(ctx, p[0]);
+      if (f.kind !== 'logs') throw serverError('filter is not a log filter');
+      const head = chain.head.header.number;
+      return getLogs(chain, filterObject({ ...f.filter!, to: f.filter!.to < head ? f.filter!.to : head }));
+    }
+    case 'eth_uninstallFilter': return typeof p[0] === 'string' && filters(ctx).delete(p[0].toLowerCase());
     case 'clique_getSigners': return [chain.signer.toString()];
     case 'txpool_status': return { pending: q(chain.pool.size), queued: '0x0' };
 
