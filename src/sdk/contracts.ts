@@ -5,7 +5,7 @@
  */
 import {
   encodeFunctionData, getContract, keccak256, toBytes,
-  type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient,
+  type Account, type Address, type Chain, type Hex, type PublicClient, type TransactionReceipt, type Transport, type WalletClient,
 } from 'viem';
 import {
   AccessLogAnchorAbi, AccessLogAnchorBytecode, ConsentAbi, ConsentBytecode, IdentityAbi, IdentityBytecode,
@@ -59,15 +59,17 @@ export interface DeployOptions {
   adminThreshold?: bigint;
   /** Validators reported by getValidators() until providers contribute (default: the deployer). */
   genesisValidators?: Address[];
+  /** Called with each deployment's receipt (for gas accounting and deployment records). */
+  onDeployed?: (name: string, receipt: TransactionReceipt) => void;
 }
 
 type Wallet = WalletClient<Transport, Chain | undefined, Account>;
 
-async function deploy(wallet: Wallet, client: PublicClient, abi: readonly unknown[], bytecode: Hex, args: readonly unknown[]): Promise<Address> {
+async function deploy(wallet: Wallet, client: PublicClient, abi: readonly unknown[], bytecode: Hex, args: readonly unknown[]): Promise<TransactionReceipt & { contractAddress: Address }> {
   const hash = await wallet.deployContract({ abi, bytecode, args, chain: wallet.chain } as Parameters<Wallet['deployContract']>[0]);
   const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
   if (receipt.status !== 'success' || !receipt.contractAddress) throw new Error(`deployment failed in ${hash}`);
-  return receipt.contractAddress;
+  return receipt as TransactionReceipt & { contractAddress: Address };
 }
 
 /**
@@ -77,11 +79,16 @@ async function deploy(wallet: Wallet, client: PublicClient, abi: readonly unknow
  */
 export async function deployMedChain(wallet: Wallet, client: PublicClient, options: DeployOptions = {}): Promise<MedChainAddresses> {
   const deployer = wallet.account.address;
-  const identity = await deploy(wallet, client, IdentityAbi, IdentityBytecode, [[deployer], 1n, 1n]);
-  const consent = await deploy(wallet, client, ConsentAbi, ConsentBytecode, [identity]);
-  const incentives = await deploy(wallet, client, IncentivesAbi, IncentivesBytecode, [identity, options.genesisValidators ?? [deployer]]);
-  const recordRegistry = await deploy(wallet, client, RecordRegistryAbi, RecordRegistryBytecode, [identity, consent, incentives]);
-  const accessLogAnchor = await deploy(wallet, client, AccessLogAnchorAbi, AccessLogAnchorBytecode, [identity]);
+  const step = async (name: string, abi: readonly unknown[], bytecode: Hex, args: readonly unknown[]) => {
+    const receipt = await deploy(wallet, client, abi, bytecode, args);
+    options.onDeployed?.(name, receipt);
+    return receipt.contractAddress;
+  };
+  const identity = await step('Identity', IdentityAbi, IdentityBytecode, [[deployer], 1n, 1n]);
+  const consent = await step('Consent', ConsentAbi, ConsentBytecode, [identity]);
+  const incentives = await step('Incentives', IncentivesAbi, IncentivesBytecode, [identity, options.genesisValidators ?? [deployer]]);
+  const recordRegistry = await step('RecordRegistry', RecordRegistryAbi, RecordRegistryBytecode, [identity, consent, incentives]);
+  const accessLogAnchor = await step('AccessLogAnchor', AccessLogAnchorAbi, AccessLogAnchorBytecode, [identity]);
   const token = await client.readContract({ address: incentives, abi: IncentivesAbi, functionName: 'token' });
 
   const govern = async (target: Address, data: Hex) => {
