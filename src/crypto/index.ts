@@ -11,3 +11,4 @@ export * from './hpke.ts';
 export { wrapDataKey, unwrapDataKey, rewrapForNewKey, rotateEnvelopes, ENVELOPE_BYTES } from './wrapDataKey.ts';
 export * from './escrow.ts';
 export * from './blindIndex.ts';
+export * from './keystore.ts';
