@@ -12,3 +12,4 @@ export { wrapDataKey, unwrapDataKey, rewrapForNewKey, rotateEnvelopes, ENVELOPE_
 export * from './escrow.ts';
 export * from './blindIndex.ts';
 export * from './keystore.ts';
+export * from './stream.ts';

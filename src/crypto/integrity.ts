@@ -1,11 +1,12 @@
 /**
- * Salted integrity hash of a record's plaintext: keccak256(salt || plaintext), a bytes32 that the
+ * Salted integrity hash of a record's plaintext: SHA-256(salt || plaintext) (FIPS 180-4), a bytes32 that the
  * record registry stores on chain. Without the salt the hash does not let anyone confirm a guessed
  * plaintext (e.g. "HIV test: positive"); the salt travels inside the encrypted record, so readers
  * learn it, and an auditor receives it from the patient to check the record against the chain.
- * keccak256 so a contract can recompute it with `keccak256(abi.encodePacked(salt, plaintext))`.
+ * SHA-256 rather than keccak256: a contract can still recompute it (`sha256(abi.encodePacked(salt,
+ * plaintext))`, precompile 0x02), and in JavaScript it is ~5x faster, which matters for 1 GB scans.
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { equalBytes, fromHex, randomBytes, requireBytes, toHex, type Hex } from './bytes.ts';
 import { CryptoInputError } from './errors.ts';
 
@@ -18,13 +19,13 @@ export function generateSalt(): Uint8Array {
 export function integrityHash(plaintext: Uint8Array, salt: Uint8Array): Hex {
   requireBytes(plaintext, undefined, 'plaintext');
   requireBytes(salt, SALT_BYTES, 'salt');
-  return toHex(keccak_256.create().update(salt).update(plaintext).digest());
+  return toHex(sha256.create().update(salt).update(plaintext).digest());
 }
 
 /** Incremental form for streams: feed chunks, then `digest()`. */
 export function integrityHasher(salt: Uint8Array): { update(chunk: Uint8Array): void; digest(): Hex } {
   requireBytes(salt, SALT_BYTES, 'salt');
-  const h = keccak_256.create().update(salt);
+  const h = sha256.create().update(salt);
   return { update: (chunk) => void h.update(chunk), digest: () => toHex(h.digest()) };
 }
 

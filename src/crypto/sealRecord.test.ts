@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { openRecord, sealRecord, RECORD_OVERHEAD, generateDataKey } from './sealRecord.ts';
 import { integrityHash, verifyIntegrity } from './integrity.ts';
 import { CryptoInputError, DecryptionError } from './errors.ts';
@@ -37,11 +38,13 @@ describe('sealRecord / openRecord', () => {
     assert.notEqual(a.integrityHash, b.integrityHash);
   });
 
-  it('integrity hash is keccak256(salt || plaintext) (known keccak vectors)', () => {
+  it('integrity hash is sha256(salt || plaintext) (checked against node:crypto)', () => {
     const zeroSalt = new Uint8Array(32);
-    // keccak256 of 32 and of 64 zero bytes: the well-known Solidity zero-slot / zero-Merkle-node hashes.
-    assert.equal(integrityHash(new Uint8Array(0), zeroSalt), '0x290decd9548b62a8d60345a988386fc84ba6bc95484008f6362f93160ef3e563');
-    assert.equal(integrityHash(new Uint8Array(32), zeroSalt), '0xad3228b676f7d3cd4284a5443f17f1962b36e491b30a40b2405849e597ba5fb5');
+    // SHA-256 of 32 and of 64 zero bytes (the first two zero hashes of the deposit-contract Merkle tree).
+    assert.equal(integrityHash(new Uint8Array(0), zeroSalt), '0x66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925');
+    assert.equal(integrityHash(new Uint8Array(32), zeroSalt), '0xf5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b');
+    const salt = new Uint8Array(32).fill(9);
+    assert.equal(integrityHash(text, salt), '0x' + createHash('sha256').update(salt).update(text).digest('hex'));
     assert.throws(() => integrityHash(text, new Uint8Array(16)), /salt must be 32 bytes/);
   });
 
