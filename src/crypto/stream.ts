@@ -128,7 +128,7 @@ export function openStream(dataKey: Uint8Array, binding: RecordBinding): Opening
   let index = 0;
   let pending: Uint8Array = new Uint8Array(0);
   let salt: Uint8Array | undefined;
-  let saltBuf = new Uint8Array(0);
+  let saltBuf: Uint8Array = new Uint8Array(0);
   let hasher: ReturnType<typeof integrityHasher> | undefined;
   let resolveResult!: (r: { salt: Uint8Array; integrityHash: Hex }) => void;
   let rejectResult!: (e: unknown) => void;
