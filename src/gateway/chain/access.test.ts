@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Address, Hex } from 'viem';
+import { EmergencyReason, Permission, Purpose, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory } from '../../sdk/contracts.ts';
+import { medchainFixture, randomKey } from '../../../contracts/test/fixture.ts';
+import { createChainAccess } from './access.ts';
+
+const OBS = recordCategory('Observation');
+const COND = recordCategory('Condition');
+
+test('record access decisions follow chain state at the wall-clock second, with reasons', async () => {
+  const f = await medchainFixture();
+  let clock = await f.latestTimestamp();
+  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, now: () => clock });
+  const record = randomKey();
+  const decide = (accessor: Address, permission: number = Permission.Read, category: Hex = OBS) =>
+    access.authorizeRecord({ patient: f.addr.patient, accessor, category, recordId: record, permission });
+
+  assert.deepEqual(await decide(f.addr.patient, Permission.ReadWrite), { allowed: true, basis: 'patient' });
+  assert.deepEqual(await decide(f.addr.doctor), { allowed: false, reason: 'no-grant' });
+  assert.deepEqual(await decide(f.addr.outsider), { allowed: false, reason: 'not-registered' });
+
+  const t0 = await f.latestTimestamp();
+  const grant = (grantee: Address, over: object) => f.mined(f.as('patient').consent.write.grant([{
+    grantee, scopeKind: ScopeKind.Category, scopeValue: OBS, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 100n, ...over,
+  }]));
+  await grant(f.addr.doctor, { validFrom: t0 + 50n });
+  clock = t0 + 49n;
+  assert.deepEqual(await decide(f.addr.doctor), { allowed: false, reason: 'not-yet-valid' });
+  // No block is sealed between here and the end of the window: the wall clock decides.
+  clock = t0 + 50n;
+  assert.deepEqual(await decide(f.addr.doctor), { allowed: true, basis: 'grant', grantId: 1n, until: t0 + 100n, purpose: Purpose.Treatment });
+  assert.deepEqual(await decide(f.addr.doctor, Permission.Write), { allowed: false, reason: 'permission' });
+  assert.deepEqual(await decide(f.addr.doctor, Permission.Read, COND), { allowed: false, reason: 'no-grant' }, 'other category');
+  clock = t0 + 99n;
+  assert.equal((await decide(f.addr.doctor)).allowed, true);
+  clock = t0 + 100n;
+  assert.deepEqual(await decide(f.addr.doctor), { allowed: false, reason: 'expired' });
+
+  // Revoked; a record-scoped grant; a suspended provider.
+  await grant(f.addr.lab, { validUntil: t0 + 10_000n, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE });
+  clock = await f.latestTimestamp();
+  assert.equal((await decide(f.addr.lab, Permission.Read, COND)).allowed, true);
+  await f.mined(f.as('patient').consent.write.revoke([2n]));
+  assert.deepEqual(await decide(f.addr.lab), { allowed: false, reason: 'revoked' });
+  await grant(f.addr.hospital, { validUntil: t0 + 10_000n, scopeKind: ScopeKind.Record, scopeValue: record, permissions: Permission.ReadWrite });
+  assert.equal((await decide(f.addr.hospital, Permission.Write, COND)).allowed, true);
+  await f.mined(f.as('admin').identity.write.suspendProvider([f.addr.hospital, SuspensionReason.Other]));
+  assert.deepEqual(await decide(f.addr.hospital), { allowed: false, reason: 'suspended' });
+
+  // Break-glass: read only, until the admin-set duration ends.
+  const opened = await f.mined(f.as('lab').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, randomKey()]));
+  const openedAt = (await f.publicClient.getBlock({ blockNumber: opened.blockNumber })).timestamp;
+  clock = openedAt;
+  assert.deepEqual(await decide(f.addr.lab), { allowed: true, basis: 'break-glass', until: openedAt + 4n * 3600n });
+  assert.deepEqual(await decide(f.addr.lab, Permission.Write), { allowed: false, reason: 'revoked' });
+  clock = openedAt + 4n * 3600n;
+  assert.deepEqual(await decide(f.addr.lab), { allowed: false, reason: 'revoked' });
+
+  // Roles as the gateway sees them.
+  assert.equal(await access.resolveRole(f.addr.admin), 'admin');
+  assert.equal(await access.resolveRole(f.addr.patient), 'patient');
+  assert.equal(await access.resolveRole(f.addr.doctor), 'provider');
+  assert.equal(await access.resolveRole(f.addr.hospital), 'none', 'suspended');
+  assert.equal(await access.resolveRole(f.addr.outsider), 'none');
+});
+
+test('when the wall clock equals the block time, the gateway agrees with the contract', async () => {
+  const f = await medchainFixture();
+  const t0 = await f.latestTimestamp();
+  const record = randomKey();
+  await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.Record, scopeValue: record, permissions: Permission.Write, purpose: Purpose.Research, validFrom: t0 + 5n, validUntil: t0 + 20n }]));
+  await f.mined(f.as('lab').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Other, randomKey()]));
+  for (const ts of [t0 + 4n, t0 + 5n, t0 + 19n, t0 + 20n, t0 + 4n * 3600n, t0 + 4n * 3600n + 10n]) {
+    const blockNumber = await f.mineAt(ts);
+    const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, now: () => ts });
+    for (const accessor of [f.addr.doctor, f.addr.lab, f.addr.outsider]) {
+      for (const permission of [Permission.Read, Permission.Write]) {
+        const onChain = await f.read.consent.read.canAccessRecord([f.addr.patient, accessor, OBS, record, permission], { blockNumber });
+        const decision = await access.authorizeRecord({ patient: f.addr.patient, accessor, category: OBS, recordId: record, permission });
+        assert.equal(decision.allowed, onChain, `${accessor} perm ${permission} at +${ts - t0}`);
+      }
+    }
+  }
+});

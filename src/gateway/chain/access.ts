@@ -1,0 +1,140 @@
+/**
+ * Authorization from chain state: may this caller read or write this record *now*?
+ *
+ * The contracts decide with `block.timestamp`, but the latest block can be seconds (or, on an idle
+ * embedded node, minutes) old. So the gateway reads the state that decides — the caller's standing,
+ * the grants in the three slots that could cover the record, the break-glass window — pinned to one
+ * block, and applies the contracts' own rule at the wall-clock second (never earlier than the
+ * block's time). A grant therefore ends for the gateway at `validUntil` exactly, whether or not a
+ * block was sealed then. The decision also says until when it holds, for the UI's count-downs.
+ */
+import type { Address, Hex, PublicClient } from 'viem';
+import { ConsentAbi, IdentityAbi, Permission, Role, ScopeKind, type MedChainAddresses } from '../../sdk/contracts.ts';
+
+export type GatewayRole = 'admin' | 'auditor' | 'patient' | 'provider' | 'device' | 'none';
+
+export type AccessBasis = 'patient' | 'grant' | 'break-glass';
+export type DenialReason = 'no-grant' | 'expired' | 'revoked' | 'not-yet-valid' | 'permission' | 'suspended' | 'not-registered';
+
+export type AccessDecision =
+  | { allowed: true; basis: AccessBasis; grantId?: bigint; until?: bigint; purpose?: number }
+  | { allowed: false; reason: DenialReason };
+
+export interface GrantSnapshot {
+  grantId: bigint;
+  scopeKind: number;
+  scopeValue: Hex;
+  permissions: number;
+  purpose: number;
+  validFrom: bigint;
+  validUntil: bigint;
+  revokedAt: bigint;
+}
+
+export interface AccessState {
+  accessor: Address;
+  patient: Address;
+  /** Accredited and not suspended. */
+  activeProvider: boolean;
+  /** Registered provider, whatever the status. */
+  provider: boolean;
+  /** The device's patient, or zero. */
+  deviceOwner: Address;
+  /** Current grants in the All, Category and Record slots (absent when the slot is empty). */
+  grants: GrantSnapshot[];
+  emergencyUntil: bigint;
+  blockTimestamp: bigint;
+}
+
+/** The contracts' rule (Consent.canAccessRecord) at time `now`, with the reason when it says no. */
+export function decideAccess(state: AccessState, permission: number, now: bigint): AccessDecision {
+  if (state.accessor.toLowerCase() === state.patient.toLowerCase()) return { allowed: true, basis: 'patient' };
+  const device = state.deviceOwner.toLowerCase() === state.patient.toLowerCase();
+  if (!state.activeProvider && !device) return { allowed: false, reason: state.provider ? 'suspended' : 'not-registered' };
+  const t = now > state.blockTimestamp ? now : state.blockTimestamp;
+  let best: AccessDecision | undefined;
+  let reason: DenialReason = 'no-grant';
+  const rank: DenialReason[] = ['no-grant', 'expired', 'revoked', 'not-yet-valid', 'permission'];
+  const worse = (r: DenialReason) => { if (rank.indexOf(r) > rank.indexOf(reason)) reason = r; };
+  for (const g of state.grants) {
+    if (g.revokedAt !== 0n) { worse('revoked'); continue; }
+    if (t < g.validFrom) { worse('not-yet-valid'); continue; }
+    if (t >= g.validUntil) { worse('expired'); continue; }
+    if ((g.permissions & permission) !== permission) { worse('permission'); continue; }
+    if (!best || (best.allowed && (best.until ?? 0n) < g.validUntil)) {
+      best = { allowed: true, basis: 'grant', grantId: g.grantId, until: g.validUntil, purpose: g.purpose };
+    }
+  }
+  if (best) return best;
+  if (permission === Permission.Read && state.activeProvider && state.emergencyUntil > t) {
+    return { allowed: true, basis: 'break-glass', until: state.emergencyUntil };
+  }
+  return { allowed: false, reason };
+}
+
+export interface ChainAccessOptions {
+  client: PublicClient;
+  addresses: MedChainAddresses;
+  /** Wall clock in unix seconds (injected for tests). */
+  now?: () => bigint;
+}
+
+export function createChainAccess({ client, addresses, now = () => BigInt(Math.floor(Date.now() / 1000)) }: ChainAccessOptions) {
+  const identity = { address: addresses.identity, abi: IdentityAbi } as const;
+  const consent = { address: addresses.consent, abi: ConsentAbi } as const;
+
+  async function pinnedBlock() {
+    const block = await client.getBlock({ blockTag: 'latest' });
+    return { blockNumber: block.number, timestamp: block.timestamp };
+  }
+
+  /** Reads everything `decideAccess` needs, at one block. */
+  async function accessState(patient: Address, accessor: Address, category: Hex, recordId: Hex): Promise<AccessState> {
+    const { blockNumber, timestamp } = await pinnedBlock();
+    const at = { blockNumber };
+    const slots: Array<[number, Hex]> = [[ScopeKind.All, `0x${'00'.repeat(32)}`], [ScopeKind.Category, category], [ScopeKind.Record, recordId]];
+    const [activeProvider, role, deviceOwner, emergency, ...ids] = await Promise.all([
+      client.readContract({ ...identity, functionName: 'isActiveProvider', args: [accessor], ...at }),
+      client.readContract({ ...identity, functionName: 'roleOf', args: [accessor], ...at }),
+      client.readContract({ ...identity, functionName: 'deviceOwner', args: [accessor], ...at }),
+      client.readContract({ ...consent, functionName: 'emergencyOf', args: [patient, accessor], ...at }),
+      ...slots.map(([kind, value]) => client.readContract({ ...consent, functionName: 'currentGrant', args: [patient, accessor, kind, value], ...at })),
+    ]);
+    const grants = await Promise.all((ids as bigint[]).filter((id) => id !== 0n).map(async (grantId) => {
+      const g = await client.readContract({ ...consent, functionName: 'getGrant', args: [grantId], ...at });
+      return { grantId, scopeKind: g.scopeKind, scopeValue: g.scopeValue, permissions: g.permissions, purpose: g.purpose, validFrom: g.validFrom, validUntil: g.validUntil, revokedAt: g.revokedAt };
+    }));
+    return {
+      accessor, patient, activeProvider: activeProvider as boolean, provider: role === Role.Provider, deviceOwner: deviceOwner as Address,
+      grants, emergencyUntil: (emergency as { until: bigint }).until, blockTimestamp: timestamp,
+    };
+  }
+
+  return {
+    /** Whether `accessor` may use `permission` on the record now, why, and until when. */
+    async authorizeRecord(args: { patient: Address; accessor: Address; category: Hex; recordId: Hex; permission: number }): Promise<AccessDecision> {
+      const state = await accessState(args.patient, args.accessor, args.category, args.recordId);
+      return decideAccess(state, args.permission, now());
+    },
+
+    /** The caller's role as the gateway sees it (admin and auditor flags win over the registry role). */
+    async resolveRole(address: Address): Promise<GatewayRole> {
+      const [admin, auditor, role, active] = await Promise.all([
+        client.readContract({ ...identity, functionName: 'isAdmin', args: [address] }),
+        client.readContract({ ...identity, functionName: 'isAuditor', args: [address] }),
+        client.readContract({ ...identity, functionName: 'roleOf', args: [address] }),
+        client.readContract({ ...identity, functionName: 'isActiveProvider', args: [address] }),
+      ]);
+      if (admin) return 'admin';
+      if (auditor) return 'auditor';
+      if (role === Role.Patient) return 'patient';
+      if (role === Role.Provider) return active ? 'provider' : 'none';
+      if (role === Role.Device) return 'device';
+      return 'none';
+    },
+
+    now,
+  };
+}
+
+export type ChainAccess = ReturnType<typeof createChainAccess>;
