@@ -8,6 +8,7 @@
  * Paris entry to keep its EIPs (3675, 4399) but drop its consensus switch.
  */
 import { Common, Hardfork, type ChainConfig } from '@ethereumjs/common';
+import { nativeEcrecover } from './nativeCrypto.ts';
 
 export const CLIQUE_EPOCH = 30_000;
 export const HARDFORK = Hardfork.Cancun;
@@ -28,5 +29,5 @@ export function createChainCommon(chainId: number, blockPeriodSeconds = 1): Comm
     bootstrapNodes: [],
     customHardforks: { paris: { eips: [3675, 4399] } },
   } as unknown as ChainConfig;
-  return new Common({ chain, hardfork: HARDFORK });
+  return new Common({ chain, hardfork: HARDFORK, customCrypto: nativeEcrecover ? { ecrecover: nativeEcrecover } : {} });
 }
