@@ -1,0 +1,70 @@
+/**
+ * The hospital's relayer: the gateway's own account sends the transactions patients sign but do
+ * not pay for (EIP-712 grants, revocations, extensions) and the access-log anchors. viem's nonce
+ * manager hands out nonces locally, so concurrent relays do not collide.
+ */
+import {
+  BaseError, ContractFunctionRevertedError, createWalletClient, type Address, type Chain, type Hex, type PublicClient, type Transport,
+} from 'viem';
+import { nonceManager, privateKeyToAccount } from 'viem/accounts';
+import { AccessLogAnchorAbi, ConsentAbi, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
+
+/** A transaction the chain refused, with the contract's custom error name (e.g. InvalidSignature). */
+export class ChainRefusal extends Error {
+  constructor(readonly errorName: string, readonly args: readonly unknown[] = []) {
+    super(`refused by the chain: ${errorName}`);
+  }
+}
+
+/** Turns a viem revert into a ChainRefusal; other errors pass through. */
+export function asChainRefusal(error: unknown): unknown {
+  if (error instanceof BaseError) {
+    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (revert instanceof ContractFunctionRevertedError) return new ChainRefusal(revert.data?.errorName ?? revert.reason ?? 'reverted', revert.data?.args ?? []);
+  }
+  return error;
+}
+
+export interface RelayerOptions {
+  client: PublicClient;
+  transport: Transport;
+  chain: Chain;
+  addresses: MedChainAddresses;
+  privateKey: Hex;
+}
+
+export function createRelayer({ client, transport, chain, addresses, privateKey }: RelayerOptions) {
+  const account = privateKeyToAccount(privateKey, { nonceManager });
+  const wallet = createWalletClient({ account, chain, transport });
+
+  /** Simulates first (a refusal costs nothing and carries the reason), then sends and waits for the receipt. */
+  async function send(simulate: () => Promise<{ request: unknown }>): Promise<{ hash: Hex; blockNumber: bigint }> {
+    let request: unknown;
+    try {
+      ({ request } = await simulate());
+    } catch (error) {
+      throw asChainRefusal(error);
+    }
+    const hash = await wallet.writeContract(request as Parameters<typeof wallet.writeContract>[0]);
+    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+    if (receipt.status !== 'success') throw new ChainRefusal('reverted');
+    return { hash, blockNumber: receipt.blockNumber };
+  }
+
+  const consent = { address: addresses.consent, abi: ConsentAbi, account } as const;
+  return {
+    address: account.address as Address,
+    grantBySig: (patient: Address, terms: GrantTerms, requestId: bigint, deadline: bigint, signature: Hex) =>
+      send(() => client.simulateContract({ ...consent, functionName: 'grantBySig', args: [patient, terms, requestId, deadline, signature] })),
+    revokeBySig: (patient: Address, grantId: bigint, deadline: bigint, signature: Hex) =>
+      send(() => client.simulateContract({ ...consent, functionName: 'revokeBySig', args: [patient, grantId, deadline, signature] })),
+    extendBySig: (patient: Address, grantId: bigint, validUntil: bigint, deadline: bigint, signature: Hex) =>
+      send(() => client.simulateContract({ ...consent, functionName: 'extendBySig', args: [patient, grantId, validUntil, deadline, signature] })),
+    /** Anchors an access-log period's Merkle root; returns the transaction hash. */
+    anchor: async (periodId: bigint, root: Hex, count: bigint): Promise<Hex> => (await send(() => client.simulateContract({
+      address: addresses.accessLogAnchor, abi: AccessLogAnchorAbi, account, functionName: 'anchor', args: [periodId, root, count],
+    }))).hash,
+  };
+}
+
+export type Relayer = ReturnType<typeof createRelayer>;
