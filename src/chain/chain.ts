@@ -182,7 +182,7 @@ export class Chain extends EventEmitter {
     }
     this.sealVm = await this.newVm(this.head.header.stateRoot, true);
     this.lastSealAt = Date.now();
-    this.callVm = await this.newVm(this.head.header.stateRoot, false);
+    this.callVm = await this.newVm(this.head.header.stateRoot, true);
     this.callRoot = this.head.header.stateRoot;
   }
 

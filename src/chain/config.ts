@@ -7,8 +7,8 @@
  * and geth run Clique networks with post-merge EVM rules in the same way, so we override the
  * Paris entry to keep its EIPs (3675, 4399) but drop its consensus switch.
  */
-import { Common, Hardfork, type ChainConfig } from '@ethereumjs/common';
-import { nativeEcrecover } from './nativeCrypto.ts';
+import { Common, Hardfork, type ChainConfig, type CustomCrypto } from '@ethereumjs/common';
+import { nativeEcrecover, nativeEcsign } from './nativeCrypto.ts';
 
 export const CLIQUE_EPOCH = 30_000;
 export const HARDFORK = Hardfork.Cancun;
@@ -29,5 +29,8 @@ export function createChainCommon(chainId: number, blockPeriodSeconds = 1): Comm
     bootstrapNodes: [],
     customHardforks: { paris: { eips: [3675, 4399] } },
   } as unknown as ChainConfig;
-  return new Common({ chain, hardfork: HARDFORK, customCrypto: nativeEcrecover ? { ecrecover: nativeEcrecover } : {} });
+  return new Common({ chain, hardfork: HARDFORK, customCrypto: nativeEcrecover && nativeEcsign
+    // ecsign is typed as noble's overloaded sign(); ours implements the one form ethereumjs calls.
+    ? { ecrecover: nativeEcrecover, ecsign: nativeEcsign as unknown as CustomCrypto['ecsign'] }
+    : {} });
 }

@@ -9,6 +9,7 @@ import { EthereumJSErrorWithoutCode, calculateSigRecovery, concatBytes, setLengt
 
 interface Secp256k1Native {
   ecdsaRecover(signature: Uint8Array, recid: number, message: Uint8Array, compressed: boolean): Uint8Array;
+  ecdsaSign(message: Uint8Array, privateKey: Uint8Array): { signature: Uint8Array; recid: number };
 }
 
 function load(): Secp256k1Native | undefined {
@@ -30,4 +31,11 @@ function ecrecover(msgHash: Uint8Array, v: bigint, r: Uint8Array, s: Uint8Array,
   return native!.ecdsaRecover(signature, Number(recovery), msgHash, false).subarray(1);
 }
 
+/** RFC 6979 signing in the `recovered` byte layout ethereumjs expects: recovery(1) r(32) s(32). */
+function ecsign(msgHash: Uint8Array, privateKey: Uint8Array): Uint8Array {
+  const { signature, recid } = native!.ecdsaSign(msgHash, privateKey);
+  return concatBytes(Uint8Array.of(recid), signature);
+}
+
+export const nativeEcsign: typeof ecsign | undefined = native ? ecsign : undefined;
 export const nativeEcrecover: typeof ecrecover | undefined = native ? ecrecover : undefined;
