@@ -8,7 +8,7 @@ export { encodeBinding, type RecordBinding } from './binding.ts';
 export * from './integrity.ts';
 export * from './sealRecord.ts';
 export * from './hpke.ts';
-export { wrapDataKey, unwrapDataKey, rewrapForNewKey, rotateEnvelopes, ENVELOPE_BYTES } from './wrapDataKey.ts';
+export { wrapDataKey, wrapForRecipients, unwrapDataKey, rewrapForNewKey, rotateEnvelopes, ENVELOPE_BYTES } from './wrapDataKey.ts';
 export * from './escrow.ts';
 export * from './blindIndex.ts';
 export * from './keystore.ts';

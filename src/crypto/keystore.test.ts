@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { privateKeyToAccount } from 'viem/accounts';
+import { mnemonicToAccount, privateKeyToAccount } from 'viem/accounts';
 import { accountAddress, changePassphrase, decryptKeystore, encryptKeystore, exportPrivateKey, importPrivateKey, parseKeystore } from './keystore.ts';
 import { generateEncryptionKeyPair } from './hpke.ts';
 import { KeystoreFormatError, KeystorePassphraseError, CryptoInputError } from './errors.ts';
@@ -38,6 +38,11 @@ const geth31Byte = {
   id: 'fecfc4ce-e956-48fd-953b-30f8b52ed66c', version: 3,
 };
 
+// A keystore written by ethers.js v4/v5 (note "Crypto", the x-ethers member, N = 2^17), published
+// with its passphrase and mnemonic in a wallet's test suite; viem derives the same address from the mnemonic.
+const ethersMade = '{"address":"a0eccd7605bb117dd2a4cd55979c720cf00f7fa4","id":"f17128a6-c5f0-4af0-a168-67cf6d3d8552","version":3,"Crypto":{"cipher":"aes-128-ctr","cipherparams":{"iv":"6167c13fe3cd195b4ce9312a9f9399ce"},"ciphertext":"2434b52afa29851edea2acb7f33dd854fc7e7b036ad6a2c3614f3d61ef0e19ce","kdf":"scrypt","kdfparams":{"salt":"b0662c8968389207137be9f346fb1cfba604f9d214e95012881025b7ebc5b9da","n":131072,"dklen":32,"p":1,"r":8},"mac":"256bd09baf3341e9f7df675b8a8cc551b86dfd0dfdf1aa8df2596882f3751496"},"x-ethers":{"client":"ethers.js","gethFilename":"UTC--2018-06-19T04-19-27.0Z--a0eccd7605bb117dd2a4cd55979c720cf00f7fa4","mnemonicCounter":"20da552ff9e584fc89194af19543a096","mnemonicCiphertext":"ff46b728607532d5be86a0647b169a18","version":"0.1"}}';
+const ethersMnemonic = 'movie viable write punch mango arrest cotton page grass dad document practice';
+
 const FAST = { scryptN: 1024 };
 
 describe('Web3 Secret Storage v3 keystores', () => {
@@ -51,6 +56,12 @@ describe('Web3 Secret Storage v3 keystores', () => {
   it('decrypts the spec PBKDF2 vector and geth\'s 31-byte-key vector', async () => {
     assert.equal(await exportPrivateKey(specPbkdf2, 'testpassword'), specPriv);
     assert.equal(await exportPrivateKey(geth31Byte, 'foo'), '0x00fa7b3db73dc7dfdf8c5fbdb796d741e4488628c41fc4febd9160a866ba0f35');
+  });
+
+  it('decrypts a keystore made by ethers.js; address agrees with the mnemonic (viem)', async () => {
+    const key = await decryptKeystore(ethersMade, 'dogs');
+    assert.equal(key.address, mnemonicToAccount(ethersMnemonic).address.toLowerCase());
+    assert.equal(privateKeyToAccount(`0x${Buffer.from(key.privateKey).toString('hex')}`).address, mnemonicToAccount(ethersMnemonic).address);
   });
 
   it('wrong passphrase -> KeystorePassphraseError; malformed -> KeystoreFormatError', async () => {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encryptionPublicKey, generateEncryptionKeyPair, hpkeSuite } from './hpke.ts';
-import { ENVELOPE_BYTES, rewrapForNewKey, rotateEnvelopes, unwrapDataKey, wrapDataKey } from './wrapDataKey.ts';
+import { ENVELOPE_BYTES, rewrapForNewKey, rotateEnvelopes, unwrapDataKey, wrapDataKey, wrapForRecipients } from './wrapDataKey.ts';
 import { generateDataKey, openRecord, sealRecord } from './sealRecord.ts';
 import { CryptoInputError, DecryptionError } from './errors.ts';
 import type { RecordBinding } from './binding.ts';
@@ -22,15 +22,20 @@ describe('HPKE key envelopes', () => {
     assert.equal(Buffer.from(encryptionPublicKey(alicePriv)).toString('hex'), '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
   });
 
-  it('wraps to several recipients; each unwraps the same data key', async () => {
+  it('wraps to patient, author and grantees; each unwraps the same data key, no one opens another\'s envelope', async () => {
     const sealed = await sealRecord(new TextEncoder().encode('note'), binding);
-    const people = [generateEncryptionKeyPair(), generateEncryptionKeyPair(), generateEncryptionKeyPair()];
-    for (const p of people) {
-      const env = await wrapDataKey(sealed.dataKey, p.publicKey, binding);
-      assert.equal(env.length, ENVELOPE_BYTES);
-      const key = await unwrapDataKey(env, p.privateKey, binding);
+    const people = { patient: generateEncryptionKeyPair(), author: generateEncryptionKeyPair(), grantee: generateEncryptionKeyPair() };
+    const envelopes = await wrapForRecipients(sealed.dataKey, binding, Object.entries(people).map(([id, p]) => ({ id, publicKey: p.publicKey })));
+    assert.deepEqual(envelopes.map((e) => e.id), ['patient', 'author', 'grantee']);
+    for (const { id, envelope } of envelopes) {
+      assert.equal(envelope.length, ENVELOPE_BYTES);
+      const key = await unwrapDataKey(envelope, people[id as keyof typeof people].privateKey, binding);
       assert.deepEqual((await openRecord(sealed.ciphertext, key, binding)).plaintext, new TextEncoder().encode('note'));
+      const other = id === 'patient' ? people.grantee : people.patient;
+      await assert.rejects(unwrapDataKey(envelope, other.privateKey, binding), DecryptionError);
     }
+    await assert.rejects(wrapForRecipients(sealed.dataKey, binding, []), CryptoInputError);
+    await assert.rejects(wrapForRecipients(sealed.dataKey, binding, [{ id: 'a', publicKey: people.patient.publicKey }, { id: 'a', publicKey: people.author.publicKey }]), /distinct/);
   });
 
   it('rejects wrong private key, wrong binding, flipped bits, bad sizes', async () => {

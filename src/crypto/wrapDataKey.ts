@@ -50,6 +50,18 @@ export async function unwrapDataKey(envelope: Uint8Array, recipientPrivateKey: U
 }
 
 /**
+ * Wraps one data key to every reader of a record version (patient, author, live grantees), one
+ * envelope each, in the given order. Recipient ids must be distinct.
+ */
+export async function wrapForRecipients(dataKey: Uint8Array, binding: RecordBinding, recipients: Array<{ id: string; publicKey: Uint8Array }>): Promise<Array<{ id: string; envelope: Uint8Array }>> {
+  if (!Array.isArray(recipients) || recipients.length === 0) throw new CryptoInputError('recipients must be a non-empty array of {id, publicKey}');
+  if (new Set(recipients.map((r) => r.id)).size !== recipients.length) throw new CryptoInputError('recipient ids must be distinct');
+  const out: Array<{ id: string; envelope: Uint8Array }> = [];
+  for (const r of recipients) out.push({ id: r.id, envelope: await wrapDataKey(dataKey, r.publicKey, binding) });
+  return out;
+}
+
+/**
  * Key rotation: opens an envelope with the old private key and wraps the same data key to the new
  * public key. The record ciphertext is untouched; afterwards the old envelope should be deleted.
  */
