@@ -143,6 +143,18 @@ export function describeBlobStore(name: string, open: (dir: string, maxBytes: nu
       assert.equal(filesContaining(dir, new Uint8Array(2 ** 16).fill(3)).length, 0, 'no partial blob on disk');
     });
 
+    it('a source that fails mid-stream stores nothing and passes the error on', async () => {
+      const before = await listAll(store);
+      const marker = new Uint8Array(70_000).fill(0xee);
+      async function* failing() {
+        yield marker;
+        throw new Error('upload connection reset');
+      }
+      await assert.rejects(store.putStream(failing()), /upload connection reset/);
+      assert.deepEqual(await listAll(store), before);
+      assert.deepEqual(filesContaining(dir, marker.subarray(0, 4096)), []);
+    });
+
     it('property: arbitrary bytes round-trip', async () => {
       await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), async (bytes) => {
         const cid = await store.put(bytes);
