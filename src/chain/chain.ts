@@ -19,7 +19,8 @@ import {
   Account, Address, KECCAK256_RLP, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes, createAccount,
   createAddressFromPrivateKey, createAddressFromString, equalsBytes, hexToBytes, setLengthLeft, type PrefixedHexString,
 } from '@ethereumjs/util';
-import { buildBlock, createVM, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
+import { buildBlock, createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
+import { orderedTrieRoot } from './orderedTrie.ts';
 import type { Log } from '@ethereumjs/evm';
 import { CLIQUE_EPOCH, createChainCommon } from './config.ts';
 import { ErrorCode, RpcError, serverError } from './errors.ts';
@@ -388,6 +389,9 @@ export class Chain extends EventEmitter {
           this.emit('dropped', entry.hash, (e as Error).message);
         }
       }
+      // Same roots as the builder's own MPT-based ones, built in one pass (see orderedTrie.ts).
+      b.transactionsTrie = async () => orderedTrieRoot(b.transactions.map((t) => t.serialize()));
+      b.receiptTrie = async () => orderedTrieRoot(b.transactionResults.map((r, i) => encodeReceipt(r.receipt, b.transactions[i]!.type)));
       const { block } = await builder.build();
       const results = b.transactionResults;
       const receipts = results.map((r, i): StoredReceipt => ({
@@ -541,6 +545,8 @@ interface BuilderInternals {
   gasUsed: bigint;
   transactions: TypedTransaction[];
   transactionResults: RunTxResult[];
+  transactionsTrie: () => Promise<Uint8Array>;
+  receiptTrie: () => Promise<Uint8Array>;
 }
 
 export interface CallMessage { from?: Address; to?: Address; data?: Bytes; value?: bigint; gas?: bigint }

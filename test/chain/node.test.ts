@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cliqueSigner, createBlockFromRLP } from '@ethereumjs/block';
-import { BaseError, ContractFunctionRevertedError, parseEther } from 'viem';
-import { privateKeyToAddress, generatePrivateKey } from 'viem/accounts';
+import { MerklePatriciaTrie } from '@ethereumjs/mpt';
+import { RLP } from '@ethereumjs/rlp';
+import { bytesToHex } from '@ethereumjs/util';
+import { Bloom, encodeReceipt } from '@ethereumjs/vm';
+import { BaseError, ContractFunctionRevertedError, encodeFunctionData, parseEther } from 'viem';
+import { privateKeyToAccount, privateKeyToAddress, generatePrivateKey } from 'viem/accounts';
+import { decodeReceipts } from '../../src/chain/chain.ts';
 import { createNode } from '../../src/chain/node.ts';
 import { counterContract } from './fixtures.ts';
 import { CHAIN_ID, clients, devNode, tag, tempDir } from './helpers.ts';
@@ -107,5 +112,42 @@ test('the authority key can come from an encrypted keystore through an injected 
   } finally {
     await node.close();
     dir.remove();
+  }
+});
+
+test('sealed blocks carry the transactions and receipts roots ethereumjs computes for them', async () => {
+  const { node, close } = await devNode();
+  try {
+    const { abi, bytecode } = counterContract();
+    const c = clients(node, node.devAccounts[0]!);
+    const { contractAddress } = await c.pub.waitForTransactionReceipt({ hash: await c.wallet.deployContract({ abi, bytecode }) });
+    const raws = await Promise.all(node.devAccounts.slice(0, 6).map(async (key, i) => {
+      const account = privateKeyToAccount(key);
+      const nonce = await c.pub.getTransactionCount({ address: account.address });
+      return account.signTransaction({ chainId: CHAIN_ID, type: 'eip1559', to: contractAddress!, nonce, gas: 200_000n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, data: encodeFunctionData({ abi, functionName: i === 5 ? 'fail' : 'set', args: i === 5 ? ['x'] : [BigInt(i), tag(i)] }) });
+    }));
+    const hashes = await Promise.all(raws.map((raw) => c.pub.sendRawTransaction({ serializedTransaction: raw })));
+    const receipts = await Promise.all(hashes.map((hash) => c.pub.waitForTransactionReceipt({ hash })));
+    assert.equal(receipts.filter((r) => r.status === 'reverted').length, 1);
+    const numbers = [...new Set(receipts.map((r) => r.blockNumber))];
+    let biggest = 0;
+    for (const n of numbers) {
+      const block = createBlockFromRLP((await node.chain.store.blockRlp(n))!, { common: node.chain.common });
+      biggest = Math.max(biggest, block.transactions.length);
+      assert.equal(await block.transactionsTrieIsValid(), true);
+      const stored = decodeReceipts((await node.chain.store.receiptsRlp(n))!);
+      const trie = new MerklePatriciaTrie();
+      for (const [i, r] of stored.entries()) {
+        const bloom = new Bloom();
+        for (const [address, topics] of r.logs) { bloom.add(address); for (const t of topics) bloom.add(t); }
+        const encoded = encodeReceipt({ status: r.status, cumulativeBlockGasUsed: r.cumulativeGasUsed, bitvector: bloom.bitvector, logs: r.logs }, block.transactions[i]!.type);
+        await trie.put(RLP.encode(i), encoded);
+      }
+      assert.deepEqual(block.header.receiptTrie, trie.root());
+      assert.deepEqual(bytesToHex(block.header.logsBloom), (await c.pub.getBlock({ blockNumber: n })).logsBloom);
+    }
+    assert.ok(biggest >= 2, 'expected several transactions in one block');
+  } finally {
+    await close();
   }
 });
