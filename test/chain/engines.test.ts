@@ -32,6 +32,17 @@ for (const engine of engines) {
       // unlocked accounts: eth_sendTransaction without local signing
       const hash = await e.provider.request({ method: 'eth_sendTransaction', params: [{ from: account.address, to: privateKeyToAccount(e.accounts[1]!).address, value: '0x1' }] } as never) as `0x${string}`;
       assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success');
+      // unlocked accounts sign EIP-712 data and messages (relayed consent signatures)
+      const jsonRpcWallet = createWalletClient({ chain, account: account.address, transport: custom(e.provider) });
+      const typed = {
+        domain: { name: 'MedChain', version: '1', chainId: CHAIN_ID, verifyingContract: address! },
+        types: { Grant: [{ name: 'grantee', type: 'address' }, { name: 'validUntil', type: 'uint64' }] },
+        primaryType: 'Grant' as const,
+        message: { grantee: account.address, validUntil: T },
+      };
+      const signature = await jsonRpcWallet.signTypedData(typed);
+      assert.equal(signature, await account.signTypedData(typed));
+      assert.equal(await jsonRpcWallet.signMessage({ message: 'hello' }), await account.signMessage({ message: 'hello' }));
     } finally {
       await e.close();
     }
