@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { blindIndexToken, blindIndexTokens, codeTerm, generateBlindIndexKey, keywordTerms, normalizeTerm } from './blindIndex.ts';
-import { CryptoInputError } from './errors.ts';
+import { blindIndexToken, blindIndexTokens, codeTerm, generateBlindIndexKey, keywordTerms, normalizeTerm, unwrapBlindIndexKey, wrapBlindIndexKey } from './blindIndex.ts';
+import { CryptoInputError, DecryptionError } from './errors.ts';
+import { generateEncryptionKeyPair } from './hpke.ts';
 
 describe('blind indexes', () => {
   const key = generateBlindIndexKey();
@@ -27,6 +28,17 @@ describe('blind indexes', () => {
     assert.ok(tokens.includes(blindIndexToken(key, 'SERUM')));
     assert.ok(!tokens.includes(blindIndexToken(key, 'plasma')));
     assert.ok(!tokens.join('').includes('glucose'));
+  });
+
+  it('the search key is shared with a grantee by HPKE, bound to the patient', async () => {
+    const grantee = generateEncryptionKeyPair();
+    const patient = '0x' + '88'.repeat(20);
+    const env = await wrapBlindIndexKey(key, grantee.publicKey, patient);
+    const shared = await unwrapBlindIndexKey(env, grantee.privateKey, patient);
+    assert.equal(blindIndexToken(shared, 'glucose'), blindIndexToken(key, 'glucose'));
+    await assert.rejects(unwrapBlindIndexKey(env, grantee.privateKey, '0x' + '99'.repeat(20)), DecryptionError);
+    await assert.rejects(unwrapBlindIndexKey(env, generateEncryptionKeyPair().privateKey, patient), DecryptionError);
+    await assert.rejects(wrapBlindIndexKey(key, grantee.publicKey, 'nobody'), /patient/);
   });
 
   it('rejects bad input', () => {

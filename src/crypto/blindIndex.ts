@@ -7,8 +7,9 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { concatBytes, randomBytes, requireBytes, utf8ToBytes } from './bytes.ts';
+import { concatBytes, fromHex, randomBytes, requireBytes, utf8ToBytes } from './bytes.ts';
 import { CryptoInputError } from './errors.ts';
+import { hpkeUnwrap, hpkeWrap } from './wrapDataKey.ts';
 
 export const BLIND_INDEX_KEY_BYTES = 32;
 
@@ -52,4 +53,21 @@ export function blindIndexTokens(key: Uint8Array, input: { codes?: Array<{ syste
   for (const c of input.codes ?? []) tokens.add(blindIndexToken(key, codeTerm(c.system, c.code), 'code'));
   for (const w of keywordTerms(input.text ?? '')) tokens.add(blindIndexToken(key, w, 'word'));
   return [...tokens].sort();
+}
+
+/** HPKE info for search-key envelopes: bound to the patient whose records the key indexes. */
+function searchKeyInfo(patient: string): Uint8Array {
+  const id = fromHex(patient, 'patient');
+  if (!patient.startsWith('0x') || (id.length !== 20 && id.length !== 32)) throw new CryptoInputError('patient must be a 0x-prefixed 20-byte address or 32-byte id');
+  return concatBytes(utf8ToBytes('medchain:search-key:v1'), Uint8Array.of(0), id);
+}
+
+/** Shares a patient's blind-index key with someone allowed to search (same HPKE suite as data keys). */
+export async function wrapBlindIndexKey(key: Uint8Array, recipientPublicKey: Uint8Array, patient: string): Promise<Uint8Array> {
+  requireBytes(key, BLIND_INDEX_KEY_BYTES, 'blind index key');
+  return hpkeWrap(key, recipientPublicKey, searchKeyInfo(patient));
+}
+
+export async function unwrapBlindIndexKey(envelope: Uint8Array, recipientPrivateKey: Uint8Array, patient: string): Promise<Uint8Array> {
+  return hpkeUnwrap(envelope, recipientPrivateKey, searchKeyInfo(patient), 'search key envelope');
 }
