@@ -1,0 +1,92 @@
+/**
+ * Key envelopes kept by the gateway: for each record version, the data key wrapped (HPKE) to each
+ * reader. The gateway cannot open them; it hands each caller only their own envelope, and only
+ * while chain state says they may read. Deleting a reader's envelopes (grant expired or revoked)
+ * and all of a record's envelopes (erasure) is the off-chain half of access control and of
+ * crypto-shredding.
+ */
+import type { Address, Hex } from 'viem';
+import type { SqlExecutor } from './handlers.ts';
+
+export const envelopeMigrations = [
+  {
+    id: 'envelopes-1',
+    sql: `
+CREATE TABLE IF NOT EXISTS envelopes (
+  record_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  recipient TEXT NOT NULL,
+  envelope TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (record_id, version, recipient, kind)
+);
+CREATE INDEX IF NOT EXISTS envelopes_recipient ON envelopes (recipient);
+CREATE TABLE IF NOT EXISTS record_tokens (
+  record_id TEXT NOT NULL,
+  token TEXT NOT NULL,
+  PRIMARY KEY (record_id, token)
+);
+CREATE INDEX IF NOT EXISTS record_tokens_token ON record_tokens (token);
+`,
+  },
+] as const;
+
+/** `data-key` envelopes open the record for a reader; `escrow` ones are k-of-n shares for break-glass. */
+export type EnvelopeKind = 'data-key' | 'escrow';
+
+export interface StoredEnvelope {
+  recordId: Hex;
+  version: number;
+  recipient: Address;
+  envelope: Uint8Array;
+  kind: EnvelopeKind;
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const unb64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
+
+export function envelopeStore(db: SqlExecutor, now: () => number = () => Math.floor(Date.now() / 1000)) {
+  return {
+    async put(envelopes: StoredEnvelope[]): Promise<void> {
+      for (const e of envelopes) {
+        await db.query(`INSERT INTO envelopes (record_id, version, recipient, envelope, kind, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+          ON CONFLICT (record_id, version, recipient, kind) DO UPDATE SET envelope = excluded.envelope`,
+        [e.recordId.toLowerCase(), e.version, e.recipient.toLowerCase(), b64(e.envelope), e.kind, now()]);
+      }
+    },
+    async get(recordId: Hex, version: number, recipient: Address, kind: EnvelopeKind = 'data-key'): Promise<Uint8Array | undefined> {
+      const rows = await db.query<{ envelope: string }>('SELECT envelope FROM envelopes WHERE record_id = $1 AND version = $2 AND recipient = $3 AND kind = $4',
+        [recordId.toLowerCase(), version, recipient.toLowerCase(), kind]);
+      return rows[0] ? unb64(rows[0].envelope) : undefined;
+    },
+    async recipients(recordId: Hex, version: number): Promise<Address[]> {
+      const rows = await db.query<{ recipient: Address }>(`SELECT recipient FROM envelopes WHERE record_id = $1 AND version = $2 AND kind = 'data-key' ORDER BY recipient`,
+        [recordId.toLowerCase(), version]);
+      return rows.map((r) => r.recipient);
+    },
+    /** Removes a reader's envelopes for a patient's records (their grant ended). Returns how many. */
+    async removeReader(patient: Address, recipient: Address, recordIds?: Hex[]): Promise<number> {
+      const ids = recordIds?.map((r) => r.toLowerCase());
+      const rows = await db.query<{ record_id: string }>(`SELECT e.record_id FROM envelopes e JOIN records r ON r.record_id = e.record_id
+        WHERE r.patient = $1 AND e.recipient = $2 AND e.kind = 'data-key'`, [patient.toLowerCase(), recipient.toLowerCase()]);
+      const targets = rows.map((r) => r.record_id).filter((id) => !ids || ids.includes(id));
+      for (const id of new Set(targets)) {
+        await db.query(`DELETE FROM envelopes WHERE record_id = $1 AND recipient = $2 AND kind = 'data-key'`, [id, recipient.toLowerCase()]);
+      }
+      return targets.length;
+    },
+    /** Crypto-shredding: every envelope of a record, every version. */
+    async removeRecord(recordId: Hex): Promise<void> {
+      await db.query('DELETE FROM envelopes WHERE record_id = $1', [recordId.toLowerCase()]);
+      await db.query('DELETE FROM record_tokens WHERE record_id = $1', [recordId.toLowerCase()]);
+    },
+    async putTokens(recordId: Hex, tokens: string[]): Promise<void> {
+      for (const token of tokens) {
+        await db.query('INSERT INTO record_tokens (record_id, token) VALUES ($1, $2) ON CONFLICT (record_id, token) DO NOTHING', [recordId.toLowerCase(), token]);
+      }
+    },
+  };
+}
+
+export type EnvelopeStore = ReturnType<typeof envelopeStore>;
