@@ -65,6 +65,7 @@ export interface SealedBlock { block: Block; receipts: StoredReceipt[]; hashes: 
 export const VANITY = new Uint8Array(32);
 const SEAL = new Uint8Array(65);
 const ZERO_ADDRESS = new Address(new Uint8Array(20));
+const MAX_CACHED_TXS = 20_000;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Serializes async work (sealing; use of the call VM). */
@@ -123,6 +124,7 @@ export class Chain extends EventEmitter {
   readonly blockPeriodMs: number;
   readonly blockGasLimit: bigint;
   private blockCache = new Map<bigint, SealedBlockView>();
+  private cachedTxs = 0;
 
   private constructor(readonly store: ChainStore, readonly options: ChainOptions) {
     super();
@@ -452,7 +454,13 @@ export class Chain extends EventEmitter {
   private cacheBlock(sealed: SealedBlock) {
     const view = new SealedBlockView(sealed.block, sealed.receipts, sealed.hashes.map((h) => bytesToHex(h)));
     this.blockCache.set(sealed.block.header.number, view);
-    if (this.blockCache.size > 512) this.blockCache.delete(this.blockCache.keys().next().value!);
+    this.cachedTxs += view.hashes.length;
+    // Bounded by transactions, not blocks: big blocks hold thousands of decoded transactions.
+    while (this.blockCache.size > 1 && (this.blockCache.size > 256 || this.cachedTxs > MAX_CACHED_TXS)) {
+      const [oldest, evicted] = this.blockCache.entries().next().value!;
+      this.blockCache.delete(oldest);
+      this.cachedTxs -= evicted.hashes.length;
+    }
     return view;
   }
 
