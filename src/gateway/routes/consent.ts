@@ -1,0 +1,184 @@
+/**
+ * Consent routes (REST, under /api): grants and requests as the indexer saw them, with each grant's
+ * state computed at the current second; relaying of patients' EIP-712 signed decisions (so
+ * patients need no funds); and the patient's event feed (server-sent events) for emergency alerts.
+ *
+ *   GET  /api/grants?patient=0x…|grantee=0x…      grouped: active, upcoming, expired, revoked
+ *   POST /api/grants/relay                         { patient, terms, requestId?, deadline, signature }
+ *   POST /api/grants/:id/revoke/relay              { patient, deadline, signature }
+ *   POST /api/grants/:id/extend/relay              { patient, validUntil, deadline, signature }
+ *   GET  /api/requests?patient=0x…|provider=0x…
+ *   GET  /api/emergencies?patient=0x…
+ *   GET  /api/events                               server-sent events about the caller (grants, requests, break-glass)
+ */
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { getAddress, parseEventLogs, type Address, type Hex } from 'viem';
+import { ConsentAbi, Purpose, ScopeKind } from '../../sdk/contracts.ts';
+import { ChainRefusal } from '../chain/relayer.ts';
+import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed address').transform((s) => getAddress(s));
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes of 0x-hex').transform((s) => s.toLowerCase() as Hex);
+const uint = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+const signature = z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'expected a 0x-hex signature');
+const terms = z.object({
+  grantee: address,
+  scopeKind: z.number().int().min(0).max(2),
+  scopeValue: hex32,
+  permissions: z.number().int().min(1).max(3),
+  purpose: z.number().int().min(0).max(4),
+  validFrom: uint,
+  validUntil: uint,
+});
+
+const purposeName = Object.fromEntries(Object.entries(Purpose).map(([k, v]) => [v, k.toLowerCase()]));
+const scopeName = Object.fromEntries(Object.entries(ScopeKind).map(([k, v]) => [v, k.toLowerCase()]));
+
+function fail(status: 400 | 403 | 404 | 409 | 422, message: string): never {
+  throw new HTTPException(status, { message });
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) fail(400, result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; '));
+  return result.data;
+}
+
+interface GrantRow {
+  grant_id: number | string; patient: string; grantee: string; scope_kind: number | string; scope_value: string; permissions: number | string;
+  purpose: number | string; valid_from: number | string; valid_until: number | string; request_id: number | string; revoked_block: unknown;
+}
+
+export function grantView(row: GrantRow, now: bigint) {
+  const from = BigInt(row.valid_from);
+  const until = BigInt(row.valid_until);
+  const state = row.revoked_block !== null && row.revoked_block !== undefined ? 'revoked' : now < from ? 'upcoming' : now >= until ? 'expired' : 'active';
+  const permissions = Number(row.permissions);
+  return {
+    grantId: Number(row.grant_id), patient: getAddress(row.patient), grantee: getAddress(row.grantee),
+    scope: { kind: scopeName[Number(row.scope_kind)], value: row.scope_value },
+    read: (permissions & 1) !== 0, write: (permissions & 2) !== 0, purpose: purposeName[Number(row.purpose)],
+    validFrom: Number(from), validUntil: Number(until), requestId: Number(row.request_id) || null, state,
+    secondsLeft: state === 'active' ? Number(until - now) : null,
+  };
+}
+
+export function consentRoutes(deps: DataRouteDeps) {
+  const app = new Hono<GatewayEnv>();
+
+  const session = (c: Context<GatewayEnv>): Session => {
+    const s = c.get('session');
+    if (!s) fail(403, 'sign in first');
+    return s;
+  };
+  /** A patient's or provider's consent data is theirs, their counterpart's, an admin's or an auditor's to see. */
+  const mayView = (s: Session, ...parties: Address[]) => s.role === 'admin' || s.role === 'auditor' || parties.includes(s.address);
+
+  const relay = async (send: () => Promise<{ hash: Hex; blockNumber: bigint }>) => {
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof ChainRefusal) fail(422, `the chain refused: ${error.errorName}`);
+      throw error;
+    }
+  };
+
+  app.get('/grants', async (c) => {
+    const s = session(c);
+    const patient = c.req.query('patient');
+    const grantee = c.req.query('grantee');
+    if (!patient && !grantee) fail(400, 'give patient= or grantee=');
+    const p = patient ? parse(address, patient) : undefined;
+    const g = grantee ? parse(address, grantee) : undefined;
+    if (p && !mayView(s, p) && !(g && mayView(s, g))) fail(403, 'you may list only your own grants');
+    if (!p && g && !mayView(s, g)) fail(403, 'you may list only your own grants');
+    const where = [p ? 'patient = $1' : undefined, g ? `grantee = $${p ? 2 : 1}` : undefined].filter(Boolean).join(' AND ');
+    const rows = await deps.index.query<GrantRow>(`SELECT * FROM grants WHERE ${where} ORDER BY grant_id`, [p, g].filter(Boolean).map((a) => a!.toLowerCase()));
+    const now = deps.access.now();
+    const grants = rows.map((r) => grantView(r, now));
+    const group = (state: string) => grants.filter((x) => x.state === state);
+    return c.json({ now: Number(now), active: group('active'), upcoming: group('upcoming'), expired: group('expired'), revoked: group('revoked') });
+  });
+
+  app.post('/grants/relay', async (c) => {
+    session(c);
+    const body = parse(z.object({ patient: address, terms, requestId: uint.optional(), deadline: uint, signature }), await c.req.json().catch(() => fail(400, 'malformed JSON body')));
+    const { hash, blockNumber } = await relay(() => deps.relayer.grantBySig(body.patient, body.terms, body.requestId ?? 0n, body.deadline, body.signature as Hex));
+    const receipt = await deps.client.getTransactionReceipt({ hash });
+    const created = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'GrantCreated' })[0];
+    return c.json({ grantId: Number(created!.args.grantId), txHash: hash, blockNumber: Number(blockNumber) }, 201);
+  });
+
+  app.post('/grants/:id/revoke/relay', async (c) => {
+    session(c);
+    const grantId = parse(uint, c.req.param('id'));
+    const body = parse(z.object({ patient: address, deadline: uint, signature }), await c.req.json().catch(() => fail(400, 'malformed JSON body')));
+    const { hash } = await relay(() => deps.relayer.revokeBySig(body.patient, grantId, body.deadline, body.signature as Hex));
+    return c.json({ grantId: Number(grantId), txHash: hash });
+  });
+
+  app.post('/grants/:id/extend/relay', async (c) => {
+    session(c);
+    const grantId = parse(uint, c.req.param('id'));
+    const body = parse(z.object({ patient: address, validUntil: uint, deadline: uint, signature }), await c.req.json().catch(() => fail(400, 'malformed JSON body')));
+    const { hash } = await relay(() => deps.relayer.extendBySig(body.patient, grantId, body.validUntil, body.deadline, body.signature as Hex));
+    return c.json({ grantId: Number(grantId), txHash: hash });
+  });
+
+  app.get('/requests', async (c) => {
+    const s = session(c);
+    const patient = c.req.query('patient');
+    const provider = c.req.query('provider');
+    const who = parse(address, patient ?? provider ?? s.address);
+    if (!mayView(s, who)) fail(403, 'you may list only your own requests');
+    const column = provider ? 'provider' : 'patient';
+    const rows = await deps.index.query<Record<string, string | number | null>>(`SELECT * FROM access_requests WHERE ${column} = $1 ORDER BY request_id`, [who.toLowerCase()]);
+    return c.json({
+      requests: rows.map((r) => ({
+        requestId: Number(r.request_id), patient: getAddress(String(r.patient)), provider: getAddress(String(r.provider)),
+        scope: { kind: scopeName[Number(r.scope_kind)], value: r.scope_value }, read: (Number(r.permissions) & 1) !== 0, write: (Number(r.permissions) & 2) !== 0,
+        purpose: purposeName[Number(r.purpose)], validFrom: Number(r.valid_from), validUntil: Number(r.valid_until), status: r.status, grantId: r.grant_id === null ? null : Number(r.grant_id),
+      })),
+    });
+  });
+
+  app.get('/emergencies', async (c) => {
+    const s = session(c);
+    const patient = parse(address, c.req.query('patient') ?? s.address);
+    if (!mayView(s, patient)) fail(403, 'you may list only your own emergency accesses');
+    const now = Number(deps.access.now());
+    const rows = await deps.index.query<Record<string, string | number | null>>('SELECT * FROM emergencies WHERE patient = $1 ORDER BY access_id', [patient.toLowerCase()]);
+    return c.json({
+      emergencies: rows.map((r) => ({
+        accessId: Number(r.access_id), provider: getAddress(String(r.provider)), reason: Number(r.reason), reasonHash: r.reason_hash,
+        until: Number(r.until_time), live: r.closed_by === null && Number(r.until_time) > now, closedBy: r.closed_by, txHash: r.tx_hash,
+      })),
+    });
+  });
+
+  // Server-sent events: every indexed chain event about the caller, from `since` (an event cursor) on.
+  app.get('/events', async (c) => {
+    const s = session(c);
+    let cursor = Number(c.req.query('since') ?? c.req.header('last-event-id') ?? 0);
+    if (!Number.isSafeInteger(cursor) || cursor < 0) fail(400, 'since must be a block number');
+    return streamSSE(c, async (stream) => {
+      let open = true;
+      stream.onAbort(() => { open = false; });
+      while (open) {
+        const rows = await deps.index.query<{ block_number: number | string; log_index: number | string; name: string; args: string; tx_hash: string }>(
+          'SELECT block_number, log_index, name, args, tx_hash FROM chain_events WHERE subject = $1 AND block_number > $2 ORDER BY block_number, log_index LIMIT 200',
+          [s.address.toLowerCase(), cursor]);
+        for (const row of rows) {
+          await stream.writeSSE({ id: String(row.block_number), event: row.name, data: JSON.stringify({ ...JSON.parse(row.args), txHash: row.tx_hash, blockNumber: Number(row.block_number) }) });
+          cursor = Math.max(cursor, Number(row.block_number));
+        }
+        await stream.sleep(rows.length === 200 ? 0 : 1000);
+      }
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,44 @@
+/**
+ * What the gateway's data routes share: the signed-in caller (set by the auth middleware from a
+ * Sign-In with Ethereum session, role read from chain) and the services they use.
+ */
+import type { Address, Hex, PublicClient } from 'viem';
+import type { MedChainAddresses } from '../../sdk/contracts.ts';
+import type { BlobStore } from '../../storage/BlobStore.ts';
+import type { ChainAccess, GatewayRole } from '../chain/access.ts';
+import type { Relayer } from '../chain/relayer.ts';
+import type { SqlExecutor } from '../index/handlers.ts';
+import type { EnvelopeStore } from '../index/envelopes.ts';
+
+export interface Session {
+  address: Address;
+  role: GatewayRole;
+}
+
+export type GatewayEnv = { Variables: { session: Session } };
+
+/** One access-log entry: who, whose record, which, what, why, and whether it was allowed. No PHI. */
+export interface AccessLogEntry {
+  actor: Address;
+  patient: Address;
+  recordId?: Hex;
+  action: string;
+  purpose: string;
+  outcome: 'allowed' | 'denied';
+  reason: string;
+}
+
+export interface AccessLogger {
+  append(entry: AccessLogEntry): Promise<unknown>;
+}
+
+export interface DataRouteDeps {
+  client: PublicClient;
+  addresses: MedChainAddresses;
+  access: ChainAccess;
+  index: SqlExecutor;
+  envelopes: EnvelopeStore;
+  blobs: BlobStore;
+  relayer: Relayer;
+  audit: AccessLogger;
+}

@@ -1,0 +1,154 @@
+/**
+ * Typed client of a MedChain gateway's REST API, used by the CLI, the web UI and the tests.
+ * Sign-in is Sign-In with Ethereum (EIP-4361): the gateway issues a nonce, the account signs the
+ * message, the gateway returns a short-lived session token sent as a bearer token afterwards.
+ * Runs in Node and browsers (global fetch only).
+ */
+import { createSiweMessage } from 'viem/siwe';
+import type { Address, Hex } from 'viem';
+import type { GrantTerms } from './contracts.ts';
+
+export class GatewayError extends Error {
+  constructor(readonly status: number, message: string, readonly body?: unknown) {
+    super(message);
+  }
+}
+
+/** Anything that can sign an EIP-191 message: a viem local account or wallet client account. */
+export interface MessageSigner {
+  address: Address;
+  signMessage(args: { message: string }): Promise<Hex>;
+}
+
+export interface GrantView {
+  grantId: number; patient: Address; grantee: Address; scope: { kind: 'all' | 'category' | 'record'; value: Hex };
+  read: boolean; write: boolean; purpose: string; validFrom: number; validUntil: number; requestId: number | null;
+  state: 'active' | 'upcoming' | 'expired' | 'revoked'; secondsLeft: number | null;
+}
+
+export interface AccessView { basis: 'patient' | 'grant' | 'break-glass'; until: number | null; grantId: number | null }
+
+export interface RecordSummary { recordId: Hex; category: Hex; latestVersion: number; erased: boolean; access: AccessView }
+
+export interface RecordDetail {
+  recordId: Hex; patient: Address; category: Hex; latestVersion: number; createdAt: number; erasedAt: number | null; access: AccessView;
+  versions: Array<{ version: number; author: Address; timestamp: number; previousVersion: number; cid: string | null; integrityHash: Hex }>;
+}
+
+const b64 = (bytes: Uint8Array) => {
+  let s = '';
+  for (const byte of bytes) s += String.fromCharCode(byte);
+  return btoa(s);
+};
+const unb64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+const json = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+
+export class GatewayClient {
+  private token: string | undefined;
+
+  constructor(readonly baseUrl: string, private readonly fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) {}
+
+  get signedIn(): boolean { return this.token !== undefined; }
+
+  private async call<T>(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let payload: BodyInit | undefined;
+    if (raw) { headers['content-type'] = 'application/octet-stream'; payload = raw as Uint8Array<ArrayBuffer>; }
+    else if (body !== undefined) { headers['content-type'] = 'application/json'; payload = json(body); }
+    const response = await this.fetchImpl(new URL(path, this.baseUrl), { method, headers, body: payload });
+    const type = response.headers.get('content-type') ?? '';
+    if (!response.ok) {
+      const detail = type.includes('json') ? await response.json().catch(() => undefined) : await response.text().catch(() => undefined);
+      const message = (detail as { error?: string; message?: string } | undefined)?.error ?? (detail as { message?: string } | undefined)?.message
+        ?? (detail as { issue?: Array<{ diagnostics?: string }> } | undefined)?.issue?.[0]?.diagnostics ?? response.statusText;
+      throw new GatewayError(response.status, `${response.status} ${message}`, detail);
+    }
+    if (type.includes('application/octet-stream')) return new Uint8Array(await response.arrayBuffer()) as T;
+    return (type.includes('json') ? response.json() : response.text()) as Promise<T>;
+  }
+
+  // ---------------------------------------------------------------- auth
+
+  /** Signs in with Sign-In with Ethereum; returns the role the chain gives the account. */
+  async signIn(signer: MessageSigner, options: { chainId: number; domain?: string; uri?: string; statement?: string }): Promise<{ address: Address; role: string; expiresAt: string }> {
+    const { nonce } = await this.call<{ nonce: string }>('POST', '/auth/nonce', {});
+    const url = new URL(this.baseUrl);
+    const message = createSiweMessage({
+      address: signer.address, chainId: options.chainId, domain: options.domain ?? url.host, nonce, uri: options.uri ?? url.origin, version: '1',
+      statement: options.statement ?? 'Sign in to MedChain.', issuedAt: new Date(), expirationTime: new Date(Date.now() + 5 * 60_000),
+    });
+    const signature = await signer.signMessage({ message });
+    const session = await this.call<{ token: string; address: Address; role: string; expiresAt: string }>('POST', '/auth/verify', { message, signature });
+    this.token = session.token;
+    return { address: session.address, role: session.role, expiresAt: session.expiresAt };
+  }
+
+  async signOut(): Promise<void> {
+    if (this.token) await this.call('POST', '/auth/logout', {}).catch(() => undefined);
+    this.token = undefined;
+  }
+
+  // ---------------------------------------------------------------- records
+
+  uploadCiphertext(ciphertext: Uint8Array): Promise<{ cid: string }> {
+    return this.call('POST', '/api/blobs', undefined, ciphertext);
+  }
+
+  depositEnvelopes(recordId: Hex, version: number, envelopes: Array<{ recipient: Address; envelope: Uint8Array }>, tokens?: string[]) {
+    return this.call<{ recordId: Hex; version: number; recipients: Address[] }>('POST', `/api/records/${recordId}/versions/${version}/envelopes`, {
+      envelopes: envelopes.map((e) => ({ recipient: e.recipient, envelope: b64(e.envelope) })), tokens,
+    });
+  }
+
+  listRecords(patient: Address) {
+    return this.call<{ patient: Address; total: number; records: RecordSummary[] }>('GET', `/api/records?patient=${patient}`);
+  }
+
+  getRecord(recordId: Hex) { return this.call<RecordDetail>('GET', `/api/records/${recordId}`); }
+
+  getCiphertext(recordId: Hex, version: number) { return this.call<Uint8Array>('GET', `/api/records/${recordId}/versions/${version}/ciphertext`); }
+
+  async getEnvelope(recordId: Hex, version: number): Promise<{ envelope: Uint8Array; access: AccessView }> {
+    const r = await this.call<{ envelope: string; access: AccessView }>('GET', `/api/records/${recordId}/versions/${version}/envelope`);
+    return { envelope: unb64(r.envelope), access: r.access };
+  }
+
+  share(recordId: Hex, version: number, recipient: Address, envelope: Uint8Array) {
+    return this.call('POST', `/api/records/${recordId}/versions/${version}/share`, { recipient, envelope: b64(envelope) });
+  }
+
+  verify(recordId: Hex, version: number, hash: Hex) {
+    return this.call<{ valid: boolean }>('GET', `/api/records/${recordId}/versions/${version}/verify?hash=${hash}`);
+  }
+
+  erase(recordId: Hex) { return this.call<{ erased: boolean; ciphertextsDestroyed: number }>('POST', `/api/records/${recordId}/erase`, {}); }
+
+  // ---------------------------------------------------------------- consent
+
+  grants(query: { patient?: Address; grantee?: Address }) {
+    const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as Array<[string, string]>);
+    return this.call<{ now: number; active: GrantView[]; upcoming: GrantView[]; expired: GrantView[]; revoked: GrantView[] }>('GET', `/api/grants?${q}`);
+  }
+
+  relayGrant(args: { patient: Address; terms: GrantTerms; requestId?: bigint; deadline: bigint; signature: Hex }) {
+    return this.call<{ grantId: number; txHash: Hex }>('POST', '/api/grants/relay', args);
+  }
+
+  relayRevoke(grantId: number | bigint, args: { patient: Address; deadline: bigint; signature: Hex }) {
+    return this.call<{ txHash: Hex }>('POST', `/api/grants/${grantId}/revoke/relay`, args);
+  }
+
+  relayExtend(grantId: number | bigint, args: { patient: Address; validUntil: bigint; deadline: bigint; signature: Hex }) {
+    return this.call<{ txHash: Hex }>('POST', `/api/grants/${grantId}/extend/relay`, args);
+  }
+
+  requests(query: { patient?: Address; provider?: Address }) {
+    const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as Array<[string, string]>);
+    return this.call<{ requests: Array<Record<string, unknown>> }>('GET', `/api/requests?${q}`);
+  }
+
+  emergencies(patient: Address) {
+    return this.call<{ emergencies: Array<{ accessId: number; provider: Address; until: number; live: boolean }> }>('GET', `/api/emergencies?patient=${patient}`);
+  }
+}
