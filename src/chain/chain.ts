@@ -8,13 +8,13 @@
  * `@ethereumjs/mpt` hold state in a Merkle-Patricia trie over LevelDB (`store.ts`).
  */
 import { EventEmitter } from 'node:events';
-import { createBlock, createBlockFromRLP, type Block } from '@ethereumjs/block';
+import { createBlock, createBlockFromBytesArray, createBlockFromRLP, createBlockHeaderFromBytesArray, type Block, type BlockHeader } from '@ethereumjs/block';
 import type { Common } from '@ethereumjs/common';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { Caches } from '@ethereumjs/statemanager';
 import { CachedMerkleStateManager } from './stateManager.ts';
-import { Capability, TransactionType, createTx, createTxFromRLP, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
+import { Capability, TransactionType, createTx, createTxFromBlockBodyData, createTxFromRLP, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
 import {
   Account, Address, KECCAK256_RLP, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes, createAccount,
   createAddressFromPrivateKey, createAddressFromString, equalsBytes, hexToBytes, setLengthLeft, type PrefixedHexString,
@@ -58,6 +58,8 @@ export interface StoredReceipt {
   contractAddress?: Bytes;
   logs: Log[];
   from: Bytes;
+  /** Stored with the receipt so that receipts and logs are served without decoding the block. */
+  txHash: Bytes;
 }
 
 export interface SealedBlock { block: Block; receipts: StoredReceipt[]; hashes: Bytes[] }
@@ -86,18 +88,20 @@ export function encodeReceipts(receipts: StoredReceipt[]): Bytes {
     r.contractAddress ?? EMPTY,
     r.logs,
     r.from,
+    r.txHash,
   ]));
 }
 
 export function decodeReceipts(bytes: Bytes): StoredReceipt[] {
-  const list = RLP.decode(bytes) as unknown as [Bytes, Bytes, Bytes, Bytes, Log[], Bytes][];
-  return list.map(([status, cumulative, gasUsed, contract, logs, from]) => ({
+  const list = RLP.decode(bytes) as unknown as [Bytes, Bytes, Bytes, Bytes, Log[], Bytes, Bytes][];
+  return list.map(([status, cumulative, gasUsed, contract, logs, from, txHash]) => ({
     status: status.length ? 1 : 0,
     cumulativeGasUsed: bytesToBigInt(cumulative),
     gasUsed: bytesToBigInt(gasUsed),
     contractAddress: contract.length ? contract : undefined,
     logs,
     from,
+    txHash,
   }));
 }
 
@@ -153,7 +157,7 @@ export class Chain extends EventEmitter {
     const signer = this.signer;
     const byNumber = (n: bigint) => this.blockByNumber(n);
     const blockchain = {
-      async getBlock(n: number) { return (await byNumber(BigInt(n)))!.block; },
+      async getBlock(n: number) { const view = (await byNumber(BigInt(n)))!; return { hash: () => view.hash }; },
       async putBlock() {},
       shallowCopy() { return blockchain; },
     };
@@ -177,7 +181,7 @@ export class Chain extends EventEmitter {
       }
       const number = await this.store.readHead();
       if (number === undefined) throw new Error('data dir has a config but no head block');
-      this.head = (await this.blockByNumber(number))!.block;
+      this.head = (await this.blockByNumber(number))!.block();
       this.genesisHash = hexToBytes(config.genesisHash as Hex);
       await this.loadAllowlist();
     } else {
@@ -403,6 +407,7 @@ export class Chain extends EventEmitter {
         contractAddress: r.createdAddress?.bytes,
         logs: r.receipt.logs,
         from: included[i]!.sender.bytes,
+        txHash: included[i]!.tx.hash(),
       }));
       const sealed: SealedBlock = { block, receipts, hashes: included.map((e) => e.tx.hash()) };
       await this.store.commit(this.blockOps(sealed));
@@ -410,7 +415,7 @@ export class Chain extends EventEmitter {
       this.lastSealAt = Date.now();
       if (timestamp === undefined) this.nextTimestamp = undefined;
       for (const entry of included) this.pool.remove(entry);
-      this.cacheBlock(sealed);
+      this.cacheBlock(SealedBlockView.fromSealed(sealed, this.common));
       this.emit('block', sealed);
       return sealed;
     } catch (e) {
@@ -451,9 +456,8 @@ export class Chain extends EventEmitter {
 
   // ---------------------------------------------------------------- reads
 
-  private cacheBlock(sealed: SealedBlock) {
-    const view = new SealedBlockView(sealed.block, sealed.receipts, sealed.hashes.map((h) => bytesToHex(h)));
-    this.blockCache.set(sealed.block.header.number, view);
+  private cacheBlock(view: SealedBlockView) {
+    this.blockCache.set(view.header.number, view);
     this.cachedTxs += view.hashes.length;
     // Bounded by transactions, not blocks: big blocks hold thousands of decoded transactions.
     while (this.blockCache.size > 1 && (this.blockCache.size > 256 || this.cachedTxs > MAX_CACHED_TXS)) {
@@ -469,10 +473,13 @@ export class Chain extends EventEmitter {
     if (hit) return hit;
     const rlp = await this.store.blockRlp(number);
     if (!rlp) return undefined;
-    const block = createBlockFromRLP(rlp, { common: this.common });
+    // Header and receipts only; transactions are decoded one by one when asked for (a block
+    // can hold thousands, and logs/receipt queries need none or one of them).
+    const [headerFields, txs] = RLP.decode(rlp) as unknown as [Bytes[], (Bytes | Bytes[])[]];
+    const header = createBlockHeaderFromBytesArray(headerFields as never, { common: this.common });
     const receiptsRlp = await this.store.receiptsRlp(number);
     const receipts = receiptsRlp ? decodeReceipts(receiptsRlp) : [];
-    return this.cacheBlock({ block, receipts, hashes: block.transactions.map((t) => t.hash()) });
+    return this.cacheBlock(new SealedBlockView(header, receipts, { rlp, rawTxs: txs, common: this.common }));
   }
 
   async blockByHash(hash: Bytes): Promise<SealedBlockView | undefined> {
@@ -488,11 +495,11 @@ export class Chain extends EventEmitter {
   }
 
   /** State (account, code, storage) at a block; uses the call VM's state manager. */
-  async withState<T>(block: Block, fn: (vm: VM) => Promise<T>): Promise<T> {
+  async withState<T>(header: BlockHeader, fn: (vm: VM) => Promise<T>): Promise<T> {
     return this.callLock.run(async () => {
-      if (!this.callRoot || !equalsBytes(this.callRoot, block.header.stateRoot)) {
-        await this.callVm.stateManager.setStateRoot(block.header.stateRoot);
-        this.callRoot = block.header.stateRoot;
+      if (!this.callRoot || !equalsBytes(this.callRoot, header.stateRoot)) {
+        await this.callVm.stateManager.setStateRoot(header.stateRoot);
+        this.callRoot = header.stateRoot;
       }
       return fn(this.callVm);
     });
@@ -511,8 +518,8 @@ export class Chain extends EventEmitter {
   }
 
   /** Runs a message call (eth_call / eth_estimateGas) on `block`'s state; state is discarded. */
-  async call(block: Block, context: Block, msg: CallMessage, gasLimit: bigint) {
-    return this.withState(block, async (vm) => {
+  async call(state: BlockHeader, context: Block, msg: CallMessage, gasLimit: bigint) {
+    return this.withState(state, async (vm) => {
       await vm.evm.journal.checkpoint();
       try {
         return await vm.evm.runCall({
@@ -559,7 +566,50 @@ interface BuilderInternals {
 
 export interface CallMessage { from?: Address; to?: Address; data?: Bytes; value?: bigint; gas?: bigint }
 
-/** A committed block with its receipts and transaction hashes. */
+/** A committed block with its receipts; the full block and its transactions are decoded lazily. */
 export class SealedBlockView {
-  constructor(readonly block: Block, readonly receipts: StoredReceipt[], readonly hashes: PrefixedHexString[]) {}
+  readonly hash: Bytes;
+  readonly hashes: PrefixedHexString[];
+  private full: Block | undefined;
+  private context: Block | undefined;
+  private txs = new Map<number, TypedTransaction>();
+
+  constructor(
+    readonly header: BlockHeader,
+    readonly receipts: StoredReceipt[],
+    private readonly source: { block?: Block; rlp?: Bytes; rawTxs?: (Bytes | Bytes[])[]; common: Common },
+  ) {
+    this.hash = header.hash();
+    this.hashes = receipts.map((r) => bytesToHex(r.txHash));
+    this.full = source.block;
+  }
+
+  static fromSealed(sealed: SealedBlock, common: Common): SealedBlockView {
+    return new SealedBlockView(sealed.block.header, sealed.receipts, { block: sealed.block, common });
+  }
+
+  get txCount(): number { return this.hashes.length; }
+
+  /** The whole block (decodes every transaction once). */
+  block(): Block {
+    this.full ??= createBlockFromRLP(this.source.rlp!, { common: this.source.common });
+    return this.full;
+  }
+
+  /** A block with this header and no transactions: the context for calls at this block. */
+  contextBlock(): Block {
+    if (this.full) return this.full;
+    this.context ??= createBlockFromBytesArray([this.header.raw(), [], [], []] as never, { common: this.source.common });
+    return this.context;
+  }
+
+  tx(index: number): TypedTransaction {
+    if (this.full) return this.full.transactions[index]!;
+    let tx = this.txs.get(index);
+    if (!tx) {
+      tx = createTxFromBlockBodyData(this.source.rawTxs![index]!, { common: this.source.common });
+      this.txs.set(index, tx);
+    }
+    return tx;
+  }
 }

@@ -3,7 +3,7 @@
  * answered the way geth/Besu answer them: quantities as minimal hex, blocks/transactions/receipts
  * in the standard shapes, errors with the standard codes.
  */
-import type { Block } from '@ethereumjs/block';
+import type { BlockHeader } from '@ethereumjs/block';
 import { createTx, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
 import { Account, Address, bytesToHex, createAddressFromString, hexToBytes, setLengthLeft } from '@ethereumjs/util';
 import { Bloom } from '@ethereumjs/vm';
@@ -105,12 +105,11 @@ function effectiveGasPrice(tx: TypedTransaction, baseFee: bigint): bigint {
 }
 
 export function txJson(view: SealedBlockView, index: number) {
-  const { block } = view;
-  const tx = block.transactions[index]!;
+  const tx = view.tx(index);
   return {
     ...txFields(tx),
-    blockHash: hex(block.hash()), blockNumber: q(block.header.number), transactionIndex: q(index),
-    from: hex(view.receipts[index]!.from), gasPrice: q(effectiveGasPrice(tx, block.header.baseFeePerGas ?? 0n)),
+    blockHash: hex(view.hash), blockNumber: q(view.header.number), transactionIndex: q(index),
+    from: hex(view.receipts[index]!.from), gasPrice: q(effectiveGasPrice(tx, view.header.baseFeePerGas ?? 0n)),
   };
 }
 
@@ -128,33 +127,31 @@ function logIndexBase(view: SealedBlockView, index: number) {
 function logJson(view: SealedBlockView, txIndex: number, logIndex: number, [addr, topics, payload]: Log) {
   return {
     address: hex(addr), topics: topics.map(hex), data: hex(payload),
-    blockNumber: q(view.block.header.number), blockHash: hex(view.block.hash()), blockTimestamp: q(view.block.header.timestamp),
+    blockNumber: q(view.header.number), blockHash: hex(view.hash), blockTimestamp: q(view.header.timestamp),
     transactionHash: view.hashes[txIndex], transactionIndex: q(txIndex), logIndex: q(logIndex), removed: false,
   };
 }
 
 export function receiptJson(view: SealedBlockView, index: number) {
-  const { block } = view;
   const r = view.receipts[index]!;
-  const tx = block.transactions[index]!;
+  const tx = view.tx(index);
   const bloom = new Bloom();
   for (const [addr, topics] of r.logs) { bloom.add(addr); for (const t of topics) bloom.add(t); }
   const base = logIndexBase(view, index);
   return {
-    transactionHash: view.hashes[index], transactionIndex: q(index), blockHash: hex(block.hash()), blockNumber: q(block.header.number),
+    transactionHash: view.hashes[index], transactionIndex: q(index), blockHash: hex(view.hash), blockNumber: q(view.header.number),
     from: hex(r.from), to: tx.to ? tx.to.toString() : null,
     cumulativeGasUsed: q(r.cumulativeGasUsed), gasUsed: q(r.gasUsed),
-    effectiveGasPrice: q(effectiveGasPrice(tx, block.header.baseFeePerGas ?? 0n)),
+    effectiveGasPrice: q(effectiveGasPrice(tx, view.header.baseFeePerGas ?? 0n)),
     contractAddress: r.contractAddress ? hex(r.contractAddress) : null,
     logs: r.logs.map((log, i) => logJson(view, index, base + i, log)),
     logsBloom: hex(bloom.bitvector), type: q(tx.type), status: q(r.status),
   };
 }
 
-export function headerJson(block: Block) {
-  const h = block.header;
+export function headerJson(h: BlockHeader, hash: Bytes) {
   return {
-    number: q(h.number), hash: hex(block.hash()), parentHash: hex(h.parentHash), mixHash: hex(h.mixHash), nonce: hex(h.nonce),
+    number: q(h.number), hash: hex(hash), parentHash: hex(h.parentHash), mixHash: hex(h.mixHash), nonce: hex(h.nonce),
     sha3Uncles: hex(h.uncleHash), logsBloom: hex(h.logsBloom), transactionsRoot: hex(h.transactionsTrie),
     stateRoot: hex(h.stateRoot), receiptsRoot: hex(h.receiptTrie), miner: h.coinbase.toString(),
     difficulty: q(h.difficulty), extraData: hex(h.extraData), gasLimit: q(h.gasLimit),
@@ -166,11 +163,11 @@ export function headerJson(block: Block) {
 }
 
 export function blockJson(view: SealedBlockView, full: boolean) {
-  const { block } = view;
+  const block = view.block();
   return {
-    ...headerJson(block),
+    ...headerJson(view.header, view.hash),
     // Clique has no fork choice by difficulty among one signer; reported as the chain length.
-    totalDifficulty: q(block.header.number * 2n + 1n),
+    totalDifficulty: q(view.header.number * 2n + 1n),
     size: q(block.serialize().length), uncles: [], withdrawals: [],
     transactions: full ? block.transactions.map((_, i) => txJson(view, i)) : view.hashes,
   };
@@ -225,8 +222,8 @@ function revertError(returnValue: Bytes): RpcError {
 
 async function runCall(chain: Chain, msg: CallMessage, tag: unknown, gasLimit: bigint) {
   const { view, pending } = await resolveBlock(chain, tag);
-  const context = pending ? chain.pendingBlock() : view.block;
-  return chain.call(view.block, context, msg, gasLimit);
+  const context = pending ? chain.pendingBlock() : view.contextBlock();
+  return chain.call(view.header, context, msg, gasLimit);
 }
 
 async function estimateGas(chain: Chain, msg: CallMessage, tag: unknown): Promise<bigint> {
@@ -404,12 +401,12 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
     case 'eth_feeHistory': {
       const count = Number(quantity(p[0], 'blockCount'));
       if (count < 1 || count > 1024) throw invalidParams('blockCount must be 1..1024');
-      const newest = (await resolveBlock(chain, p[1], false)).view.block.header.number;
+      const newest = (await resolveBlock(chain, p[1], false)).view.header.number;
       const percentiles = Array.isArray(p[2]) ? p[2] : undefined;
       const oldest = newest + 1n >= BigInt(count) ? newest + 1n - BigInt(count) : 0n;
       const ratios: number[] = [];
       for (let n = oldest; n <= newest; n++) {
-        const h = (await chain.blockByNumber(n))!.block.header;
+        const h = (await chain.blockByNumber(n))!.header;
         ratios.push(Number(h.gasUsed) / Number(h.gasLimit));
       }
       return {
@@ -428,7 +425,7 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
     }
     case 'eth_getBlockTransactionCountByNumber': case 'eth_getBlockTransactionCountByHash': {
       const view = method.endsWith('Hash') ? await chain.blockByHash(hash32(p[0], 'blockHash')) : (await resolveBlock(chain, p[0])).view;
-      return view ? q(view.block.transactions.length) : null;
+      return view ? q(view.txCount) : null;
     }
     case 'eth_getUncleCountByBlockNumber': case 'eth_getUncleCountByBlockHash': return '0x0';
     case 'eth_getTransactionByHash': {
@@ -441,7 +438,7 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
     case 'eth_getTransactionByBlockNumberAndIndex': case 'eth_getTransactionByBlockHashAndIndex': {
       const view = method.includes('Hash') ? await chain.blockByHash(hash32(p[0], 'blockHash')) : (await resolveBlock(chain, p[0])).view;
       const i = Number(quantity(p[1], 'index'));
-      return view && i < view.block.transactions.length ? txJson(view, i) : null;
+      return view && i < view.txCount ? txJson(view, i) : null;
     }
     case 'eth_getTransactionReceipt': {
       const found = await chain.txByHash(hash32(p[0], 'hash'));
@@ -455,23 +452,23 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
       const who = address(p[0], 'address');
       if (p[1] === 'pending') return q(chain.pool.pendingNonce(who.toString(), await chain.stateNonce(who)));
       const { view } = await resolveBlock(chain, p[1]);
-      return q(await chain.withState(view.block, async (vm) => ((await vm.stateManager.getAccount(who)) ?? new Account()).nonce));
+      return q(await chain.withState(view.header, async (vm) => ((await vm.stateManager.getAccount(who)) ?? new Account()).nonce));
     }
     case 'eth_getBalance': {
       const who = address(p[0], 'address');
       const { view } = await resolveBlock(chain, p[1]);
-      return q(await chain.withState(view.block, async (vm) => ((await vm.stateManager.getAccount(who)) ?? new Account()).balance));
+      return q(await chain.withState(view.header, async (vm) => ((await vm.stateManager.getAccount(who)) ?? new Account()).balance));
     }
     case 'eth_getCode': {
       const who = address(p[0], 'address');
       const { view } = await resolveBlock(chain, p[1]);
-      return hex(await chain.withState(view.block, (vm) => vm.stateManager.getCode(who)));
+      return hex(await chain.withState(view.header, (vm) => vm.stateManager.getCode(who)));
     }
     case 'eth_getStorageAt': {
       const who = address(p[0], 'address');
       const slot = setLengthLeft(hexToBytes(q(quantity(p[1], 'slot'))), 32);
       const { view } = await resolveBlock(chain, p[2]);
-      const value = await chain.withState(view.block, (vm) => vm.stateManager.getStorage(who, slot));
+      const value = await chain.withState(view.header, (vm) => vm.stateManager.getStorage(who, slot));
       return hex(setLengthLeft(value, 32));
     }
     case 'eth_call': {
@@ -515,7 +512,7 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
       f.next = head + 1n;
       if (f.kind === 'blocks') {
         const out: string[] = [];
-        for (let n = from; n <= head; n++) out.push(hex((await chain.blockByNumber(n))!.block.hash()));
+        for (let n = from; n <= head; n++) out.push(hex((await chain.blockByNumber(n))!.hash));
         return out;
       }
       const to = f.filter!.to < head ? f.filter!.to : head;

@@ -125,9 +125,9 @@ export async function startServer(ctx: RpcContext, host: string, port: number): 
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'eth_subscription', params: { subscription, result } }));
     };
     const onBlock = (sealed: SealedBlock) => {
-      const view = new SealedBlockView(sealed.block, sealed.receipts, sealed.hashes.map((h) => `0x${Buffer.from(h).toString('hex')}` as const));
+      const view = SealedBlockView.fromSealed(sealed, ctx.chain.common);
       for (const [id, sub] of subs) {
-        if (sub.kind === 'newHeads') notify(id, headerJson(sealed.block));
+        if (sub.kind === 'newHeads') notify(id, headerJson(view.header, view.hash));
         else if (sub.kind === 'logs') for (const log of logsOfBlock(view, sub.filter!)) notify(id, log);
       }
     };
