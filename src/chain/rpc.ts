@@ -27,6 +27,14 @@ function quantity(v: unknown, name: string): bigint {
   if (typeof v !== 'string' || !/^0x[0-9a-fA-F]{1,64}$/.test(v)) throw invalidParams(`${name}: expected a hex quantity`);
   return BigInt(v);
 }
+/** A JSON number (integer) or a hex quantity, as test tools send both for times and counts. */
+function intOrQuantity(v: unknown, name: string): bigint {
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v < 0) throw invalidParams(`${name}: expected a non-negative integer`);
+    return BigInt(v);
+  }
+  return quantity(v, name);
+}
 function optQuantity(v: unknown, name: string): bigint | undefined {
   return v === undefined || v === null ? undefined : quantity(v, name);
 }
@@ -488,8 +496,13 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
     case 'eth_sign': return privateKeyToAccount(devKey(ctx, p[0])).signMessage({ message: { raw: data(p[1], 'message') } });
     case 'personal_sign': return privateKeyToAccount(devKey(ctx, p[1])).signMessage({ message: { raw: data(p[0], 'message') } });
     case 'eth_signTypedData_v4': {
-      const typed = typeof p[1] === 'string' ? JSON.parse(p[1]) : p[1];
-      return privateKeyToAccount(devKey(ctx, p[0])).signTypedData(typed);
+      const key = devKey(ctx, p[0]);
+      try {
+        const typed = typeof p[1] === 'string' ? JSON.parse(p[1]) : p[1];
+        return await privateKeyToAccount(key).signTypedData(typed);
+      } catch (e) {
+        throw invalidParams(`typed data: ${(e as Error).message.split('\n')[0]}`);
+      }
     }
     case 'eth_getLogs': return getLogs(chain, p[0]);
     case 'eth_newFilter': case 'eth_newBlockFilter': {
@@ -531,13 +544,13 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
     // --- dev-mode time control (hardhat / anvil names as aliases)
     case 'evm_increaseTime': {
       devOnly(ctx, method);
-      const seconds = Number(typeof p[0] === 'number' ? p[0] : quantity(p[0], 'seconds'));
+      const seconds = Number(intOrQuantity(p[0], 'seconds'));
       chain.timeOffset += seconds;
       return q(chain.timeOffset);
     }
     case 'evm_setNextBlockTimestamp': case 'anvil_setNextBlockTimestamp': {
       devOnly(ctx, method);
-      const ts = typeof p[0] === 'number' ? BigInt(p[0]) : quantity(p[0], 'timestamp');
+      const ts = intOrQuantity(p[0], 'timestamp');
       if (ts <= chain.head.header.timestamp) throw invalidParams(`timestamp ${ts} is not after the latest block's ${chain.head.header.timestamp}`);
       chain.nextTimestamp = ts;
       // Later blocks continue from here, as in Hardhat.
@@ -549,7 +562,7 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
       let count = 1n;
       if (method !== 'evm_mine' && p[0] !== undefined) count = quantity(p[0], 'blocks');
       if (method === 'evm_mine' && p[0] !== undefined && p[0] !== null) {
-        const ts = typeof p[0] === 'number' ? BigInt(p[0]) : quantity(p[0], 'timestamp');
+        const ts = intOrQuantity(p[0], 'timestamp');
         if (ts <= chain.head.header.timestamp) throw invalidParams('timestamp must be after the latest block');
         chain.nextTimestamp = ts;
         chain.timeOffset = Number(ts) - Math.floor(Date.now() / 1000);
