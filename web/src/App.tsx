@@ -1,0 +1,147 @@
+/**
+ * The shell: loads the chain config, holds the unlocked session, shows the account (role read
+ * from chain, registration) and navigates between the Patient, Provider, Admin and Explorer screens
+ * (hash routes, so the gateway needs no server-side routing).
+ */
+import { useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { formatEther, keccak256, toHex as viemHex } from 'viem';
+import { IdentityAbi, ProviderKind, Role } from '../../src/sdk/contracts.ts';
+import { loadConfig, type UiConfig } from './lib/config.ts';
+import { loadStoredKeys } from './lib/keystoreStorage.ts';
+import { SessionContext, sendTx, type Session } from './lib/session.tsx';
+import { ActionButton, ErrorNote, Field, Loading, Section } from './ui.tsx';
+import { SignIn } from './screens/SignIn.tsx';
+import { Explorer } from './screens/Explorer.tsx';
+import { PatientScreen } from './screens/Patient.tsx';
+import { ProviderScreen } from './screens/Provider.tsx';
+import { AdminScreen } from './screens/Admin.tsx';
+
+const SCREENS = ['patient', 'provider', 'admin', 'explorer'] as const;
+type Screen = typeof SCREENS[number];
+
+function useHashScreen(): Screen {
+  const read = () => (SCREENS.find((s) => window.location.hash === `#/${s}`) ?? 'patient');
+  const [screen, setScreen] = useState<Screen>(read);
+  useEffect(() => {
+    const on = () => setScreen(read());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return screen;
+}
+
+export interface AccountInfo { role: number; isAdmin: boolean; providerStatus: number; balance: bigint; encryptionKey: `0x${string}` }
+
+export function useAccountInfo(session: Session) {
+  const { client, addresses } = session.config;
+  return useQuery({
+    queryKey: ['account', session.address],
+    queryFn: async (): Promise<AccountInfo> => {
+      const identity = { address: addresses.identity, abi: IdentityAbi } as const;
+      const [role, isAdmin, providerStatus, balance, encryptionKey] = await Promise.all([
+        client.readContract({ ...identity, functionName: 'roleOf', args: [session.address] }),
+        client.readContract({ ...identity, functionName: 'isAdmin', args: [session.address] }),
+        client.readContract({ ...identity, functionName: 'providerStatus', args: [session.address] }),
+        client.getBalance({ address: session.address }),
+        client.readContract({ ...identity, functionName: 'encryptionKeyOf', args: [session.address] }),
+      ]);
+      return { role: Number(role), isAdmin, providerStatus: Number(providerStatus), balance, encryptionKey };
+    },
+    refetchInterval: 5000,
+  });
+}
+
+const roleName = (info: AccountInfo) => {
+  const base = ['No role yet', 'Patient', 'Provider', 'Device'][info.role] ?? 'Unknown';
+  const status = info.role === Role.Provider ? ` (${['', 'pending accreditation', 'accredited', 'suspended'][info.providerStatus]})` : '';
+  return `${base}${status}${info.isAdmin ? ' · Admin' : ''}`;
+};
+
+function AccountPanel({ session, onLock }: { session: Session; onLock: () => void }) {
+  const info = useAccountInfo(session);
+  const queryClient = useQueryClient();
+  const [kind, setKind] = useState<number>(ProviderKind.Doctor);
+  const pub = viemHex(session.encryption.publicKey);
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['account', session.address] });
+  const download = () => {
+    const keys = loadStoredKeys();
+    if (!keys) return;
+    const url = URL.createObjectURL(new Blob([JSON.stringify(keys, null, 2)], { type: 'application/json' }));
+    const a = Object.assign(document.createElement('a'), { href: url, download: 'medchain-keys.json' });
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+  return (
+    <Section title="Your account" id="account">
+      <dl className="facts">
+        <dt>Address</dt><dd><code data-testid="address">{session.address}</code></dd>
+        <dt>Signing</dt><dd>{session.via === 'keystore' ? 'browser keystore' : 'browser wallet'}</dd>
+        <dt>Role on chain</dt><dd data-testid="role">{info.isPending ? 'reading…' : info.data ? roleName(info.data) : '—'}</dd>
+        <dt>Balance</dt><dd>{info.data ? `${formatEther(info.data.balance)} ETH` : '—'}</dd>
+        <dt>Gateway</dt><dd data-testid="gateway-status">{session.gatewayStatus.ok ? `signed in (${session.gatewayStatus.role})` : session.gatewayStatus.error}</dd>
+      </dl>
+      {info.error ? <ErrorNote error={info.error} title="Could not read your account from the chain" /> : null}
+      {info.data && info.data.role !== Role.None && info.data.encryptionKey.toLowerCase() !== pub.toLowerCase() ? (
+        <p className="state error" role="alert">The encryption key registered on chain is not the one in this browser: records shared with you cannot be opened here.</p>
+      ) : null}
+      {info.data?.role === Role.None ? (
+        <div className="register">
+          <p>This account is not registered yet. Registering puts only your address and your public encryption key on chain.</p>
+          {info.data.balance === 0n ? <p className="state empty">The account holds no ETH for gas; on a chain that charges gas, ask the hospital to fund it first.</p> : null}
+          <ActionButton label="Register as patient" kind="primary" done="Registered"
+            run={async () => { await sendTx(session, { address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'registerPatient', args: [pub, keccak256(viemHex('medchain-patient'))] }); await refresh(); }} />
+          <Field label="Provider kind">
+            <select value={kind} onChange={(e) => setKind(Number(e.target.value))}>
+              {Object.entries(ProviderKind).map(([name, value]) => <option key={name} value={value}>{name}</option>)}
+            </select>
+          </Field>
+          <ActionButton label="Apply as provider" done="Applied; waiting for accreditation"
+            run={async () => { await sendTx(session, { address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'applyAsProvider', args: [kind, pub, keccak256(viemHex('medchain-provider'))] }); await refresh(); }} />
+        </div>
+      ) : null}
+      <div className="row">
+        {session.via === 'keystore' ? <button type="button" onClick={download}>Download key backup</button> : null}
+        <button type="button" onClick={onLock}>Lock</button>
+      </div>
+    </Section>
+  );
+}
+
+export function App() {
+  const screen = useHashScreen();
+  const config = useQuery<UiConfig>({ queryKey: ['config'], queryFn: () => loadConfig(), staleTime: Infinity, retry: 1 });
+  const [session, setSession] = useState<Session | undefined>();
+  const queryClient = useQueryClient();
+  const lock = () => {
+    session?.encryption.privateKey.fill(0);
+    void session?.gateway.signOut();
+    setSession(undefined);
+    queryClient.clear();
+  };
+  return (
+    <>
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="top">
+        <h1>MedChain</h1>
+        <nav aria-label="Screens">
+          {SCREENS.map((s) => <a key={s} href={`#/${s}`} aria-current={screen === s ? 'page' : undefined}>{s[0]!.toUpperCase() + s.slice(1)}</a>)}
+        </nav>
+      </header>
+      <div id="main" tabIndex={-1}>
+        {config.isPending ? <Loading what="chain configuration" /> : config.error ? <ErrorNote error={config.error} title="Cannot reach the gateway" /> : (
+          screen === 'explorer' ? <Explorer config={config.data} session={session} />
+            : !session ? <SignIn config={config.data} onSession={setSession} />
+              : (
+                <SessionContext.Provider value={session}>
+                  <AccountPanel session={session} onLock={lock} />
+                  {screen === 'patient' ? <PatientScreen /> : screen === 'provider' ? <ProviderScreen /> : <AdminScreen />}
+                </SessionContext.Provider>
+              )
+        )}
+      </div>
+    </>
+  );
+}
+
+

@@ -1,0 +1,3 @@
+export function PatientScreen() {
+  return <main className="screen"><p>Coming next.</p></main>;
+}

@@ -1,0 +1,3 @@
+export function ProviderScreen() {
+  return <main className="screen"><p>Coming next.</p></main>;
+}
