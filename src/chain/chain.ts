@@ -62,7 +62,7 @@ export interface StoredReceipt {
   txHash: Bytes;
 }
 
-export interface SealedBlock { block: Block; receipts: StoredReceipt[]; hashes: Bytes[] }
+export interface SealedBlock { block: Block; receipts: StoredReceipt[]; hashes: Bytes[]; rlp?: Bytes }
 
 export const VANITY = new Uint8Array(32);
 const SEAL = new Uint8Array(65);
@@ -409,7 +409,7 @@ export class Chain extends EventEmitter {
         from: included[i]!.sender.bytes,
         txHash: included[i]!.tx.hash(),
       }));
-      const sealed: SealedBlock = { block, receipts, hashes: included.map((e) => e.tx.hash()) };
+      const sealed: SealedBlock = { block, receipts, hashes: included.map((e) => e.tx.hash()), rlp: block.serialize() };
       await this.store.commit(this.blockOps(sealed));
       this.head = block;
       this.lastSealAt = Date.now();
@@ -426,10 +426,10 @@ export class Chain extends EventEmitter {
     }
   }
 
-  private blockOps({ block, receipts, hashes }: SealedBlock): StoreOp[] {
+  private blockOps({ block, receipts, hashes, rlp }: SealedBlock): StoreOp[] {
     const n = u64(block.header.number);
     const ops: StoreOp[] = [
-      { type: 'put', key: key(P.block, n), value: block.serialize() },
+      { type: 'put', key: key(P.block, n), value: rlp ?? block.serialize() },
       { type: 'put', key: key(P.hash, block.hash()), value: n },
       { type: 'put', key: key(P.receipts, n), value: encodeReceipts(receipts) },
     ];
@@ -584,8 +584,14 @@ export class SealedBlockView {
     this.full = source.block;
   }
 
+  /**
+   * A view of a block just sealed. The cache keeps it in serialized form, not the decoded
+   * transactions: each ethereumjs transaction carries its own Common copy (tens of KB).
+   */
   static fromSealed(sealed: SealedBlock, common: Common): SealedBlockView {
-    return new SealedBlockView(sealed.block.header, sealed.receipts, { block: sealed.block, common });
+    if (!sealed.rlp) return new SealedBlockView(sealed.block.header, sealed.receipts, { block: sealed.block, common });
+    const [, rawTxs] = RLP.decode(sealed.rlp) as unknown as [Bytes[], (Bytes | Bytes[])[]];
+    return new SealedBlockView(sealed.block.header, sealed.receipts, { rlp: sealed.rlp, rawTxs, common });
   }
 
   get txCount(): number { return this.hashes.length; }
