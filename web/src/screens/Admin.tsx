@@ -1,3 +1,202 @@
+/**
+ * Admin (security & access-control department): accredit, suspend and reinstate providers —
+ * accreditation and reinstatement are governance actions that execute when enough admins have
+ * called Identity.approve (the count is read with pendingAction) — incentive parameters, the
+ * contribution leaderboard and the validator set (Incentives.getValidators, what QBFT reads).
+ */
+import { useState, type FormEvent } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { encodeFunctionData, formatUnits, getAddress, isAddress, type Address, type Hex } from 'viem';
+import { ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, SuspensionReason } from '../../../src/sdk/contracts.ts';
+import { sendTx, useSession, type Session } from '../lib/session.tsx';
+import { useAccountInfo } from '../App.tsx';
+import { ActionButton, Addr, Empty, ErrorNote, Field, Loading, Section, duration } from '../ui.tsx';
+
+const STATUS = ['not a provider', 'pending accreditation', 'accredited', 'suspended'];
+
+/** Approves a governance call; returns "executed" or the approval count after this approval. */
+async function approveGovernance(session: Session, target: Address, data: Hex): Promise<void> {
+  await sendTx(session, { address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'approve', args: [target, data] });
+}
+
+function usePending(session: Session, target: Address, data: Hex | undefined) {
+  return useQuery({
+    queryKey: ['pending', target, data],
+    enabled: data !== undefined,
+    queryFn: async () => {
+      const [, approvals, threshold] = await session.config.client.readContract({ address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'pendingAction', args: [target, data!] });
+      return { approvals: Number(approvals), threshold: Number(threshold) };
+    },
+  });
+}
+
+function Providers({ session }: { session: Session }) {
+  const { client, addresses } = session.config;
+  const queryClient = useQueryClient();
+  const [who, setWho] = useState<Address | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [reason, setReason] = useState<number>(SuspensionReason.Other);
+  const status = useQuery({
+    queryKey: ['provider-status', who],
+    enabled: who !== undefined,
+    queryFn: async () => Number(await client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'providerStatus', args: [who!] })),
+  });
+  const accredit = who && encodeFunctionData({ abi: IdentityAbi, functionName: 'accreditProvider', args: [who] });
+  const reinstate = who && encodeFunctionData({ abi: IdentityAbi, functionName: 'reinstateProvider', args: [who] });
+  const accreditPending = usePending(session, addresses.identity, status.data === 1 ? accredit : undefined);
+  const reinstatePending = usePending(session, addresses.identity, status.data === 3 ? reinstate : undefined);
+  const refresh = () => queryClient.invalidateQueries({ predicate: (q) => ['provider-status', 'pending', 'leaderboard'].includes(String(q.queryKey[0])) });
+  const check = (event: FormEvent) => {
+    event.preventDefault();
+    const value = String(new FormData(event.target as HTMLFormElement).get('provider')).trim();
+    if (!isAddress(value, { strict: false })) { setError('enter a 0x-prefixed 20-byte address'); setWho(undefined); return; }
+    setError(undefined); setWho(getAddress(value));
+  };
+  return (
+    <Section title="Accreditation">
+      <form onSubmit={check} className="inline">
+        <Field label="Provider address"><input name="provider" required spellCheck={false} /></Field>
+        <button type="submit">Check status</button>
+      </form>
+      {error ? <p className="state error" role="alert">{error}</p> : null}
+      {who && status.isPending ? <Loading what="provider status" /> : null}
+      {status.error ? <ErrorNote error={status.error} /> : null}
+      {who && status.data !== undefined ? (
+        <div>
+          <p>Status: <strong data-testid="provider-status">{STATUS[status.data]}</strong></p>
+          {status.data === 1 ? (
+            <p>Approvals: {accreditPending.data ? `${accreditPending.data.approvals} of ${accreditPending.data.threshold}` : '…'}{' '}
+              <ActionButton label="Approve accreditation" kind="primary" done="Approval recorded" run={async () => { await approveGovernance(session, addresses.identity, accredit!); await refresh(); }} /></p>
+          ) : null}
+          {status.data === 2 ? (
+            <div className="row">
+              <Field label="Suspension reason">
+                <select value={reason} onChange={(e) => setReason(Number(e.target.value))}>
+                  {Object.entries(SuspensionReason).map(([k, v]) => <option key={k} value={v}>{k}</option>)}
+                </select>
+              </Field>
+              <ActionButton label="Suspend now" kind="danger" done="Suspended" run={async () => {
+                await sendTx(session, { address: addresses.identity, abi: IdentityAbi, functionName: 'suspendProvider', args: [who, reason] }); await refresh();
+              }} />
+            </div>
+          ) : null}
+          {status.data === 3 ? (
+            <p>Reinstatement approvals: {reinstatePending.data ? `${reinstatePending.data.approvals} of ${reinstatePending.data.threshold}` : '…'}{' '}
+              <ActionButton label="Approve reinstatement" done="Approval recorded" run={async () => { await approveGovernance(session, addresses.identity, reinstate!); await refresh(); }} /></p>
+          ) : null}
+        </div>
+      ) : null}
+    </Section>
+  );
+}
+
+function Incentives({ session }: { session: Session }) {
+  const { client, addresses } = session.config;
+  const queryClient = useQueryClient();
+  const params = useQuery({
+    queryKey: ['incentive-params'],
+    queryFn: async () => {
+      const inc = { address: addresses.incentives, abi: IncentivesAbi } as const;
+      const [authorReward, producerReward, maxValidators, breakGlass, thresholds] = await Promise.all([
+        client.readContract({ ...inc, functionName: 'authorReward' }), client.readContract({ ...inc, functionName: 'producerReward' }),
+        client.readContract({ ...inc, functionName: 'maxValidators' }),
+        client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'breakGlassDuration' }),
+        Promise.all([client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'accreditationThreshold' }), client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'adminThreshold' })]),
+      ]);
+      return { authorReward, producerReward, maxValidators, breakGlass: Number(breakGlass), accreditationThreshold: thresholds[0], adminThreshold: thresholds[1] };
+    },
+  });
+  const [form, setForm] = useState({ author: '', producer: '', max: '' });
+  if (params.isPending) return <Section title="Incentive parameters"><Loading what="parameters" /></Section>;
+  if (params.error) return <Section title="Incentive parameters"><ErrorNote error={params.error} /></Section>;
+  const p = params.data;
+  const units = (s: string, what: string) => {
+    if (!/^\d+(\.\d{1,18})?$/.test(s)) throw new Error(`${what}: enter a non-negative amount of MED`);
+    const [whole, frac = ''] = s.split('.');
+    return BigInt(whole!) * 10n ** 18n + BigInt(frac.padEnd(18, '0'));
+  };
+  return (
+    <Section title="Incentive parameters">
+      <dl className="facts">
+        <dt>Author reward</dt><dd>{formatUnits(p.authorReward, 18)} MED per record version</dd>
+        <dt>Producer reward</dt><dd>{formatUnits(p.producerReward, 18)} MED per block with record work</dd>
+        <dt>Max validators</dt><dd>{String(p.maxValidators)}</dd>
+        <dt>Break-glass duration</dt><dd>{duration(p.breakGlass)}</dd>
+        <dt>Thresholds</dt><dd>accreditation {String(p.accreditationThreshold)}, other governance {String(p.adminThreshold)}</dd>
+      </dl>
+      <h3>Propose new rewards</h3>
+      <p className="muted">Executes when {String(p.adminThreshold)} admin(s) approve the same values.</p>
+      <div className="row">
+        <Field label="Author reward (MED)"><input inputMode="decimal" value={form.author} onChange={(e) => setForm({ ...form, author: e.target.value })} /></Field>
+        <Field label="Producer reward (MED)"><input inputMode="decimal" value={form.producer} onChange={(e) => setForm({ ...form, producer: e.target.value })} /></Field>
+      </div>
+      <ActionButton label="Approve new rewards" done="Approval recorded" run={async () => {
+        const data = encodeFunctionData({ abi: IncentivesAbi, functionName: 'setRewards', args: [units(form.author, 'author reward'), units(form.producer, 'producer reward')] });
+        await approveGovernance(session, addresses.incentives, data);
+        await queryClient.invalidateQueries({ queryKey: ['incentive-params'] });
+      }} />
+      <Field label="Max validators (1–64)"><input inputMode="numeric" value={form.max} onChange={(e) => setForm({ ...form, max: e.target.value })} /></Field>
+      <ActionButton label="Approve validator count" done="Approval recorded" run={async () => {
+        const n = Number(form.max);
+        if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('max validators is an integer from 1 to 64');
+        await approveGovernance(session, addresses.incentives, encodeFunctionData({ abi: IncentivesAbi, functionName: 'setMaxValidators', args: [BigInt(n)] }));
+        await queryClient.invalidateQueries({ queryKey: ['incentive-params'] });
+      }} />
+    </Section>
+  );
+}
+
+function Leaderboard({ session }: { session: Session }) {
+  const { client, addresses } = session.config;
+  const q = useQuery({
+    queryKey: ['leaderboard'],
+    queryFn: async () => {
+      const inc = { address: addresses.incentives, abi: IncentivesAbi } as const;
+      const [contributors, validators] = await Promise.all([client.readContract({ ...inc, functionName: 'contributors' }), client.readContract({ ...inc, functionName: 'getValidators' })]);
+      const rows = await Promise.all(contributors.map(async (a) => ({
+        address: a,
+        score: await client.readContract({ ...inc, functionName: 'contributionScore', args: [a] }),
+        balance: await client.readContract({ address: addresses.token, abi: MedTokenAbi, functionName: 'balanceOf', args: [a] }),
+        status: Number(await client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'providerStatus', args: [a] })),
+      })));
+      rows.sort((x, y) => (y.score > x.score ? 1 : y.score < x.score ? -1 : x.address.localeCompare(y.address)));
+      return { rows, validators };
+    },
+    refetchInterval: 10_000,
+  });
+  return (
+    <>
+      <Section title="Leaderboard">
+        {q.isPending ? <Loading what="contributors" /> : q.error ? <ErrorNote error={q.error} /> : q.data.rows.length === 0 ? <Empty>No provider has contributed a record yet.</Empty> : (
+          <div className="scroll"><table>
+            <thead><tr><th scope="col">#</th><th scope="col">Provider</th><th scope="col">Score</th><th scope="col">MED</th><th scope="col">Status</th></tr></thead>
+            <tbody>{q.data.rows.map((r, i) => <tr key={r.address}><td>{i + 1}</td><td><Addr value={r.address} /></td><td>{String(r.score)}</td><td>{formatUnits(r.balance, 18)}</td><td>{STATUS[r.status]}</td></tr>)}</tbody>
+          </table></div>
+        )}
+      </Section>
+      <Section title="Validator set">
+        <p className="muted">Incentives.getValidators(): what Besu's QBFT contract-based validator selection reads.</p>
+        {q.isPending ? <Loading what="validators" /> : q.error ? <ErrorNote error={q.error} /> : (
+          <ol>{q.data.validators.map((v) => <li key={v} data-testid="validator"><code>{v}</code></li>)}</ol>
+        )}
+      </Section>
+    </>
+  );
+}
+
 export function AdminScreen() {
-  return <main className="screen"><p>Coming next.</p></main>;
+  const session = useSession();
+  const info = useAccountInfo(session);
+  if (info.isPending) return <Loading what="your roles" />;
+  if (info.error) return <ErrorNote error={info.error} />;
+  if (!info.data.isAdmin) {
+    return <main className="screen"><Empty>This account is not an admin. The admin screen is for the security and access-control department.</Empty><Leaderboard session={session} /></main>;
+  }
+  return (
+    <main className="screen">
+      <Providers session={session} />
+      <Incentives session={session} />
+      <Leaderboard session={session} />
+    </main>
+  );
 }
