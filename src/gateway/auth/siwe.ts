@@ -1,0 +1,130 @@
+/**
+ * Sign-In with Ethereum (EIP-4361) and short-lived sessions.
+ *
+ *   POST /auth/nonce   -> { nonce, expiresAt }          single use, 5 minutes
+ *   POST /auth/verify  { message, signature } -> { token, address, role, expiresAt }
+ *   POST /auth/logout
+ *
+ * The message must name this gateway's domain and chain, carry an unused unexpired nonce, and be
+ * within its validity times; the signature is checked by viem (EOAs, and ERC-1271/6492 smart
+ * accounts through the chain). Nonces and sessions live in SQL, so a restart reopens no replay.
+ * Session tokens are random and stored only as their SHA-256. The role is read from chain state
+ * and re-read every few seconds, so a suspension takes effect at once.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { z } from 'zod';
+import { getAddress, isAddress, type Address, type Hex, type PublicClient } from 'viem';
+import { generateSiweNonce, parseSiweMessage } from 'viem/siwe';
+import type { GatewayRole } from '../chain/access.ts';
+import type { SqlExecutor } from '../index/handlers.ts';
+import type { GatewayEnv, Session } from '../routes/types.ts';
+import { HttpError } from '../http/errors.ts';
+
+export const authMigrations = [
+  {
+    id: 'auth-1',
+    sql: `
+CREATE TABLE IF NOT EXISTS auth_nonces (nonce TEXT PRIMARY KEY, expires_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS auth_sessions (token_hash TEXT PRIMARY KEY, address TEXT NOT NULL, expires_at BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS auth_sessions_expiry ON auth_sessions (expires_at);
+`,
+  },
+] as const;
+
+export interface SiweOptions {
+  db: SqlExecutor;
+  client: PublicClient;
+  chainId: number;
+  /** The host (and port) users see in the message, e.g. "127.0.0.1:8080" or "medchain.hospital.example". */
+  domains: string[];
+  resolveRole: (address: Address) => Promise<GatewayRole>;
+  sessionSeconds?: number;
+  nonceSeconds?: number;
+  roleCacheMs?: number;
+  now?: () => number;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function siweAuth(options: SiweOptions) {
+  const now = options.now ?? (() => Date.now());
+  const sessionSeconds = options.sessionSeconds ?? 15 * 60;
+  const nonceSeconds = options.nonceSeconds ?? 5 * 60;
+  const roles = new Map<Address, { role: GatewayRole; at: number }>();
+  const roleOf = async (address: Address): Promise<GatewayRole> => {
+    const cached = roles.get(address);
+    if (cached && now() - cached.at < (options.roleCacheMs ?? 5_000)) return cached.role;
+    const role = await options.resolveRole(address);
+    roles.set(address, { role, at: now() });
+    return role;
+  };
+  const unauthorized = (message: string): never => { throw new HttpError(401, message, 'login'); };
+
+  const routes = new Hono<GatewayEnv>();
+  routes.post('/nonce', async (c) => {
+    const nonce = generateSiweNonce();
+    const expiresAt = Math.floor(now() / 1000) + nonceSeconds;
+    await options.db.query('DELETE FROM auth_nonces WHERE expires_at < $1', [Math.floor(now() / 1000)]);
+    await options.db.query('INSERT INTO auth_nonces (nonce, expires_at) VALUES ($1, $2)', [nonce, expiresAt]);
+    return c.json({ nonce, expiresAt: new Date(expiresAt * 1000).toISOString() });
+  });
+
+  routes.post('/verify', async (c) => {
+    const body = z.object({ message: z.string().min(1).max(4096), signature: z.string().regex(/^0x[0-9a-fA-F]+$/, 'expected a 0x-hex signature').max(20_000) })
+      .parse(await c.req.json().catch(() => { throw new HttpError(400, 'malformed JSON body'); }));
+    const fields = parseSiweMessage(body.message);
+    if (!fields.address || !isAddress(fields.address) || !fields.nonce || !fields.domain || !fields.uri || fields.version !== '1' || fields.chainId === undefined) {
+      throw new HttpError(400, 'not a Sign-In with Ethereum message (EIP-4361)');
+    }
+    if (!options.domains.includes(fields.domain)) unauthorized(`message is for ${fields.domain}, not this gateway`);
+    if (fields.chainId !== options.chainId) unauthorized(`message is for chain ${fields.chainId}, this gateway serves chain ${options.chainId}`);
+    const t = now();
+    if (fields.expirationTime && fields.expirationTime.getTime() <= t) unauthorized('message expired');
+    if (fields.notBefore && fields.notBefore.getTime() > t) unauthorized('message not valid yet');
+    if (fields.issuedAt && fields.issuedAt.getTime() > t + 60_000) unauthorized('message issued in the future');
+    const valid = await options.client.verifyMessage({ address: fields.address, message: body.message, signature: body.signature as Hex }).catch(() => false);
+    if (!valid) unauthorized('signature does not match the address');
+    // Single use: the nonce is consumed only by a valid sign-in, atomically.
+    const consumed = await options.db.query<{ nonce: string }>('DELETE FROM auth_nonces WHERE nonce = $1 AND expires_at >= $2 RETURNING nonce', [fields.nonce, Math.floor(t / 1000)]);
+    if (consumed.length === 0) unauthorized('unknown, used or expired nonce: ask for a new one');
+    const address = getAddress(fields.address);
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = Math.floor(t / 1000) + sessionSeconds;
+    await options.db.query('INSERT INTO auth_sessions (token_hash, address, expires_at) VALUES ($1, $2, $3)', [hashToken(token), address, expiresAt]);
+    roles.delete(address);
+    return c.json({ token, address, role: await roleOf(address), expiresAt: new Date(expiresAt * 1000).toISOString() });
+  });
+
+  routes.post('/logout', async (c) => {
+    const token = bearer(c.req.header('authorization'));
+    if (token) await options.db.query('DELETE FROM auth_sessions WHERE token_hash = $1', [hashToken(token)]);
+    return c.json({ signedOut: true });
+  });
+
+  /** Sets `session` when a valid bearer token is present; a present but invalid one is refused (401). */
+  const session: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+    const token = bearer(c.req.header('authorization'));
+    if (token) {
+      const rows = await options.db.query<{ address: string; expires_at: number | string }>('SELECT address, expires_at FROM auth_sessions WHERE token_hash = $1', [hashToken(token)]);
+      const row = rows[0];
+      if (!row || Number(row.expires_at) * 1000 <= now()) unauthorized('session expired or unknown: sign in again');
+      const address = getAddress(row!.address);
+      c.set('session', { address, role: await roleOf(address) } satisfies Session);
+    }
+    await next();
+  };
+
+  /** Refuses requests without a session (401). */
+  const requireSession: MiddlewareHandler<GatewayEnv> = async (c, next) => {
+    if (!c.get('session')) unauthorized('sign in first (POST /auth/nonce, then /auth/verify)');
+    await next();
+  };
+
+  return { routes, session, requireSession };
+}
+
+function bearer(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+([A-Za-z0-9_-]{20,100})$/.exec(header ?? '');
+  return match?.[1];
+}

@@ -1,0 +1,86 @@
+/**
+ * Read-only chain views for the admin and explorer screens (REST, under /api):
+ *
+ *   GET /api/config                     chain id and contract addresses (public)
+ *   GET /api/providers                  providers with status, kind, score and MED balance (leaderboard order)
+ *   GET /api/validators                 Incentives.getValidators(), maxValidators, rewards
+ *   GET /api/explorer/blocks?count=n    latest blocks
+ *   GET /api/explorer/tx/:hash          a transaction, its receipt and its MedChain events decoded
+ *   GET /api/explorer/events?limit=n    latest MedChain events (from the index)
+ */
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { getAddress, parseEventLogs, type Abi, type Hex } from 'viem';
+import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi } from '../../sdk/contracts.ts';
+import type { DataRouteDeps, GatewayEnv } from './types.ts';
+
+const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi] as Abi;
+const plain = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+const kinds = ['doctor', 'lab', 'hospital', 'pharmacy', 'other'];
+
+function boundedInt(value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new HTTPException(400, { message: `expected an integer between 1 and ${max}` });
+  return n;
+}
+
+export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
+  const app = new Hono<GatewayEnv>();
+  const incentives = { address: deps.addresses.incentives, abi: IncentivesAbi } as const;
+
+  app.get('/config', (c) => c.json({ chainId: deps.chainId, addresses: deps.addresses }));
+
+  app.get('/providers', async (c) => {
+    const rows = await deps.index.query<{ address: string; kind: number | string; status: string }>('SELECT address, kind, status FROM providers ORDER BY address');
+    const providers = await Promise.all(rows.map(async (r) => {
+      const address = getAddress(r.address);
+      const [score, balance] = await Promise.all([
+        deps.client.readContract({ ...incentives, functionName: 'contributionScore', args: [address] }),
+        deps.client.readContract({ address: deps.addresses.token, abi: MedTokenAbi, functionName: 'balanceOf', args: [address] }),
+      ]);
+      return { address, kind: kinds[Number(r.kind)] ?? 'other', status: r.status, score: Number(score), balance: balance.toString() };
+    }));
+    providers.sort((a, b) => b.score - a.score || a.address.localeCompare(b.address));
+    return c.json({ providers });
+  });
+
+  app.get('/validators', async (c) => {
+    const [validators, maxValidators, authorReward, producerReward] = await Promise.all([
+      deps.client.readContract({ ...incentives, functionName: 'getValidators' }),
+      deps.client.readContract({ ...incentives, functionName: 'maxValidators' }),
+      deps.client.readContract({ ...incentives, functionName: 'authorReward' }),
+      deps.client.readContract({ ...incentives, functionName: 'producerReward' }),
+    ]);
+    return c.json({ validators, maxValidators: Number(maxValidators), authorReward: authorReward.toString(), producerReward: producerReward.toString() });
+  });
+
+  app.get('/explorer/blocks', async (c) => {
+    const count = boundedInt(c.req.query('count'), 10, 50);
+    const head = await deps.client.getBlockNumber({ cacheTime: 0 });
+    const numbers = Array.from({ length: Math.min(count, Number(head) + 1) }, (_, i) => head - BigInt(i));
+    const blocks = await Promise.all(numbers.map((n) => deps.client.getBlock({ blockNumber: n })));
+    return c.json({
+      blocks: blocks.map((b) => ({ number: Number(b.number), hash: b.hash, timestamp: Number(b.timestamp), miner: b.miner, transactions: b.transactions, gasUsed: b.gasUsed.toString() })),
+    });
+  });
+
+  app.get('/explorer/tx/:hash', async (c) => {
+    const hash = c.req.param('hash');
+    if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new HTTPException(400, { message: 'expected a 0x-prefixed 32-byte transaction hash' });
+    const tx = await deps.client.getTransaction({ hash: hash as Hex }).catch(() => undefined);
+    if (!tx) throw new HTTPException(404, { message: 'no such transaction' });
+    const receipt = await deps.client.getTransactionReceipt({ hash: hash as Hex });
+    const events = parseEventLogs({ abi: ALL_ABIS, logs: receipt.logs }).map((e) => ({ name: e.eventName, address: e.address, args: plain(e.args) }));
+    return c.json({ hash, from: tx.from, to: tx.to, blockNumber: Number(tx.blockNumber), status: receipt.status, gasUsed: receipt.gasUsed.toString(), events });
+  });
+
+  app.get('/explorer/events', async (c) => {
+    const limit = boundedInt(c.req.query('limit'), 50, 500);
+    const rows = await deps.index.query<{ tx_hash: string; log_index: number; block_number: number | string; contract: string; name: string; args: string }>(
+      'SELECT tx_hash, log_index, block_number, contract, name, args FROM chain_events ORDER BY block_number DESC, log_index DESC LIMIT $1', [limit]);
+    return c.json({ events: rows.map((r) => ({ txHash: r.tx_hash, logIndex: Number(r.log_index), blockNumber: Number(r.block_number), contract: r.contract, name: r.name, args: JSON.parse(r.args) })) });
+  });
+
+  return app;
+}
