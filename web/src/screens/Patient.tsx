@@ -1,3 +1,158 @@
+/**
+ * Patient: records decrypted in the browser (version history, integrity badge, erase), export as
+ * a FHIR Bundle built here from decrypted records, grants on a timeline, direct grants, requests
+ * waiting for approval, emergency-access alerts (gateway list + live event feed, or the chain's
+ * events when the gateway is unavailable) and the audit trail.
+ */
+import { useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { getAddress, isAddress, type Hex } from 'viem';
+import { ConsentAbi, EmergencyReason, Role } from '../../../src/sdk/contracts.ts';
+import { useAccountInfo } from '../App.tsx';
+import { exportBundle } from '../lib/fhir.ts';
+import { subscribeEvents } from '../lib/events.ts';
+import { sendTx, useSession, type Session } from '../lib/session.tsx';
+import { GrantTimeline, Requests, TermsFields, defaultTerms, grantByRelay, termsOf } from '../consent.tsx';
+import { GatewayUnavailable, RecordForm, RecordList, openVersion, type OpenedVersion } from '../records.tsx';
+import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
+
+const REASONS = Object.keys(EmergencyReason);
+
+function ExportData({ session }: { session: Session }) {
+  return (
+    <ActionButton label="Export my data (FHIR Bundle)" done="Downloaded" disabled={!session.gatewayStatus.ok} run={async () => {
+      const list = await session.gateway.listRecords(session.address);
+      const opened: OpenedVersion[] = [];
+      for (const r of list.records.filter((x) => !x.erased)) opened.push(await openVersion(session, r.recordId, r.latestVersion, session.address));
+      const bundle = exportBundle(opened.map((o) => ({ recordId: o.recordId, version: o.version, resource: o.resource })));
+      const url = URL.createObjectURL(new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/fhir+json' }));
+      Object.assign(document.createElement('a'), { href: url, download: 'medchain-export.json' }).click();
+      URL.revokeObjectURL(url);
+    }} />
+  );
+}
+
+function GrantAccess({ session }: { session: Session }) {
+  const queryClient = useQueryClient();
+  const [grantee, setGrantee] = useState('');
+  const [terms, setTerms] = useState(defaultTerms);
+  const [via, setVia] = useState<'relay' | 'tx'>(session.gatewayStatus.ok ? 'relay' : 'tx');
+  return (
+    <div>
+      <Field label="Provider address"><input value={grantee} onChange={(e) => setGrantee(e.target.value)} spellCheck={false} /></Field>
+      <TermsFields prefix="grant" value={terms} onChange={setTerms} />
+      <Field label="Grant by">
+        <select value={via} onChange={(e) => setVia(e.target.value as 'relay' | 'tx')}>
+          <option value="relay" disabled={!session.gatewayStatus.ok}>Signature relayed by the gateway (no gas)</option>
+          <option value="tx">My own transaction</option>
+        </select>
+      </Field>
+      <ActionButton label="Grant access" kind="primary" done="Granted" run={async () => {
+        if (!isAddress(grantee.trim(), { strict: false })) throw new Error('enter the provider as a 0x-prefixed 20-byte address');
+        const t = termsOf(terms, getAddress(grantee.trim()));
+        if (via === 'relay') await grantByRelay(session, t);
+        else await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'grant', args: [t] });
+        await queryClient.invalidateQueries({ queryKey: ['grants'] });
+      }} />
+    </div>
+  );
+}
+
+interface EmergencyRow { accessId: number; provider: string; until: number; live: boolean; txHash?: string }
+
+function Emergencies({ session }: { session: Session }) {
+  const { client, addresses } = session.config;
+  const queryClient = useQueryClient();
+  const [feed, setFeed] = useState<{ state: 'live' | 'off' | 'error'; last?: string }>({ state: 'off' });
+  const q = useQuery({
+    queryKey: ['emergencies', session.address],
+    queryFn: async (): Promise<{ source: string; rows: EmergencyRow[] }> => {
+      if (session.gatewayStatus.ok) return { source: 'gateway', rows: (await session.gateway.emergencies(session.address)).emergencies };
+      // Without the gateway: the chain's own events, still authoritative.
+      const logs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessOpened', fromBlock: 0n });
+      const now = Math.floor(Date.now() / 1000);
+      const mine = logs.filter((l) => l.args.patient?.toLowerCase() === session.address.toLowerCase());
+      return { source: 'chain', rows: mine.map((l) => ({ accessId: Number(l.args.accessId), provider: l.args.provider!, until: Number(l.args.until), live: Number(l.args.until) > now, txHash: l.transactionHash })) };
+    },
+    refetchInterval: 15_000,
+  });
+  const token = session.token();
+  useEffect(() => {
+    if (!token) return;
+    return subscribeEvents(session.config.origin, token, (e) => {
+      setFeed({ state: 'live', last: e.event });
+      if (/Emergency/.test(e.event)) void queryClient.invalidateQueries({ queryKey: ['emergencies'] });
+      if (/Grant|Request/.test(e.event)) void queryClient.invalidateQueries({ predicate: (x) => ['grants', 'requests'].includes(String(x.queryKey[0])) });
+    }, () => setFeed({ state: 'error' }));
+  }, [token, session.config.origin, queryClient]);
+  return (
+    <>
+      <p className="muted" aria-live="polite">Live feed: {feed.state === 'live' ? `connected${feed.last ? ` (last: ${feed.last})` : ''}` : feed.state === 'error' ? 'reconnecting…' : token ? 'connecting…' : 'off (gateway not signed in); refreshed every 15 s'}</p>
+      {q.isPending ? <Loading what="emergency accesses" /> : q.error ? <ErrorNote error={q.error} /> : q.data.rows.length === 0 ? <Empty>Nobody has opened emergency access to your records.</Empty> : (
+        <ul className="events">{q.data.rows.map((e) => (
+          <li key={e.accessId} className={e.live ? 'alert' : ''} role={e.live ? 'alert' : undefined}>
+            <strong>{e.live ? 'LIVE emergency access' : 'Emergency access'}</strong> by <Addr value={e.provider} />, {e.live ? <Countdown until={e.until} /> : `ended ${when(e.until)}`}
+            {e.live ? <ActionButton label="Close it now" kind="danger" done="Closed" run={async () => {
+              await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'closeEmergencyAccess', args: [session.address, e.provider as Hex] });
+              await queryClient.invalidateQueries({ queryKey: ['emergencies'] });
+            }} /> : null}
+          </li>
+        ))}</ul>
+      )}
+      <p className="muted">Reasons are coded on chain as {REASONS.join(', ').toLowerCase()}; the provider's stated reason stays in the gateway's audit log.</p>
+    </>
+  );
+}
+
+interface AuditEntry { at?: string; actor?: string; recordId?: string; action?: string; purpose?: string; outcome?: string; periodId?: number; anchored?: boolean }
+
+function AuditTrail({ session }: { session: Session }) {
+  const token = session.token();
+  const q = useQuery({
+    queryKey: ['audit', session.address],
+    enabled: !!token,
+    queryFn: async (): Promise<{ available: false } | { available: true; entries: AuditEntry[] }> => {
+      const response = await fetch(`${session.config.origin}/api/audit?patient=${session.address}`, { headers: { authorization: `Bearer ${token}` } });
+      if (response.status === 404) return { available: false };
+      if (!response.ok) throw new Error(`the audit API answered ${response.status}`);
+      const body = await response.json() as { entries?: AuditEntry[] };
+      return { available: true, entries: body.entries ?? [] };
+    },
+  });
+  if (!token) return <GatewayUnavailable session={session} what="The audit trail and its on-chain verification" />;
+  if (q.isPending) return <Loading what="audit trail" />;
+  if (q.error) return <ErrorNote error={q.error} />;
+  if (!q.data.available) return <Empty>This gateway does not serve the audit trail yet (GET /api/audit answered 404). Accesses are still logged and anchored on chain by the gateway.</Empty>;
+  if (q.data.entries.length === 0) return <Empty>Nobody has accessed your records.</Empty>;
+  return (
+    <div className="scroll"><table>
+      <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Why</th><th scope="col">Outcome</th><th scope="col">On chain</th></tr></thead>
+      <tbody>{q.data.entries.map((e, i) => (
+        <tr key={i}><td>{e.at ? new Date(e.at).toLocaleString() : '—'}</td><td>{e.actor ? <Addr value={e.actor} /> : '—'}</td><td>{e.action}{e.recordId ? <> <Addr value={e.recordId} /></> : null}</td><td>{e.purpose}</td><td>{e.outcome}</td>
+          <td>{e.anchored ? <span className="badge ok">anchored (period {e.periodId})</span> : <span className="badge warn">not yet anchored</span>}</td></tr>
+      ))}</tbody>
+    </table></div>
+  );
+}
+
 export function PatientScreen() {
-  return <main className="screen"><p>Coming next.</p></main>;
+  const session = useSession();
+  const info = useAccountInfo(session);
+  if (info.isPending) return <Loading what="your role" />;
+  if (info.error) return <ErrorNote error={info.error} />;
+  if (info.data.role !== Role.Patient) return <main className="screen"><Empty>This account is not registered as a patient; register above to keep records.</Empty></main>;
+  return (
+    <main className="screen">
+      <Section title="Emergency-access alerts"><Emergencies session={session} /></Section>
+      <Section title="Requests waiting for you"><Requests session={session} /></Section>
+      <Section title="My records">
+        <ExportData session={session} />
+        <RecordList session={session} patient={session.address} canErase />
+      </Section>
+      <Section title="My grants"><GrantTimeline session={session} side="patient" who={session.address} /></Section>
+      <Section title="Grant a provider access"><GrantAccess session={session} /></Section>
+      <Section title="Add a record of my own"><RecordForm session={session} patient={session.address} /></Section>
+      <Section title="Who accessed what"><AuditTrail session={session} /></Section>
+    </main>
+  );
 }

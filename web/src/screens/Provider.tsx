@@ -1,3 +1,120 @@
+/**
+ * Provider: patients under care (live grants as grantee), access requests, reading within the
+ * window (decrypted data is cleared by a timer when the access ends), adding or updating records,
+ * break-glass with a stated reason (only its hash goes on chain), MedToken balance and score.
+ */
+import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { formatUnits, getAddress, isAddress, keccak256, toHex, type Address } from 'viem';
+import { ConsentAbi, EmergencyReason, GrantState, IncentivesAbi, MedTokenAbi, ProviderStatus, Role } from '../../../src/sdk/contracts.ts';
+import { useAccountInfo } from '../App.tsx';
+import { sendTx, useSession, type Session } from '../lib/session.tsx';
+import { GrantTimeline, TermsFields, defaultTerms, termsOf, useGrants } from '../consent.tsx';
+import { RecordForm, RecordList } from '../records.tsx';
+import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, Section } from '../ui.tsx';
+
+function Earnings({ session }: { session: Session }) {
+  const { client, addresses } = session.config;
+  const q = useQuery({
+    queryKey: ['earnings', session.address],
+    queryFn: async () => {
+      const [balance, score, validators] = await Promise.all([
+        client.readContract({ address: addresses.token, abi: MedTokenAbi, functionName: 'balanceOf', args: [session.address] }),
+        client.readContract({ address: addresses.incentives, abi: IncentivesAbi, functionName: 'contributionScore', args: [session.address] }),
+        client.readContract({ address: addresses.incentives, abi: IncentivesAbi, functionName: 'getValidators' }),
+      ]);
+      return { balance, score, validator: validators.some((v) => v.toLowerCase() === session.address.toLowerCase()) };
+    },
+    refetchInterval: 10_000,
+  });
+  if (q.isPending) return <Loading what="balance" />;
+  if (q.error) return <ErrorNote error={q.error} />;
+  return (
+    <dl className="facts">
+      <dt>MedToken balance</dt><dd data-testid="med-balance">{formatUnits(q.data.balance, 18)} MED</dd>
+      <dt>Contribution score</dt><dd>{String(q.data.score)}</dd>
+      <dt>Validator</dt><dd>{q.data.validator ? 'yes — run a QBFT node with this key' : 'no'}</dd>
+    </dl>
+  );
+}
+
+function MyPatients({ session, onPick }: { session: Session; onPick: (p: Address) => void }) {
+  const grants = useGrants(session, 'grantee', session.address);
+  if (grants.isPending) return <Loading what="patients" />;
+  if (grants.error) return <ErrorNote error={grants.error} />;
+  const live = grants.data.filter((g) => g.state === GrantState.Active);
+  const patients = [...new Map(live.map((g) => [g.patient, Math.max(...live.filter((x) => x.patient === g.patient).map((x) => x.validUntil))])).entries()];
+  if (patients.length === 0) return <Empty>No live grants: no patient's records are open to you right now.</Empty>;
+  return (
+    <ul className="events">{patients.map(([p, until]) => (
+      <li key={p} data-testid="patient"><code>{p}</code> · <Countdown until={until} /> <button type="button" onClick={() => onPick(p)}>Open records</button></li>
+    ))}</ul>
+  );
+}
+
+function RequestAccess({ session }: { session: Session }) {
+  const queryClient = useQueryClient();
+  const [patient, setPatient] = useState('');
+  const [terms, setTerms] = useState(defaultTerms);
+  return (
+    <div>
+      <Field label="Patient address"><input value={patient} onChange={(e) => setPatient(e.target.value)} spellCheck={false} /></Field>
+      <TermsFields prefix="request" value={terms} onChange={setTerms} />
+      <ActionButton label="Send request" kind="primary" done="Requested; the patient decides" run={async () => {
+        if (!isAddress(patient.trim(), { strict: false })) throw new Error('enter the patient as a 0x-prefixed 20-byte address');
+        await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'requestAccess', args: [getAddress(patient.trim()), termsOf(terms, session.address)] });
+        await queryClient.invalidateQueries({ queryKey: ['requests'] });
+      }} />
+    </div>
+  );
+}
+
+function BreakGlass({ session }: { session: Session }) {
+  const [patient, setPatient] = useState('');
+  const [reason, setReason] = useState<number>(EmergencyReason.Unconscious);
+  const [text, setText] = useState('');
+  return (
+    <div>
+      <p>Opens read-only access for the break-glass period. Every opening is visible to the patient and to auditors; misuse leads to suspension.</p>
+      <Field label="Patient address"><input value={patient} onChange={(e) => setPatient(e.target.value)} spellCheck={false} /></Field>
+      <Field label="Reason">
+        <select value={reason} onChange={(e) => setReason(Number(e.target.value))}>{Object.entries(EmergencyReason).map(([k, v]) => <option key={k} value={v}>{k}</option>)}</select>
+      </Field>
+      <Field label="Stated reason (kept off chain; its hash goes on chain)"><textarea rows={2} value={text} onChange={(e) => setText(e.target.value)} /></Field>
+      <ActionButton label="Open emergency access" kind="danger" done="Emergency access open" run={async () => {
+        if (!isAddress(patient.trim(), { strict: false })) throw new Error('enter the patient as a 0x-prefixed 20-byte address');
+        if (text.trim().length < 10) throw new Error('state the reason in at least 10 characters');
+        if (!window.confirm('Open emergency access? This is audited and the patient is alerted.')) return;
+        await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [getAddress(patient.trim()), reason, keccak256(toHex(text.trim()))] });
+      }} />
+    </div>
+  );
+}
+
 export function ProviderScreen() {
-  return <main className="screen"><p>Coming next.</p></main>;
+  const session = useSession();
+  const info = useAccountInfo(session);
+  const [patient, setPatient] = useState<Address | undefined>();
+  if (info.isPending) return <Loading what="your role" />;
+  if (info.error) return <ErrorNote error={info.error} />;
+  if (info.data.role !== Role.Provider) return <main className="screen"><Empty>This account is not a provider. Apply above; an admin accredits you.</Empty></main>;
+  const active = info.data.providerStatus === ProviderStatus.Active;
+  return (
+    <main className="screen">
+      {!active ? <p className="state error" role="alert">Your provider account is {info.data.providerStatus === ProviderStatus.Pending ? 'waiting for accreditation' : 'suspended'}: grants and emergency access do not work until an admin {info.data.providerStatus === ProviderStatus.Pending ? 'accredits' : 'reinstates'} you.</p> : null}
+      <Section title="My MedToken"><Earnings session={session} /></Section>
+      <Section title="My patients"><MyPatients session={session} onPick={setPatient} /></Section>
+      {patient ? (
+        <Section title="Patient records">
+          <p>Records of <code>{patient}</code>; data disappears from this screen when your access ends. <button type="button" onClick={() => setPatient(undefined)}>Close</button></p>
+          <RecordList session={session} patient={patient} canErase={false} />
+          <h3>Add or update a record</h3>
+          <RecordForm session={session} patient={patient} />
+        </Section>
+      ) : null}
+      <Section title="Grants to me"><GrantTimeline session={session} side="grantee" who={session.address} /></Section>
+      <Section title="Request access"><RequestAccess session={session} /></Section>
+      <Section title="Break-glass"><BreakGlass session={session} /></Section>
+    </main>
+  );
 }

@@ -1,0 +1,186 @@
+/**
+ * Consent in the browser: grants read from chain (Consent.grantsOfPatient / grantsOfGrantee, so
+ * the timeline works even while the gateway's index catches up), grouped by state with live
+ * count-downs; grant terms chosen in a form; approval either by the patient's EIP-712 signature
+ * relayed by the gateway (no gas for the patient) or by a direct transaction.
+ */
+import { useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { Address, Hex } from 'viem';
+import { ConsentAbi, GrantState, Purpose, ScopeKind, ZERO_SCOPE, grantTypedData, recordCategory, type GrantTerms } from '../../src/sdk/contracts.ts';
+import { sendTx, type Session } from './lib/session.tsx';
+import { RECORD_TYPES } from './lib/fhir.ts';
+import { categoryName } from './records.tsx';
+import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, when } from './ui.tsx';
+
+export interface GrantRow {
+  grantId: bigint; patient: Address; grantee: Address; scopeKind: number; scopeValue: Hex; permissions: number; purpose: number;
+  validFrom: number; validUntil: number; revokedAt: number; requestId: bigint; state: number;
+}
+
+const PURPOSES = Object.keys(Purpose);
+export const scopeText = (kind: number, value: Hex) => (kind === ScopeKind.All ? 'all records' : kind === ScopeKind.Category ? categoryName(value) : `record ${value.slice(0, 10)}…`);
+export const permText = (p: number) => [(p & 1) ? 'read' : '', (p & 2) ? 'write' : ''].filter(Boolean).join(' + ');
+
+export function useGrants(session: Session, side: 'patient' | 'grantee', who: Address) {
+  const { client, addresses } = session.config;
+  return useQuery({
+    queryKey: ['grants', side, who],
+    queryFn: async (): Promise<GrantRow[]> => {
+      const consent = { address: addresses.consent, abi: ConsentAbi } as const;
+      const ids = side === 'patient'
+        ? await client.readContract({ ...consent, functionName: 'grantsOfPatient', args: [who] })
+        : await client.readContract({ ...consent, functionName: 'grantsOfGrantee', args: [who] });
+      return Promise.all([...ids].reverse().map(async (grantId) => {
+        const [g, state] = await Promise.all([
+          client.readContract({ ...consent, functionName: 'getGrant', args: [grantId] }),
+          client.readContract({ ...consent, functionName: 'grantState', args: [grantId] }),
+        ]);
+        return {
+          grantId, patient: g.patient, grantee: g.grantee, scopeKind: g.scopeKind, scopeValue: g.scopeValue, permissions: g.permissions, purpose: g.purpose,
+          validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), revokedAt: Number(g.revokedAt), requestId: g.requestId, state,
+        };
+      }));
+    },
+    refetchInterval: 5000,
+  });
+}
+
+const GROUPS: Array<[string, number]> = [['Active', GrantState.Active], ['Upcoming', GrantState.Upcoming], ['Expired', GrantState.Expired], ['Revoked', GrantState.Revoked]];
+
+export function GrantTimeline({ session, side, who }: { session: Session; side: 'patient' | 'grantee'; who: Address }) {
+  const grants = useGrants(session, side, who);
+  const queryClient = useQueryClient();
+  if (grants.isPending) return <Loading what="grants" />;
+  if (grants.error) return <ErrorNote error={grants.error} title="Could not read grants from the chain" />;
+  if (grants.data.length === 0) return <Empty>{side === 'patient' ? 'You have not granted anyone access.' : 'No patient has granted you access yet.'}</Empty>;
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ['grants'] });
+  return (
+    <div className="grid">{GROUPS.map(([name, state]) => {
+      const rows = grants.data.filter((g) => g.state === state);
+      return (
+        <div key={name}>
+          <h3>{name} ({rows.length})</h3>
+          {rows.length === 0 ? <p className="muted">None.</p> : (
+            <ol className="timeline">{rows.map((g) => (
+              <li key={String(g.grantId)} className={name.toLowerCase()} data-testid="grant">
+                <div>#{String(g.grantId)} {side === 'patient' ? <>to <Addr value={g.grantee} /></> : <>from <Addr value={g.patient} /></>} · {scopeText(g.scopeKind, g.scopeValue)} · {permText(g.permissions)} · {PURPOSES[g.purpose]?.toLowerCase()}</div>
+                <div className="muted">{when(g.validFrom)} → {when(g.validUntil)}{g.revokedAt ? ` · revoked ${when(g.revokedAt)}` : ''}</div>
+                {state === GrantState.Active ? <Countdown until={g.validUntil} /> : state === GrantState.Upcoming ? <Countdown until={g.validFrom} label="until it starts" /> : null}
+                {side === 'patient' && (state === GrantState.Active || state === GrantState.Upcoming) ? (
+                  <div className="row">
+                    <ActionButton label="Revoke" kind="danger" done="Revoked" run={async () => { await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'revoke', args: [g.grantId] }); await refresh(); }} />
+                    <ActionButton label="Extend by 24 h" done="Extended" run={async () => { await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'extend', args: [g.grantId, BigInt(g.validUntil + 86400)] }); await refresh(); }} />
+                  </div>
+                ) : null}
+              </li>
+            ))}</ol>
+          )}
+        </div>
+      );
+    })}</div>
+  );
+}
+
+export interface TermsInput { scope: string; read: boolean; write: boolean; purpose: number; hours: number; startsIn: number }
+
+export function TermsFields({ value, onChange, prefix }: { value: TermsInput; onChange: (v: TermsInput) => void; prefix: string }) {
+  return (
+    <fieldset className="terms">
+      <legend>Access terms</legend>
+      <Field label="Scope">
+        <select value={value.scope} onChange={(e) => onChange({ ...value, scope: e.target.value })} id={`${prefix}-scope`}>
+          <option value="all">All records</option>
+          {RECORD_TYPES.map((t) => <option key={t} value={t}>{t === 'Binary' ? 'Attachments' : t} only</option>)}
+        </select>
+      </Field>
+      <div className="row">
+        <label><input type="checkbox" checked={value.read} onChange={(e) => onChange({ ...value, read: e.target.checked })} /> Read</label>
+        <label><input type="checkbox" checked={value.write} onChange={(e) => onChange({ ...value, write: e.target.checked })} /> Write</label>
+      </div>
+      <Field label="Purpose">
+        <select value={value.purpose} onChange={(e) => onChange({ ...value, purpose: Number(e.target.value) })}>{PURPOSES.map((p, i) => <option key={p} value={i}>{p}</option>)}</select>
+      </Field>
+      <Field label="Window length (hours)"><input type="number" min={0.01} step="any" value={value.hours} onChange={(e) => onChange({ ...value, hours: Number(e.target.value) })} /></Field>
+      <Field label="Starts in (hours, 0 = now)"><input type="number" min={0} step="any" value={value.startsIn} onChange={(e) => onChange({ ...value, startsIn: Number(e.target.value) })} /></Field>
+    </fieldset>
+  );
+}
+
+export const defaultTerms: TermsInput = { scope: 'all', read: true, write: false, purpose: Purpose.Treatment, hours: 24, startsIn: 0 };
+
+/** The on-chain terms for a form's input; throws a message the user can act on. */
+export function termsOf(input: TermsInput, grantee: Address): GrantTerms {
+  if (!input.read && !input.write) throw new Error('choose read, write or both');
+  if (!(input.hours > 0) || input.hours > 24 * 366) throw new Error('the window is between a minute and a year');
+  if (!(input.startsIn >= 0)) throw new Error('the start cannot be in the past');
+  const now = Math.floor(Date.now() / 1000);
+  const from = input.startsIn === 0 ? 0 : now + Math.round(input.startsIn * 3600);
+  const until = (from || now) + Math.round(input.hours * 3600);
+  return {
+    grantee, scopeKind: input.scope === 'all' ? ScopeKind.All : ScopeKind.Category, scopeValue: input.scope === 'all' ? ZERO_SCOPE : recordCategory(input.scope),
+    permissions: (input.read ? 1 : 0) | (input.write ? 2 : 0), purpose: input.purpose, validFrom: BigInt(from), validUntil: BigInt(until),
+  };
+}
+
+/** Grants by the patient's EIP-712 signature, relayed by the gateway (the patient pays no gas). */
+export async function grantByRelay(session: Session, terms: GrantTerms, requestId?: bigint) {
+  const { client, addresses, chainId } = session.config;
+  const nonce = await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'nonces', args: [session.address] });
+  const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
+  const typed = grantTypedData({ chainId, consent: addresses.consent, patient: session.address, nonce, deadline, terms, requestId });
+  const signature = await session.wallet.signTypedData({ account: session.account, ...typed });
+  return session.gateway.relayGrant({ patient: session.address, terms, requestId, deadline, signature });
+}
+
+export function Requests({ session }: { session: Session }) {
+  const { client, addresses } = session.config;
+  const queryClient = useQueryClient();
+  const [terms, setTerms] = useState<Record<string, TermsInput>>({});
+  const [via, setVia] = useState<'relay' | 'tx'>(session.gatewayStatus.ok ? 'relay' : 'tx');
+  const q = useQuery({
+    queryKey: ['requests', session.address],
+    queryFn: async () => {
+      const consent = { address: addresses.consent, abi: ConsentAbi } as const;
+      const ids = await client.readContract({ ...consent, functionName: 'requestsOfPatient', args: [session.address] });
+      const all = await Promise.all(ids.map(async (id) => ({ id, ...(await client.readContract({ ...consent, functionName: 'getRequest', args: [id] })) })));
+      return all.filter((r) => r.status === 1);
+    },
+    refetchInterval: 5000,
+  });
+  if (q.isPending) return <Loading what="requests" />;
+  if (q.error) return <ErrorNote error={q.error} />;
+  if (q.data.length === 0) return <Empty>No requests are waiting for you.</Empty>;
+  const refresh = () => queryClient.invalidateQueries({ predicate: (x) => ['requests', 'grants'].includes(String(x.queryKey[0])) });
+  return (
+    <>
+      <Field label="Approve by">
+        <select value={via} onChange={(e) => setVia(e.target.value as 'relay' | 'tx')}>
+          <option value="relay" disabled={!session.gatewayStatus.ok}>Signature relayed by the gateway (no gas)</option>
+          <option value="tx">My own transaction</option>
+        </select>
+      </Field>
+      <ul className="events">{q.data.map((r) => {
+        const key = String(r.id);
+        const proposed: TermsInput = terms[key] ?? { ...defaultTerms, read: (r.terms.permissions & 1) !== 0, write: (r.terms.permissions & 2) !== 0, purpose: r.terms.purpose,
+          scope: r.terms.scopeKind === ScopeKind.Category ? categoryName(r.terms.scopeValue) : 'all',
+          hours: Math.max(1, Math.round((Number(r.terms.validUntil) - Math.max(Number(r.terms.validFrom), Math.floor(Date.now() / 1000))) / 3600)) };
+        return (
+          <li key={key} data-testid="request">
+            <p>Request #{key} from <Addr value={r.provider} /> for {scopeText(r.terms.scopeKind, r.terms.scopeValue)}, {permText(r.terms.permissions)}, {PURPOSES[r.terms.purpose]?.toLowerCase()} — asked {when(Number(r.createdAt))}</p>
+            <TermsFields prefix={`req-${key}`} value={proposed} onChange={(v) => setTerms({ ...terms, [key]: v })} />
+            <div className="row">
+              <ActionButton label="Approve" kind="primary" done="Approved" run={async () => {
+                const t = termsOf(proposed, r.provider);
+                if (via === 'relay') await grantByRelay(session, t, r.id);
+                else await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'approveRequest', args: [r.id, t] });
+                await refresh();
+              }} />
+              <ActionButton label="Reject" kind="danger" done="Rejected" run={async () => { await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'rejectRequest', args: [r.id] }); await refresh(); }} />
+            </div>
+          </li>
+        );
+      })}</ul>
+    </>
+  );
+}

@@ -1,0 +1,199 @@
+/**
+ * Records in the browser: list (via the gateway), open a version (ciphertext + the reader's key
+ * envelope from the gateway, decrypted here with the session's X25519 key; integrity checked
+ * against the hash registered on chain, read over /rpc, not against the gateway's word), write a
+ * new record or version (encrypt → upload ciphertext → register on chain → deposit envelopes).
+ */
+import { useEffect, useState, type FormEvent } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { hexToBytes, type Address, type Hex } from 'viem';
+import { IdentityAbi, RecordRegistryAbi, recordCategory } from '../../src/sdk/contracts.ts';
+import { openRecordVersion, prepareRecordVersion, type Recipient } from '../../src/sdk/records.ts';
+import { sendTx, type Session } from './lib/session.tsx';
+import { RECORD_TYPES, buildResource, fileToBase64, summary, validateFields, type RecordFields, type RecordType } from './lib/fhir.ts';
+import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, when } from './ui.tsx';
+
+const CATEGORY_NAMES = new Map<string, string>(RECORD_TYPES.map((t) => [recordCategory(t).toLowerCase(), t]));
+export const categoryName = (category: Hex) => CATEGORY_NAMES.get(category.toLowerCase()) ?? `category ${category.slice(0, 10)}…`;
+
+export interface OpenedVersion { recordId: Hex; version: number; resource: Record<string, unknown>; integrityVerified: boolean | undefined; until: number | null }
+
+export async function openVersion(session: Session, recordId: Hex, version: number, patient: Address): Promise<OpenedVersion> {
+  const [ciphertext, { envelope, access }, onChain] = await Promise.all([
+    session.gateway.getCiphertext(recordId, version),
+    session.gateway.getEnvelope(recordId, version),
+    session.config.client.readContract({ address: session.config.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getVersion', args: [recordId, version] }),
+  ]);
+  const opened = await openRecordVersion({ ciphertext, envelope, privateKey: session.encryption.privateKey, recordId, version, patient, integrityHash: onChain.integrityHash });
+  const resource = JSON.parse(new TextDecoder().decode(opened.plaintext)) as Record<string, unknown>;
+  return { recordId, version, resource, integrityVerified: opened.integrityVerified, until: access.until };
+}
+
+export function GatewayUnavailable({ session, what }: { session: Session; what: string }) {
+  if (session.gatewayStatus.ok) return null;
+  return <p className="state error" role="alert">{what} need the gateway's API, which is not available: {session.gatewayStatus.error}.</p>;
+}
+
+function IntegrityBadge({ verified }: { verified: boolean | undefined }) {
+  if (verified === true) return <span className="badge ok" data-testid="integrity">Integrity verified on chain</span>;
+  if (verified === false) return <span className="badge bad" data-testid="integrity">Does not match the chain</span>;
+  return <span className="badge warn">Not checked</span>;
+}
+
+/**
+ * Decrypted data held only until `until` (the end of the reader's access window): a timer clears
+ * it the second the window closes, so the screen stops showing data the reader may no longer read.
+ */
+function useExpiringState<T>(until: number | null | undefined): [T | undefined, (v: T | undefined) => void, boolean] {
+  const [value, setValue] = useState<T | undefined>();
+  const [expired, setExpired] = useState(false);
+  useEffect(() => {
+    if (value === undefined || until === null || until === undefined) return;
+    const ms = until * 1000 - Date.now();
+    if (ms <= 0) { setValue(undefined); setExpired(true); return; }
+    const timer = setTimeout(() => { setValue(undefined); setExpired(true); }, ms);
+    return () => clearTimeout(timer);
+  }, [value, until]);
+  return [value, (v) => { setExpired(false); setValue(v); }, expired];
+}
+
+function RecordItem({ session, recordId, patient, canErase, onOpened }: {
+  session: Session; recordId: Hex; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void;
+}) {
+  const queryClient = useQueryClient();
+  const detail = useQuery({ queryKey: ['record', recordId], queryFn: () => session.gateway.getRecord(recordId) });
+  const [opened, setOpened, expired] = useExpiringState<OpenedVersion>(detail.data?.access.until);
+  const [error, setError] = useState<unknown>();
+  const open = async (version: number) => {
+    setError(undefined);
+    try { const o = await openVersion(session, recordId, version, patient); setOpened(o); onOpened?.(o); } catch (e) { setError(e); }
+  };
+  if (detail.isPending) return <li><Loading what="record" /></li>;
+  if (detail.error) return <li><ErrorNote error={detail.error} /></li>;
+  const d = detail.data;
+  return (
+    <li className="record" data-testid="record">
+      <div className="row">
+        <strong>{categoryName(d.category)}</strong> <span className="muted">created {when(d.createdAt)} · {d.latestVersion} version(s)</span>
+        {d.erasedAt ? <span className="badge bad">erased {when(d.erasedAt)}</span> : null}
+        {d.access.until ? <Countdown until={d.access.until} label="of access left" /> : null}
+      </div>
+      {!d.erasedAt ? (
+        <details>
+          <summary>Version history</summary>
+          <ul>{[...d.versions].reverse().map((v) => (
+            <li key={v.version}>v{v.version} by <Addr value={v.author} /> at {when(v.timestamp)}{' '}
+              <button type="button" onClick={() => open(v.version)}>Decrypt v{v.version}</button></li>
+          ))}</ul>
+        </details>
+      ) : null}
+      {error !== undefined ? <ErrorNote error={error} title="Could not open" /> : null}
+      {expired ? <p className="state empty" role="status">Your access window ended; the decrypted data was cleared.</p> : null}
+      {opened ? (
+        <div>
+          <p>v{opened.version}: {summary(opened.resource)} <IntegrityBadge verified={opened.integrityVerified} /></p>
+          <pre className="record">{JSON.stringify(opened.resource, null, 2)}</pre>
+          <button type="button" onClick={() => setOpened(undefined)}>Hide</button>
+        </div>
+      ) : null}
+      {canErase && !d.erasedAt ? (
+        <ActionButton label="Erase this record" kind="danger" done="Erased" run={async () => {
+          if (!window.confirm('Erase this record? Its ciphertext and every key are destroyed; only a tombstone stays on chain.')) return;
+          await sendTx(session, { address: session.config.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'eraseRecord', args: [recordId] });
+          await session.gateway.erase(recordId);
+          setOpened(undefined);
+          await queryClient.invalidateQueries({ queryKey: ['record', recordId] });
+        }} />
+      ) : null}
+    </li>
+  );
+}
+
+/** A patient's records grouped by category, newest first within each. */
+export function RecordList({ session, patient, canErase, onOpened }: { session: Session; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void }) {
+  const list = useQuery({ queryKey: ['records', patient], queryFn: () => session.gateway.listRecords(patient), enabled: session.gatewayStatus.ok });
+  if (!session.gatewayStatus.ok) return <GatewayUnavailable session={session} what="Records" />;
+  if (list.isPending) return <Loading what="records" />;
+  if (list.error) return <ErrorNote error={list.error} title="Could not list records" />;
+  if (list.data.records.length === 0) return <Empty>No records yet.</Empty>;
+  const groups = new Map<string, typeof list.data.records>();
+  for (const r of list.data.records) groups.set(categoryName(r.category), [...(groups.get(categoryName(r.category)) ?? []), r]);
+  return (
+    <div>{[...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, records]) => (
+      <div key={name}><h3>{name} ({records.length})</h3>
+        <ul className="records">{records.map((r) => <RecordItem key={r.recordId} session={session} recordId={r.recordId} patient={patient} canErase={canErase} onOpened={onOpened} />)}</ul>
+      </div>
+    ))}</div>
+  );
+}
+
+async function recipientOf(session: Session, address: Address): Promise<Recipient> {
+  const key = await session.config.client.readContract({ address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [address] });
+  if (/^0x0+$/.test(key)) throw new Error(`${address} has no encryption key on chain (not registered)`);
+  return { address, publicKey: hexToBytes(key) };
+}
+
+/** Adds a record (or a new version of one) for a patient: the form, encryption and the three writes. */
+export function RecordForm({ session, patient }: { session: Session; patient: Address }) {
+  const queryClient = useQueryClient();
+  const [type, setType] = useState<RecordType>('Observation');
+  const [state, setState] = useState<{ busy?: string; error?: unknown; done?: string }>({});
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const f = new FormData(event.target as HTMLFormElement);
+    try {
+      setState({ busy: 'encrypting' });
+      const file = f.get('file');
+      const fields: RecordFields = {
+        type, code: String(f.get('code') ?? ''), detail: String(f.get('detail') ?? ''), unit: String(f.get('unit') ?? ''), date: String(f.get('date') ?? ''), note: String(f.get('note') ?? ''),
+        attachment: file instanceof File && file.size > 0 ? { contentType: file.type || 'application/octet-stream', data: await fileToBase64(file), title: file.name } : undefined,
+      };
+      if (fields.attachment && file instanceof File && file.size > 5 * 2 ** 20) throw new Error('attachments are limited to 5 MiB here');
+      validateFields(fields);
+      const updateOf = String(f.get('recordId') ?? '').trim();
+      if (updateOf && !/^0x[0-9a-fA-F]{64}$/.test(updateOf)) throw new Error('the record id to update is a 0x-prefixed 32-byte hex value');
+      const registry = { address: session.config.addresses.recordRegistry, abi: RecordRegistryAbi } as const;
+      const latest = updateOf ? (await session.config.client.readContract({ ...registry, functionName: 'getRecord', args: [updateOf as Hex] })).latestVersion : 0;
+      if (updateOf && latest === 0) throw new Error('no record has that id');
+      const recipients = [await recipientOf(session, patient)];
+      if (session.address.toLowerCase() !== patient.toLowerCase()) recipients.push({ address: session.address, publicKey: session.encryption.publicKey });
+      const plaintext = new TextEncoder().encode(JSON.stringify(buildResource(fields, patient)));
+      const prepared = await prepareRecordVersion({ plaintext, patient, resourceType: type, recordId: updateOf ? updateOf as Hex : undefined, version: latest + 1, recipients });
+      prepared.dataKey.fill(0);
+      setState({ busy: 'uploading ciphertext' });
+      await session.gateway.uploadCiphertext(prepared.ciphertext);
+      setState({ busy: 'registering on chain' });
+      if (latest === 0) await sendTx(session, { ...registry, functionName: 'addRecord', args: [prepared.recordId, patient, prepared.category, prepared.contentId, prepared.integrityHash] });
+      else await sendTx(session, { ...registry, functionName: 'updateRecord', args: [prepared.recordId, latest, prepared.contentId, prepared.integrityHash] });
+      setState({ busy: 'depositing key envelopes' });
+      await session.gateway.depositEnvelopes(prepared.recordId, prepared.version, prepared.envelopes);
+      setState({ done: `Saved ${type} ${prepared.recordId} v${prepared.version}` });
+      await queryClient.invalidateQueries({ queryKey: ['records', patient] });
+    } catch (error) { setState({ error }); }
+  };
+  const labels: Record<RecordType, [string, string]> = {
+    Observation: ['Observation (e.g. HbA1c)', 'Value'], Condition: ['Condition', 'Details'], MedicationRequest: ['Medication', 'Dosage'],
+    AllergyIntolerance: ['Substance', 'Reaction'], Immunization: ['Vaccine', 'Lot number'], Binary: ['Title', 'Description'],
+  };
+  return (
+    <form onSubmit={submit}>
+      <Field label="Record type">
+        <select value={type} onChange={(e) => setType(e.target.value as RecordType)}>{RECORD_TYPES.map((t) => <option key={t} value={t}>{t === 'Binary' ? 'File attachment' : t}</option>)}</select>
+      </Field>
+      {type !== 'Binary' ? (
+        <>
+          <Field label={labels[type][0]}><input name="code" required /></Field>
+          <Field label={labels[type][1]}><input name="detail" required={type === 'Observation'} /></Field>
+          {type === 'Observation' ? <Field label="Unit"><input name="unit" /></Field> : null}
+          <Field label="Date"><input name="date" type="date" required defaultValue={new Date().toISOString().slice(0, 10)} /></Field>
+          <Field label="Note"><textarea name="note" rows={2} /></Field>
+        </>
+      ) : <Field label="File"><input name="file" type="file" required /></Field>}
+      <Field label="Record id to update (blank for a new record)"><input name="recordId" spellCheck={false} /></Field>
+      <button type="submit" className="primary" disabled={!!state.busy || !session.gatewayStatus.ok}>Encrypt and save</button>
+      <p aria-live="polite">{state.busy ? <span className="muted">{state.busy}…</span> : state.done ? <span className="ok">{state.done}</span> : null}</p>
+      {state.error !== undefined ? <ErrorNote error={state.error} title="Not saved" /> : null}
+      <GatewayUnavailable session={session} what="Saving records" />
+    </form>
+  );
+}
