@@ -15,11 +15,11 @@ import { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createPublicClient, createWalletClient, custom, encodeFunctionData, getAddress, parseEther, type Address, type Hex, type PublicClient } from 'viem';
+import { createPublicClient, createWalletClient, custom, getAddress, keccak256, parseEther, type Address, type Hex, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { createEdrProvider, type Eip1193Provider } from '../../src/chain/edrProvider.ts';
 import { rpcRoutes } from '../../src/gateway/routes/rpc.ts';
-import { deployMedChain, IdentityAbi, ProviderKind, type MedChainAddresses } from '../../src/sdk/contracts.ts';
+import { ConsentAbi, deployMedChain, IdentityAbi, ProviderKind, type MedChainAddresses } from '../../src/sdk/contracts.ts';
 import { decryptKeystore, encryptKeystore, generateEncryptionKeyPair, toHex } from '../../src/crypto/index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -38,6 +38,9 @@ let chain: Eip1193Provider;
 let client: PublicClient;
 let addresses: MedChainAddresses;
 const deployer = privateKeyToAccount(DEPLOYER_KEY);
+/** The patient's key backup as the browser stored it (test 1), re-imported in test 3. */
+let patientBackup: string;
+let patientAddress: Address;
 const applicant = privateKeyToAccount(APPLICANT_KEY);
 
 before(async () => {
@@ -113,6 +116,8 @@ it('patient: creates a keystore in the browser, registers on chain with a real t
   const dump = JSON.stringify(await page.evaluate(() => ({ ...localStorage })));
   assert.ok(!dump.includes(toHex(accountKey.privateKey).slice(2)) && !dump.includes(toHex(encryptionKey.privateKey).slice(2)));
 
+  patientBackup = JSON.stringify(stored);
+  patientAddress = address;
   await fund(address);
   await page.getByRole('button', { name: 'Register as patient' }).click();
   await page.getByTestId('role').filter({ hasText: /^Patient$/ }).waitFor({ timeout: 20_000 });
@@ -132,7 +137,7 @@ it('patient: creates a keystore in the browser, registers on chain with a real t
   for (const screen of ['provider', 'admin'] as const) {
     await page.goto(`${origin}/#/${screen}`);
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
-    await shot(page, screen);
+    await shot(page, `${screen}-as-patient`);
   }
 
   // Explorer: real blocks and the registration event decoded with the ABIs.
@@ -188,5 +193,55 @@ it('admin: imports a key backup and accredits a provider with the approvals the 
   assert.equal(await client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'isActiveProvider', args: [applicant.address] }), true);
   await shot(page, 'admin-phone');
   await page.context().close();
-  void encodeFunctionData;
+});
+
+it('consent: the patient approves a provider request by transaction, sees it on the timeline, revokes it, and is alerted to break-glass', { timeout: 60_000 }, async () => {
+  assert.ok(patientBackup && patientAddress, 'runs after the patient and admin tests');
+  const applicantWallet = createWalletClient({ account: applicant, transport: custom(chain) });
+  const terms = { grantee: applicant.address, scopeKind: 0, scopeValue: `0x${'00'.repeat(32)}` as Hex, permissions: 1, purpose: 0, validFrom: 0n, validUntil: BigInt(Math.floor(Date.now() / 1000) + 7200) };
+  await client.waitForTransactionReceipt({ hash: await applicantWallet.writeContract({ chain: null, address: addresses.consent, abi: ConsentAbi, functionName: 'requestAccess', args: [patientAddress, terms] }) });
+
+  const page = await newPage();
+  await page.goto(`${origin}/#/patient`);
+  await page.getByLabel('Backup file (medchain-keys.json)').setInputFiles({ name: 'medchain-keys.json', mimeType: 'application/json', buffer: Buffer.from(patientBackup) });
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Import and unlock' }).click();
+  const request = page.getByTestId('request').first();
+  await request.waitFor();
+  assert.match(await request.textContent() ?? '', /all records, read, treatment/);
+  await request.getByRole('button', { name: 'Approve' }).click();
+  const active = page.getByTestId('grant').filter({ hasText: 'left' });
+  await active.waitFor({ timeout: 20_000 });
+  assert.match(await active.textContent() ?? '', /\dh|\dm/);
+  const [grantId] = await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'grantsOfPatient', args: [patientAddress] });
+  assert.equal(await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'grantState', args: [grantId!] }), 2);
+
+  // The provider's screen lists the patient under care with the time left.
+  const providerPage = await newPage();
+  await providerPage.goto(`${origin}/#/provider`);
+  const providerBackup = {
+    address: applicant.address,
+    account: await encryptKeystore(Buffer.from(APPLICANT_KEY.slice(2), 'hex'), PASSPHRASE, { scryptN: 1024 }),
+    encryption: await encryptKeystore(generateEncryptionKeyPair().privateKey, PASSPHRASE, { kind: 'encryption', scryptN: 1024 }),
+  };
+  await providerPage.getByLabel('Backup file (medchain-keys.json)').setInputFiles({ name: 'medchain-keys.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(providerBackup)) });
+  await providerPage.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await providerPage.getByRole('button', { name: 'Import and unlock' }).click();
+  await providerPage.getByTestId('patient').filter({ hasText: patientAddress }).waitFor();
+  assert.equal(await providerPage.getByTestId('med-balance').textContent(), '0 MED');
+  await shot(providerPage, 'provider');
+  await providerPage.context().close();
+
+  // Break-glass by the (accredited) provider: the patient's screen raises a live alert from the chain's events.
+  await client.waitForTransactionReceipt({ hash: await applicantWallet.writeContract({ chain: null, address: addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patientAddress, 0, keccak256('0x01')] }) });
+  await page.reload();
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByRole('alert').filter({ hasText: 'LIVE emergency access' }).waitFor({ timeout: 20_000 });
+  await shot(page, 'patient-consent');
+
+  await page.getByTestId('grant').filter({ hasText: 'left' }).getByRole('button', { name: 'Revoke' }).click();
+  await page.getByTestId('grant').filter({ hasText: 'revoked' }).waitFor({ timeout: 20_000 });
+  assert.equal(await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'grantState', args: [grantId!] }), 4);
+  await page.context().close();
 });
