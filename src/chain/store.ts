@@ -44,6 +44,7 @@ export function readU64(bytes: Bytes, offset = 0): bigint {
 }
 
 const EMPTY = new Uint8Array(0);
+const EMPTY_TRIE_ROOT = '56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421';
 const HEAD_KEY = key(P.head, new TextEncoder().encode('head'));
 const CONFIG_KEY = key(P.config, new TextEncoder().encode('config'));
 
@@ -54,6 +55,17 @@ export class ChainStore {
   private overlay = new Map<string, Bytes>();
   /** Writes being flushed right now (still readable until LevelDB has them). */
   private flushing: Map<string, Bytes> | undefined;
+  /**
+   * Read cache of trie nodes. Nodes are content-addressed (key = hash of value) and never
+   * change, so caching them is always safe; it spares LevelDB reads on every eth_call.
+   */
+  private nodeCache = new Map<string, Bytes>();
+  static readonly NODE_CACHE_SIZE = 200_000;
+
+  private cacheNode(k: string, v: Bytes) {
+    if (this.nodeCache.size >= ChainStore.NODE_CACHE_SIZE) this.nodeCache.delete(this.nodeCache.keys().next().value!);
+    this.nodeCache.set(k, v);
+  }
 
   private constructor(readonly db: ClassicLevel<Bytes, Bytes>) {}
 
@@ -72,9 +84,13 @@ export class ChainStore {
   /** The ethereumjs `DB` the state trie writes through: buffered in memory until `commit`. */
   trieDb(): DB<string, string | Bytes> {
     const get = async (k: string): Promise<Bytes | undefined> => {
-      const hit = this.overlay.get(k) ?? this.flushing?.get(k);
+      // The empty trie's root has no node; every account without storage asks for it.
+      if (k === EMPTY_TRIE_ROOT) return undefined;
+      const hit = this.overlay.get(k) ?? this.flushing?.get(k) ?? this.nodeCache.get(k);
       if (hit) return hit;
-      return this.get(key(P.trie, unprefixedHexToBytes(k)));
+      const v = await this.get(key(P.trie, unprefixedHexToBytes(k)));
+      if (v) this.cacheNode(k, v);
+      return v;
     };
     const toBytes = (v: string | Bytes) => (typeof v === 'string' ? unprefixedHexToBytes(v) : v);
     const db: DB<string, string | Bytes> = {
@@ -104,6 +120,7 @@ export class ChainStore {
       else batch.del(op.key);
     }
     await batch.write({ sync: true });
+    for (const [k, v] of pending) this.cacheNode(k, v);
     this.flushing = undefined;
   }
 
