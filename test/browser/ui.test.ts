@@ -42,6 +42,7 @@ const deployer = privateKeyToAccount(DEPLOYER_KEY);
 let patientBackup: string;
 let patientAddress: Address;
 const applicant = privateKeyToAccount(APPLICANT_KEY);
+const applicantEncryption = generateEncryptionKeyPair();
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
@@ -162,7 +163,7 @@ it('admin: imports a key backup and accredits a provider with the approvals the 
   const applicantWallet = createWalletClient({ account: applicant, transport: custom(chain) });
   const applyHash = await applicantWallet.writeContract({
     chain: null, address: addresses.identity, abi: IdentityAbi, functionName: 'applyAsProvider',
-    args: [ProviderKind.Doctor, toHex(generateEncryptionKeyPair().publicKey) as Hex, `0x${'11'.repeat(32)}`],
+    args: [ProviderKind.Doctor, toHex(applicantEncryption.publicKey) as Hex, `0x${'11'.repeat(32)}`],
   });
   await client.waitForTransactionReceipt({ hash: applyHash });
 
@@ -222,13 +223,14 @@ it('consent: the patient approves a provider request by transaction, sees it on 
   const providerBackup = {
     address: applicant.address,
     account: await encryptKeystore(Buffer.from(APPLICANT_KEY.slice(2), 'hex'), PASSPHRASE, { scryptN: 1024 }),
-    encryption: await encryptKeystore(generateEncryptionKeyPair().privateKey, PASSPHRASE, { kind: 'encryption', scryptN: 1024 }),
+    encryption: await encryptKeystore(applicantEncryption.privateKey, PASSPHRASE, { kind: 'encryption', scryptN: 1024 }),
   };
   await providerPage.getByLabel('Backup file (medchain-keys.json)').setInputFiles({ name: 'medchain-keys.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(providerBackup)) });
   await providerPage.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await providerPage.getByRole('button', { name: 'Import and unlock' }).click();
   await providerPage.getByTestId('patient').filter({ hasText: patientAddress }).waitFor();
   assert.equal(await providerPage.getByTestId('med-balance').textContent(), '0 MED');
+  assert.equal(await providerPage.getByText('The encryption key registered on chain is not the one in this browser').count(), 0);
   await shot(providerPage, 'provider');
   await providerPage.context().close();
 
