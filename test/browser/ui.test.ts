@@ -19,7 +19,8 @@ import { createPublicClient, createWalletClient, custom, getAddress, keccak256, 
 import { privateKeyToAccount } from 'viem/accounts';
 import { createEdrProvider, type Eip1193Provider } from '../../src/chain/edrProvider.ts';
 import { rpcRoutes } from '../../src/gateway/routes/rpc.ts';
-import { ConsentAbi, deployMedChain, IdentityAbi, ProviderKind, type MedChainAddresses } from '../../src/sdk/contracts.ts';
+import { ConsentAbi, deployMedChain, IdentityAbi, RecordRegistryAbi, ProviderKind, type MedChainAddresses } from '../../src/sdk/contracts.ts';
+import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { decryptKeystore, encryptKeystore, generateEncryptionKeyPair, toHex } from '../../src/crypto/index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -150,6 +151,21 @@ it('patient: creates a keystore in the browser, registers on chain with a real t
   await page.getByLabel('Transaction hash or record id').fill(registration.transactionHash);
   await page.getByRole('button', { name: 'Look up' }).click();
   await page.getByTestId('lookup-tx').filter({ hasText: 'Identity.PatientRegistered' }).waitFor();
+  // A record the patient registers on chain (signed with the key the browser made): look-up and integrity check.
+  const patientWallet = createWalletClient({ account: privateKeyToAccount(toHex(accountKey.privateKey) as Hex), transport: custom(chain) });
+  const prepared = await prepareRecordVersion({ plaintext: new TextEncoder().encode('{"resourceType":"Observation"}'), patient: address, resourceType: 'Observation', recipients: [{ address, publicKey: encryptionKey.publicKey! }] });
+  await client.waitForTransactionReceipt({ hash: await patientWallet.writeContract({ chain: null, address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'addRecord', args: [prepared.recordId, address, prepared.category, prepared.contentId, prepared.integrityHash] }) });
+  await page.getByLabel('Transaction hash or record id').fill(prepared.recordId);
+  await page.getByRole('button', { name: 'Look up' }).click();
+  await page.getByTestId('lookup-record').filter({ hasText: address }).filter({ hasText: prepared.integrityHash }).waitFor();
+  await page.getByLabel('Record id', { exact: true }).fill(prepared.recordId);
+  await page.getByLabel('Integrity hash').fill(prepared.integrityHash);
+  await page.getByRole('button', { name: 'Verify on chain' }).click();
+  await page.getByText('Matches the chain').waitFor();
+  await page.getByLabel('Integrity hash').fill(keccak256(prepared.integrityHash));
+  await page.getByRole('button', { name: 'Verify on chain' }).click();
+  await page.getByText('Does not match the chain').waitFor();
+  await page.getByTestId('event').filter({ hasText: 'RecordRegistry.RecordAdded' }).first().waitFor();
   await shot(page, 'explorer');
   // Bad input in the look-up: a clear error.
   await page.getByLabel('Transaction hash or record id').fill(`0x${'ab'.repeat(32)}`);
