@@ -2,15 +2,18 @@
  * Starts the embedded node from flags and serves JSON-RPC until SIGINT/SIGTERM.
  *
  *   tsx src/chain/main.ts --data-dir ./data/chain [--mode dev|production] [--chain-id 1337]
- *       [--host 127.0.0.1] [--port 8545] [--block-period-ms 1000] [--authority-key-file key.hex]
+ *       [--host 127.0.0.1] [--port 8545] [--block-period-ms 1000]
+ *       [--authority-keystore authority.json | --authority-key-file key.hex] [--admin-api]
  *
- * The authority key is read from --authority-key-file (a file holding the 0x-hex key) or the
- * MEDCHAIN_AUTHORITY_KEY environment variable, never from the command line (visible in `ps`).
+ * The authority key comes from an encrypted keystore (src/crypto/keystore; passphrase in the
+ * MEDCHAIN_AUTHORITY_PASSPHRASE environment variable or --passphrase-file), or as raw hex from
+ * --authority-key-file / MEDCHAIN_AUTHORITY_KEY. Never from the command line (visible in `ps`).
  * Prints one JSON line `{"event":"listening",...}` on stdout when ready.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createNode } from './node.ts';
+import { decryptKeystore } from '../crypto/keystore.ts';
+import { createNode, type AuthorityKey } from './node.ts';
 import type { Hex } from './chain.ts';
 
 const { values } = parseArgs({
@@ -22,6 +25,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '8545' },
     'block-period-ms': { type: 'string' },
     'authority-key-file': { type: 'string' },
+    'authority-keystore': { type: 'string' },
+    'passphrase-file': { type: 'string' },
     'admin-api': { type: 'boolean', default: false },
   },
 });
@@ -37,14 +42,31 @@ const chainId = Number(values['chain-id']);
 if (!Number.isSafeInteger(chainId) || chainId <= 0) fail('--chain-id must be a positive integer');
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be 0..65535');
-const keyText = values['authority-key-file'] ? readFileSync(values['authority-key-file'], 'utf8').trim() : process.env.MEDCHAIN_AUTHORITY_KEY;
-if (keyText !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(keyText)) fail('authority key must be 0x followed by 64 hex digits');
+function authorityKey(): AuthorityKey | undefined {
+  if (values['authority-keystore']) {
+    const password = values['passphrase-file'] ? readFileSync(values['passphrase-file'], 'utf8').replace(/\r?\n$/, '') : process.env.MEDCHAIN_AUTHORITY_PASSPHRASE;
+    if (!password) fail('the keystore passphrase is missing (MEDCHAIN_AUTHORITY_PASSPHRASE or --passphrase-file)');
+    return {
+      keystore: readFileSync(values['authority-keystore'], 'utf8'),
+      password,
+      decrypt: async (keystore, passphrase) => (await decryptKeystore(keystore, passphrase)).privateKey,
+    };
+  }
+  const keyText = values['authority-key-file'] ? readFileSync(values['authority-key-file'], 'utf8').trim() : process.env.MEDCHAIN_AUTHORITY_KEY;
+  if (keyText !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(keyText)) fail('authority key must be 0x followed by 64 hex digits');
+  return keyText as Hex | undefined;
+}
 
-const node = await createNode({
-  dataDir, mode, chainId,
-  authorityKey: keyText as Hex | undefined,
-  blockPeriodMs: values['block-period-ms'] !== undefined ? Number(values['block-period-ms']) : undefined,
-});
+let node: Awaited<ReturnType<typeof createNode>>;
+try {
+  node = await createNode({
+    dataDir, mode, chainId,
+    authorityKey: authorityKey(),
+    blockPeriodMs: values['block-period-ms'] !== undefined ? Number(values['block-period-ms']) : undefined,
+  });
+} catch (e) {
+  fail((e as Error).message.split('\n')[0]!);
+}
 const server = await node.listen({ host: values.host, port, admin: values['admin-api'] });
 console.log(JSON.stringify({ event: 'listening', httpUrl: server.httpUrl, wsUrl: server.wsUrl, chainId, mode, head: Number(node.chain.head.header.number) }));
 
