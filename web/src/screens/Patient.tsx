@@ -122,7 +122,7 @@ function AuditTrail({ session }: { session: Session }) {
   if (!token) return <GatewayUnavailable session={session} what="The audit trail and its on-chain verification" />;
   if (q.isPending) return <Loading what="audit trail" />;
   if (q.error) return <ErrorNote error={q.error} />;
-  if (!q.data.available) return <Empty>This gateway does not serve the audit trail yet (GET /api/audit answered 404). Accesses are still logged and anchored on chain by the gateway.</Empty>;
+  if (!q.data.available) return <Empty>This gateway does not serve the audit trail yet (GET /api/audit answered 404). The gateway still logs every access.</Empty>;
   if (q.data.entries.length === 0) return <Empty>Nobody has accessed your records.</Empty>;
   return (
     <div className="scroll"><table>

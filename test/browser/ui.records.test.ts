@@ -1,0 +1,232 @@
+/**
+ * The record path of the web UI end to end, in Chromium, against the gateway's real route modules
+ * (SIWE auth, record and consent routes, JSON-RPC passthrough) over SQLite and a filesystem blob
+ * store, on an in-process EDR chain. The test assembles them the way a server would, and brings the
+ * chain-event index up to date before each API request (the gateway's own indexer loop is not
+ * written yet). When src/gateway/server.ts lands, this assembly gives way to it.
+ *
+ * Patient grants a provider read+write by an EIP-712 signature relayed by the gateway; the provider
+ * writes an Observation (encrypted in the browser, ciphertext uploaded, registered on chain,
+ * envelopes deposited); the patient decrypts it with the integrity badge checked against the
+ * chain, exports a FHIR Bundle and erases the record.
+ */
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
+import { build } from 'vite';
+import { Hono } from 'hono';
+import { serve, type ServerType } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import {
+  createPublicClient, createWalletClient, custom, defineChain, encodeFunctionData, parseEventLogs, type Abi, type Address, type Hex, type PublicClient,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { createEdrProvider, type Eip1193Provider } from '../../src/chain/edrProvider.ts';
+import { rpcRoutes } from '../../src/gateway/routes/rpc.ts';
+import { recordRoutes } from '../../src/gateway/routes/records.ts';
+import { consentRoutes } from '../../src/gateway/routes/consent.ts';
+import type { AccessLogEntry, DataRouteDeps } from '../../src/gateway/routes/types.ts';
+import { siweAuth, authMigrations } from '../../src/gateway/auth/siwe.ts';
+import { createChainAccess } from '../../src/gateway/chain/access.ts';
+import { createRelayer } from '../../src/gateway/chain/relayer.ts';
+import { chainIndexMigrations } from '../../src/gateway/index/schema.ts';
+import { envelopeMigrations, envelopeStore } from '../../src/gateway/index/envelopes.ts';
+import { applyChainEvent, type SqlExecutor } from '../../src/gateway/index/handlers.ts';
+import { errorHandler } from '../../src/gateway/http/errors.ts';
+import pino from 'pino';
+import { FsBlobStore } from '../../src/storage/FsBlobStore.ts';
+import {
+  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, ProviderKind, RecordRegistryAbi, deployMedChain, type MedChainAddresses,
+} from '../../src/sdk/contracts.ts';
+import { encryptKeystore, generateEncryptionKeyPair, toHex } from '../../src/crypto/index.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ROOT = join(import.meta.dirname, '..', '..');
+const DIST = join(ROOT, '.tmp', 'web-dist-ui-records-test');
+const SHOTS = join(ROOT, 'test-artifacts', 'ui');
+const KEYS = {
+  deployer: '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+  relayer: '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
+  patient: '0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
+  provider: '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a',
+} as const satisfies Record<string, Hex>;
+const PASSPHRASE = 'correct horse battery';
+const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi] as Abi;
+
+let browser: Browser;
+let server: ServerType;
+let origin: string;
+let chain: Eip1193Provider;
+let client: PublicClient;
+let addresses: MedChainAddresses;
+let blobDir: string;
+const audit: AccessLogEntry[] = [];
+const patient = privateKeyToAccount(KEYS.patient);
+const provider = privateKeyToAccount(KEYS.provider);
+const patientEnc = generateEncryptionKeyPair();
+const providerEnc = generateEncryptionKeyPair();
+
+/** better-sqlite3 behind the gateway's SqlExecutor ($n placeholders become SQLite's ?). */
+function sqlite(): SqlExecutor {
+  const raw = new Database(':memory:');
+  for (const m of [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations]) raw.exec(m.sql);
+  return {
+    async query<T>(sql: string, params: unknown[] = []) {
+      const order: unknown[] = [];
+      const stmt = raw.prepare(sql.replace(/\$(\d+)/g, (_m, n: string) => { order.push(params[Number(n) - 1]); return '?'; }));
+      return (stmt.reader ? stmt.all(...order) : (stmt.run(...order), [])) as T[];
+    },
+  };
+}
+
+async function send(key: Hex, call: { address: Address; abi: Abi; functionName: string; args: readonly unknown[] }) {
+  const wallet = createWalletClient({ account: privateKeyToAccount(key), transport: custom(chain) });
+  const hash = await wallet.writeContract({ ...call, chain: null } as never);
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  assert.equal(receipt.status, 'success');
+}
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+  rmSync(DIST, { recursive: true, force: true });
+  await build({ configFile: join(ROOT, 'web', 'vite.config.ts'), build: { outDir: DIST, emptyOutDir: true }, logLevel: 'error' });
+  mkdirSync(SHOTS, { recursive: true });
+
+  chain = await createEdrProvider({ chainId: 31337, accounts: Object.values(KEYS), initialTimestamp: BigInt(Math.floor(Date.now() / 1000)) });
+  client = createPublicClient({ transport: custom(chain), pollingInterval: 50 }) as PublicClient;
+  addresses = await deployMedChain(createWalletClient({ account: privateKeyToAccount(KEYS.deployer), transport: custom(chain) }) as never, client);
+  await send(KEYS.patient, { address: addresses.identity, abi: IdentityAbi, functionName: 'registerPatient', args: [toHex(patientEnc.publicKey), `0x${'00'.repeat(32)}`] });
+  await send(KEYS.provider, { address: addresses.identity, abi: IdentityAbi, functionName: 'applyAsProvider', args: [ProviderKind.Lab, toHex(providerEnc.publicKey), `0x${'00'.repeat(32)}`] });
+  await send(KEYS.deployer, { address: addresses.identity, abi: IdentityAbi, functionName: 'approve', args: [addresses.identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'accreditProvider', args: [provider.address] })] });
+
+  const db = sqlite();
+  const names = new Map(Object.entries(addresses).map(([k, v]) => [v.toLowerCase(), k]));
+  let indexed = -1n;
+  const catchUp = async () => {
+    const head = await client.getBlockNumber({ cacheTime: 0 });
+    if (head <= indexed) return;
+    const logs = await client.getLogs({ address: Object.values(addresses), fromBlock: indexed + 1n, toBlock: head });
+    for (const log of parseEventLogs({ abi: ALL_ABIS, logs })) {
+      await applyChainEvent(db, { eventName: log.eventName!, args: log.args as Record<string, unknown>, address: log.address, blockNumber: log.blockNumber!, transactionHash: log.transactionHash!, logIndex: log.logIndex! }, names.get(log.address.toLowerCase()) ?? 'unknown');
+    }
+    indexed = head;
+  };
+  blobDir = mkdtempSync(join(tmpdir(), 'medchain-ui-blobs-'));
+  const access = createChainAccess({ client, addresses });
+  const chainDef = defineChain({ id: 31337, name: 'test', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: ['http://unused'] } } });
+  const deps: DataRouteDeps = {
+    client, addresses, access, index: db, envelopes: envelopeStore(db), blobs: new FsBlobStore(blobDir),
+    relayer: createRelayer({ client, transport: custom(chain), chain: chainDef, addresses, privateKey: KEYS.relayer }),
+    audit: { append: async (entry) => { audit.push(entry); } },
+  };
+
+  // The app is built after listening, because SIWE messages must name the host and port.
+  const target: { app?: Hono } = {};
+  server = await new Promise<ServerType>((resolve) => { const s = serve({ fetch: (req) => target.app!.fetch(req), hostname: '127.0.0.1', port: 0 }, () => resolve(s)); });
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = `http://${host}`;
+  const siwe = siweAuth({ db, client, chainId: 31337, domains: [host], resolveRole: access.resolveRole, roleCacheMs: 0 });
+  const log = pino({ level: 'silent' });
+  const root = new Hono();
+  root.onError(errorHandler(log));
+  root.get('/api/config', (c) => c.json({ chainId: 31337, addresses }));
+  root.route('/rpc', rpcRoutes(chain.request));
+  root.route('/auth', siwe.routes);
+  const api = new Hono();
+  api.use('*', siwe.session, async (_c, next) => { await catchUp(); await next(); });
+  api.route('/', recordRoutes(deps) as never);
+  api.route('/', consentRoutes(deps) as never);
+  api.all('*', (c) => c.json({ error: 'not found' }, 404));
+  root.route('/api', api);
+  root.use('/*', serveStatic({ root: DIST }));
+  root.get('*', serveStatic({ path: join(DIST, 'index.html') }));
+  target.app = root;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  if (blobDir) rmSync(blobDir, { recursive: true, force: true });
+});
+
+async function signedInPage(key: Hex, encryption: Uint8Array, screen: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => { throw error; });
+  await page.goto(`${origin}/#/${screen}`);
+  const backup = {
+    address: privateKeyToAccount(key).address,
+    account: await encryptKeystore(Buffer.from(key.slice(2), 'hex'), PASSPHRASE, { scryptN: 1024 }),
+    encryption: await encryptKeystore(encryption, PASSPHRASE, { kind: 'encryption', scryptN: 1024 }),
+  };
+  await page.getByLabel('Backup file (medchain-keys.json)').setInputFiles({ name: 'medchain-keys.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(backup)) });
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Import and unlock' }).click();
+  await page.getByTestId('gateway-status').filter({ hasText: 'signed in' }).waitFor();
+  return page;
+}
+
+it('records: relayed grant, provider writes an encrypted record, patient decrypts it with on-chain integrity, exports and erases it', { timeout: 60_000 }, async () => {
+  const patientPage = await signedInPage(KEYS.patient, patientEnc.privateKey, 'patient');
+  await patientPage.getByRole('heading', { name: 'My records' }).waitFor();
+  await patientPage.getByText('No records yet.').waitFor();
+
+  // Grant read + write to the provider by an EIP-712 signature relayed by the gateway (default when signed in).
+  const grantCard = patientPage.locator('section', { has: patientPage.getByRole('heading', { name: 'Grant a provider access' }) });
+  await grantCard.getByLabel('Provider address').fill(provider.address);
+  await grantCard.getByLabel('Write').check();
+  await grantCard.getByRole('button', { name: 'Grant access' }).click();
+  await grantCard.getByText('Granted').waitFor({ timeout: 20_000 });
+  const [grantId] = await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'grantsOfPatient', args: [patient.address] });
+  const grant = await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'getGrant', args: [grantId!] });
+  assert.equal(grant.grantee, provider.address);
+  assert.equal(grant.permissions, 3);
+
+  // The provider writes an Observation for the patient.
+  const providerPage = await signedInPage(KEYS.provider, providerEnc.privateKey, 'provider');
+  await providerPage.getByTestId('patient').filter({ hasText: patient.address }).getByRole('button', { name: 'Open records' }).click();
+  await providerPage.getByLabel('Observation (e.g. HbA1c)').fill('HbA1c');
+  await providerPage.getByLabel('Value').fill('6.1');
+  await providerPage.getByLabel('Unit').fill('%');
+  await providerPage.getByRole('button', { name: 'Encrypt and save' }).click();
+  await providerPage.getByText(/Saved Observation 0x[0-9a-f]{64} v1/).waitFor({ timeout: 20_000 });
+  const [recordId] = await client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'recordsOf', args: [patient.address] });
+  await providerPage.screenshot({ path: join(SHOTS, 'provider-records.png'), fullPage: true });
+
+  // The patient decrypts it in the browser; integrity checked against the chain.
+  await patientPage.reload();
+  await patientPage.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await patientPage.getByRole('button', { name: 'Unlock' }).click();
+  const record = patientPage.getByTestId('record').first();
+  await record.waitFor();
+  await record.getByText('Version history').click();
+  await record.getByRole('button', { name: 'Decrypt v1' }).click();
+  await record.getByText('HbA1c: 6.1 %').waitFor();
+  await record.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
+  await patientPage.screenshot({ path: join(SHOTS, 'patient-records.png'), fullPage: true });
+
+  // Export: a FHIR Bundle assembled in the browser from the decrypted records.
+  const [download] = await Promise.all([patientPage.waitForEvent('download'), patientPage.getByRole('button', { name: 'Export my data (FHIR Bundle)' }).click()]);
+  const bundle = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(bundle.resourceType, 'Bundle');
+  assert.equal(bundle.entry.length, 1);
+  assert.equal(bundle.entry[0].resource.valueQuantity.value, 6.1);
+  assert.equal(bundle.entry[0].fullUrl, `urn:medchain:record:${recordId!.toLowerCase()}:v1`);
+
+  // Erase: tombstone on chain, ciphertext and envelopes shredded by the gateway.
+  patientPage.once('dialog', (d) => void d.accept());
+  await record.getByRole('button', { name: 'Erase this record' }).click();
+  await record.getByText(/erased/).first().waitFor({ timeout: 20_000 });
+  const onChain = await client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getRecord', args: [recordId!] });
+  assert.ok(onChain.erasedAt > 0n);
+  assert.ok(audit.some((e) => e.action && e.outcome === 'allowed'), 'the gateway logged the accesses');
+  await patientPage.context().close();
+  await providerPage.context().close();
+});
