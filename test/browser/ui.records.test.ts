@@ -158,6 +158,8 @@ after(async () => {
 
 async function signedInPage(key: Hex, encryption: Uint8Array, screen: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
+  // Controllable browser clock (flows naturally until fast-forwarded): used to reach the end of an access window.
+  await context.clock.install();
   const page = await context.newPage();
   page.on('pageerror', (error) => { throw error; });
   await page.goto(`${origin}/#/${screen}`);
@@ -198,7 +200,17 @@ it('records: relayed grant, provider writes an encrypted record, patient decrypt
   await providerPage.getByRole('button', { name: 'Encrypt and save' }).click();
   await providerPage.getByText(/Saved Observation 0x[0-9a-f]{64} v1/).waitFor({ timeout: 20_000 });
   const [recordId] = await client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'recordsOf', args: [patient.address] });
+  // The provider reads it within the window; when the window ends the decrypted data leaves the screen.
+  const providerRecord = providerPage.getByTestId('record').first();
+  await providerRecord.getByText('Version history').click();
+  await providerRecord.getByRole('button', { name: 'Decrypt v1' }).click();
+  await providerRecord.getByText('HbA1c: 6.1 %').waitFor();
+  await providerRecord.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
   await providerPage.screenshot({ path: join(SHOTS, 'provider-records.png'), fullPage: true });
+  await providerPage.clock.fastForward('24:00:05');
+  await providerRecord.getByText('Your access window ended; the decrypted data was cleared.').waitFor();
+  assert.equal(await providerPage.getByText('HbA1c: 6.1 %').count(), 0);
+  assert.equal(await providerPage.getByText('"resourceType": "Observation"').count(), 0);
 
   // The patient decrypts it in the browser; integrity checked against the chain.
   await patientPage.reload();
