@@ -6,8 +6,9 @@
  */
 import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { getAddress, isAddress, type Hex } from 'viem';
-import { ConsentAbi, EmergencyReason, Role } from '../../../src/sdk/contracts.ts';
+import { getAddress, isAddress, type Address, type Hex } from 'viem';
+import { AccessLogAnchorAbi, ConsentAbi, EmergencyReason, Role } from '../../../src/sdk/contracts.ts';
+import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/gateway/audit/merkle.ts';
 import { useAccountInfo } from '../App.tsx';
 import { exportBundle } from '../lib/fhir.ts';
 import { subscribeEvents } from '../lib/events.ts';
@@ -104,36 +105,57 @@ function Emergencies({ session }: { session: Session }) {
   );
 }
 
-interface AuditEntry { at?: string; actor?: string; recordId?: string; action?: string; purpose?: string; outcome?: string; periodId?: number; anchored?: boolean }
-
+/**
+ * The access log about the patient (GET /api/audit) with a per-entry "verify on chain": the
+ * gateway's RFC 6962 inclusion proof (GET /api/audit/:seq/proof) is checked here against the root
+ * and size anchored on chain (AccessLogAnchor.getAnchor, read over /rpc), so the patient need not
+ * trust the gateway's word.
+ */
 function AuditTrail({ session }: { session: Session }) {
   const token = session.token();
+  const [checks, setChecks] = useState<Record<number, { ok: boolean; text: string }>>({});
   const q = useQuery({
     queryKey: ['audit', session.address],
     enabled: !!token,
-    queryFn: async (): Promise<{ available: false } | { available: true; entries: AuditEntry[] }> => {
+    queryFn: async (): Promise<{ available: false } | { available: true; entries: LogEntry[] }> => {
       const response = await fetch(`${session.config.origin}/api/audit?patient=${session.address}`, { headers: { authorization: `Bearer ${token}` } });
       if (response.status === 404) return { available: false };
       if (!response.ok) throw new Error(`the audit API answered ${response.status}`);
-      const body = await response.json() as { entries?: AuditEntry[] };
+      const body = await response.json() as { entries?: LogEntry[] };
       return { available: true, entries: body.entries ?? [] };
     },
+    refetchInterval: 15_000,
   });
+  const verify = async (entry: LogEntry) => {
+    const response = await fetch(`${session.config.origin}/api/audit/${entry.seq}/proof`, { headers: { authorization: `Bearer ${token}` } });
+    if (response.status === 404) return setChecks((c) => ({ ...c, [entry.seq]: { ok: false, text: 'not anchored yet: its period closes and is anchored shortly' } }));
+    if (!response.ok) throw new Error(`the proof API answered ${response.status}`);
+    const proof = await response.json() as InclusionProof & { gateway: Address };
+    const anchor = await session.config.client.readContract({ address: session.config.addresses.accessLogAnchor, abi: AccessLogAnchorAbi, functionName: 'getAnchor', args: [proof.gateway, BigInt(proof.periodId)] });
+    const sameEntry = canonicalText(proof.entry) === canonicalText(entry);
+    const ok = sameEntry && anchor.entryCount > 0n && verifyInclusion(proof, { root: anchor.root, entryCount: anchor.entryCount });
+    setChecks((c) => ({ ...c, [entry.seq]: ok
+      ? { ok: true, text: `proven in period ${proof.periodId}, anchored on chain by ${proof.gateway.slice(0, 10)}…` }
+      : { ok: false, text: anchor.entryCount === 0n ? 'the period is not anchored on chain yet' : 'the proof does NOT match the root anchored on chain' } }));
+  };
   if (!token) return <GatewayUnavailable session={session} what="The audit trail and its on-chain verification" />;
   if (q.isPending) return <Loading what="audit trail" />;
   if (q.error) return <ErrorNote error={q.error} />;
-  if (!q.data.available) return <Empty>This gateway does not serve the audit trail yet (GET /api/audit answered 404). The gateway still logs every access.</Empty>;
+  if (!q.data.available) return <Empty>This gateway does not serve the audit trail (GET /api/audit answered 404). The gateway still logs every access.</Empty>;
   if (q.data.entries.length === 0) return <Empty>Nobody has accessed your records.</Empty>;
   return (
     <div className="scroll"><table>
       <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Why</th><th scope="col">Outcome</th><th scope="col">On chain</th></tr></thead>
-      <tbody>{q.data.entries.map((e, i) => (
-        <tr key={i}><td>{e.at ? new Date(e.at).toLocaleString() : '—'}</td><td>{e.actor ? <Addr value={e.actor} /> : '—'}</td><td>{e.action}{e.recordId ? <> <Addr value={e.recordId} /></> : null}</td><td>{e.purpose}</td><td>{e.outcome}</td>
-          <td>{e.anchored ? <span className="badge ok">anchored (period {e.periodId})</span> : <span className="badge warn">not yet anchored</span>}</td></tr>
+      <tbody>{[...q.data.entries].reverse().map((e) => (
+        <tr key={e.seq} data-testid="audit-entry"><td>{when(e.time)}</td><td>{e.actor.toLowerCase() === session.address.toLowerCase() ? 'you' : <Addr value={e.actor} />}</td>
+          <td>{e.action}{e.recordId ? <> <Addr value={e.recordId} /></> : null}</td><td>{e.purpose}</td><td>{e.outcome}{e.outcome === 'denied' ? ` (${e.reason})` : ''}</td>
+          <td>{checks[e.seq] ? <span className={checks[e.seq]!.ok ? 'badge ok' : 'badge warn'}>{checks[e.seq]!.text}</span> : <ActionButton label="Verify on chain" run={() => verify(e)} />}</td></tr>
       ))}</tbody>
     </table></div>
   );
 }
+
+const canonicalText = (e: LogEntry) => new TextDecoder().decode(canonicalEntry(e));
 
 export function PatientScreen() {
   const session = useSession();
