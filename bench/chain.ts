@@ -7,7 +7,7 @@
  * is available (embedded: sealed AND synced to disk; EDR: in memory, one block per tx).
  * Then `eth_call` latency (p50/p99) of a storage read.
  *
- *   npx tsx bench/chain.ts [txs=3000]
+ *   npx tsx bench/chain.ts [txs=10000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ import { createNode } from '../src/chain/node.ts';
 import { counterContract } from '../test/chain/fixtures.ts';
 import { percentile, report, savePlot, type Row } from './lib/report.ts';
 
-const N = Number(process.argv[2] ?? 3000);
+const N = Number(process.argv[2] ?? 10000);
 const SENDERS = 50;
 const CHAIN_ID = 1337;
 const keys: Hex[] = Array.from({ length: SENDERS }, (_, i) => keccak256(toHex(`bench-sender-${i}`)));
