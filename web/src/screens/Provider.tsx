@@ -44,11 +44,32 @@ function MyPatients({ session, onPick }: { session: Session; onPick: (p: Address
   if (grants.error) return <ErrorNote error={grants.error} />;
   const live = grants.data.filter((g) => g.state === GrantState.Active);
   const patients = [...new Map(live.map((g) => [g.patient, Math.max(...live.filter((x) => x.patient === g.patient).map((x) => x.validUntil))])).entries()];
-  if (patients.length === 0) return <Empty>No live grants: no patient's records are open to you right now.</Empty>;
   return (
+    <>
+    <OpenByAddress onPick={onPick} />
+    {patients.length === 0 ? <Empty>No live grants: no patient's records are open to you right now.</Empty> : (
     <ul className="events">{patients.map(([p, until]) => (
       <li key={p} data-testid="patient"><code>{p}</code> · <Countdown until={until} /> <button type="button" onClick={() => onPick(p)}>Open records</button></li>
     ))}</ul>
+    )}
+    </>
+  );
+}
+
+/** Opens any patient's records by address (e.g. under break-glass access); the gateway decides. */
+function OpenByAddress({ onPick }: { onPick: (p: Address) => void }) {
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  return (
+    <form className="inline" onSubmit={(e) => {
+      e.preventDefault();
+      if (!isAddress(value.trim(), { strict: false })) { setError('enter a 0x-prefixed 20-byte address'); return; }
+      setError(undefined); onPick(getAddress(value.trim()));
+    }}>
+      <Field label="Open a patient's records by address"><input value={value} onChange={(e) => setValue(e.target.value)} spellCheck={false} /></Field>
+      <button type="submit">Open</button>
+      {error ? <p className="state error" role="alert">{error}</p> : null}
+    </form>
   );
 }
 
@@ -69,7 +90,7 @@ function RequestAccess({ session }: { session: Session }) {
   );
 }
 
-function BreakGlass({ session }: { session: Session }) {
+function BreakGlass({ session, onOpened }: { session: Session; onOpened: (p: Address) => void }) {
   const [patient, setPatient] = useState('');
   const [reason, setReason] = useState<number>(EmergencyReason.Unconscious);
   const [text, setText] = useState('');
@@ -86,6 +107,7 @@ function BreakGlass({ session }: { session: Session }) {
         if (text.trim().length < 10) throw new Error('state the reason in at least 10 characters');
         if (!window.confirm('Open emergency access? This is audited and the patient is alerted.')) return;
         await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [getAddress(patient.trim()), reason, keccak256(toHex(text.trim()))] });
+        onOpened(getAddress(patient.trim()));
       }} />
     </div>
   );
@@ -114,7 +136,7 @@ export function ProviderScreen() {
       ) : null}
       <Section title="Grants to me"><GrantTimeline session={session} side="grantee" who={session.address} /></Section>
       <Section title="Request access"><RequestAccess session={session} /></Section>
-      <Section title="Break-glass"><BreakGlass session={session} /></Section>
+      <Section title="Break-glass"><BreakGlass session={session} onOpened={setPatient} /></Section>
     </main>
   );
 }
