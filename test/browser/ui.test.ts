@@ -85,6 +85,14 @@ async function newPage(width = 1100, height = 900): Promise<Page> {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
+/** Every form control on the page has a label a screen reader announces. */
+async function assertLabelled(page: Page) {
+  const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')]
+    .filter((el) => (el as HTMLInputElement).labels?.length === 0 && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+    .map((el) => el.outerHTML.slice(0, 80)));
+  assert.deepEqual(unlabelled, []);
+}
+
 async function fund(address: Address) {
   await chain.request({ method: 'eth_sendTransaction', params: [{ from: deployer.address, to: address, value: `0x${parseEther('1').toString(16)}` }] } as never);
 }
@@ -94,6 +102,12 @@ it('patient: creates a keystore in the browser, registers on chain with a real t
   await page.goto(`${origin}/#/patient`);
   await page.getByRole('heading', { name: 'Create an account' }).waitFor();
   await shot(page, 'signin');
+  await assertLabelled(page);
+  // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
 
   // Bad input: mismatched passphrases are refused and nothing is stored.
   await page.getByLabel('New passphrase').fill(PASSPHRASE);
@@ -209,6 +223,9 @@ it('admin: imports a key backup and accredits a provider with the approvals the 
   await page.getByTestId('provider-status').filter({ hasText: 'accredited' }).waitFor({ timeout: 20_000 });
   assert.equal(await client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'isActiveProvider', args: [applicant.address] }), true);
   await shot(page, 'admin-phone');
+  await assertLabelled(page);
+  // Phone-sized: nothing overflows the viewport horizontally.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
   await page.context().close();
 });
 
@@ -248,6 +265,7 @@ it('consent: the patient approves a provider request by transaction, sees it on 
   assert.equal(await providerPage.getByTestId('med-balance').textContent(), '0 MED');
   assert.equal(await providerPage.getByText('The encryption key registered on chain is not the one in this browser').count(), 0);
   await shot(providerPage, 'provider');
+  await assertLabelled(providerPage);
   await providerPage.context().close();
 
   // Break-glass by the (accredited) provider: the patient's screen raises a live alert from the chain's events.
@@ -257,6 +275,7 @@ it('consent: the patient approves a provider request by transaction, sees it on 
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('alert').filter({ hasText: 'LIVE emergency access' }).waitFor({ timeout: 20_000 });
   await shot(page, 'patient-consent');
+  await assertLabelled(page);
 
   await page.getByTestId('grant').filter({ hasText: 'left' }).getByRole('button', { name: 'Revoke' }).click();
   await page.getByTestId('grant').filter({ hasText: 'revoked' }).waitFor({ timeout: 20_000 });
