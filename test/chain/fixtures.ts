@@ -26,6 +26,8 @@ contract Counter {
   function setNotBefore(uint256 t) external { notBefore = t; }
   /// Succeeds only from the given second on (a timed-grant edge).
   function open() external view returns (bool) { return block.timestamp >= notBefore; }
+  /// Uses little gas but requires a lot to be left: gas estimation must search, not just measure.
+  function needsGas() external { require(gasleft() > 300_000, "need gas"); total += 1; }
 }`;
 
 let cached: { abi: Abi; bytecode: Hex } | undefined;

@@ -75,6 +75,14 @@ test('HTTP JSON-RPC method coverage through viem', async () => {
     const data = encodeFunctionData({ abi, functionName: 'set', args: [9n, tag(9)] });
     const gas = await pub.estimateGas({ account, to: address, data });
     assert.ok(gas > 21_000n && gas < 200_000n);
+    // a call that needs more gas available than it uses: the estimate is enough, and close to minimal
+    const needs = encodeFunctionData({ abi, functionName: 'needsGas' });
+    const needed = await pub.estimateGas({ account, to: address, data: needs });
+    assert.ok(needed > 300_000n && needed < 340_000n, `estimate ${needed}`);
+    const tooLittle = await account.signTransaction({ chainId: CHAIN_ID, type: 'eip1559', to: address, data: needs, gas: needed - 2_000n, nonce: await pub.getTransactionCount({ address: account.address, blockTag: 'pending' }), maxFeePerGas: 0n, maxPriorityFeePerGas: 0n });
+    assert.equal((await pub.waitForTransactionReceipt({ hash: await pub.sendRawTransaction({ serializedTransaction: tooLittle }) })).status, 'reverted');
+    const enough = await account.signTransaction({ chainId: CHAIN_ID, type: 'eip1559', to: address, data: needs, gas: needed, nonce: await pub.getTransactionCount({ address: account.address, blockTag: 'pending' }), maxFeePerGas: 0n, maxPriorityFeePerGas: 0n });
+    assert.equal((await pub.waitForTransactionReceipt({ hash: await pub.sendRawTransaction({ serializedTransaction: enough }) })).status, 'success');
     const nonce = await pub.getTransactionCount({ address: account.address, blockTag: 'pending' });
     const raw = await account.signTransaction({ chainId: CHAIN_ID, type: 'eip1559', to: address, data, gas, nonce, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n });
     const hash = await pub.sendRawTransaction({ serializedTransaction: raw });
@@ -92,9 +100,9 @@ test('HTTP JSON-RPC method coverage through viem', async () => {
     assert.equal(await pub.getTransactionCount({ address: account.address }), nonce + 1);
     assert.ok((await pub.getBalance({ address: account.address })) > 0n);
     assert.ok((await pub.getCode({ address }))!.length > 100);
-    // storage slot 1 = total (slot 0 is the mapping)
-    assert.equal(BigInt((await pub.getStorageAt({ address, slot: '0x1' }))!), 9n);
-    assert.equal(await pub.readContract({ address, abi, functionName: 'total' }), 9n);
+    // storage slot 1 = total (slot 0 is the mapping): 9 from set(), 1 from needsGas()
+    assert.equal(BigInt((await pub.getStorageAt({ address, slot: '0x1' }))!), 10n);
+    assert.equal(await pub.readContract({ address, abi, functionName: 'total' }), 10n);
     // historical state: before the write, total was 0
     assert.equal(await pub.readContract({ address, abi, functionName: 'total', blockNumber: deploy.blockNumber }), 0n);
     const logs = await pub.getLogs({ address, fromBlock: 0n, toBlock: 'latest' });
