@@ -50,6 +50,9 @@ export class GatewayClient {
 
   get signedIn(): boolean { return this.token !== undefined; }
 
+  /** The session's bearer token (for raw requests, e.g. streaming the event feed). */
+  get sessionToken(): string | undefined { return this.token; }
+
   private async call<T>(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<T> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -151,4 +154,29 @@ export class GatewayClient {
   emergencies(patient: Address) {
     return this.call<{ emergencies: Array<{ accessId: number; provider: Address; until: number; live: boolean }> }>('GET', `/api/emergencies?patient=${patient}`);
   }
+
+  // ---------------------------------------------------------------- audit
+
+  audit(query: { patient?: Address; actor?: Address; after?: number; limit?: number } = {}) {
+    const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    return this.call<{ entries: AuditEntry[] }>('GET', `/api/audit?${q}`);
+  }
+
+  auditPeriods() { return this.call<{ gateway: Address; periods: Array<{ periodId: number; firstSeq: number; lastSeq: number; count: number; root: Hex; anchorTx: Hex | null }> }>('GET', '/api/audit/periods'); }
+
+  auditProof(seq: number) { return this.call<InclusionProofView>('GET', `/api/audit/${seq}/proof`); }
+
+  // ---------------------------------------------------------------- chain views
+
+  config() { return this.call<{ chainId: number; addresses: Record<string, Address> }>('GET', '/api/config'); }
+  providers() { return this.call<{ providers: Array<{ address: Address; kind: string; status: string; score: number; balance: string }> }>('GET', '/api/providers'); }
+  validators() { return this.call<{ validators: Address[]; maxValidators: number; authorReward: string; producerReward: string }>('GET', '/api/validators'); }
+}
+
+export interface AuditEntry {
+  seq: number; time: number; actor: string; patient: string; recordId: string | null; action: string; purpose: string; outcome: 'allowed' | 'denied'; reason: string;
+}
+
+export interface InclusionProofView {
+  entry: AuditEntry; periodId: number; leafIndex: number; treeSize: number; path: string[]; root: Hex; anchorTx: Hex | null; gateway: Address;
 }

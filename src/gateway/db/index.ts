@@ -1,0 +1,104 @@
+/**
+ * The gateway's SQL layer: one small interface, SQL written once with `$n` placeholders, SQLite
+ * (better-sqlite3) by default. Writes are durable when they return: WAL with synchronous=FULL.
+ * Transactions are serialized by a queue, so async code between statements cannot interleave.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import BetterSqlite3 from 'better-sqlite3';
+import type { SqlExecutor } from '../index/handlers.ts';
+
+export interface Database extends SqlExecutor {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs DDL or several statements at once (no parameters). */
+  exec(sql: string): Promise<void>;
+  /** Runs `fn` in one transaction; commits if it resolves, rolls back if it throws. Nested calls join the outer one. */
+  transaction<T>(fn: (tx: SqlExecutor & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface Migration { readonly id: string; readonly sql: string }
+
+/** `$1 … $n` to positional `?`, repeating values for placeholders used twice. */
+export function toPositional(sql: string, params: readonly unknown[]): { sql: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const out = sql.replace(/\$(\d+)/g, (_m, n: string) => {
+    const i = Number(n) - 1;
+    if (i < 0 || i >= params.length) throw new RangeError(`placeholder $${n} has no parameter`);
+    values.push(params[i]);
+    return '?';
+  });
+  return { sql: out, values };
+}
+
+function sqliteValue(v: unknown): unknown {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v === undefined) return null;
+  return v;
+}
+
+export async function openSqlite(path: string): Promise<Database> {
+  const raw = new BetterSqlite3(path);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = FULL');
+  raw.pragma('busy_timeout = 5000');
+  raw.pragma('foreign_keys = ON');
+  raw.defaultSafeIntegers(false);
+
+  const query = async <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => {
+    const { sql: text, values } = toPositional(sql, params);
+    const stmt = raw.prepare(text);
+    const args = values.map(sqliteValue);
+    if (stmt.reader) return stmt.all(...args) as T[];
+    stmt.run(...args);
+    return [];
+  };
+  const exec = async (sql: string) => { raw.exec(sql); };
+
+  // One connection: a transaction spans awaits, so everything else queues behind it. Code running
+  // inside a transaction (tracked across awaits by AsyncLocalStorage) goes straight through.
+  let queue: Promise<unknown> = Promise.resolve();
+  const inTransaction = new AsyncLocalStorage<true>();
+  const executor = { query, exec };
+  const enqueue = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = queue.catch(() => undefined).then(work);
+    queue = result;
+    return result;
+  };
+  return {
+    dialect: 'sqlite',
+    query: <T>(sql: string, params?: readonly unknown[]) =>
+      inTransaction.getStore() ? query<T>(sql, params) : enqueue(() => query<T>(sql, params)),
+    exec: (sql: string) => (inTransaction.getStore() ? exec(sql) : enqueue(() => exec(sql))),
+    async transaction<T>(fn: (tx: SqlExecutor & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T> {
+      if (inTransaction.getStore()) return fn(executor);
+      return enqueue(() => inTransaction.run(true, async () => {
+        raw.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(executor);
+          raw.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (raw.inTransaction) raw.exec('ROLLBACK');
+          throw error;
+        }
+      }));
+    },
+    async close() { await queue.catch(() => undefined); raw.close(); },
+  };
+}
+
+/** Applies each migration once, in order, recording it in schema_migrations. */
+export async function migrate(db: Database, migrations: readonly Migration[]): Promise<string[]> {
+  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)');
+  const applied: string[] = [];
+  for (const m of migrations) {
+    await db.transaction(async (tx) => {
+      const done = await tx.query('SELECT id FROM schema_migrations WHERE id = $1', [m.id]);
+      if (done.length > 0) return;
+      await tx.exec(m.sql);
+      await tx.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [m.id, Math.floor(Date.now() / 1000)]);
+      applied.push(m.id);
+    });
+  }
+  return applied;
+}

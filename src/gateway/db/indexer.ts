@@ -1,0 +1,118 @@
+/**
+ * Chain-event indexer: reads MedChain's logs with eth_getLogs in block ranges, decodes them with
+ * the contract ABIs, and applies each one inside the SQL transaction that also advances its
+ * cursor. A crash at any point leaves either the whole range applied with the cursor past it, or
+ * neither — so after a restart no event is skipped or applied twice. Handlers are idempotent as a
+ * second line of defence (and for reorg rewinds: the cursor remembers the last block's hash and
+ * steps back when it changed; PoA and QBFT finalize at once, so this is a safeguard).
+ */
+import { parseEventLogs, type Abi, type Address, type Log, type PublicClient } from 'viem';
+import type { SqlExecutor } from '../index/handlers.ts';
+import type { Database } from './index.ts';
+
+export const indexerMigrations = [
+  { id: 'indexer-1', sql: 'CREATE TABLE IF NOT EXISTS indexer_cursor (name TEXT PRIMARY KEY, next_block BIGINT NOT NULL, last_hash TEXT)' },
+] as const;
+
+export interface IndexedContract { name: string; address: Address; abi: Abi }
+
+export type DecodedLog = Log<bigint, number, false> & { eventName: string; args: Record<string, unknown> };
+
+export interface IndexerOptions {
+  db: Database;
+  client: PublicClient;
+  contracts: IndexedContract[];
+  fromBlock: bigint;
+  onEvent: (tx: SqlExecutor, log: DecodedLog, contract: string) => Promise<void>;
+  batchSize?: bigint;
+  confirmations?: number;
+  pollMs?: number;
+  name?: string;
+  /** How far to step back when the last indexed block's hash changed. */
+  reorgDepth?: bigint;
+}
+
+export function createIndexer(options: IndexerOptions) {
+  const name = options.name ?? 'medchain';
+  const batch = options.batchSize ?? 2_000n;
+  const byAddress = new Map(options.contracts.map((c) => [c.address.toLowerCase(), c]));
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  let migrated = false;
+  const waiters = new Set<{ block: bigint; resolve: () => void }>();
+
+  async function cursor(): Promise<{ next: bigint; lastHash: string | null }> {
+    if (!migrated) {
+      for (const m of indexerMigrations) await options.db.exec(m.sql);
+      migrated = true;
+    }
+    const [row] = await options.db.query<{ next_block: number | string; last_hash: string | null }>('SELECT next_block, last_hash FROM indexer_cursor WHERE name = $1', [name]);
+    return row ? { next: BigInt(row.next_block), lastHash: row.last_hash } : { next: options.fromBlock, lastHash: null };
+  }
+
+  /** The next block to index. */
+  async function position(): Promise<bigint> { return (await cursor()).next; }
+
+  async function syncOnce(): Promise<number> {
+    let { next, lastHash } = await cursor();
+    const head = (await options.client.getBlockNumber({ cacheTime: 0 })) - BigInt(options.confirmations ?? 0);
+    if (lastHash && next > 0n) {
+      const seen = await options.client.getBlock({ blockNumber: next - 1n }).catch(() => undefined);
+      if (seen && seen.hash !== lastHash) {
+        const back = next - (options.reorgDepth ?? 64n);
+        next = back > options.fromBlock ? back : options.fromBlock;
+      }
+    }
+    let applied = 0;
+    while (next <= head && !stopped) {
+      const to = next + batch - 1n < head ? next + batch - 1n : head;
+      const raw = await options.client.getLogs({ address: [...byAddress.values()].map((c) => c.address), fromBlock: next, toBlock: to });
+      const decoded: Array<{ log: DecodedLog; contract: string }> = [];
+      for (const log of raw) {
+        const contract = byAddress.get(log.address.toLowerCase());
+        if (!contract) continue;
+        const [event] = parseEventLogs({ abi: contract.abi, logs: [log], strict: false }) as unknown as DecodedLog[];
+        if (event?.eventName) decoded.push({ log: event, contract: contract.name });
+      }
+      decoded.sort((a, b) => Number(a.log.blockNumber - b.log.blockNumber) || a.log.logIndex - b.log.logIndex);
+      const lastBlock = await options.client.getBlock({ blockNumber: to });
+      await options.db.transaction(async (tx) => {
+        for (const { log, contract } of decoded) await options.onEvent(tx, log, contract);
+        await tx.query(`INSERT INTO indexer_cursor (name, next_block, last_hash) VALUES ($1, $2, $3)
+          ON CONFLICT (name) DO UPDATE SET next_block = excluded.next_block, last_hash = excluded.last_hash`, [name, (to + 1n).toString(), lastBlock.hash]);
+      });
+      applied += decoded.length;
+      next = to + 1n;
+      for (const w of [...waiters]) if (w.block < next) { waiters.delete(w); w.resolve(); }
+    }
+    return applied;
+  }
+
+  function tick() {
+    if (stopped) return;
+    running = syncOnce().then(() => undefined, () => undefined).finally(() => {
+      if (!stopped) timer = setTimeout(tick, options.pollMs ?? 500);
+    });
+  }
+
+  return {
+    syncOnce,
+    position,
+    start() { stopped = false; tick(); },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+    /** Resolves once every block up to `block` is indexed. */
+    async waitFor(block: bigint, timeoutMs = 30_000): Promise<void> {
+      if ((await position()) > block) return;
+      await new Promise<void>((resolve, reject) => {
+        const waiter = { block, resolve: () => { clearTimeout(t); resolve(); } };
+        const t = setTimeout(() => { waiters.delete(waiter); reject(new Error(`indexer did not reach block ${block} in ${timeoutMs} ms`)); }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * A real gateway over real HTTP on a real chain (EDR, in process) with the MedChain contracts,
+ * accredited providers and registered patients whose X25519 keys are published on chain; one
+ * signed-in SDK client per actor.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bytesToHex, type Address, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../src/crypto/index.ts';
+import { GatewayClient } from '../../src/sdk/gateway.ts';
+import { prepareRecordVersion } from '../../src/sdk/records.ts';
+import { medchainFixture, type Actor } from '../../contracts/test/fixture.ts';
+import { startGateway, type Gateway } from '../../src/gateway/server.ts';
+
+export async function gatewayHarness(options: { anchorPeriodSeconds?: number } = {}) {
+  const f = await medchainFixture();
+  const dataDir = mkdtempSync(join(tmpdir(), 'medchain-gateway-'));
+  const gateway: Gateway = await startGateway({
+    dataDir, port: 0, provider: f.provider, chainId: 31337, addresses: f.addresses, operatorKey: f.keys.admin,
+    anchorPeriodSeconds: options.anchorPeriodSeconds ?? 3600, pollMs: 50, rateLimitPerMinute: 100_000,
+  });
+
+  // Real X25519 keys, published on chain.
+  const encryption = {} as Record<Actor, EncryptionKeyPair>;
+  for (const actor of ['patient', 'patient2', 'doctor', 'lab', 'hospital'] as Actor[]) {
+    encryption[actor] = generateEncryptionKeyPair();
+    await f.mined(f.as(actor).identity.write.rotateEncryptionKey([bytesToHex(encryption[actor].publicKey)]));
+  }
+
+  const clients = new Map<Actor, GatewayClient>();
+  async function client(actor: Actor): Promise<GatewayClient> {
+    let c = clients.get(actor);
+    if (!c) {
+      c = new GatewayClient(gateway.url);
+      await c.signIn(privateKeyToAccount(f.keys[actor]), { chainId: 31337 });
+      clients.set(actor, c);
+    }
+    return c;
+  }
+
+  /** The patient (or an author with a write grant) encrypts a FHIR resource, uploads it, registers it on chain and deposits envelopes. */
+  async function addRecord(author: Actor, patient: Actor, resource: Record<string, unknown>, readers: Actor[] = []) {
+    const recipients = [...new Set([patient, author, ...readers])].map((a) => ({ address: f.addr[a], publicKey: encryption[a].publicKey }));
+    const prepared = await prepareRecordVersion({
+      plaintext: new TextEncoder().encode(JSON.stringify(resource)), patient: f.addr[patient], resourceType: String(resource.resourceType), recipients,
+    });
+    const c = await client(author);
+    await c.uploadCiphertext(prepared.ciphertext);
+    await f.mined(f.as(author).recordRegistry.write.addRecord([prepared.recordId, f.addr[patient], prepared.category, prepared.contentId, prepared.integrityHash]));
+    await c.depositEnvelopes(prepared.recordId, 1, prepared.envelopes);
+    return prepared;
+  }
+
+  async function waitIndexed(): Promise<void> {
+    await gateway.indexer.waitFor(await f.publicClient.getBlockNumber({ cacheTime: 0 }));
+  }
+
+  return {
+    f, gateway, encryption, client, addRecord, waitIndexed,
+    async close() { await gateway.close(); rmSync(dataDir, { recursive: true, force: true }); },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof gatewayHarness>>;
+
+/** Raw HTTP with an optional bearer token, for checking statuses and bodies exactly. */
+export async function httpCall(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: Uint8Array; headers?: Record<string, string> } = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: BodyInit | undefined;
+  if (options.raw) { body = options.raw as Uint8Array<ArrayBuffer>; headers['content-type'] ??= 'application/octet-stream'; }
+  else if (options.body !== undefined) { body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body); headers['content-type'] ??= 'application/json'; }
+  const response = await fetch(new URL(path, base), { method, headers, body });
+  const text = await response.text();
+  let json: unknown;
+  try { json = JSON.parse(text); } catch { json = undefined; }
+  return { status: response.status, json: json as Record<string, unknown> | undefined, text, headers: response.headers };
+}
+
+export type { Address, Hex };
