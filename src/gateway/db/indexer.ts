@@ -55,7 +55,9 @@ export function createIndexer(options: IndexerOptions) {
   async function position(): Promise<bigint> { return (await cursor()).next; }
 
   async function syncOnce(): Promise<number> {
-    let { next, lastHash } = await cursor();
+    const start = await cursor();
+    let next = start.next;
+    const lastHash = start.lastHash;
     const head = (await options.client.getBlockNumber({ cacheTime: 0 })) - BigInt(options.confirmations ?? 0);
     if (lastHash && next > 0n) {
       const seen = await options.client.getBlock({ blockNumber: next - 1n }).catch(() => undefined);
