@@ -130,8 +130,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const webDist = options.webDist ?? resolve(import.meta.dirname, '../../web/dist');
   if (existsSync(join(webDist, 'index.html'))) {
     const index = readFileSync(join(webDist, 'index.html'), 'utf8');
-    app.use('/*', serveStatic({ root: webDist }));
-    app.get('*', (c) => c.html(index)); // client-side routes
+    const isApi = (path: string) => /^\/(api|auth|rpc|fhir)(\/|$)/.test(path);
+    app.use('/*', async (c, next) => (isApi(c.req.path) ? next() : serveStatic({ root: webDist })(c, next)));
+    // Client-side routes get the app; unknown API paths fall through to the JSON 404.
+    app.get('*', async (c, next) => (isApi(c.req.path) ? next() : c.html(index)));
   }
 
   await indexer.syncOnce();

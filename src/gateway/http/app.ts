@@ -84,7 +84,8 @@ export function createGatewayApp(options: GatewayAppOptions = {}) {
   const blobLimit = options.blobLimitBytes ?? 64 * 2 ** 20;
   app.use('*', async (c, next) => {
     const max = c.req.path === '/api/blobs' ? blobLimit : limit;
-    return bodyLimit({ maxSize: max, onError: (cc) => errorResponse(cc, 413, `request body larger than ${max} bytes`) })(c, next);
+    // The rest of an oversized body is not read, so the connection cannot be reused: close it.
+    return bodyLimit({ maxSize: max, onError: (cc) => errorResponse(cc, 413, `request body larger than ${max} bytes`, 'too-costly', { connection: 'close' }) })(c, next);
   });
 
   app.get('/healthz', async (c) => {
