@@ -14,13 +14,14 @@ import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { medchainFixture, type Actor } from '../../contracts/test/fixture.ts';
 import { startGateway, type Gateway } from '../../src/gateway/server.ts';
 
-export async function gatewayHarness(options: { anchorPeriodSeconds?: number } = {}) {
+export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor } = {}) {
   const f = await medchainFixture();
   const dataDir = mkdtempSync(join(tmpdir(), 'medchain-gateway-'));
-  const gateway: Gateway = await startGateway({
-    dataDir, port: 0, provider: f.provider, chainId: 31337, addresses: f.addresses, operatorKey: f.keys.admin,
+  const start = (operator: Actor = options.operator ?? 'admin') => startGateway({
+    dataDir, port: 0, provider: f.provider, chainId: 31337, addresses: f.addresses, operatorKey: f.keys[operator],
     anchorPeriodSeconds: options.anchorPeriodSeconds ?? 3600, pollMs: 50, rateLimitPerMinute: 100_000,
   });
+  let gateway: Gateway = await start();
 
   // Real X25519 keys, published on chain.
   const encryption = {} as Record<Actor, EncryptionKeyPair>;
@@ -58,7 +59,13 @@ export async function gatewayHarness(options: { anchorPeriodSeconds?: number } =
   }
 
   return {
-    f, gateway, encryption, client, addRecord, waitIndexed,
+    f, get gateway() { return gateway; }, encryption, client, addRecord, waitIndexed, dataDir,
+    /** Stops the gateway and starts it again on the same data directory (sessions must sign in again). */
+    async restart(operator?: Actor) {
+      await gateway.close();
+      gateway = await start(operator);
+      clients.clear();
+    },
     async close() { await gateway.close(); rmSync(dataDir, { recursive: true, force: true }); },
   };
 }
