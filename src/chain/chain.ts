@@ -13,17 +13,17 @@ import type { Common } from '@ethereumjs/common';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { Caches } from '@ethereumjs/statemanager';
-import { CachedMerkleStateManager } from './stateManager.ts';
 import { Capability, TransactionType, createTx, createTxFromBlockBodyData, createTxFromRLP, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
 import {
   Account, Address, KECCAK256_RLP, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes, createAccount,
   createAddressFromPrivateKey, createAddressFromString, equalsBytes, hexToBytes, setLengthLeft, type PrefixedHexString,
 } from '@ethereumjs/util';
 import { buildBlock, createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
-import { orderedTrieRoot } from './orderedTrie.ts';
 import type { Log } from '@ethereumjs/evm';
 import { CLIQUE_EPOCH, createChainCommon } from './config.ts';
 import { ErrorCode, RpcError, serverError } from './errors.ts';
+import { orderedTrieRoot } from './orderedTrie.ts';
+import { CachedMerkleStateManager } from './stateManager.ts';
 import { EMPTY, P, key, u64, ChainStore, type StoreOp } from './store.ts';
 import { MAX_NONCE_AHEAD, MAX_POOL_SIZE, TxPool, type PoolTx } from './txPool.ts';
 
@@ -121,6 +121,7 @@ export class Chain extends EventEmitter {
   private sealTimer: NodeJS.Timeout | undefined;
   private sealing = false;
   private lastSealAt = 0;
+  private sealFailures = 0;
   private closed = false;
   /** Dev-mode time control (seconds added to the wall clock; exact next timestamp). */
   timeOffset = 0;
@@ -316,7 +317,8 @@ export class Chain extends EventEmitter {
   /** Seals a block soon if transactions wait. */
   scheduleSeal() {
     if (this.closed || this.sealing || this.sealTimer || this.pool.size === 0) return;
-    let delay = this.lastSealAt + this.blockPeriodMs - Date.now();
+    // After a failed seal (e.g. disk full) retry with a growing pause instead of spinning.
+    let delay = this.lastSealAt + this.blockPeriodMs + Math.min(this.sealFailures * 500, 10_000) - Date.now();
     if (this.options.mode === 'production') {
       // Clique timestamps are whole seconds and strictly increasing: wait for the next second.
       delay = Math.max(delay, Number(this.head.header.timestamp + 1n) * 1000 - Date.now());
@@ -324,7 +326,11 @@ export class Chain extends EventEmitter {
     this.sealTimer = setTimeout(() => {
       this.sealTimer = undefined;
       this.sealing = true;
-      this.sealLock.run(() => this.sealBlock()).catch((e) => this.emit('error', e)).finally(() => {
+      this.sealLock.run(() => this.sealBlock()).then(() => { this.sealFailures = 0; }, (e) => {
+        this.sealFailures++;
+        this.lastSealAt = Date.now();
+        this.emit('error', e);
+      }).finally(() => {
         this.sealing = false;
         this.scheduleSeal();
       });
