@@ -160,7 +160,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async close() {
       clearInterval(anchorTimer);
       await indexer.stop();
-      await new Promise<void>((ok) => server.close(() => ok()));
+      // Long-lived responses (event streams) would hold close() open: end every connection.
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
       await blobs.close();
       if (!options.db) await db.close();
     },

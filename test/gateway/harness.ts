@@ -14,6 +14,8 @@ import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { medchainFixture, type Actor } from '../../contracts/test/fixture.ts';
 import { startGateway, type Gateway } from '../../src/gateway/server.ts';
 
+process.env.MEDCHAIN_LOG_LEVEL ??= 'warn';
+
 export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor } = {}) {
   const f = await medchainFixture();
   const dataDir = mkdtempSync(join(tmpdir(), 'medchain-gateway-'));

@@ -134,6 +134,13 @@ export function createChainAccess({ client, addresses, now = () => BigInt(Math.f
     },
 
     now,
+
+    /** The time consent is judged at: the wall clock, never earlier than the latest block. */
+    async clock(): Promise<bigint> {
+      const { timestamp } = await pinnedBlock();
+      const wall = now();
+      return wall > timestamp ? wall : timestamp;
+    },
   };
 }
 

@@ -97,7 +97,7 @@ export function consentRoutes(deps: DataRouteDeps) {
     if (!p && g && !mayView(s, g)) fail(403, 'you may list only your own grants');
     const where = [p ? 'patient = $1' : undefined, g ? `grantee = $${p ? 2 : 1}` : undefined].filter(Boolean).join(' AND ');
     const rows = await deps.index.query<GrantRow>(`SELECT * FROM grants WHERE ${where} ORDER BY grant_id`, [p, g].filter(Boolean).map((a) => a!.toLowerCase()));
-    const now = deps.access.now();
+    const now = await deps.access.clock();
     const grants = rows.map((r) => grantView(r, now));
     const group = (state: string) => grants.filter((x) => x.state === state);
     return c.json({ now: Number(now), active: group('active'), upcoming: group('upcoming'), expired: group('expired'), revoked: group('revoked') });
@@ -149,7 +149,7 @@ export function consentRoutes(deps: DataRouteDeps) {
     const s = session(c);
     const patient = parse(address, c.req.query('patient') ?? s.address);
     if (!mayView(s, patient)) fail(403, 'you may list only your own emergency accesses');
-    const now = Number(deps.access.now());
+    const now = Number(await deps.access.clock());
     const rows = await deps.index.query<Record<string, string | number | null>>('SELECT * FROM emergencies WHERE patient = $1 ORDER BY access_id', [patient.toLowerCase()]);
     return c.json({
       emergencies: rows.map((r) => ({
