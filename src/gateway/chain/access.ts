@@ -9,7 +9,7 @@
  * block was sealed then. The decision also says until when it holds, for the UI's count-downs.
  */
 import type { Address, Hex, PublicClient } from 'viem';
-import { ConsentAbi, IdentityAbi, Permission, Role, ScopeKind, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { ConsentAbi, IdentityAbi, Permission, Role, ScopeKind, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
 
 export type GatewayRole = 'admin' | 'auditor' | 'patient' | 'provider' | 'device' | 'none';
 
@@ -20,16 +20,8 @@ export type AccessDecision =
   | { allowed: true; basis: AccessBasis; grantId?: bigint; until?: bigint; purpose?: number }
   | { allowed: false; reason: DenialReason };
 
-export interface GrantSnapshot {
-  grantId: bigint;
-  scopeKind: number;
-  scopeValue: Hex;
-  permissions: number;
-  purpose: number;
-  validFrom: bigint;
-  validUntil: bigint;
-  revokedAt: bigint;
-}
+/** A grant as the gateway judges it: its terms (grantee aside) and whether it was revoked. */
+export type GrantSnapshot = Omit<GrantTerms, 'grantee'> & { grantId: bigint; revokedAt: bigint };
 
 export interface AccessState {
   accessor: Address;

@@ -12,17 +12,14 @@
  *   GET  /api/events                               server-sent events about the caller (grants, requests, break-glass)
  */
 import { Hono, type Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { getAddress, parseEventLogs, type Address, type Hex } from 'viem';
-import { ConsentAbi, Purpose, ScopeKind } from '../../sdk/contracts.ts';
+import { ConsentAbi } from '../../sdk/contracts.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
+import { address, fail, hex32, jsonBody, parse, purposeName, scopeName, sessionOf, uint } from './validation.ts';
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed address').transform((s) => getAddress(s));
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected 32 bytes of 0x-hex').transform((s) => s.toLowerCase() as Hex);
-const uint = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
 const signature = z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'expected a 0x-hex signature');
 const terms = z.object({
   grantee: address,
@@ -33,19 +30,6 @@ const terms = z.object({
   validFrom: uint,
   validUntil: uint,
 });
-
-const purposeName = Object.fromEntries(Object.entries(Purpose).map(([k, v]) => [v, k.toLowerCase()]));
-const scopeName = Object.fromEntries(Object.entries(ScopeKind).map(([k, v]) => [v, k.toLowerCase()]));
-
-function fail(status: 400 | 403 | 404 | 409 | 422, message: string): never {
-  throw new HTTPException(status, { message });
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) fail(400, result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; '));
-  return result.data;
-}
 
 interface GrantRow {
   grant_id: number | string; patient: string; grantee: string; scope_kind: number | string; scope_value: string; permissions: number | string;
@@ -69,11 +53,7 @@ export function grantView(row: GrantRow, now: bigint) {
 export function consentRoutes(deps: DataRouteDeps) {
   const app = new Hono<GatewayEnv>();
 
-  const session = (c: Context<GatewayEnv>): Session => {
-    const s = c.get('session');
-    if (!s) fail(403, 'sign in first');
-    return s;
-  };
+  const session = (c: Context<GatewayEnv>): Session => sessionOf(c);
   /** A patient's or provider's consent data is theirs, their counterpart's, an admin's or an auditor's to see. */
   const mayView = (s: Session, ...parties: Address[]) => s.role === 'admin' || s.role === 'auditor' || parties.includes(s.address);
 
@@ -105,7 +85,7 @@ export function consentRoutes(deps: DataRouteDeps) {
 
   app.post('/grants/relay', async (c) => {
     session(c);
-    const body = parse(z.object({ patient: address, terms, requestId: uint.optional(), deadline: uint, signature }), await c.req.json().catch(() => fail(400, 'malformed JSON body')));
+    const body = parse(z.object({ patient: address, terms, requestId: uint.optional(), deadline: uint, signature }), await jsonBody(c));
     const { hash, blockNumber } = await relay(() => deps.relayer.grantBySig(body.patient, body.terms, body.requestId ?? 0n, body.deadline, body.signature as Hex));
     const receipt = await deps.client.getTransactionReceipt({ hash });
     const created = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'GrantCreated' })[0];
@@ -115,7 +95,7 @@ export function consentRoutes(deps: DataRouteDeps) {
   app.post('/grants/:id/revoke/relay', async (c) => {
     session(c);
     const grantId = parse(uint, c.req.param('id'));
-    const body = parse(z.object({ patient: address, deadline: uint, signature }), await c.req.json().catch(() => fail(400, 'malformed JSON body')));
+    const body = parse(z.object({ patient: address, deadline: uint, signature }), await jsonBody(c));
     const { hash } = await relay(() => deps.relayer.revokeBySig(body.patient, grantId, body.deadline, body.signature as Hex));
     return c.json({ grantId: Number(grantId), txHash: hash });
   });
@@ -123,7 +103,7 @@ export function consentRoutes(deps: DataRouteDeps) {
   app.post('/grants/:id/extend/relay', async (c) => {
     session(c);
     const grantId = parse(uint, c.req.param('id'));
-    const body = parse(z.object({ patient: address, validUntil: uint, deadline: uint, signature }), await c.req.json().catch(() => fail(400, 'malformed JSON body')));
+    const body = parse(z.object({ patient: address, validUntil: uint, deadline: uint, signature }), await jsonBody(c));
     const { hash } = await relay(() => deps.relayer.extendBySig(body.patient, grantId, body.validUntil, body.deadline, body.signature as Hex));
     return c.json({ grantId: Number(grantId), txHash: hash });
   });

@@ -14,42 +14,22 @@
  *   POST /api/records/:id/erase                       after the patient erased it on chain: destroy ciphertext and envelopes
  */
 import { Hono, type Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { getAddress, type Address, type Hex } from 'viem';
-import { Permission, Purpose, RecordRegistryAbi } from '../../sdk/contracts.ts';
+import { Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import { cidFromContentId } from '../../sdk/records.ts';
 import type { AccessDecision } from '../chain/access.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
+import { address, fail, hex32, jsonBody, parse, purposeName, sessionOf, version } from './validation.ts';
 
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex id').transform((s) => s.toLowerCase() as Hex);
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed address').transform((s) => getAddress(s));
-const version = z.coerce.number().int().min(1).max(2 ** 31);
 const base64 = z.string().min(1).max(4096).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64');
 const MAX_BLOB_BYTES = 64 * 2 ** 20;
-
-const purposeName = Object.fromEntries(Object.entries(Purpose).map(([k, v]) => [v, k.toLowerCase()]));
-
-function fail(status: 400 | 403 | 404 | 409 | 413, message: string): never {
-  throw new HTTPException(status, { message });
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) fail(400, result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; '));
-  return result.data;
-}
 
 export function recordRoutes(deps: DataRouteDeps) {
   const app = new Hono<GatewayEnv>();
   const registry = { address: deps.addresses.recordRegistry, abi: RecordRegistryAbi } as const;
 
-  const session = (c: Context<GatewayEnv>): Session => {
-    const s = c.get('session');
-    if (!s) fail(403, 'sign in first');
-    if (s.role === 'none') fail(403, 'this account has no MedChain role (not registered, or suspended)');
-    return s;
-  };
+  const session = (c: Context<GatewayEnv>): Session => sessionOf(c, { requireRole: true });
 
   async function chainRecord(recordId: Hex) {
     const record = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [recordId] });
@@ -88,7 +68,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     const body = parse(z.object({
       envelopes: z.array(z.object({ recipient: address, envelope: base64 })).min(1).max(64),
       tokens: z.array(z.string().regex(/^[0-9a-f]{16,128}$/, 'expected hex blind-index tokens')).max(256).optional(),
-    }), await c.req.json().catch(() => fail(400, 'malformed JSON body')));
+    }), await jsonBody(c));
     const record = await chainRecord(recordId);
     const onChain = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, v] });
     if (onChain.version === 0) fail(404, `version ${v} of ${recordId} is not registered on chain`);
@@ -161,7 +141,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     const s = session(c);
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
-    const body = parse(z.object({ recipient: address, envelope: base64 }), await c.req.json().catch(() => fail(400, 'malformed JSON body')));
+    const body = parse(z.object({ recipient: address, envelope: base64 }), await jsonBody(c));
     const record = await chainRecord(recordId);
     if (getAddress(record.patient) !== s.address) fail(403, 'only the patient shares their records');
     const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: body.recipient, category: record.category, recordId, permission: Permission.Read });

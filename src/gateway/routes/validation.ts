@@ -1,0 +1,42 @@
+/**
+ * What every data route validates and how it refuses: shared zod schemas for ids, addresses and
+ * numbers, `parse` (400 with the failing fields), `fail` (a status and a message), and the session
+ * check. Refusals are HTTPExceptions; the error policy (http/errors.ts) turns them into responses.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { z } from 'zod';
+import { getAddress, type Hex } from 'viem';
+import { Purpose, ScopeKind } from '../../sdk/contracts.ts';
+import type { GatewayEnv, Session } from './types.ts';
+
+export const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed address').transform((s) => getAddress(s));
+export const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex value').transform((s) => s.toLowerCase() as Hex);
+export const uint = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+export const version = z.coerce.number().int().min(1).max(2 ** 31);
+
+export const purposeName: Record<number, string> = Object.fromEntries(Object.entries(Purpose).map(([k, v]) => [v, k.toLowerCase()]));
+export const scopeName: Record<number, string> = Object.fromEntries(Object.entries(ScopeKind).map(([k, v]) => [v, k.toLowerCase()]));
+
+export function fail(status: 400 | 401 | 403 | 404 | 409 | 413 | 422, message: string): never {
+  throw new HTTPException(status, { message });
+}
+
+export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) fail(400, result.error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; '));
+  return result.data;
+}
+
+/** The JSON body, or a 400 when it is not JSON. */
+export async function jsonBody(c: Context): Promise<unknown> {
+  return c.req.json().catch(() => fail(400, 'malformed JSON body'));
+}
+
+/** The signed-in caller (the auth middleware guarantees one on these routes). */
+export function sessionOf(c: Context<GatewayEnv>, options: { requireRole?: boolean } = {}): Session {
+  const s = c.get('session');
+  if (!s) fail(401, 'sign in first');
+  if (options.requireRole && s.role === 'none') fail(403, 'this account has no MedChain role (not registered, or suspended)');
+  return s;
+}
