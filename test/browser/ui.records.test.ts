@@ -1,9 +1,7 @@
 /**
- * The record path of the web UI end to end, in Chromium, against the gateway's real route modules
- * (SIWE auth, record and consent routes, JSON-RPC passthrough) over SQLite and a filesystem blob
- * store, on an in-process EDR chain. The test assembles them the way a server would, and brings the
- * chain-event index up to date before each API request (the gateway's own indexer loop is not
- * written yet). When src/gateway/server.ts lands, this assembly gives way to it.
+ * The record path of the web UI end to end, in Chromium, against the real gateway (startGateway:
+ * SIWE auth, record and consent routes, indexer, access log, JSON-RPC passthrough, the built UI)
+ * over SQLite and a filesystem blob store, on an in-process EDR chain.
  *
  * Patient grants a provider read+write by an EIP-712 signature relayed by the gateway; the provider
  * writes an Observation (encrypted in the browser, ciphertext uploaded, registered on chain,
@@ -15,33 +13,16 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import Database from 'better-sqlite3';
 import { build } from 'vite';
-import { Hono } from 'hono';
-import { serve, type ServerType } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
-  createPublicClient, createWalletClient, custom, defineChain, encodeFunctionData, parseEventLogs, type Abi, type Address, type Hex, type PublicClient,
+  createPublicClient, createWalletClient, custom, encodeFunctionData, type Abi, type Address, type Hex, type PublicClient,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { createEdrProvider, type Eip1193Provider } from '../../src/chain/edrProvider.ts';
-import { rpcRoutes } from '../../src/gateway/routes/rpc.ts';
-import { recordRoutes } from '../../src/gateway/routes/records.ts';
-import { consentRoutes } from '../../src/gateway/routes/consent.ts';
-import type { AccessLogEntry, DataRouteDeps } from '../../src/gateway/routes/types.ts';
-import { siweAuth, authMigrations } from '../../src/gateway/auth/siwe.ts';
-import { createChainAccess } from '../../src/gateway/chain/access.ts';
-import { createRelayer } from '../../src/gateway/chain/relayer.ts';
-import { chainIndexMigrations } from '../../src/gateway/index/schema.ts';
-import { envelopeMigrations, envelopeStore } from '../../src/gateway/index/envelopes.ts';
-import { applyChainEvent, type SqlExecutor } from '../../src/gateway/index/handlers.ts';
-import { errorHandler } from '../../src/gateway/http/errors.ts';
-import pino from 'pino';
-import { FsBlobStore } from '../../src/storage/FsBlobStore.ts';
+import { startGateway, type Gateway } from '../../src/gateway/server.ts';
 import {
-  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, ProviderKind, RecordRegistryAbi, deployMedChain, type MedChainAddresses,
+  ConsentAbi, IdentityAbi, ProviderKind, RecordRegistryAbi, deployMedChain, type MedChainAddresses,
 } from '../../src/sdk/contracts.ts';
 import { encryptKeystore, generateEncryptionKeyPair, toHex } from '../../src/crypto/index.ts';
 
@@ -57,33 +38,18 @@ const KEYS = {
   provider: '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a',
 } as const satisfies Record<string, Hex>;
 const PASSPHRASE = 'correct horse battery';
-const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi] as Abi;
 
 let browser: Browser;
-let server: ServerType;
+let gateway: Gateway;
 let origin: string;
 let chain: Eip1193Provider;
 let client: PublicClient;
 let addresses: MedChainAddresses;
-let blobDir: string;
-const audit: AccessLogEntry[] = [];
+let dataDir: string;
 const patient = privateKeyToAccount(KEYS.patient);
 const provider = privateKeyToAccount(KEYS.provider);
 const patientEnc = generateEncryptionKeyPair();
 const providerEnc = generateEncryptionKeyPair();
-
-/** better-sqlite3 behind the gateway's SqlExecutor ($n placeholders become SQLite's ?). */
-function sqlite(): SqlExecutor {
-  const raw = new Database(':memory:');
-  for (const m of [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations]) raw.exec(m.sql);
-  return {
-    async query<T>(sql: string, params: unknown[] = []) {
-      const order: unknown[] = [];
-      const stmt = raw.prepare(sql.replace(/\$(\d+)/g, (_m, n: string) => { order.push(params[Number(n) - 1]); return '?'; }));
-      return (stmt.reader ? stmt.all(...order) : (stmt.run(...order), [])) as T[];
-    },
-  };
-}
 
 async function send(key: Hex, call: { address: Address; abi: Abi; functionName: string; args: readonly unknown[] }) {
   const wallet = createWalletClient({ account: privateKeyToAccount(key), transport: custom(chain) });
@@ -105,55 +71,19 @@ before(async () => {
   await send(KEYS.provider, { address: addresses.identity, abi: IdentityAbi, functionName: 'applyAsProvider', args: [ProviderKind.Lab, toHex(providerEnc.publicKey), `0x${'00'.repeat(32)}`] });
   await send(KEYS.deployer, { address: addresses.identity, abi: IdentityAbi, functionName: 'approve', args: [addresses.identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'accreditProvider', args: [provider.address] })] });
 
-  const db = sqlite();
-  const names = new Map(Object.entries(addresses).map(([k, v]) => [v.toLowerCase(), k]));
-  let indexed = -1n;
-  const catchUp = async () => {
-    const head = await client.getBlockNumber({ cacheTime: 0 });
-    if (head <= indexed) return;
-    const logs = await client.getLogs({ address: Object.values(addresses), fromBlock: indexed + 1n, toBlock: head });
-    for (const log of parseEventLogs({ abi: ALL_ABIS, logs })) {
-      await applyChainEvent(db, { eventName: log.eventName!, args: log.args as Record<string, unknown>, address: log.address, blockNumber: log.blockNumber!, transactionHash: log.transactionHash!, logIndex: log.logIndex! }, names.get(log.address.toLowerCase()) ?? 'unknown');
-    }
-    indexed = head;
-  };
-  blobDir = mkdtempSync(join(tmpdir(), 'medchain-ui-blobs-'));
-  const access = createChainAccess({ client, addresses });
-  const chainDef = defineChain({ id: 31337, name: 'test', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: ['http://unused'] } } });
-  const deps: DataRouteDeps = {
-    client, addresses, access, index: db, envelopes: envelopeStore(db), blobs: new FsBlobStore(blobDir),
-    relayer: createRelayer({ client, transport: custom(chain), chain: chainDef, addresses, privateKey: KEYS.relayer }),
-    audit: { append: async (entry) => { audit.push(entry); } },
-  };
-
-  // The app is built after listening, because SIWE messages must name the host and port.
-  const target: { app?: Hono } = {};
-  server = await new Promise<ServerType>((resolve) => { const s = serve({ fetch: (req) => target.app!.fetch(req), hostname: '127.0.0.1', port: 0 }, () => resolve(s)); });
-  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  origin = `http://${host}`;
-  const siwe = siweAuth({ db, client, chainId: 31337, domains: [host], resolveRole: access.resolveRole, roleCacheMs: 0 });
-  const log = pino({ level: 'silent' });
-  const root = new Hono();
-  root.onError(errorHandler(log));
-  root.get('/api/config', (c) => c.json({ chainId: 31337, addresses }));
-  root.route('/rpc', rpcRoutes(chain.request));
-  root.route('/auth', siwe.routes);
-  const api = new Hono();
-  api.use('*', siwe.session, async (_c, next) => { await catchUp(); await next(); });
-  api.route('/', recordRoutes(deps) as never);
-  api.route('/', consentRoutes(deps) as never);
-  api.all('*', (c) => c.json({ error: 'not found' }, 404));
-  root.route('/api', api);
-  root.use('/*', serveStatic({ root: DIST }));
-  root.get('*', serveStatic({ path: join(DIST, 'index.html') }));
-  target.app = root;
+  dataDir = mkdtempSync(join(tmpdir(), 'medchain-ui-gateway-'));
+  gateway = await startGateway({
+    dataDir, port: 0, provider: chain, chainId: 31337, addresses, operatorKey: KEYS.relayer, webDist: DIST,
+    pollMs: 50, anchorPeriodSeconds: 3600, rateLimitPerMinute: 100_000,
+  });
+  origin = gateway.url;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 });
 
 after(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  if (blobDir) rmSync(blobDir, { recursive: true, force: true });
+  await gateway?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function signedInPage(key: Hex, encryption: Uint8Array, screen: string): Promise<Page> {
@@ -238,7 +168,8 @@ it('records: relayed grant, provider writes an encrypted record, patient decrypt
   await record.getByText(/erased/).first().waitFor({ timeout: 20_000 });
   const onChain = await client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getRecord', args: [recordId!] });
   assert.ok(onChain.erasedAt > 0n);
-  assert.ok(audit.some((e) => e.action && e.outcome === 'allowed'), 'the gateway logged the accesses');
+  const logged = await gateway.accessLog.entries({ patient: patient.address, limit: 1000 });
+  assert.ok(logged.some((e) => e.action && e.outcome === 'allowed'), 'the gateway logged the accesses');
   await patientPage.context().close();
   await providerPage.context().close();
 });
