@@ -11,7 +11,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { createPublicClient, custom, defineChain, http, type EIP1193RequestFn, type Hex, type PublicClient, type Transport } from 'viem';
 import {
-  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, RecordRegistryAbi, type MedChainAddresses,
+  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, Permission, RecordRegistryAbi, type MedChainAddresses,
 } from '../sdk/contracts.ts';
 import { FsBlobStore } from '../storage/FsBlobStore.ts';
 import type { BlobStore } from '../storage/BlobStore.ts';
@@ -52,6 +52,8 @@ export interface GatewayOptions {
   webDist?: string;
   /** Seconds between access-log period closes and anchors (default 60). */
   anchorPeriodSeconds?: number;
+  /** Seconds between sweeps removing the envelopes of readers whose access ended (default 30). */
+  sweepSeconds?: number;
   /** Indexer poll interval in ms (default 500). */
   pollMs?: number;
   db?: Database;
@@ -66,6 +68,8 @@ export interface Gateway {
   client: PublicClient;
   accessLog: ReturnType<typeof createAccessLog>;
   indexer: ReturnType<typeof createIndexer>;
+  /** Removes the envelopes of readers whose access ended; returns how many. */
+  sweepEnvelopes(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -138,6 +142,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   await indexer.syncOnce();
   indexer.start();
+  // A reader's key envelopes go when their access ends (grant expired or revoked, provider
+  // suspended): the gateway never again hands them out, and a new grant needs a new share.
+  const envelopes = deps.envelopes;
+  async function sweepEnvelopes(): Promise<number> {
+    let removed = 0;
+    for (const r of await envelopes.readers()) {
+      const decision = await access.authorizeRecord({ patient: r.patient, accessor: r.recipient, category: r.category, recordId: r.recordId, permission: Permission.Read });
+      if (decision.allowed) continue;
+      // Authors keep the envelope of what they wrote only while they may still read it, like anyone else.
+      removed += await envelopes.removeReader(r.patient, r.recipient, [r.recordId]);
+    }
+    return removed;
+  }
+  const sweepTimer = setInterval(() => {
+    void sweepEnvelopes().catch((error: Error) => log.warn({ err: { message: error.message.split('\n')[0] } }, 'envelope sweep failed'));
+  }, (options.sweepSeconds ?? 30) * 1000);
+  sweepTimer.unref();
+
   const anchorEvery = (options.anchorPeriodSeconds ?? 60) * 1000;
   const anchorTimer = setInterval(() => {
     void (async () => {
@@ -156,9 +178,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   log.info({ url }, 'gateway listening');
 
   return {
-    url, app, db, client, accessLog, indexer,
+    url, app, db, client, accessLog, indexer, sweepEnvelopes,
     async close() {
       clearInterval(anchorTimer);
+      clearInterval(sweepTimer);
       await indexer.stop();
       // Long-lived responses (event streams) would hold close() open: end every connection.
       const closed = new Promise<void>((ok) => server.close(() => ok()));

@@ -65,6 +65,13 @@ test('record endpoints × callers × grant states', async () => {
 
     await f.mineAt(t0 + 2000n);
     await expectAll('doctor', 'an expired grant', denied);
+    // The expired reader's envelope is swept away: a new grant needs a new share from the patient.
+    await h.waitIndexed();
+    assert.equal(await h.gateway.sweepEnvelopes(), 1);
+    assert.equal(await h.gateway.sweepEnvelopes(), 0);
+    await grant('doctor', { validUntil: (await f.latestTimestamp()) + 5000n });
+    assert.deepEqual(await statusesOf('doctor'), { metadata: 200, ciphertext: 200, envelope: 404, listed: 1 });
+    await f.mined(f.as('patient').consent.write.revoke([await f.read.consent.read.grantCount()]));
 
     await grant('lab', {});
     await expectAll('lab', 'a live grant', { metadata: 200, ciphertext: 200, envelope: 404, listed: 1 });

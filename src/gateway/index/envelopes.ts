@@ -76,6 +76,11 @@ export function envelopeStore(db: SqlExecutor, now: () => number = () => Math.fl
       }
       return targets.length;
     },
+    /** Every (record, reader) pair holding data-key envelopes, with the record's patient and category. */
+    async readers(): Promise<Array<{ recordId: Hex; recipient: Address; patient: Address; category: Hex }>> {
+      return db.query(`SELECT DISTINCT e.record_id AS "recordId", e.recipient AS "recipient", r.patient AS "patient", r.category AS "category"
+        FROM envelopes e JOIN records r ON r.record_id = e.record_id WHERE e.kind = 'data-key' AND e.recipient <> r.patient`);
+    },
     /** Crypto-shredding: every envelope of a record, every version. */
     async removeRecord(recordId: Hex): Promise<void> {
       await db.query('DELETE FROM envelopes WHERE record_id = $1', [recordId.toLowerCase()]);
