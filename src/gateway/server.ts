@@ -27,6 +27,7 @@ import { envelopeMigrations, envelopeStore } from './index/envelopes.ts';
 import { chainIndexMigrations } from './index/schema.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { chainInfoRoutes } from './routes/chainInfo.ts';
+import { fhirRoutes } from './routes/fhir.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { recordRoutes } from './routes/records.ts';
 import { rpcRoutes } from './routes/rpc.ts';
@@ -127,6 +128,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   signedIn.route('/', consentRoutes(deps));
   signedIn.route('/', auditRoutes({ ...deps, accessLog }));
   api.route('/', signedIn);
+  const fhir = new Hono<GatewayEnv>();
+  fhir.use('*', auth.session);
+  fhir.route('/', fhirRoutes({ ...deps, accessLog }));
+  app.route('/fhir', fhir);
   app.route('/auth', auth.routes);
   app.route('/api', api);
   app.route('/rpc', rpcRoutes(request));

@@ -43,8 +43,8 @@ export function grantView(row: GrantRow, now: bigint) {
   const permissions = Number(row.permissions);
   return {
     grantId: Number(row.grant_id), patient: getAddress(row.patient), grantee: getAddress(row.grantee),
-    scope: { kind: scopeName[Number(row.scope_kind)], value: row.scope_value },
-    read: (permissions & 1) !== 0, write: (permissions & 2) !== 0, purpose: purposeName[Number(row.purpose)],
+    scope: { kind: scopeName[Number(row.scope_kind)] ?? 'all', value: row.scope_value },
+    read: (permissions & 1) !== 0, write: (permissions & 2) !== 0, purpose: purposeName[Number(row.purpose)] ?? 'other',
     validFrom: Number(from), validUntil: Number(until), requestId: Number(row.request_id) || null, state,
     secondsLeft: state === 'active' ? Number(until - now) : null,
   };
