@@ -21,6 +21,7 @@ import { createChainAccess } from './chain/access.ts';
 import { createRelayer } from './chain/relayer.ts';
 import { migrate, openSqlite, type Database } from './db/index.ts';
 import { createIndexer } from './db/indexer.ts';
+import { deriveCustodianKeys, escrowCustodian, escrowMigrations, escrowStore, type CustodianView } from './escrow/custodian.ts';
 import { createGatewayApp, createLogger } from './http/app.ts';
 import { applyChainEvent, type IndexedLog } from './index/handlers.ts';
 import { envelopeMigrations, envelopeStore } from './index/envelopes.ts';
@@ -60,6 +61,12 @@ export interface GatewayOptions {
   db?: Database;
   blobs?: BlobStore;
   rateLimitPerMinute?: number;
+  /**
+   * Break-glass escrow: how many custodian keys this gateway holds (derived from the operating key;
+   * default 2), the threshold clients split data keys with (default 2), and the other hospitals'
+   * custodians in a consortium.
+   */
+  escrow?: { custodians?: number; threshold?: number; peers?: CustodianView[] };
 }
 
 export interface Gateway {
@@ -86,13 +93,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const request = options.provider?.request ?? ((args: { method: string; params?: unknown }) => client.request(args as never)) as EIP1193RequestFn;
 
   const db = options.db ?? await openSqlite(join(options.dataDir, 'gateway.sqlite'));
-  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations]);
+  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations]);
   const blobs = options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs'));
 
   const access = createChainAccess({ client, addresses: options.addresses });
   const relayer = createRelayer({ client, transport, chain, addresses: options.addresses, privateKey: options.operatorKey });
   const accessLog = createAccessLog({ db, transaction: (fn) => db.transaction(fn), anchor: (periodId, root, count) => relayer.anchor(periodId, root, count) });
-  const deps: DataRouteDeps = { client, addresses: options.addresses, access, index: db, envelopes: envelopeStore(db), blobs, relayer, audit: accessLog };
+  const custodian = escrowCustodian(deriveCustodianKeys(options.operatorKey, options.escrow?.custodians ?? 2), {
+    threshold: options.escrow?.threshold ?? 2, peers: options.escrow?.peers,
+  });
+  const deps: DataRouteDeps = {
+    client, addresses: options.addresses, access, index: db, envelopes: envelopeStore(db), blobs, relayer, audit: accessLog,
+    escrow: escrowStore(db), custodian,
+  };
 
   const indexer = createIndexer({
     db, client, fromBlock: options.deployBlock ?? 0n, batchSize: 2_000n, confirmations: 0, pollMs: options.pollMs ?? 500,

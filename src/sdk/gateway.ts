@@ -7,6 +7,7 @@
 import { createSiweMessage } from 'viem/siwe';
 import type { Address, Hex } from 'viem';
 import type { GrantTerms } from './contracts.ts';
+import type { EscrowBundle, EscrowCustodian, ReleasedShare } from '../crypto/escrow.ts';
 
 export class GatewayError extends Error {
   constructor(readonly status: number, message: string, readonly body?: unknown) {
@@ -98,10 +99,28 @@ export class GatewayClient {
     return this.call('POST', '/api/blobs', undefined, ciphertext);
   }
 
-  depositEnvelopes(recordId: Hex, version: number, envelopes: Array<{ recipient: Address; envelope: Uint8Array }>, tokens?: string[]) {
+  /** Deposits a version's key envelopes, its blind-index tokens and its break-glass escrow shares. */
+  depositEnvelopes(recordId: Hex, version: number, envelopes: Array<{ recipient: Address; envelope: Uint8Array }>, tokens?: string[], escrow?: EscrowBundle) {
     return this.call<{ recordId: Hex; version: number; recipients: Address[] }>('POST', `/api/records/${recordId}/versions/${version}/envelopes`, {
       envelopes: envelopes.map((e) => ({ recipient: e.recipient, envelope: b64(e.envelope) })), tokens,
+      escrow: escrow && {
+        threshold: escrow.threshold, commitment: b64(escrow.commitment),
+        shares: escrow.shares.map((s) => ({ custodian: s.custodian, index: s.index, envelope: b64(s.envelope) })),
+      },
     });
+  }
+
+  /** Under live break-glass: this gateway's escrow shares for a version, re-wrapped to the caller (see recoverEscrowedDataKey). */
+  async releaseEscrow(recordId: Hex, version: number): Promise<{ threshold: number; commitment: Uint8Array; shares: ReleasedShare[]; access: AccessView }> {
+    const r = await this.call<{ threshold: number; commitment: string; shares: Array<{ index: number; envelope: string }>; access: AccessView }>(
+      'POST', `/api/records/${recordId}/versions/${version}/escrow/release`, {});
+    return { threshold: r.threshold, commitment: unb64(r.commitment), shares: r.shares.map((s) => ({ index: s.index, envelope: unb64(s.envelope) })), access: r.access };
+  }
+
+  /** The escrow policy to split new records' data keys with: custodians' X25519 public keys and the threshold. */
+  async escrowConfig(): Promise<{ threshold: number; custodians: EscrowCustodian[] }> {
+    const { escrow } = await this.config();
+    return { threshold: escrow.threshold, custodians: escrow.custodians.map((c) => ({ id: c.id, publicKey: unb64(c.publicKey) })) };
   }
 
   listRecords(patient: Address) {
@@ -168,7 +187,7 @@ export class GatewayClient {
 
   // ---------------------------------------------------------------- chain views
 
-  config() { return this.call<{ chainId: number; addresses: Record<string, Address> }>('GET', '/api/config'); }
+  config() { return this.call<{ chainId: number; addresses: Record<string, Address>; escrow: { threshold: number; custodians: Array<{ id: string; publicKey: string; gateway?: string }> } }>('GET', '/api/config'); }
   providers() { return this.call<{ providers: Array<{ address: Address; kind: string; status: string; score: number; balance: string }> }>('GET', '/api/providers'); }
   validators() { return this.call<{ validators: Address[]; maxValidators: number; authorReward: string; producerReward: string }>('GET', '/api/validators'); }
 }

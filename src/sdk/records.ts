@@ -9,8 +9,8 @@ import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { bytesToHex, hexToBytes, type Address, type Hex } from 'viem';
 import {
-  escrowDataKey, openRecord, sealRecord, unwrapDataKey, verifyIntegrity, wrapDataKey,
-  type EscrowBundle, type EscrowCustodian, type RecordBinding,
+  escrowDataKey, openRecord, recoverEscrowedDataKey, sealRecord, unwrapDataKey, verifyIntegrity, wrapDataKey,
+  type EscrowBundle, type EscrowCustodian, type RecordBinding, type ReleasedShare,
 } from '../crypto/index.ts';
 import { recordCategory } from './contracts.ts';
 
@@ -112,4 +112,20 @@ export async function openRecordVersion(options: {
   const { plaintext, salt } = await openRecord(options.ciphertext, dataKey, binding);
   const integrityVerified = options.integrityHash === undefined ? undefined : verifyIntegrity(plaintext, salt, options.integrityHash);
   return { plaintext, salt, integrityVerified };
+}
+
+/** Opens a record version under break-glass with the escrow shares the custodians released to the reader. */
+export async function openEscrowedRecordVersion(options: {
+  ciphertext: Uint8Array; escrow: { threshold: number; commitment: Uint8Array }; released: ReleasedShare[]; privateKey: Uint8Array;
+  recordId: Hex; version: number; patient: Address; integrityHash?: Hex;
+}): Promise<OpenedRecordVersion> {
+  const binding = bindingOf(options.recordId, options.version, options.patient);
+  const dataKey = await recoverEscrowedDataKey(options.escrow, options.released, options.privateKey, binding);
+  try {
+    const { plaintext, salt } = await openRecord(options.ciphertext, dataKey, binding);
+    const integrityVerified = options.integrityHash === undefined ? undefined : verifyIntegrity(plaintext, salt, options.integrityHash);
+    return { plaintext, salt, integrityVerified };
+  } finally {
+    dataKey.fill(0);
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * Read-only chain views for the admin and explorer screens (REST, under /api):
  *
- *   GET /api/config                     chain id and contract addresses (public)
+ *   GET /api/config                     chain id, contract addresses, break-glass escrow custodians (public)
  *   GET /api/providers                  providers with status, kind, score and MED balance (leaderboard order)
  *   GET /api/validators                 Incentives.getValidators(), maxValidators, rewards
  *   GET /api/explorer/blocks?count=n    latest blocks
@@ -29,7 +29,7 @@ export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
   const app = new Hono<GatewayEnv>();
   const incentives = { address: deps.addresses.incentives, abi: IncentivesAbi } as const;
 
-  app.get('/config', (c) => c.json({ chainId: deps.chainId, addresses: deps.addresses }));
+  app.get('/config', (c) => c.json({ chainId: deps.chainId, addresses: deps.addresses, escrow: deps.custodian.policy }));
 
   app.get('/providers', async (c) => {
     const rows = await deps.index.query<{ address: string; kind: number | string; status: string }>('SELECT address, kind, status FROM providers ORDER BY address');

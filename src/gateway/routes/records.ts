@@ -11,19 +11,22 @@
  *   GET  /api/records/:id/versions/:v/envelope        the caller's key envelope
  *   POST /api/records/:id/versions/:v/share           the patient adds an envelope for a reader with a live grant
  *   GET  /api/records/:id/versions/:v/verify?hash=0x… integrity check against the chain
- *   POST /api/records/:id/erase                       after the patient erased it on chain: destroy ciphertext and envelopes
+ *   POST /api/records/:id/versions/:v/escrow/release  under live break-glass: this gateway's escrow shares, re-wrapped to the caller
+ *   POST /api/records/:id/erase                       after the patient erased it on chain: destroy ciphertext, envelopes, escrow shares
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { getAddress, type Address, type Hex } from 'viem';
-import { Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
-import { cidFromContentId } from '../../sdk/records.ts';
+import { getAddress, hexToBytes, type Address, type Hex } from 'viem';
+import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
+import { bindingOf, cidFromContentId } from '../../sdk/records.ts';
 import type { AccessDecision } from '../chain/access.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import { address, fail, hex32, jsonBody, parse, purposeName, sessionOf, version } from './validation.ts';
 
 const base64 = z.string().min(1).max(4096).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64');
 const MAX_BLOB_BYTES = 64 * 2 ** 20;
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const unb64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
 
 export function recordRoutes(deps: DataRouteDeps) {
   const app = new Hono<GatewayEnv>();
@@ -68,6 +71,14 @@ export function recordRoutes(deps: DataRouteDeps) {
     const body = parse(z.object({
       envelopes: z.array(z.object({ recipient: address, envelope: base64 })).min(1).max(64),
       tokens: z.array(z.string().regex(/^[0-9a-f]{16,128}$/, 'expected hex blind-index tokens')).max(256).optional(),
+      escrow: z.object({
+        threshold: z.number().int().min(2).max(255),
+        commitment: base64,
+        shares: z.array(z.object({ custodian: z.string().min(1).max(120), index: z.number().int().min(0).max(254), envelope: base64 })).min(2).max(255),
+      }).refine((e) => e.threshold <= e.shares.length, 'threshold exceeds the number of shares')
+        .refine((e) => Buffer.from(e.commitment, 'base64').length === 32, 'commitment must be 32 bytes')
+        .refine((e) => new Set(e.shares.map((s) => s.index)).size === e.shares.length, 'share indexes must be distinct')
+        .optional(),
     }), await jsonBody(c));
     const record = await chainRecord(recordId);
     const onChain = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, v] });
@@ -77,6 +88,12 @@ export function recordRoutes(deps: DataRouteDeps) {
     if (!body.envelopes.some((e) => e.recipient === getAddress(record.patient))) fail(400, 'an envelope for the patient is required');
     await deps.envelopes.put(body.envelopes.map((e) => ({ recordId, version: v, recipient: e.recipient, envelope: new Uint8Array(Buffer.from(e.envelope, 'base64')), kind: 'data-key' as const })));
     if (body.tokens) await deps.envelopes.putTokens(recordId, body.tokens);
+    if (body.escrow) {
+      await deps.escrow.put(recordId, v, {
+        threshold: body.escrow.threshold, commitment: unb64(body.escrow.commitment),
+        shares: body.escrow.shares.map((sh) => ({ custodian: sh.custodian, index: sh.index, envelope: unb64(sh.envelope) })),
+      });
+    }
     await deps.audit.append({ actor: s.address, patient: record.patient, recordId, action: 'write', purpose: 'treatment', outcome: 'allowed', reason: 'author' });
     return c.json({ recordId, version: v, recipients: await deps.envelopes.recipients(recordId, v) }, 201);
   });
@@ -151,6 +168,27 @@ export function recordRoutes(deps: DataRouteDeps) {
     return c.json({ recordId, version: v, recipient: body.recipient }, 201);
   });
 
+  app.post('/records/:id/versions/:v/escrow/release', async (c) => {
+    const s = session(c);
+    const recordId = parse(hex32, c.req.param('id'));
+    const v = parse(version, c.req.param('v'));
+    const record = await chainRecord(recordId);
+    if (record.erasedAt !== 0n) fail(404, 'record erased');
+    const decision = await authorize(s, record, recordId, Permission.Read, 'escrow-release');
+    // Escrow is for emergencies: anyone else reads through the patient's own share of the key.
+    if (decision.basis !== 'break-glass') fail(409, `escrow is released only under live break-glass; you have access as ${decision.basis}`);
+    const escrow = await deps.escrow.get(recordId, v);
+    if (!escrow) fail(404, `no escrow shares were deposited for version ${v}`);
+    const key = await deps.client.readContract({ address: deps.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [s.address] });
+    if (/^0x0{64}$/.test(key)) fail(409, 'publish your encryption key on chain (Identity.rotateEncryptionKey) before asking for a release');
+    const shares = await deps.custodian.release(escrow, bindingOf(recordId, v, getAddress(record.patient)), hexToBytes(key));
+    if (shares.length === 0) fail(404, 'this gateway holds none of the custodian shares for this version');
+    return c.json({
+      recordId, version: v, threshold: escrow.threshold, commitment: b64(escrow.commitment),
+      shares: shares.map((sh) => ({ index: sh.index, envelope: b64(sh.envelope) })), access: accessView(decision),
+    }, 200, { 'cache-control': 'no-store' });
+  });
+
   app.get('/records/:id/versions/:v/verify', async (c) => {
     session(c);
     const recordId = parse(hex32, c.req.param('id'));
@@ -173,6 +211,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     }
     // Content ids are cleared on chain at erasure; the ones the indexer saw before are what is left to destroy.
     await deps.envelopes.removeRecord(recordId);
+    await deps.escrow.removeRecord(recordId);
     await deps.audit.append({ actor: s.address, patient: record.patient, recordId, action: 'erase', purpose: 'self', outcome: 'allowed', reason: `${destroyed} ciphertexts destroyed` });
     return c.json({ recordId, erased: true, ciphertextsDestroyed: destroyed });
   });

@@ -9,6 +9,7 @@ import type { ChainAccess, GatewayRole } from '../chain/access.ts';
 import type { Relayer } from '../chain/relayer.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { EnvelopeStore } from '../index/envelopes.ts';
+import type { EscrowCustodianService, EscrowStore } from '../escrow/custodian.ts';
 
 export interface Session {
   address: Address;
@@ -41,4 +42,7 @@ export interface DataRouteDeps {
   blobs: BlobStore;
   relayer: Relayer;
   audit: AccessLogger;
+  /** Break-glass escrow shares deposited here, and the custodian keys this gateway holds. */
+  escrow: EscrowStore;
+  custodian: EscrowCustodianService;
 }
