@@ -29,6 +29,9 @@ import { chainIndexMigrations } from './index/schema.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { chainInfoRoutes } from './routes/chainInfo.ts';
 import { fhirRoutes } from './routes/fhir.ts';
+import { fhirClinicalRoutes } from './routes/fhirClinical.ts';
+import { clinicalStore } from './fhir/clinical.ts';
+import { custodialKeystore, type CustodialKey } from './fhir/custodial.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { recordRoutes } from './routes/records.ts';
 import { rpcRoutes } from './routes/rpc.ts';
@@ -67,6 +70,8 @@ export interface GatewayOptions {
    * custodians in a consortium.
    */
   escrow?: { custodians?: number; threshold?: number; peers?: CustodianView[] };
+  /** Accounts whose keys the hospital holds (EHR integrations, device bridges): FHIR encrypts and decrypts for them. */
+  custodialKeys?: CustodialKey[];
 }
 
 export interface Gateway {
@@ -144,6 +149,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const fhir = new Hono<GatewayEnv>();
   fhir.use('*', auth.session);
   fhir.route('/', fhirRoutes({ ...deps, accessLog }));
+  const custodial = custodialKeystore(options.custodialKeys ?? [], { client, transport, chain });
+  fhir.route('/', fhirClinicalRoutes({ ...deps, clinical: clinicalStore({ ...deps, custodial }) }));
   app.route('/fhir', fhir);
   app.route('/auth', auth.routes);
   app.route('/api', api);

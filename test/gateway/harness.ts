@@ -16,19 +16,20 @@ import { startGateway, type Gateway } from '../../src/gateway/server.ts';
 
 process.env.MEDCHAIN_LOG_LEVEL ??= 'warn';
 
-export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor } = {}) {
+/** `custodial`: actors whose keys the gateway holds (EHR integrations, devices): FHIR encrypts and decrypts for them. */
+export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor; custodial?: Actor[] } = {}) {
   const f = await medchainFixture();
   const dataDir = mkdtempSync(join(tmpdir(), 'medchain-gateway-'));
+  // Real X25519 keys (published on chain below).
+  const encryption = Object.fromEntries(['patient', 'patient2', 'doctor', 'lab', 'hospital', 'device'].map((a) => [a, generateEncryptionKeyPair()])) as Record<Actor, EncryptionKeyPair>;
   const start = (operator: Actor = options.operator ?? 'admin') => startGateway({
     dataDir, port: 0, provider: f.provider, chainId: 31337, addresses: f.addresses, operatorKey: f.keys[operator],
     anchorPeriodSeconds: options.anchorPeriodSeconds ?? 3600, pollMs: 50, rateLimitPerMinute: 100_000,
+    custodialKeys: (options.custodial ?? []).map((a) => ({ privateKey: f.keys[a], encryptionPrivateKey: encryption[a].privateKey })),
   });
   let gateway: Gateway = await start();
 
-  // Real X25519 keys, published on chain.
-  const encryption = {} as Record<Actor, EncryptionKeyPair>;
   for (const actor of ['patient', 'patient2', 'doctor', 'lab', 'hospital'] as Actor[]) {
-    encryption[actor] = generateEncryptionKeyPair();
     await f.mined(f.as(actor).identity.write.rotateEncryptionKey([bytesToHex(encryption[actor].publicKey)]));
   }
 

@@ -33,11 +33,13 @@ export interface RelayerOptions {
   privateKey: Hex;
 }
 
-export function createRelayer({ client, transport, chain, addresses, privateKey }: RelayerOptions) {
+/**
+ * A key the gateway sends transactions with: simulates first (a refusal costs nothing and carries
+ * the reason), then sends and waits for the receipt.
+ */
+export function transactionSender({ client, transport, chain, privateKey }: Omit<RelayerOptions, 'addresses'>) {
   const account = privateKeyToAccount(privateKey, { nonceManager });
   const wallet = createWalletClient({ account, chain, transport });
-
-  /** Simulates first (a refusal costs nothing and carries the reason), then sends and waits for the receipt. */
   async function send(simulate: () => Promise<{ request: unknown }>): Promise<{ hash: Hex; blockNumber: bigint }> {
     let request: unknown;
     try {
@@ -50,6 +52,11 @@ export function createRelayer({ client, transport, chain, addresses, privateKey 
     if (receipt.status !== 'success') throw new ChainRefusal('reverted');
     return { hash, blockNumber: receipt.blockNumber };
   }
+  return { account, send };
+}
+
+export function createRelayer({ client, transport, chain, addresses, privateKey }: RelayerOptions) {
+  const { account, send } = transactionSender({ client, transport, chain, privateKey });
 
   const consent = { address: addresses.consent, abi: ConsentAbi, account } as const;
   return {

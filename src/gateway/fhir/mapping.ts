@@ -4,6 +4,7 @@
  * their on-chain id (system `urn:medchain:record`); the chain's category hash maps back to the FHIR
  * resource type it was made from.
  */
+import { CLINICAL_TYPES } from './resources.ts';
 import type { AuditEvent, CapabilityStatement, Consent, Reference, Resource } from '@medplum/fhirtypes';
 import { recordCategory } from '../../sdk/contracts.ts';
 import type { LogEntry } from '../audit/merkle.ts';
@@ -96,8 +97,23 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
     format: ['json'],
     rest: [{
       mode: 'server',
-      security: { description: 'Sign-In with Ethereum (EIP-4361); bearer session token from /auth/verify' },
+      security: { description: 'Sign-In with Ethereum (EIP-4361); bearer session token from /auth/verify. Clinical resources are encrypted end to end; /fhir encrypts and decrypts only for accounts whose keys this hospital holds.' },
+      interaction: [{ code: 'transaction' }, { code: 'batch' }],
       resource: [
+        ...CLINICAL_TYPES.map((type) => ({
+          type,
+          versioning: 'versioned' as const,
+          readHistory: true,
+          updateCreate: false,
+          conditionalUpdate: false,
+          interaction: (['read', 'vread', 'create', 'update', 'history-instance', 'search-type'] as const).map((code) => ({ code })),
+          searchParam: [
+            { name: 'patient', type: 'reference' as const }, { name: 'code', type: 'token' as const, documentation: 'system|code matched through blind indexes' },
+            { name: 'date', type: 'date' as const }, { name: '_count', type: 'number' as const },
+          ],
+          ...(type === 'Patient' ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] } : {}),
+        })),
+        { type: 'Provenance', interaction: [{ code: 'search-type' }], searchParam: [{ name: 'target', type: 'reference' }] },
         { type: 'Consent', interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [{ name: 'patient', type: 'reference' }, { name: 'actor', type: 'reference' }] },
         { type: 'AuditEvent', interaction: [{ code: 'search-type' }], searchParam: [{ name: 'patient', type: 'reference' }] },
       ],

@@ -32,8 +32,8 @@ CREATE INDEX IF NOT EXISTS record_tokens_token ON record_tokens (token);
   },
 ] as const;
 
-/** `data-key` envelopes open the record for a reader; `escrow` ones are k-of-n shares for break-glass. */
-export type EnvelopeKind = 'data-key' | 'escrow';
+/** `data-key` envelopes open a record version for a reader; `search-key` ones (record id = the patient's address, version 0) carry the patient's blind-index key. */
+export type EnvelopeKind = 'data-key' | 'search-key';
 
 export interface StoredEnvelope {
   recordId: Hex;

@@ -19,9 +19,9 @@ import { z } from 'zod';
 import { getAddress, hexToBytes, type Address, type Hex } from 'viem';
 import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import { bindingOf, cidFromContentId } from '../../sdk/records.ts';
-import type { AccessDecision } from '../chain/access.ts';
+import { accessView, authorizeAndLog } from './authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
-import { address, fail, hex32, jsonBody, parse, purposeName, sessionOf, version } from './validation.ts';
+import { address, fail, hex32, jsonBody, parse, sessionOf, version } from './validation.ts';
 
 const base64 = z.string().min(1).max(4096).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64');
 const MAX_BLOB_BYTES = 64 * 2 ** 20;
@@ -40,17 +40,8 @@ export function recordRoutes(deps: DataRouteDeps) {
     return record;
   }
 
-  /** Decides, logs, and throws 403 when denied. */
-  async function authorize(s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string): Promise<AccessDecision & { allowed: true }> {
-    const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: s.address, category: record.category, recordId, permission });
-    const purpose = !decision.allowed ? 'unknown' : decision.basis === 'patient' ? 'self' : decision.basis === 'break-glass' ? 'emergency' : purposeName[decision.purpose ?? 4] ?? 'other';
-    await deps.audit.append({
-      actor: s.address, patient: record.patient, recordId, action, purpose,
-      outcome: decision.allowed ? 'allowed' : 'denied', reason: decision.allowed ? decision.basis : decision.reason,
-    });
-    if (!decision.allowed) fail(403, `access denied: ${decision.reason}`);
-    return decision as AccessDecision & { allowed: true };
-  }
+  const authorize = (s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string) =>
+    authorizeAndLog(deps, s, record, recordId, permission, action);
 
   app.post('/blobs', async (c) => {
     const s = session(c);
@@ -217,8 +208,4 @@ export function recordRoutes(deps: DataRouteDeps) {
   });
 
   return app;
-}
-
-function accessView(decision: AccessDecision & { allowed: true }) {
-  return { basis: decision.basis, until: decision.until === undefined ? null : Number(decision.until), grantId: decision.grantId === undefined ? null : Number(decision.grantId) };
 }

@@ -1,0 +1,29 @@
+/**
+ * The one place a data route asks chain state whether the caller may use a record now: decides,
+ * appends the decision (allowed or denied, with its reason) to the access log, and refuses with
+ * 403 when denied.
+ */
+import type { Address, Hex } from 'viem';
+import type { AccessDecision } from '../chain/access.ts';
+import type { DataRouteDeps, Session } from './types.ts';
+import { fail, purposeName } from './validation.ts';
+
+export type Allowed = AccessDecision & { allowed: true };
+
+export async function authorizeAndLog(
+  deps: Pick<DataRouteDeps, 'access' | 'audit'>, s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string,
+): Promise<Allowed> {
+  const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: s.address, category: record.category, recordId, permission });
+  const purpose = !decision.allowed ? 'unknown' : decision.basis === 'patient' ? 'self' : decision.basis === 'break-glass' ? 'emergency' : purposeName[decision.purpose ?? 4] ?? 'other';
+  await deps.audit.append({
+    actor: s.address, patient: record.patient, recordId, action, purpose,
+    outcome: decision.allowed ? 'allowed' : 'denied', reason: decision.allowed ? decision.basis : decision.reason,
+  });
+  if (!decision.allowed) fail(403, `access denied: ${decision.reason}`);
+  return decision as Allowed;
+}
+
+/** What a caller is told about their access: on what basis, and until when. */
+export function accessView(decision: Allowed) {
+  return { basis: decision.basis, until: decision.until === undefined ? null : Number(decision.until), grantId: decision.grantId === undefined ? null : Number(decision.grantId) };
+}
