@@ -23,6 +23,7 @@ import { migrate, openSqlite, type Database } from './db/index.ts';
 import { createIndexer } from './db/indexer.ts';
 import { deriveCustodianKeys, escrowCustodian, escrowMigrations, escrowStore, type CustodianView } from './escrow/custodian.ts';
 import { createGatewayApp, createLogger } from './http/app.ts';
+import { openApiDocument } from './http/openapi.ts';
 import { applyChainEvent, type IndexedLog } from './index/handlers.ts';
 import { envelopeMigrations, envelopeStore } from './index/envelopes.ts';
 import { chainIndexMigrations } from './index/schema.ts';
@@ -155,6 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.route('/auth', auth.routes);
   app.route('/api', api);
   app.route('/rpc', rpcRoutes(request));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
 
   const webDist = options.webDist ?? resolve(import.meta.dirname, '../../web/dist');
   if (existsSync(join(webDist, 'index.html'))) {

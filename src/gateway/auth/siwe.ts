@@ -47,6 +47,9 @@ export interface SiweOptions {
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** The sign-in request body (also published in /openapi.json). */
+export const verifyBody = z.object({ message: z.string().min(1).max(4096), signature: z.string().regex(/^0x[0-9a-fA-F]+$/, 'expected a 0x-hex signature').max(20_000) });
+
 export function siweAuth(options: SiweOptions) {
   const now = options.now ?? (() => Date.now());
   const sessionSeconds = options.sessionSeconds ?? 15 * 60;
@@ -71,7 +74,7 @@ export function siweAuth(options: SiweOptions) {
   });
 
   routes.post('/verify', async (c) => {
-    const body = z.object({ message: z.string().min(1).max(4096), signature: z.string().regex(/^0x[0-9a-fA-F]+$/, 'expected a 0x-hex signature').max(20_000) })
+    const body = verifyBody
       .parse(await c.req.json().catch(() => { throw new HttpError(400, 'malformed JSON body'); }));
     const fields = parseSiweMessage(body.message);
     if (!fields.address || !isAddress(fields.address) || !fields.nonce || !fields.domain || !fields.uri || fields.version !== '1' || fields.chainId === undefined) {

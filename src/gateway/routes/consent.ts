@@ -31,6 +31,11 @@ const terms = z.object({
   validUntil: uint,
 });
 
+/** Request bodies (also published in /openapi.json). */
+export const relayGrantBody = z.object({ patient: address, terms, requestId: uint.optional(), deadline: uint, signature });
+export const relayRevokeBody = z.object({ patient: address, deadline: uint, signature });
+export const relayExtendBody = z.object({ patient: address, validUntil: uint, deadline: uint, signature });
+
 interface GrantRow {
   grant_id: number | string; patient: string; grantee: string; scope_kind: number | string; scope_value: string; permissions: number | string;
   purpose: number | string; valid_from: number | string; valid_until: number | string; request_id: number | string; revoked_block: unknown;
@@ -85,7 +90,7 @@ export function consentRoutes(deps: DataRouteDeps) {
 
   app.post('/grants/relay', async (c) => {
     session(c);
-    const body = parse(z.object({ patient: address, terms, requestId: uint.optional(), deadline: uint, signature }), await jsonBody(c));
+    const body = parse(relayGrantBody, await jsonBody(c));
     const { hash, blockNumber } = await relay(() => deps.relayer.grantBySig(body.patient, body.terms, body.requestId ?? 0n, body.deadline, body.signature as Hex));
     const receipt = await deps.client.getTransactionReceipt({ hash });
     const created = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'GrantCreated' })[0];
@@ -95,7 +100,7 @@ export function consentRoutes(deps: DataRouteDeps) {
   app.post('/grants/:id/revoke/relay', async (c) => {
     session(c);
     const grantId = parse(uint, c.req.param('id'));
-    const body = parse(z.object({ patient: address, deadline: uint, signature }), await jsonBody(c));
+    const body = parse(relayRevokeBody, await jsonBody(c));
     const { hash } = await relay(() => deps.relayer.revokeBySig(body.patient, grantId, body.deadline, body.signature as Hex));
     return c.json({ grantId: Number(grantId), txHash: hash });
   });
@@ -103,7 +108,7 @@ export function consentRoutes(deps: DataRouteDeps) {
   app.post('/grants/:id/extend/relay', async (c) => {
     session(c);
     const grantId = parse(uint, c.req.param('id'));
-    const body = parse(z.object({ patient: address, validUntil: uint, deadline: uint, signature }), await jsonBody(c));
+    const body = parse(relayExtendBody, await jsonBody(c));
     const { hash } = await relay(() => deps.relayer.extendBySig(body.patient, grantId, body.validUntil, body.deadline, body.signature as Hex));
     return c.json({ grantId: Number(grantId), txHash: hash });
   });

@@ -28,6 +28,21 @@ const MAX_BLOB_BYTES = 64 * 2 ** 20;
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const unb64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
 
+/** Request bodies (also published in /openapi.json). */
+export const depositEnvelopesBody = z.object({
+  envelopes: z.array(z.object({ recipient: address, envelope: base64 })).min(1).max(64),
+  tokens: z.array(z.string().regex(/^[0-9a-f]{16,128}$/, 'expected hex blind-index tokens')).max(256).optional(),
+  escrow: z.object({
+    threshold: z.number().int().min(2).max(255),
+    commitment: base64,
+    shares: z.array(z.object({ custodian: z.string().min(1).max(120), index: z.number().int().min(0).max(254), envelope: base64 })).min(2).max(255),
+  }).refine((e) => e.threshold <= e.shares.length, 'threshold exceeds the number of shares')
+    .refine((e) => Buffer.from(e.commitment, 'base64').length === 32, 'commitment must be 32 bytes')
+    .refine((e) => new Set(e.shares.map((s) => s.index)).size === e.shares.length, 'share indexes must be distinct')
+    .optional(),
+});
+export const shareBody = z.object({ recipient: address, envelope: base64 });
+
 export function recordRoutes(deps: DataRouteDeps) {
   const app = new Hono<GatewayEnv>();
   const registry = { address: deps.addresses.recordRegistry, abi: RecordRegistryAbi } as const;
@@ -59,18 +74,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     const s = session(c);
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
-    const body = parse(z.object({
-      envelopes: z.array(z.object({ recipient: address, envelope: base64 })).min(1).max(64),
-      tokens: z.array(z.string().regex(/^[0-9a-f]{16,128}$/, 'expected hex blind-index tokens')).max(256).optional(),
-      escrow: z.object({
-        threshold: z.number().int().min(2).max(255),
-        commitment: base64,
-        shares: z.array(z.object({ custodian: z.string().min(1).max(120), index: z.number().int().min(0).max(254), envelope: base64 })).min(2).max(255),
-      }).refine((e) => e.threshold <= e.shares.length, 'threshold exceeds the number of shares')
-        .refine((e) => Buffer.from(e.commitment, 'base64').length === 32, 'commitment must be 32 bytes')
-        .refine((e) => new Set(e.shares.map((s) => s.index)).size === e.shares.length, 'share indexes must be distinct')
-        .optional(),
-    }), await jsonBody(c));
+    const body = parse(depositEnvelopesBody, await jsonBody(c));
     const record = await chainRecord(recordId);
     const onChain = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, v] });
     if (onChain.version === 0) fail(404, `version ${v} of ${recordId} is not registered on chain`);
@@ -149,7 +153,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     const s = session(c);
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
-    const body = parse(z.object({ recipient: address, envelope: base64 }), await jsonBody(c));
+    const body = parse(shareBody, await jsonBody(c));
     const record = await chainRecord(recordId);
     if (getAddress(record.patient) !== s.address) fail(403, 'only the patient shares their records');
     const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: body.recipient, category: record.category, recordId, permission: Permission.Read });

@@ -1,0 +1,98 @@
+/**
+ * The gateway's OpenAPI 3.1 document, served at /openapi.json. Request bodies come from the same
+ * zod schemas the routes validate with (zod's own JSON Schema export), so they cannot drift; a test
+ * checks that every mounted route is listed here. Written as a table rather than by rewriting every
+ * route with an OpenAPI router, which would churn all route modules for the same result.
+ */
+import { z } from 'zod';
+import { verifyBody } from '../auth/siwe.ts';
+import { relayExtendBody, relayGrantBody, relayRevokeBody } from '../routes/consent.ts';
+import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
+
+type Auth = 'public' | 'session';
+interface Operation { method: 'get' | 'post' | 'put'; path: string; summary: string; auth: Auth; tag: string; body?: z.ZodType; binary?: 'request' | 'response'; fhir?: boolean }
+
+const ops: Operation[] = [
+  { method: 'get', path: '/healthz', summary: 'Readiness: 200 when the chain and the store answer, 503 with what fails', auth: 'public', tag: 'operations' },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', auth: 'public', tag: 'operations' },
+  { method: 'get', path: '/openapi.json', summary: 'This document', auth: 'public', tag: 'operations' },
+  { method: 'post', path: '/auth/nonce', summary: 'A single-use nonce for a Sign-In with Ethereum message', auth: 'public', tag: 'auth' },
+  { method: 'post', path: '/auth/verify', summary: 'Verify a signed EIP-4361 message; returns a short-lived session token and the role from chain', auth: 'public', tag: 'auth', body: verifyBody },
+  { method: 'post', path: '/auth/logout', summary: 'End the session', auth: 'session', tag: 'auth' },
+  { method: 'post', path: '/rpc', summary: 'Ethereum JSON-RPC to the chain (read methods and raw signed transactions)', auth: 'public', tag: 'chain' },
+  { method: 'get', path: '/api/config', summary: 'Chain id, contract addresses, break-glass escrow custodians', auth: 'public', tag: 'chain' },
+  { method: 'get', path: '/api/providers', summary: 'Providers with status, contribution score and MED balance (leaderboard)', auth: 'public', tag: 'chain' },
+  { method: 'get', path: '/api/validators', summary: 'Validator set and block rewards', auth: 'public', tag: 'chain' },
+  { method: 'get', path: '/api/explorer/blocks', summary: 'Latest blocks', auth: 'public', tag: 'explorer' },
+  { method: 'get', path: '/api/explorer/tx/{hash}', summary: 'A transaction, its receipt and its decoded MedChain events', auth: 'public', tag: 'explorer' },
+  { method: 'get', path: '/api/explorer/events', summary: 'Latest MedChain events', auth: 'public', tag: 'explorer' },
+  { method: 'post', path: '/api/blobs', summary: 'Upload a record ciphertext; returns its CID', auth: 'session', tag: 'records', binary: 'request' },
+  { method: 'post', path: '/api/records/{id}/versions/{v}/envelopes', summary: 'Deposit key envelopes, blind-index tokens and escrow shares of a registered version', auth: 'session', tag: 'records', body: depositEnvelopesBody },
+  { method: 'get', path: '/api/records', summary: "A patient's records the caller may read now", auth: 'session', tag: 'records' },
+  { method: 'get', path: '/api/records/{id}', summary: "A record's versions and the caller's access (basis, until)", auth: 'session', tag: 'records' },
+  { method: 'get', path: '/api/records/{id}/versions/{v}/ciphertext', summary: 'The ciphertext, while the caller may read', auth: 'session', tag: 'records', binary: 'response' },
+  { method: 'get', path: '/api/records/{id}/versions/{v}/envelope', summary: "The caller's key envelope, while the caller may read", auth: 'session', tag: 'records' },
+  { method: 'post', path: '/api/records/{id}/versions/{v}/share', summary: 'The patient adds an envelope for a reader with a live grant', auth: 'session', tag: 'records', body: shareBody },
+  { method: 'post', path: '/api/records/{id}/versions/{v}/escrow/release', summary: "Under live break-glass: this gateway's escrow shares, re-wrapped to the caller", auth: 'session', tag: 'records' },
+  { method: 'get', path: '/api/records/{id}/versions/{v}/verify', summary: 'Check a plaintext hash against the chain', auth: 'session', tag: 'records' },
+  { method: 'post', path: '/api/records/{id}/erase', summary: 'After erasure on chain: destroy ciphertext, envelopes and escrow shares', auth: 'session', tag: 'records' },
+  { method: 'get', path: '/api/grants', summary: 'Grants by state: active, upcoming, expired, revoked', auth: 'session', tag: 'consent' },
+  { method: 'post', path: '/api/grants/relay', summary: "Relay a patient's EIP-712 signed grant", auth: 'session', tag: 'consent', body: relayGrantBody },
+  { method: 'post', path: '/api/grants/{id}/revoke/relay', summary: "Relay a patient's signed revocation", auth: 'session', tag: 'consent', body: relayRevokeBody },
+  { method: 'post', path: '/api/grants/{id}/extend/relay', summary: "Relay a patient's signed extension", auth: 'session', tag: 'consent', body: relayExtendBody },
+  { method: 'get', path: '/api/requests', summary: 'Access requests of a patient or a provider', auth: 'session', tag: 'consent' },
+  { method: 'get', path: '/api/emergencies', summary: "Break-glass events on a patient's records", auth: 'session', tag: 'consent' },
+  { method: 'get', path: '/api/events', summary: "Server-sent events: the patient's consent and emergency alerts", auth: 'session', tag: 'consent' },
+  { method: 'get', path: '/api/audit', summary: 'Access-log entries (a patient sees those about them)', auth: 'session', tag: 'audit' },
+  { method: 'get', path: '/api/audit/periods', summary: 'Closed access-log periods with their Merkle roots and anchor transactions', auth: 'session', tag: 'audit' },
+  { method: 'get', path: '/api/audit/{seq}/proof', summary: "An entry's inclusion proof against its anchored root", auth: 'session', tag: 'audit' },
+  { method: 'get', path: '/fhir/metadata', summary: 'CapabilityStatement', auth: 'public', tag: 'fhir', fhir: true },
+  { method: 'post', path: '/fhir', summary: 'Bundle transaction or batch', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/Consent', summary: 'Grants as Consent resources', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/Consent/{id}', summary: 'One grant as a Consent', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/AuditEvent', summary: 'The access log as AuditEvents', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/Provenance', summary: "A record's versions' authorship from the chain", auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/Patient/{id}/$everything', summary: "Everything about a patient the caller may see", auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/{type}', summary: 'Search by patient, code (system|code), date', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'post', path: '/fhir/{type}', summary: 'Create (encrypted, registered on chain) — custodial accounts', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/{type}/{id}', summary: 'Read the latest version', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'put', path: '/fhir/{type}/{id}', summary: 'Update (If-Match: W/"n")', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/{type}/{id}/_history', summary: 'Version history', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/{type}/{id}/_history/{vid}', summary: 'Read one version', auth: 'session', tag: 'fhir', fhir: true },
+];
+
+/** `/a/{b}` for a route's `/a/:b`. */
+export const openApiPath = (honoPath: string) => honoPath.replace(/:([A-Za-z_]+)/g, '{$1}');
+
+export function openApiDocument(serverUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of ops) {
+    const params = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const error = { description: 'Refused: a message (an OperationOutcome under /fhir)', content: { [op.fhir ? 'application/fhir+json' : 'application/json']: { schema: op.fhir ? { $ref: '#/components/schemas/OperationOutcome' } : { $ref: '#/components/schemas/Error' } } } };
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary, tags: [op.tag],
+      ...(op.auth === 'session' ? { security: [{ session: [] }] } : { security: [] }),
+      ...(params.length ? { parameters: params } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) } } } } : {}),
+      ...(op.binary === 'request' ? { requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } } } : {}),
+      ...(op.fhir && op.method !== 'get' && op.path !== '/fhir' ? { requestBody: { required: true, content: { 'application/fhir+json': { schema: { type: 'object', description: 'A FHIR R4 resource' } } } } } : {}),
+      responses: {
+        '200': { description: 'OK', ...(op.binary === 'response' ? { content: { 'application/octet-stream': {} } } : {}) },
+        '400': error, ...(op.auth === 'session' ? { '401': error, '403': error } : {}), '429': error,
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'MedChain gateway', version: '0.1.0', description: 'Encrypted medical records with timed patient consent, authorized from chain state. See docs/gateway.md.' },
+    servers: [{ url: serverUrl }],
+    components: {
+      securitySchemes: { session: { type: 'http', scheme: 'bearer', description: 'Session token from POST /auth/verify (Sign-In with Ethereum)' } },
+      schemas: {
+        Error: { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] },
+        OperationOutcome: { type: 'object', properties: { resourceType: { const: 'OperationOutcome' }, issue: { type: 'array' } }, required: ['resourceType', 'issue'] },
+      },
+    },
+    paths,
+  };
+}
