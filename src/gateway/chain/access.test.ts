@@ -83,3 +83,57 @@ test('when the wall clock equals the block time, the gateway agrees with the con
     }
   }
 });
+
+test('chain reads are reused within a block only: a revocation denies from the block that mined it', async () => {
+  const f = await medchainFixture();
+  let clock = await f.latestTimestamp();
+  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, now: () => clock });
+  const recordA = randomKey();
+  const recordB = randomKey();
+  const decide = (recordId: Hex) => access.authorizeRecord({ patient: f.addr.patient, accessor: f.addr.doctor, category: OBS, recordId, permission: Permission.Read });
+  const t0 = await f.latestTimestamp();
+  await f.mined(f.as('patient').consent.write.grant([{
+    grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 1000n,
+  }]));
+  clock = await f.latestTimestamp();
+
+  // Same block: the second decision reads nothing but the latest block (and its own record slot).
+  assert.equal((await decide(recordA)).allowed, true);
+  const first = access.cacheStats();
+  assert.equal((await decide(recordA)).allowed, true);
+  const second = access.cacheStats();
+  assert.equal(second.misses, first.misses, 'no chain view re-read in the same block');
+  assert.ok(second.hits > first.hits);
+  assert.equal((await decide(recordB)).allowed, true);
+  assert.equal(access.cacheStats().misses, second.misses + 1, 'only the record slot of another record is read');
+
+  // The revocation's block is the latest block: the very next decision denies.
+  await f.mined(f.as('patient').consent.write.revoke([1n]));
+  assert.deepEqual(await decide(recordA), { allowed: false, reason: 'revoked' });
+  assert.deepEqual(await decide(recordB), { allowed: false, reason: 'revoked' });
+
+  // Memoized state still meets the wall clock per request: a grant ends at validUntil with no new block.
+  await f.mined(f.as('patient').consent.write.grant([{
+    grantee: f.addr.doctor, scopeKind: ScopeKind.Record, scopeValue: recordA, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 500n,
+  }]));
+  clock = t0 + 499n;
+  assert.equal((await decide(recordA)).allowed, true);
+  const before = access.cacheStats();
+  clock = t0 + 500n;
+  // (The revoked All grant outranks 'expired' as the reason; the record grant no longer allows.)
+  assert.equal((await decide(recordA)).allowed, false);
+  assert.equal(access.cacheStats().misses, before.misses, 'decided from the memo, at the new wall-clock second');
+
+  // Concurrent decisions around a new block: those that saw the new block all deny.
+  await f.mined(f.as('patient').consent.write.grant([{
+    grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 1000n,
+  }]));
+  clock = await f.latestTimestamp();
+  const lab = () => access.authorizeRecord({ patient: f.addr.patient, accessor: f.addr.lab, category: OBS, recordId: recordB, permission: Permission.Read });
+  const early = await Promise.all(Array.from({ length: 8 }, lab));
+  assert.ok(early.every((d) => d.allowed));
+  const revoked = f.mined(f.as('patient').consent.write.revoke([3n]));
+  await revoked;
+  const late = await Promise.all(Array.from({ length: 8 }, lab));
+  assert.ok(late.every((d) => !d.allowed && d.reason === 'revoked'));
+});

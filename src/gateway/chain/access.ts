@@ -74,31 +74,70 @@ export interface ChainAccessOptions {
 export function createChainAccess({ client, addresses, now = () => BigInt(Math.floor(Date.now() / 1000)) }: ChainAccessOptions) {
   const identity = { address: addresses.identity, abi: IdentityAbi } as const;
   const consent = { address: addresses.consent, abi: ConsentAbi } as const;
+  const ZERO: Hex = `0x${'00'.repeat(32)}`;
+
+  /**
+   * Chain reads memoized for one block only. Every decision first asks for the latest block (one
+   * cheap call); the views it needs are then read pinned to that block, and a read made for the
+   * same block (same hash) by an earlier request is reused. When the latest block's hash changes
+   * (a new block, or a reorg) the whole memo is dropped, so no decision is ever made from state
+   * older than the latest block the request saw: a revocation mined in block n denies from block
+   * n on. The time rule (decideAccess at the wall clock) is still applied per request.
+   */
+  let memo: { hash: Hex; blockNumber: bigint; reads: Map<string, Promise<unknown>> } | undefined;
+  const stats = { blocks: 0, hits: 0, misses: 0 };
+  const MEMO_MAX_READS = 50_000;
 
   async function pinnedBlock() {
     const block = await client.getBlock({ blockTag: 'latest' });
-    return { blockNumber: block.number, timestamp: block.timestamp };
+    return { blockNumber: block.number, timestamp: block.timestamp, hash: block.hash };
+  }
+
+  /** `read()` at `blockNumber`, shared by every request that pinned the same block. */
+  function memoized<T>(block: { blockNumber: bigint; hash: Hex }, key: string, read: () => Promise<T>): Promise<T> {
+    // Bounded: a block's worth of distinct records read beyond the cap starts the memo afresh.
+    if (memo?.hash !== block.hash || memo.reads.size >= MEMO_MAX_READS) {
+      memo = { hash: block.hash, blockNumber: block.blockNumber, reads: new Map() };
+      stats.blocks++;
+    }
+    const reads = memo.reads;
+    const hit = reads.get(key) as Promise<T> | undefined;
+    if (hit) { stats.hits++; return hit; }
+    stats.misses++;
+    const pending = read();
+    reads.set(key, pending);
+    // A failed read (node restarting, timeout) is not remembered.
+    pending.catch(() => { if (reads.get(key) === pending) reads.delete(key); });
+    return pending;
   }
 
   /** Reads everything `decideAccess` needs, at one block. */
   async function accessState(patient: Address, accessor: Address, category: Hex, recordId: Hex): Promise<AccessState> {
-    const { blockNumber, timestamp } = await pinnedBlock();
-    const at = { blockNumber };
-    const slots: Array<[number, Hex]> = [[ScopeKind.All, `0x${'00'.repeat(32)}`], [ScopeKind.Category, category], [ScopeKind.Record, recordId]];
-    const [activeProvider, role, deviceOwner, emergency, ...ids] = await Promise.all([
-      client.readContract({ ...identity, functionName: 'isActiveProvider', args: [accessor], ...at }),
-      client.readContract({ ...identity, functionName: 'roleOf', args: [accessor], ...at }),
-      client.readContract({ ...identity, functionName: 'deviceOwner', args: [accessor], ...at }),
-      client.readContract({ ...consent, functionName: 'emergencyOf', args: [patient, accessor], ...at }),
-      ...slots.map(([kind, value]) => client.readContract({ ...consent, functionName: 'currentGrant', args: [patient, accessor, kind, value], ...at })),
-    ]);
-    const grants = await Promise.all((ids as bigint[]).filter((id) => id !== 0n).map(async (grantId) => {
+    const block = await pinnedBlock();
+    const at = { blockNumber: block.blockNumber };
+    const p = patient.toLowerCase();
+    const a = accessor.toLowerCase();
+    const view = <T>(key: string, read: () => Promise<T>) => memoized(block, key, read);
+    const slot = (kind: number, value: Hex) => view(`grant:${p}:${a}:${kind}:${value.toLowerCase()}`, async () => {
+      const grantId = await client.readContract({ ...consent, functionName: 'currentGrant', args: [patient, accessor, kind, value], ...at }) as bigint;
+      if (grantId === 0n) return undefined;
       const g = await client.readContract({ ...consent, functionName: 'getGrant', args: [grantId], ...at });
-      return { grantId, scopeKind: g.scopeKind, scopeValue: g.scopeValue, permissions: g.permissions, purpose: g.purpose, validFrom: g.validFrom, validUntil: g.validUntil, revokedAt: g.revokedAt };
-    }));
+      return { grantId, scopeKind: g.scopeKind, scopeValue: g.scopeValue, permissions: g.permissions, purpose: g.purpose, validFrom: g.validFrom, validUntil: g.validUntil, revokedAt: g.revokedAt } satisfies GrantSnapshot;
+    });
+    const [who, emergencyUntil, ...slots] = await Promise.all([
+      view(`identity:${a}`, async () => {
+        const [activeProvider, role, deviceOwner] = await Promise.all([
+          client.readContract({ ...identity, functionName: 'isActiveProvider', args: [accessor], ...at }),
+          client.readContract({ ...identity, functionName: 'roleOf', args: [accessor], ...at }),
+          client.readContract({ ...identity, functionName: 'deviceOwner', args: [accessor], ...at }),
+        ]);
+        return { activeProvider: activeProvider as boolean, provider: role === Role.Provider, deviceOwner: deviceOwner as Address };
+      }),
+      view(`emergency:${p}:${a}`, async () => (await client.readContract({ ...consent, functionName: 'emergencyOf', args: [patient, accessor], ...at }) as { until: bigint }).until),
+      slot(ScopeKind.All, ZERO), slot(ScopeKind.Category, category), slot(ScopeKind.Record, recordId),
+    ]);
     return {
-      accessor, patient, activeProvider: activeProvider as boolean, provider: role === Role.Provider, deviceOwner: deviceOwner as Address,
-      grants, emergencyUntil: (emergency as { until: bigint }).until, blockTimestamp: timestamp,
+      accessor, patient, ...who, grants: slots.filter((g): g is GrantSnapshot => g !== undefined), emergencyUntil, blockTimestamp: block.timestamp,
     };
   }
 
@@ -126,6 +165,9 @@ export function createChainAccess({ client, addresses, now = () => BigInt(Math.f
     },
 
     now,
+
+    /** Memo counters: distinct blocks seen, reads served from the memo, reads sent to the node. */
+    cacheStats: () => ({ ...stats }),
 
     /** The time consent is judged at: the wall clock, never earlier than the latest block. */
     async clock(): Promise<bigint> {
