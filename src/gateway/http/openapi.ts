@@ -23,6 +23,7 @@ const ops: Operation[] = [
   { method: 'get', path: '/api/config', summary: 'Chain id, contract addresses, break-glass escrow custodians', auth: 'public', tag: 'chain' },
   { method: 'get', path: '/api/providers', summary: 'Providers with status, contribution score and MED balance (leaderboard)', auth: 'public', tag: 'chain' },
   { method: 'get', path: '/api/validators', summary: 'Validator set and block rewards', auth: 'public', tag: 'chain' },
+  { method: 'get', path: '/api/admin/actions', summary: 'Governance actions waiting for more admin approvals, with the decoded call', auth: 'public', tag: 'chain' },
   { method: 'get', path: '/api/explorer/blocks', summary: 'Latest blocks', auth: 'public', tag: 'explorer' },
   { method: 'get', path: '/api/explorer/tx/{hash}', summary: 'A transaction, its receipt and its decoded MedChain events', auth: 'public', tag: 'explorer' },
   { method: 'get', path: '/api/explorer/events', summary: 'Latest MedChain events', auth: 'public', tag: 'explorer' },

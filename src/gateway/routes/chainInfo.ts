@@ -7,10 +7,11 @@
  *   GET /api/explorer/blocks?count=n    latest blocks
  *   GET /api/explorer/tx/:hash          a transaction, its receipt and its MedChain events decoded
  *   GET /api/explorer/events?limit=n    latest MedChain events (from the index)
+ *   GET /api/admin/actions              governance actions waiting for more admin approvals, decoded
  */
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { getAddress, parseEventLogs, type Abi, type Hex } from 'viem';
+import { decodeFunctionData, getAddress, parseEventLogs, type Abi, type Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 
@@ -80,6 +81,42 @@ export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
     const rows = await deps.index.query<{ tx_hash: string; log_index: number; block_number: number | string; contract: string; name: string; args: string }>(
       'SELECT tx_hash, log_index, block_number, contract, name, args FROM chain_events ORDER BY block_number DESC, log_index DESC LIMIT $1', [limit]);
     return c.json({ events: rows.map((r) => ({ txHash: r.tx_hash, logIndex: Number(r.log_index), blockNumber: Number(r.block_number), contract: r.contract, name: r.name, args: JSON.parse(r.args) })) });
+  });
+
+  // Pending governance: approvals come from the indexed ActionApproved events; the call itself is
+  // read back from the approving transaction, and Identity.pendingAction says whether the action
+  // is still open in the current epoch (executed or superseded actions drop out).
+  app.get('/admin/actions', async (c) => {
+    const rows = await deps.index.query<{ tx_hash: Hex; args: string }>(
+      `SELECT tx_hash, args FROM chain_events WHERE contract = 'identity' AND name = 'ActionApproved' ORDER BY block_number, log_index`);
+    const byAction = new Map<string, { txHash: Hex; approvers: string[] }>();
+    for (const row of rows) {
+      const args = JSON.parse(row.args) as { actionId: string; admin: string };
+      const entry = byAction.get(args.actionId) ?? { txHash: row.tx_hash, approvers: [] };
+      entry.approvers.push(getAddress(args.admin));
+      byAction.set(args.actionId, entry);
+    }
+    const identity = { address: deps.addresses.identity, abi: IdentityAbi } as const;
+    const pending = [];
+    for (const [actionId, { txHash, approvers }] of byAction) {
+      const tx = await deps.client.getTransaction({ hash: txHash }).catch(() => undefined);
+      if (!tx) continue;
+      let target: Hex; let data: Hex;
+      try {
+        const decoded = decodeFunctionData({ abi: IdentityAbi, data: tx.input });
+        if (decoded.functionName !== 'approve') continue;
+        [target, data] = decoded.args as [Hex, Hex];
+      } catch { continue; } // approved through a contract wallet: the call is not in the input
+      const [currentId, approvals, threshold] = await deps.client.readContract({ ...identity, functionName: 'pendingAction', args: [target, data] });
+      if (currentId !== actionId || approvals === 0n) continue;
+      let call: { functionName: string; args: unknown } | null = null;
+      try {
+        const decoded = decodeFunctionData({ abi: ALL_ABIS, data });
+        call = { functionName: decoded.functionName, args: plain(decoded.args ?? []) };
+      } catch { /* an unknown call stays raw */ }
+      pending.push({ actionId, target: getAddress(target), data, call, approvals: Number(approvals), threshold: Number(threshold), approvers });
+    }
+    return c.json({ pending });
   });
 
   return app;
