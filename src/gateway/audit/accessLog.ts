@@ -5,6 +5,7 @@
  * also after a restart. Any entry then comes with an inclusion proof checkable against the chain.
  * Entries hold addresses, record ids and codes only — no personal health information.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Hex } from 'viem';
 import type { SqlExecutor } from '../index/handlers.ts';
@@ -60,17 +61,65 @@ export interface AccessLogOptions {
 }
 
 export function createAccessLog({ db, transaction, anchor, now = () => Math.floor(Date.now() / 1000) }: AccessLogOptions) {
-  async function append(input: AccessLogEntry): Promise<LogEntry> {
-    return transaction(async (tx) => {
-      const [last] = await tx.query<{ seq: number | string | null }>('SELECT MAX(seq) AS seq FROM access_log');
-      const entry: LogEntry = {
-        seq: Number(last?.seq ?? 0) + 1, time: now(), actor: input.actor.toLowerCase(), patient: input.patient.toLowerCase(),
+  // Group commit: appends that arrive while a commit is being written (or in the same turn of the
+  // event loop) go into the next transaction together — one fsync for many entries. Each append
+  // resolves only after the transaction holding its entry committed, so an acknowledged entry is
+  // exactly as durable as with one transaction per entry; seqs follow the order of the calls. A
+  // failed commit fails every append in it (none of them is in the log).
+  // Not to be awaited inside another db transaction: the group commits in its own.
+  type Waiting = { entry: Omit<LogEntry, 'seq'>; resolve: (e: LogEntry) => void; reject: (e: unknown) => void };
+  let waiting: Waiting[] = [];
+  let committing = false;
+  let scheduled = false;
+  const stats = { commits: 0, entries: 0, largestGroup: 0 };
+
+  // Bound to this (transaction-free) context, so a group never joins a caller's transaction.
+  const commitGroup = AsyncResource.bind(async () => {
+    scheduled = false;
+    const group = waiting;
+    waiting = [];
+    committing = true;
+    try {
+      const entries = await transaction(async (tx) => {
+        const [last] = await tx.query<{ seq: number | string | null }>('SELECT MAX(seq) AS seq FROM access_log');
+        let seq = Number(last?.seq ?? 0);
+        const out: LogEntry[] = [];
+        for (const w of group) {
+          const entry: LogEntry = { seq: ++seq, ...w.entry };
+          await tx.query('INSERT INTO access_log (seq, time, actor, patient, record_id, action, purpose, outcome, reason, leaf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
+            entry.seq, entry.time, entry.actor, entry.patient, entry.recordId, entry.action, entry.purpose, entry.outcome, entry.reason, bytesToHex(leafHash(canonicalEntry(entry))),
+          ]);
+          out.push(entry);
+        }
+        return out;
+      });
+      stats.commits++;
+      stats.entries += entries.length;
+      stats.largestGroup = Math.max(stats.largestGroup, entries.length);
+      group.forEach((w, i) => w.resolve(entries[i]!));
+    } catch (error) {
+      for (const w of group) w.reject(error);
+    } finally {
+      committing = false;
+      schedule();
+    }
+  });
+
+  function schedule(): void {
+    if (scheduled || committing || waiting.length === 0) return;
+    scheduled = true;
+    setImmediate(commitGroup);
+  }
+
+  /** Appends one entry; resolves with it (and its seq) once it is committed. */
+  function append(input: AccessLogEntry): Promise<LogEntry> {
+    return new Promise<LogEntry>((resolve, reject) => {
+      const entry = {
+        time: now(), actor: input.actor.toLowerCase(), patient: input.patient.toLowerCase(),
         recordId: input.recordId?.toLowerCase() ?? null, action: input.action, purpose: input.purpose, outcome: input.outcome, reason: input.reason,
       };
-      await tx.query('INSERT INTO access_log (seq, time, actor, patient, record_id, action, purpose, outcome, reason, leaf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)', [
-        entry.seq, entry.time, entry.actor, entry.patient, entry.recordId, entry.action, entry.purpose, entry.outcome, entry.reason, bytesToHex(leafHash(canonicalEntry(entry))),
-      ]);
-      return entry;
+      waiting.push({ entry, resolve, reject });
+      schedule();
     });
   }
 
@@ -128,7 +177,7 @@ export function createAccessLog({ db, transaction, anchor, now = () => Math.floo
     return rows.map((p) => ({ periodId: Number(p.period_id), firstSeq: Number(p.first_seq), lastSeq: Number(p.last_seq), count: Number(p.entry_count), root: p.root, anchorTx: p.anchor_tx }));
   }
 
-  return { append, closePeriod, anchorPending, prove, entries, periods } satisfies AccessLogger & Record<string, unknown>;
+  return { append, closePeriod, groupCommitStats: () => ({ ...stats }), anchorPending, prove, entries, periods } satisfies AccessLogger & Record<string, unknown>;
 }
 
 export type AccessLog = ReturnType<typeof createAccessLog>;
