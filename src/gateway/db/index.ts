@@ -16,7 +16,8 @@ export interface Database extends SqlExecutor {
   close(): Promise<void>;
 }
 
-export interface Migration { readonly id: string; readonly sql: string }
+/** `postgres`, when given, replaces `sql` on PostgreSQL (keep such differences minimal). */
+export interface Migration { readonly id: string; readonly sql: string; readonly postgres?: string }
 
 /** `$1 … $n` to positional `?`, repeating values for placeholders used twice. */
 export function toPositional(sql: string, params: readonly unknown[]): { sql: string; values: unknown[] } {
@@ -95,7 +96,8 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
     await db.transaction(async (tx) => {
       const done = await tx.query('SELECT id FROM schema_migrations WHERE id = $1', [m.id]);
       if (done.length > 0) return;
-      await tx.exec(m.sql);
+      const sql = db.dialect === 'postgres' && m.postgres !== undefined ? m.postgres : m.sql;
+      if (sql.trim() !== '') await tx.exec(sql);
       await tx.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [m.id, Math.floor(Date.now() / 1000)]);
       applied.push(m.id);
     });

@@ -91,4 +91,14 @@ CREATE INDEX IF NOT EXISTS chain_events_block ON chain_events (block_number);
 CREATE INDEX IF NOT EXISTS chain_events_subject ON chain_events (subject);
 `,
   },
+  {
+    // Grant and request windows are uint64 on chain and may exceed BIGINT (a patient may grant
+    // "until forever", 2^64 - 1). SQLite stores such a value anyway; PostgreSQL needs a wider column.
+    id: 'chain-index-2',
+    sql: '',
+    postgres: `
+ALTER TABLE grants ALTER COLUMN valid_from TYPE NUMERIC(20, 0), ALTER COLUMN valid_until TYPE NUMERIC(20, 0);
+ALTER TABLE access_requests ALTER COLUMN valid_from TYPE NUMERIC(20, 0), ALTER COLUMN valid_until TYPE NUMERIC(20, 0);
+`,
+  },
 ] as const;
