@@ -3,13 +3,13 @@
  * from chain, registration) and navigates between the Patient, Provider, Admin and Explorer screens
  * (hash routes, so the gateway needs no server-side routing).
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { formatEther, keccak256, toHex as viemHex } from 'viem';
 import { IdentityAbi, ProviderKind, Role } from '../../src/sdk/contracts.ts';
 import { loadConfig, type UiConfig } from './lib/config.ts';
 import { loadStoredKeys } from './lib/keystoreStorage.ts';
-import { SessionContext, sendTx, type Session } from './lib/session.tsx';
+import { SessionContext, sendTx, signInGateway, type Session } from './lib/session.tsx';
 import { ActionButton, ErrorNote, Field, Loading, Section } from './ui.tsx';
 import { SignIn } from './screens/SignIn.tsx';
 import { Explorer } from './screens/Explorer.tsx';
@@ -58,12 +58,23 @@ const roleName = (info: AccountInfo) => {
   return `${base}${status}${info.isAdmin ? ' · Admin' : ''}`;
 };
 
-function AccountPanel({ session, onLock }: { session: Session; onLock: () => void }) {
+function AccountPanel({ session, onLock, onSession }: { session: Session; onLock: () => void; onSession: (s: Session) => void }) {
   const info = useAccountInfo(session);
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<number>(ProviderKind.Doctor);
   const pub = viemHex(session.encryption.publicKey);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['account', session.address] });
+  // The gateway fixes a session's role at sign-in: when the role on chain changes (registered,
+  // accredited, suspended, made admin), sign in again so the gateway serves the new role.
+  const roleKey = info.data ? `${info.data.role}/${info.data.providerStatus}/${info.data.isAdmin}` : undefined;
+  const seenRole = useRef(roleKey);
+  useEffect(() => {
+    if (roleKey === undefined) return;
+    if (seenRole.current === undefined) { seenRole.current = roleKey; return; }
+    if (seenRole.current === roleKey) return;
+    seenRole.current = roleKey;
+    void signInGateway(session).then((gatewayStatus) => onSession({ ...session, gatewayStatus }));
+  }, [roleKey, session, onSession]);
   const download = () => {
     const keys = loadStoredKeys();
     if (!keys) return;
@@ -134,7 +145,7 @@ export function App() {
             : !session ? <SignIn config={config.data} onSession={setSession} />
               : (
                 <SessionContext.Provider value={session}>
-                  <AccountPanel session={session} onLock={lock} />
+                  <AccountPanel session={session} onLock={lock} onSession={setSession} />
                   {screen === 'patient' ? <PatientScreen /> : screen === 'provider' ? <ProviderScreen /> : <AdminScreen />}
                 </SessionContext.Provider>
               )

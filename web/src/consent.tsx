@@ -7,7 +7,9 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
-import { ConsentAbi, GrantState, Purpose, ScopeKind, ZERO_SCOPE, grantTypedData, recordCategory, type GrantTerms } from '../../src/sdk/contracts.ts';
+import { hexToBytes } from 'viem';
+import { ConsentAbi, GrantState, IdentityAbi, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, recordCategory, revokeTypedData, type GrantTerms } from '../../src/sdk/contracts.ts';
+import { envelopeForNewReader } from '../../src/sdk/records.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES } from './lib/fhir.ts';
 import { categoryName } from './records.tsx';
@@ -67,12 +69,7 @@ export function GrantTimeline({ session, side, who }: { session: Session; side: 
                 <div>#{String(g.grantId)} {side === 'patient' ? <>to <Addr value={g.grantee} /></> : <>from <Addr value={g.patient} /></>} · {scopeText(g.scopeKind, g.scopeValue)} · {permText(g.permissions)} · {PURPOSES[g.purpose]?.toLowerCase()}</div>
                 <div className="muted">{when(g.validFrom)} → {when(g.validUntil)}{g.revokedAt ? ` · revoked ${when(g.revokedAt)}` : ''}</div>
                 {state === GrantState.Active ? <Countdown until={g.validUntil} /> : state === GrantState.Upcoming ? <Countdown until={g.validFrom} label="until it starts" /> : null}
-                {side === 'patient' && (state === GrantState.Active || state === GrantState.Upcoming) ? (
-                  <div className="row">
-                    <ActionButton label="Revoke" kind="danger" done="Revoked" run={async () => { await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'revoke', args: [g.grantId] }); await refresh(); }} />
-                    <ActionButton label="Extend by 24 h" done="Extended" run={async () => { await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'extend', args: [g.grantId, BigInt(g.validUntil + 86400)] }); await refresh(); }} />
-                  </div>
-                ) : null}
+                {side === 'patient' && (state === GrantState.Active || state === GrantState.Upcoming) ? <GrantActions session={session} grant={g} onDone={refresh} /> : null}
               </li>
             ))}</ol>
           )}
@@ -80,6 +77,85 @@ export function GrantTimeline({ session, side, who }: { session: Session; side: 
       );
     })}</div>
   );
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` in local time, the value format of `<input type="datetime-local">`. */
+const localInput = (unix: number) => {
+  const d = new Date(unix * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+};
+
+/** Signature context for the patient's next relayed consent action (EIP-712, nonce read from chain). */
+async function sigContext(session: Session) {
+  const { client, addresses, chainId } = session.config;
+  const nonce = await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'nonces', args: [session.address] });
+  return { chainId, consent: addresses.consent, patient: session.address, nonce, deadline: BigInt(Math.floor(Date.now() / 1000) + 600) };
+}
+
+/**
+ * Revoke or extend a live or upcoming grant: by the patient's EIP-712 signature relayed by the
+ * gateway (`revokeBySig` / `extendBySig`, no gas) when the gateway is signed in, otherwise by the
+ * patient's own transaction. Extending takes a new end time, which must be later than the current one.
+ */
+function GrantActions({ session, grant, onDone }: { session: Session; grant: GrantRow; onDone: () => Promise<unknown> }) {
+  const relayed = session.gatewayStatus.ok;
+  const [until, setUntil] = useState(() => localInput(grant.validUntil + 86400));
+  const consent = { address: session.config.addresses.consent, abi: ConsentAbi } as const;
+  const id = String(grant.grantId);
+  return (
+    <div className="row grant-actions">
+      <ActionButton label="Revoke" kind="danger" done={relayed ? 'Revoked (signature relayed)' : 'Revoked'} run={async () => {
+        if (relayed) {
+          const ctx = await sigContext(session);
+          const signature = await session.wallet.signTypedData({ account: session.account, ...revokeTypedData({ ...ctx, grantId: grant.grantId }) });
+          await session.gateway.relayRevoke(grant.grantId, { patient: session.address, deadline: ctx.deadline, signature });
+        } else await sendTx(session, { ...consent, functionName: 'revoke', args: [grant.grantId] });
+        await onDone();
+      }} />
+      <Field label={`New end of grant #${id}`}>
+        <input type="datetime-local" step={1} value={until} onChange={(e) => setUntil(e.target.value)} />
+      </Field>
+      <ActionButton label="Extend" done={relayed ? 'Extended (signature relayed)' : 'Extended'} run={async () => {
+        const ms = new Date(until).getTime();
+        if (!Number.isFinite(ms)) throw new Error('choose the new end date and time');
+        const validUntil = BigInt(Math.floor(ms / 1000));
+        if (validUntil <= BigInt(grant.validUntil)) throw new Error(`the new end must be after the current one (${when(grant.validUntil)})`);
+        if (relayed) {
+          const ctx = await sigContext(session);
+          const signature = await session.wallet.signTypedData({ account: session.account, ...extendTypedData({ ...ctx, grantId: grant.grantId, validUntil }) });
+          await session.gateway.relayExtend(grant.grantId, { patient: session.address, validUntil, deadline: ctx.deadline, signature });
+        } else await sendTx(session, { ...consent, functionName: 'extend', args: [grant.grantId, validUntil] });
+        await onDone();
+      }} />
+    </div>
+  );
+}
+
+/**
+ * After a grant with read permission: wraps the data key of every version in its scope to the
+ * grantee's on-chain encryption key and deposits it (`POST .../share`), so the grantee can open
+ * the patient's existing records. Returns how many versions were shared. Needs the gateway.
+ */
+export async function shareWithGrantee(session: Session, terms: GrantTerms): Promise<number> {
+  if (!session.gatewayStatus.ok || (terms.permissions & 1) === 0) return 0;
+  const key = await session.config.client.readContract({ address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [terms.grantee] });
+  if (/^0x0*$/.test(key)) throw new Error(`${terms.grantee} has no encryption key on chain`);
+  const reader = { address: terms.grantee, publicKey: hexToBytes(key) };
+  const { records } = await session.gateway.listRecords(session.address);
+  let shared = 0;
+  for (const r of records) {
+    if (r.erased) continue;
+    if (terms.scopeKind === ScopeKind.Category && r.category.toLowerCase() !== terms.scopeValue.toLowerCase()) continue;
+    if (terms.scopeKind === ScopeKind.Record && r.recordId.toLowerCase() !== terms.scopeValue.toLowerCase()) continue;
+    for (let v = 1; v <= r.latestVersion; v++) {
+      const { envelope } = await session.gateway.getEnvelope(r.recordId, v);
+      const wrapped = await envelopeForNewReader(envelope, session.encryption.privateKey, reader, r.recordId, v, session.address);
+      await session.gateway.share(r.recordId, v, wrapped.recipient, wrapped.envelope);
+      shared++;
+    }
+  }
+  return shared;
 }
 
 export interface TermsInput { scope: string; read: boolean; write: boolean; purpose: number; hours: number; startsIn: number }
@@ -174,6 +250,7 @@ export function Requests({ session }: { session: Session }) {
                 const t = termsOf(proposed, r.provider);
                 if (via === 'relay') await grantByRelay(session, t, r.id);
                 else await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'approveRequest', args: [r.id, t] });
+                if (t.validFrom === 0n) await shareWithGrantee(session, t);
                 await refresh();
               }} />
               <ActionButton label="Reject" kind="danger" done="Rejected" run={async () => { await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'rejectRequest', args: [r.id] }); await refresh(); }} />

@@ -8,7 +8,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { hexToBytes, type Address, type Hex } from 'viem';
 import { IdentityAbi, RecordRegistryAbi, recordCategory } from '../../src/sdk/contracts.ts';
-import { openRecordVersion, prepareRecordVersion, type Recipient } from '../../src/sdk/records.ts';
+import { openEscrowedRecordVersion, openRecordVersion, prepareRecordVersion, type Recipient } from '../../src/sdk/records.ts';
+import type { AccessView } from '../../src/sdk/gateway.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES, buildResource, fileToBase64, summary, validateFields, type RecordFields, type RecordType } from './lib/fhir.ts';
 import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, when } from './ui.tsx';
@@ -16,9 +17,31 @@ import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, when }
 const CATEGORY_NAMES = new Map<string, string>(RECORD_TYPES.map((t) => [recordCategory(t).toLowerCase(), t]));
 export const categoryName = (category: Hex) => CATEGORY_NAMES.get(category.toLowerCase()) ?? `category ${category.slice(0, 10)}…`;
 
-export interface OpenedVersion { recordId: Hex; version: number; resource: Record<string, unknown>; integrityVerified: boolean | undefined; until: number | null }
+export interface OpenedVersion {
+  recordId: Hex; version: number; resource: Record<string, unknown>; integrityVerified: boolean | undefined; until: number | null;
+  /** Opened with the break-glass escrow shares the custodians released (not with an envelope of one's own). */
+  viaEscrow?: boolean;
+}
 
-export async function openVersion(session: Session, recordId: Hex, version: number, patient: Address): Promise<OpenedVersion> {
+/**
+ * Opens a version. With `basis: 'break-glass'` the reader has no envelope: the gateway's custodians
+ * release their escrow shares re-wrapped to the reader's on-chain key (only under live break-glass),
+ * and the data key is recovered here from k shares and checked against the escrow commitment.
+ */
+export async function openVersion(session: Session, recordId: Hex, version: number, patient: Address, basis?: AccessView['basis']): Promise<OpenedVersion> {
+  if (basis === 'break-glass') {
+    const [ciphertext, release, onChain] = await Promise.all([
+      session.gateway.getCiphertext(recordId, version),
+      session.gateway.releaseEscrow(recordId, version),
+      session.config.client.readContract({ address: session.config.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getVersion', args: [recordId, version] }),
+    ]);
+    const opened = await openEscrowedRecordVersion({
+      ciphertext, escrow: { threshold: release.threshold, commitment: release.commitment }, released: release.shares,
+      privateKey: session.encryption.privateKey, recordId, version, patient, integrityHash: onChain.integrityHash,
+    });
+    const resource = JSON.parse(new TextDecoder().decode(opened.plaintext)) as Record<string, unknown>;
+    return { recordId, version, resource, integrityVerified: opened.integrityVerified, until: release.access.until, viaEscrow: true };
+  }
   const [ciphertext, { envelope, access }, onChain] = await Promise.all([
     session.gateway.getCiphertext(recordId, version),
     session.gateway.getEnvelope(recordId, version),
@@ -54,6 +77,8 @@ function useExpiringState<T>(until: number | null | undefined): [T | undefined, 
     const timer = setTimeout(() => { setValue(undefined); setExpired(true); }, ms);
     return () => clearTimeout(timer);
   }, [value, until]);
+  // A new access (a fresh grant, break-glass) replaces the "window ended" note.
+  useEffect(() => { if (until && until * 1000 > Date.now()) setExpired(false); }, [until]);
   return [value, (v) => { setExpired(false); setValue(v); }, expired];
 }
 
@@ -66,7 +91,7 @@ function RecordItem({ session, recordId, patient, canErase, onOpened }: {
   const [error, setError] = useState<unknown>();
   const open = async (version: number) => {
     setError(undefined);
-    try { const o = await openVersion(session, recordId, version, patient); setOpened(o); onOpened?.(o); } catch (e) { setError(e); }
+    try { const o = await openVersion(session, recordId, version, patient, detail.data?.access.basis); setOpened(o); onOpened?.(o); } catch (e) { setError(e); }
   };
   if (detail.isPending) return <li><Loading what="record" /></li>;
   if (detail.error) return <li><ErrorNote error={detail.error} /></li>;
@@ -91,7 +116,7 @@ function RecordItem({ session, recordId, patient, canErase, onOpened }: {
       {expired ? <p className="state empty" role="status">Your access window ended; the decrypted data was cleared.</p> : null}
       {opened ? (
         <div>
-          <p>v{opened.version}: {summary(opened.resource)} <IntegrityBadge verified={opened.integrityVerified} /></p>
+          <p>v{opened.version}: {summary(opened.resource)} <IntegrityBadge verified={opened.integrityVerified} />{opened.viaEscrow ? <> <span className="badge warn" data-testid="via-escrow">opened by escrow release</span></> : null}</p>
           <pre className="record">{JSON.stringify(opened.resource, null, 2)}</pre>
           <button type="button" onClick={() => setOpened(undefined)}>Hide</button>
         </div>
@@ -116,14 +141,23 @@ export function RecordList({ session, patient, canErase, onOpened }: { session: 
   if (list.isPending) return <Loading what="records" />;
   if (list.error) return <ErrorNote error={list.error} title="Could not list records" />;
   if (list.data.records.length === 0) return <Empty>No records yet.</Empty>;
+  const emergency = list.data.records.find((r) => r.access.basis === 'break-glass');
   const groups = new Map<string, typeof list.data.records>();
   for (const r of list.data.records) groups.set(categoryName(r.category), [...(groups.get(categoryName(r.category)) ?? []), r]);
   return (
-    <div>{[...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, records]) => (
+    <div>
+    {emergency ? (
+      <p className="banner emergency" role="alert" data-testid="emergency-banner">
+        <strong>Emergency access (break-glass).</strong> You read these records without the patient's consent; every read is logged and the patient is alerted.{' '}
+        {emergency.access.until ? <Countdown until={emergency.access.until} label="of emergency access left" /> : null}
+      </p>
+    ) : null}
+    {[...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, records]) => (
       <div key={name}><h3>{name} ({records.length})</h3>
         <ul className="records">{records.map((r) => <RecordItem key={r.recordId} session={session} recordId={r.recordId} patient={patient} canErase={canErase} onOpened={onOpened} />)}</ul>
       </div>
-    ))}</div>
+    ))}
+    </div>
   );
 }
 
@@ -158,7 +192,12 @@ export function RecordForm({ session, patient }: { session: Session; patient: Ad
       const recipients = [await recipientOf(session, patient)];
       if (session.address.toLowerCase() !== patient.toLowerCase()) recipients.push({ address: session.address, publicKey: session.encryption.publicKey });
       const plaintext = new TextEncoder().encode(JSON.stringify(buildResource(fields, patient)));
-      const prepared = await prepareRecordVersion({ plaintext, patient, resourceType: type, recordId: updateOf ? updateOf as Hex : undefined, version: latest + 1, recipients });
+      // Break-glass escrow: the data key split k-of-n among the custodians the gateway names (if any).
+      const escrow = await session.gateway.escrowConfig().catch(() => undefined);
+      const prepared = await prepareRecordVersion({
+        plaintext, patient, resourceType: type, recordId: updateOf ? updateOf as Hex : undefined, version: latest + 1, recipients,
+        escrow: escrow && escrow.custodians.length >= 2 ? escrow : undefined,
+      });
       prepared.dataKey.fill(0);
       setState({ busy: 'uploading ciphertext' });
       await session.gateway.uploadCiphertext(prepared.ciphertext);
@@ -166,8 +205,8 @@ export function RecordForm({ session, patient }: { session: Session; patient: Ad
       if (latest === 0) await sendTx(session, { ...registry, functionName: 'addRecord', args: [prepared.recordId, patient, prepared.category, prepared.contentId, prepared.integrityHash] });
       else await sendTx(session, { ...registry, functionName: 'updateRecord', args: [prepared.recordId, latest, prepared.contentId, prepared.integrityHash] });
       setState({ busy: 'depositing key envelopes' });
-      await session.gateway.depositEnvelopes(prepared.recordId, prepared.version, prepared.envelopes);
-      setState({ done: `Saved ${type} ${prepared.recordId} v${prepared.version}` });
+      await session.gateway.depositEnvelopes(prepared.recordId, prepared.version, prepared.envelopes, undefined, prepared.escrow);
+      setState({ done: `Saved ${type} ${prepared.recordId} v${prepared.version}${prepared.escrow ? ` (emergency escrow: ${prepared.escrow.threshold} of ${prepared.escrow.shares.length} custodians)` : ''}` });
       await queryClient.invalidateQueries({ queryKey: ['records', patient] });
     } catch (error) { setState({ error }); }
   };

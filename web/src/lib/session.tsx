@@ -54,6 +54,19 @@ export function gatewayWithToken(origin: string): { gateway: GatewayClient; toke
   return { gateway: new GatewayClient(origin, tokenFetch), token: () => token };
 }
 
+/**
+ * Signs in to the gateway with Sign-In with Ethereum. The gateway fixes the session's role at
+ * sign-in, so the UI signs in again after the account registers (patient) or applies (provider).
+ */
+export async function signInGateway(session: Omit<Session, 'gatewayStatus'>): Promise<Session['gatewayStatus']> {
+  try {
+    const signedIn = await session.gateway.signIn({ address: session.address, signMessage: ({ message }) => session.wallet.signMessage({ account: session.account, message }) }, { chainId: session.config.chainId });
+    return { ok: true, role: signedIn.role };
+  } catch (error) {
+    return { ok: false, error: `gateway sign-in failed (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
 export function walletFor(config: UiConfig, account: Account | Address, ethereum?: Eip1193): WalletClient {
   if (typeof account === 'string') {
     if (!ethereum) throw new Error('no injected wallet');

@@ -106,7 +106,7 @@ function Incentives({ session }: { session: Session }) {
       return { authorReward, producerReward, maxValidators, breakGlass: Number(breakGlass), accreditationThreshold: thresholds[0], adminThreshold: thresholds[1] };
     },
   });
-  const [form, setForm] = useState({ author: '', producer: '', max: '' });
+  const [form, setForm] = useState({ author: '', producer: '', max: '', minutes: '' });
   if (params.isPending) return <Section title="Incentive parameters"><Loading what="parameters" /></Section>;
   if (params.error) return <Section title="Incentive parameters"><ErrorNote error={params.error} /></Section>;
   const p = params.data;
@@ -118,14 +118,14 @@ function Incentives({ session }: { session: Session }) {
   return (
     <Section title="Incentive parameters">
       <dl className="facts">
-        <dt>Author reward</dt><dd>{formatUnits(p.authorReward, 18)} MED per record version</dd>
-        <dt>Producer reward</dt><dd>{formatUnits(p.producerReward, 18)} MED per block with record work</dd>
-        <dt>Max validators</dt><dd>{String(p.maxValidators)}</dd>
-        <dt>Break-glass duration</dt><dd>{duration(p.breakGlass)}</dd>
+        <dt>Author reward</dt><dd data-testid="author-reward">{formatUnits(p.authorReward, 18)} MED per record version</dd>
+        <dt>Producer reward</dt><dd data-testid="producer-reward">{formatUnits(p.producerReward, 18)} MED per block with record work</dd>
+        <dt>Max validators</dt><dd data-testid="max-validators">{String(p.maxValidators)}</dd>
+        <dt>Break-glass duration</dt><dd data-testid="break-glass-duration">{duration(p.breakGlass)}</dd>
         <dt>Thresholds</dt><dd>accreditation {String(p.accreditationThreshold)}, other governance {String(p.adminThreshold)}</dd>
       </dl>
-      <h3>Propose new rewards</h3>
-      <p className="muted">Executes when {String(p.adminThreshold)} admin(s) approve the same values.</p>
+      <h3>Change parameters</h3>
+      <p className="muted">Each change is a governance call (Identity.approve): it executes when {String(p.adminThreshold)} admin(s) approve the same values, and the figures above update.</p>
       <div className="row">
         <Field label="Author reward (MED)"><input inputMode="decimal" value={form.author} onChange={(e) => setForm({ ...form, author: e.target.value })} /></Field>
         <Field label="Producer reward (MED)"><input inputMode="decimal" value={form.producer} onChange={(e) => setForm({ ...form, producer: e.target.value })} /></Field>
@@ -140,6 +140,13 @@ function Incentives({ session }: { session: Session }) {
         const n = Number(form.max);
         if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('max validators is an integer from 1 to 64');
         await approveGovernance(session, addresses.incentives, encodeFunctionData({ abi: IncentivesAbi, functionName: 'setMaxValidators', args: [BigInt(n)] }));
+        await queryClient.invalidateQueries({ queryKey: ['incentive-params'] });
+      }} />
+      <Field label="Break-glass duration (minutes, 5–4320)"><input inputMode="numeric" value={form.minutes} onChange={(e) => setForm({ ...form, minutes: e.target.value })} /></Field>
+      <ActionButton label="Approve break-glass duration" done="Approval recorded" run={async () => {
+        const m = Number(form.minutes);
+        if (!Number.isInteger(m) || m < 5 || m > 72 * 60) throw new Error('the break-glass duration is a whole number of minutes from 5 to 4320 (72 h)');
+        await approveGovernance(session, addresses.consent, encodeFunctionData({ abi: ConsentAbi, functionName: 'setBreakGlassDuration', args: [BigInt(m * 60)] }));
         await queryClient.invalidateQueries({ queryKey: ['incentive-params'] });
       }} />
     </Section>

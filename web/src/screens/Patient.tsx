@@ -13,7 +13,7 @@ import { useAccountInfo } from '../App.tsx';
 import { exportBundle } from '../lib/fhir.ts';
 import { subscribeEvents } from '../lib/events.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
-import { GrantTimeline, Requests, TermsFields, defaultTerms, grantByRelay, termsOf } from '../consent.tsx';
+import { GrantTimeline, Requests, TermsFields, defaultTerms, grantByRelay, shareWithGrantee, termsOf } from '../consent.tsx';
 import { GatewayUnavailable, RecordForm, RecordList, openVersion, type OpenedVersion } from '../records.tsx';
 import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
 
@@ -53,6 +53,7 @@ function GrantAccess({ session }: { session: Session }) {
         const t = termsOf(terms, getAddress(grantee.trim()));
         if (via === 'relay') await grantByRelay(session, t);
         else await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'grant', args: [t] });
+        if (t.validFrom === 0n) await shareWithGrantee(session, t);
         await queryClient.invalidateQueries({ queryKey: ['grants'] });
       }} />
     </div>
@@ -149,7 +150,8 @@ function AuditTrail({ session }: { session: Session }) {
       <tbody>{[...q.data.entries].reverse().map((e) => (
         <tr key={e.seq} data-testid="audit-entry"><td>{when(e.time)}</td><td>{e.actor.toLowerCase() === session.address.toLowerCase() ? 'you' : <Addr value={e.actor} />}</td>
           <td>{e.action}{e.recordId ? <> <Addr value={e.recordId} /></> : null}</td><td>{e.purpose}</td><td>{e.outcome}{e.outcome === 'denied' ? ` (${e.reason})` : ''}</td>
-          <td>{checks[e.seq] ? <span className={checks[e.seq]!.ok ? 'badge ok' : 'badge warn'}>{checks[e.seq]!.text}</span> : <ActionButton label="Verify on chain" run={() => verify(e)} />}</td></tr>
+          <td data-testid="audit-check">{checks[e.seq] ? <span className={checks[e.seq]!.ok ? 'badge ok' : 'badge warn'}>{checks[e.seq]!.text}</span> : null}
+            {checks[e.seq]?.ok ? null : <ActionButton label={checks[e.seq] ? 'Check again' : 'Verify on chain'} run={() => verify(e)} />}</td></tr>
       ))}</tbody>
     </table></div>
   );

@@ -117,6 +117,12 @@ export function ProviderScreen() {
   const session = useSession();
   const info = useAccountInfo(session);
   const [patient, setPatient] = useState<Address | undefined>();
+  const queryClient = useQueryClient();
+  // Break-glass changes the basis of access to the patient's records: read them again.
+  const openedEmergency = (p: Address) => {
+    setPatient(p);
+    void queryClient.invalidateQueries({ predicate: (q) => ['records', 'record'].includes(String(q.queryKey[0])) });
+  };
   if (info.isPending) return <Loading what="your role" />;
   if (info.error) return <ErrorNote error={info.error} />;
   if (info.data.role !== Role.Provider) return <main className="screen"><Empty>This account is not a provider. Apply above; an admin accredits you.</Empty></main>;
@@ -136,7 +142,7 @@ export function ProviderScreen() {
       ) : null}
       <Section title="Grants to me"><GrantTimeline session={session} side="grantee" who={session.address} /></Section>
       <Section title="Request access"><RequestAccess session={session} /></Section>
-      <Section title="Break-glass"><BreakGlass session={session} onOpened={setPatient} /></Section>
+      <Section title="Break-glass"><BreakGlass session={session} onOpened={openedEmergency} /></Section>
     </main>
   );
 }

@@ -12,7 +12,7 @@ import {
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { UiConfig } from '../lib/config.ts';
 import { forgetStoredKeys, loadStoredKeys, parseKeyBundle, saveStoredKeys, scryptCost, type StoredKeys } from '../lib/keystoreStorage.ts';
-import { gatewayWithToken, injectedWallet, walletFor, type Session } from '../lib/session.tsx';
+import { gatewayWithToken, injectedWallet, signInGateway, walletFor, type Session } from '../lib/session.tsx';
 import { ErrorNote, Field, Section } from '../ui.tsx';
 
 const MIN_PASSPHRASE = 8;
@@ -39,13 +39,7 @@ async function openSession(config: UiConfig, keys: StoredKeys, passphrase: strin
       encryption: { privateKey: encryptionKey.privateKey, publicKey: encryptionPublicKey(encryptionKey.privateKey) },
     };
   }
-  let gatewayStatus: Session['gatewayStatus'];
-  try {
-    const signedIn = await gateway.signIn({ address: session.address, signMessage: ({ message }) => session.wallet.signMessage({ account: session.account, message }) }, { chainId: config.chainId });
-    gatewayStatus = { ok: true, role: signedIn.role };
-  } catch (error) {
-    gatewayStatus = { ok: false, error: `gateway sign-in failed (${error instanceof Error ? error.message : String(error)})` };
-  }
+  const gatewayStatus = await signInGateway(session);
   return { ...session, gatewayStatus };
 }
 
