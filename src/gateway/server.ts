@@ -21,6 +21,7 @@ import { createChainAccess } from './chain/access.ts';
 import { createRelayer } from './chain/relayer.ts';
 import { migrate, openSqlite, type Database } from './db/index.ts';
 import { createIndexer } from './db/indexer.ts';
+import { openPostgres } from './db/postgres.ts';
 import { deriveCustodianKeys, escrowCustodian, escrowMigrations, escrowStore, type CustodianView } from './escrow/custodian.ts';
 import { createGatewayApp, createLogger } from './http/app.ts';
 import { openApiDocument } from './http/openapi.ts';
@@ -63,6 +64,8 @@ export interface GatewayOptions {
   /** Indexer poll interval in ms (default 500). */
   pollMs?: number;
   db?: Database;
+  /** PostgreSQL instead of the SQLite file in dataDir: postgres://user:password@host:port/database (ignored when `db` is given). */
+  databaseUrl?: string;
   blobs?: BlobStore;
   rateLimitPerMinute?: number;
   /**
@@ -98,7 +101,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const client = createPublicClient({ chain, transport, pollingInterval: 250 }) as PublicClient;
   const request = options.provider?.request ?? ((args: { method: string; params?: unknown }) => client.request(args as never)) as EIP1193RequestFn;
 
-  const db = options.db ?? await openSqlite(join(options.dataDir, 'gateway.sqlite'));
+  const db = options.db ?? (options.databaseUrl !== undefined
+    ? await openPostgres(options.databaseUrl)
+    : await openSqlite(join(options.dataDir, 'gateway.sqlite')));
   await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations]);
   const blobs = options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs'));
 

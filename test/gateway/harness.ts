@@ -13,17 +13,24 @@ import { GatewayClient } from '../../src/sdk/gateway.ts';
 import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { medchainFixture, type Actor } from '../../contracts/test/fixture.ts';
 import { startGateway, type Gateway } from '../../src/gateway/server.ts';
+import { startPgServer } from './pgServer.ts';
 
 process.env.MEDCHAIN_LOG_LEVEL ??= 'warn';
 
-/** `custodial`: actors whose keys the gateway holds (EHR integrations, devices): FHIR encrypts and decrypts for them. */
-export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor; custodial?: Actor[] } = {}) {
+/**
+ * `custodial`: actors whose keys the gateway holds (EHR integrations, devices): FHIR encrypts and decrypts for them.
+ * `databaseUrl`: the gateway's SQL on that PostgreSQL database instead of SQLite; MEDCHAIN_TEST_POSTGRES=1 runs
+ * any gateway suite on a throwaway PostgreSQL server of its own.
+ */
+export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor; custodial?: Actor[]; databaseUrl?: string } = {}) {
   const f = await medchainFixture();
   const dataDir = mkdtempSync(join(tmpdir(), 'medchain-gateway-'));
+  const pg = options.databaseUrl === undefined && process.env.MEDCHAIN_TEST_POSTGRES === '1' ? await startPgServer() : undefined;
+  const databaseUrl = options.databaseUrl ?? pg?.url();
   // Real X25519 keys (published on chain below).
   const encryption = Object.fromEntries(['patient', 'patient2', 'doctor', 'lab', 'hospital', 'device'].map((a) => [a, generateEncryptionKeyPair()])) as Record<Actor, EncryptionKeyPair>;
   const start = (operator: Actor = options.operator ?? 'admin') => startGateway({
-    dataDir, port: 0, provider: f.provider, chainId: 31337, addresses: f.addresses, operatorKey: f.keys[operator],
+    dataDir, databaseUrl, port: 0, provider: f.provider, chainId: 31337, addresses: f.addresses, operatorKey: f.keys[operator],
     anchorPeriodSeconds: options.anchorPeriodSeconds ?? 3600, pollMs: 50, rateLimitPerMinute: 100_000,
     custodialKeys: (options.custodial ?? []).map((a) => ({ privateKey: f.keys[a], encryptionPrivateKey: encryption[a].privateKey })),
   });
@@ -69,7 +76,7 @@ export async function gatewayHarness(options: { anchorPeriodSeconds?: number; op
       gateway = await start(operator);
       clients.clear();
     },
-    async close() { await gateway.close(); rmSync(dataDir, { recursive: true, force: true }); },
+    async close() { await gateway.close(); await pg?.stop(); rmSync(dataDir, { recursive: true, force: true }); },
   };
 }
 
