@@ -137,3 +137,34 @@ test('chain reads are reused within a block only: a revocation denies from the b
   const late = await Promise.all(Array.from({ length: 8 }, lab));
   assert.ok(late.every((d) => !d.allowed && d.reason === 'revoked'));
 });
+
+test('registry reads are pinned and shared per block: an update or erasure shows from its block; concurrent callers share block reads', async () => {
+  const f = await medchainFixture();
+  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses });
+  const id = randomKey();
+  const cid = (n: number): Hex => `0x01551220${n.toString(16).padStart(64, '0')}`;
+  await f.mined(f.as('patient').recordRegistry.write.addRecord([id, f.addr.patient, OBS, cid(1), randomKey()]));
+
+  const at = await access.pin();
+  assert.equal((await access.record(id, at)).latestVersion, 1);
+  const before = access.cacheStats();
+  assert.equal((await access.record(id, at)).latestVersion, 1);
+  assert.equal((await access.version(id, 1, at)).contentId, cid(1));
+  assert.equal(access.cacheStats().misses, before.misses + 1, 'the record is read once per block; the version once');
+
+  await f.mined(f.as('patient').recordRegistry.write.updateRecord([id, 1, cid(2), randomKey()]));
+  assert.equal((await access.record(id)).latestVersion, 2, 'the next request sees the update');
+  assert.equal((await access.version(id, 2)).contentId, cid(2));
+  assert.equal((await access.record(id, at)).latestVersion, 1, 'a request pinned to the older block keeps its view');
+
+  await f.mined(f.as('patient').recordRegistry.write.eraseRecord([id]));
+  assert.notEqual((await access.record(id)).erasedAt, 0n);
+
+  // Forty concurrent pins need at most two block reads: the one in flight and one shared after it.
+  let blockReads = 0;
+  const counting = { ...f.publicClient, getBlock: (...args: Parameters<typeof f.publicClient.getBlock>) => { blockReads++; return f.publicClient.getBlock(...args); } };
+  const shared = createChainAccess({ client: counting as typeof f.publicClient, addresses: f.addresses });
+  const pins = await Promise.all(Array.from({ length: 40 }, () => shared.pin()));
+  assert.ok(blockReads <= 2, `${blockReads} block reads for 40 concurrent pins`);
+  assert.ok(pins.every((p) => p.blockNumber === pins[0]!.blockNumber));
+});

@@ -9,7 +9,7 @@
  * block was sealed then. The decision also says until when it holds, for the UI's count-downs.
  */
 import type { Address, Hex, PublicClient } from 'viem';
-import { ConsentAbi, IdentityAbi, Permission, Role, ScopeKind, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { ConsentAbi, IdentityAbi, Permission, RecordRegistryAbi, Role, ScopeKind, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
 
 export type GatewayRole = 'admin' | 'auditor' | 'patient' | 'provider' | 'device' | 'none';
 
@@ -64,6 +64,9 @@ export function decideAccess(state: AccessState, permission: number, now: bigint
   return { allowed: false, reason };
 }
 
+/** A block one request's chain reads are pinned to. */
+export interface PinnedBlock { blockNumber: bigint; timestamp: bigint; hash: Hex }
+
 export interface ChainAccessOptions {
   client: PublicClient;
   addresses: MedChainAddresses;
@@ -74,6 +77,7 @@ export interface ChainAccessOptions {
 export function createChainAccess({ client, addresses, now = () => BigInt(Math.floor(Date.now() / 1000)) }: ChainAccessOptions) {
   const identity = { address: addresses.identity, abi: IdentityAbi } as const;
   const consent = { address: addresses.consent, abi: ConsentAbi } as const;
+  const registry = { address: addresses.recordRegistry, abi: RecordRegistryAbi } as const;
   const ZERO: Hex = `0x${'00'.repeat(32)}`;
 
   /**
@@ -88,9 +92,22 @@ export function createChainAccess({ client, addresses, now = () => BigInt(Math.f
   const stats = { blocks: 0, hits: 0, misses: 0 };
   const MEMO_MAX_READS = 50_000;
 
-  async function pinnedBlock() {
-    const block = await client.getBlock({ blockTag: 'latest' });
-    return { blockNumber: block.number, timestamp: block.timestamp, hash: block.hash };
+  /**
+   * The latest block, from a node call that started after the caller asked: callers that ask while
+   * a call is in flight share the next one (never the one already under way, which may predate a
+   * block they must see). Under load that is one or two block reads per round, not one per request.
+   */
+  let inFlight: Promise<PinnedBlock> | undefined;
+  let queued: Promise<PinnedBlock> | undefined;
+  function pinnedBlock(): Promise<PinnedBlock> {
+    if (!inFlight) {
+      inFlight = client.getBlock({ blockTag: 'latest' })
+        .then((block) => ({ blockNumber: block.number, timestamp: block.timestamp, hash: block.hash }))
+        .finally(() => { inFlight = undefined; });
+      return inFlight;
+    }
+    queued ??= inFlight.catch(() => undefined).then(() => { queued = undefined; return pinnedBlock(); });
+    return queued;
   }
 
   /** `read()` at `blockNumber`, shared by every request that pinned the same block. */
@@ -112,8 +129,8 @@ export function createChainAccess({ client, addresses, now = () => BigInt(Math.f
   }
 
   /** Reads everything `decideAccess` needs, at one block. */
-  async function accessState(patient: Address, accessor: Address, category: Hex, recordId: Hex): Promise<AccessState> {
-    const block = await pinnedBlock();
+  async function accessState(patient: Address, accessor: Address, category: Hex, recordId: Hex, pinned?: PinnedBlock): Promise<AccessState> {
+    const block = pinned ?? await pinnedBlock();
     const at = { blockNumber: block.blockNumber };
     const p = patient.toLowerCase();
     const a = accessor.toLowerCase();
@@ -143,9 +160,26 @@ export function createChainAccess({ client, addresses, now = () => BigInt(Math.f
 
   return {
     /** Whether `accessor` may use `permission` on the record now, why, and until when. */
-    async authorizeRecord(args: { patient: Address; accessor: Address; category: Hex; recordId: Hex; permission: number }): Promise<AccessDecision> {
-      const state = await accessState(args.patient, args.accessor, args.category, args.recordId);
+    async authorizeRecord(args: { patient: Address; accessor: Address; category: Hex; recordId: Hex; permission: number }, at?: PinnedBlock): Promise<AccessDecision> {
+      const state = await accessState(args.patient, args.accessor, args.category, args.recordId, at);
       return decideAccess(state, args.permission, now());
+    },
+
+    /** The latest block, to pin one request's reads (record, version, decision) to the same state. */
+    pin: pinnedBlock,
+
+    /** RecordRegistry.getRecord at the pinned (default: latest) block, shared by requests on that block. */
+    async record(recordId: Hex, at?: PinnedBlock) {
+      const block = at ?? await pinnedBlock();
+      return memoized(block, `record:${recordId.toLowerCase()}`, () =>
+        client.readContract({ ...registry, functionName: 'getRecord', args: [recordId], blockNumber: block.blockNumber }));
+    },
+
+    /** RecordRegistry.getVersion at the pinned (default: latest) block, shared by requests on that block. */
+    async version(recordId: Hex, version: number, at?: PinnedBlock) {
+      const block = at ?? await pinnedBlock();
+      return memoized(block, `version:${recordId.toLowerCase()}:${version}`, () =>
+        client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, version], blockNumber: block.blockNumber }));
     },
 
     /** The caller's role as the gateway sees it (admin and auditor flags win over the registry role). */

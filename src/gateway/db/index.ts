@@ -19,18 +19,6 @@ export interface Database extends SqlExecutor {
 /** `postgres`, when given, replaces `sql` on PostgreSQL (keep such differences minimal). */
 export interface Migration { readonly id: string; readonly sql: string; readonly postgres?: string }
 
-/** `$1 … $n` to positional `?`, repeating values for placeholders used twice. */
-export function toPositional(sql: string, params: readonly unknown[]): { sql: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const out = sql.replace(/\$(\d+)/g, (_m, n: string) => {
-    const i = Number(n) - 1;
-    if (i < 0 || i >= params.length) throw new RangeError(`placeholder $${n} has no parameter`);
-    values.push(params[i]);
-    return '?';
-  });
-  return { sql: out, values };
-}
-
 function sqliteValue(v: unknown): unknown {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (v === undefined) return null;
@@ -45,10 +33,27 @@ export async function openSqlite(path: string): Promise<Database> {
   raw.pragma('foreign_keys = ON');
   raw.defaultSafeIntegers(false);
 
+  // Prepared statements by their `$n` text: the gateway runs a few dozen distinct statements, and
+  // preparing (parsing and planning) on every call costs more than running a point query.
+  const statements = new Map<string, { stmt: BetterSqlite3.Statement; order: number[] }>();
+  const STATEMENT_CACHE_MAX = 500;
+  const prepared = (sql: string) => {
+    let entry = statements.get(sql);
+    if (!entry) {
+      const order: number[] = [];
+      const text = sql.replace(/\$(\d+)/g, (_m, n: string) => { order.push(Number(n) - 1); return '?'; });
+      entry = { stmt: raw.prepare(text), order };
+      if (statements.size >= STATEMENT_CACHE_MAX) statements.clear();
+      statements.set(sql, entry);
+    }
+    return entry;
+  };
   const query = async <T>(sql: string, params: readonly unknown[] = []): Promise<T[]> => {
-    const { sql: text, values } = toPositional(sql, params);
-    const stmt = raw.prepare(text);
-    const args = values.map(sqliteValue);
+    const { stmt, order } = prepared(sql);
+    const args = order.map((i) => {
+      if (i < 0 || i >= params.length) throw new RangeError(`placeholder $${i + 1} has no parameter`);
+      return sqliteValue(params[i]);
+    });
     if (stmt.reader) return stmt.all(...args) as T[];
     stmt.run(...args);
     return [];

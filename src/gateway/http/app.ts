@@ -82,10 +82,14 @@ export function createGatewayApp(options: GatewayAppOptions = {}) {
   }));
   const limit = options.bodyLimitBytes ?? 2 ** 20;
   const blobLimit = options.blobLimitBytes ?? 64 * 2 ** 20;
+  // The rest of an oversized body is not read, so the connection cannot be reused: close it.
+  const limiter = (max: number) => bodyLimit({ maxSize: max, onError: (cc) => errorResponse(cc, 413, `request body larger than ${max} bytes`, 'too-costly', { connection: 'close' }) });
+  const bodyLimiter = limiter(limit);
+  const blobLimiter = limiter(blobLimit);
   app.use('*', async (c, next) => {
-    const max = c.req.path === '/api/blobs' ? blobLimit : limit;
-    // The rest of an oversized body is not read, so the connection cannot be reused: close it.
-    return bodyLimit({ maxSize: max, onError: (cc) => errorResponse(cc, 413, `request body larger than ${max} bytes`, 'too-costly', { connection: 'close' }) })(c, next);
+    // Reads carry no body; asking for one would make the Node adapter build a full Request.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    return (c.req.path === '/api/blobs' ? blobLimiter : bodyLimiter)(c, next);
   });
 
   app.get('/healthz', async (c) => {

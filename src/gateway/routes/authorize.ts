@@ -4,7 +4,7 @@
  * 403 when denied.
  */
 import type { Address, Hex } from 'viem';
-import type { AccessDecision } from '../chain/access.ts';
+import type { AccessDecision, PinnedBlock } from '../chain/access.ts';
 import type { DataRouteDeps, Session } from './types.ts';
 import { fail, purposeName } from './validation.ts';
 
@@ -12,8 +12,9 @@ export type Allowed = AccessDecision & { allowed: true };
 
 export async function authorizeAndLog(
   deps: Pick<DataRouteDeps, 'access' | 'audit'>, s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string,
+  at?: PinnedBlock,
 ): Promise<Allowed> {
-  const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: s.address, category: record.category, recordId, permission });
+  const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: s.address, category: record.category, recordId, permission }, at);
   const purpose = !decision.allowed ? 'unknown' : decision.basis === 'patient' ? 'self' : decision.basis === 'break-glass' ? 'emergency' : purposeName[decision.purpose ?? 4] ?? 'other';
   await deps.audit.append({
     actor: s.address, patient: record.patient, recordId, action, purpose,

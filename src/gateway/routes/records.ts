@@ -21,6 +21,7 @@ import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.
 import { bindingOf, cidFromContentId } from '../../sdk/records.ts';
 import { accessView, authorizeAndLog } from './authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
+import type { PinnedBlock } from '../chain/access.ts';
 import { address, fail, hex32, jsonBody, parse, sessionOf, version } from './validation.ts';
 
 const base64 = z.string().min(1).max(4096).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64');
@@ -49,14 +50,14 @@ export function recordRoutes(deps: DataRouteDeps) {
 
   const session = (c: Context<GatewayEnv>): Session => sessionOf(c, { requireRole: true });
 
-  async function chainRecord(recordId: Hex) {
-    const record = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [recordId] });
+  async function chainRecord(recordId: Hex, at?: PinnedBlock) {
+    const record = await deps.access.record(recordId, at);
     if (record.patient === '0x0000000000000000000000000000000000000000') fail(404, `record ${recordId} is not registered on chain`);
     return record;
   }
 
-  const authorize = (s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string) =>
-    authorizeAndLog(deps, s, record, recordId, permission, action);
+  const authorize = (s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string, at?: PinnedBlock) =>
+    authorizeAndLog(deps, s, record, recordId, permission, action, at);
 
   app.post('/blobs', async (c) => {
     const s = session(c);
@@ -129,10 +130,12 @@ export function recordRoutes(deps: DataRouteDeps) {
     const s = session(c);
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
-    const record = await chainRecord(recordId);
+    // One block for the whole request: the record, the decision and the version are read at it.
+    const at = await deps.access.pin();
+    const record = await chainRecord(recordId, at);
     if (record.erasedAt !== 0n) fail(404, 'record erased');
-    await authorize(s, record, recordId, Permission.Read, 'read');
-    const ver = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, v] });
+    await authorize(s, record, recordId, Permission.Read, 'read', at);
+    const ver = await deps.access.version(recordId, v, at);
     if (ver.version === 0) fail(404, `no version ${v}`);
     const bytes = await deps.blobs.get(cidFromContentId(ver.contentId)).catch(() => fail(404, 'ciphertext not held by this gateway'));
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
@@ -142,8 +145,9 @@ export function recordRoutes(deps: DataRouteDeps) {
     const s = session(c);
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
-    const record = await chainRecord(recordId);
-    const decision = await authorize(s, record, recordId, Permission.Read, 'read-key');
+    const at = await deps.access.pin();
+    const record = await chainRecord(recordId, at);
+    const decision = await authorize(s, record, recordId, Permission.Read, 'read-key', at);
     const envelope = await deps.envelopes.get(recordId, v, s.address);
     if (!envelope) fail(404, decision.basis === 'break-glass' ? 'no envelope for you: request escrow release' : 'no envelope for you yet: the patient shares the key after approving');
     return c.json({ recordId, version: v, envelope: Buffer.from(envelope).toString('base64'), access: accessView(decision) }, 200, { 'cache-control': 'no-store' });
