@@ -177,7 +177,7 @@ function Leaderboard({ session }: { session: Session }) {
         {q.isPending ? <Loading what="contributors" /> : q.error ? <ErrorNote error={q.error} /> : q.data.rows.length === 0 ? <Empty>No provider has contributed a record yet.</Empty> : (
           <div className="scroll"><table>
             <thead><tr><th scope="col">#</th><th scope="col">Provider</th><th scope="col">Score</th><th scope="col">MED</th><th scope="col">Status</th></tr></thead>
-            <tbody>{q.data.rows.map((r, i) => <tr key={r.address}><td>{i + 1}</td><td><Addr value={r.address} /></td><td>{String(r.score)}</td><td>{formatUnits(r.balance, 18)}</td><td>{STATUS[r.status]}</td></tr>)}</tbody>
+            <tbody>{q.data.rows.map((r, i) => <tr key={r.address} data-testid="leader"><td>{i + 1}</td><td><Addr value={r.address} /></td><td>{String(r.score)}</td><td>{formatUnits(r.balance, 18)}</td><td>{STATUS[r.status]}</td></tr>)}</tbody>
           </table></div>
         )}
       </Section>
