@@ -1,8 +1,11 @@
 /**
  * The PostgreSQL adapter against a real PostgreSQL server (started for this file by pgServer.ts):
  * the Database interface's semantics as on SQLite — parameters and types, transactions that commit,
- * roll back, join when nested and never interleave — the gateway's migrations, and bad input.
+ * roll back, join when nested and never interleave — the gateway's migrations, and bad input;
+ * then the gateway itself on PostgreSQL, end to end over HTTP on a real chain, across a restart.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { migrate, type Database } from '../../src/gateway/db/index.ts';
@@ -13,6 +16,10 @@ import { escrowMigrations } from '../../src/gateway/escrow/custodian.ts';
 import { envelopeMigrations } from '../../src/gateway/index/envelopes.ts';
 import { applyChainEvent } from '../../src/gateway/index/handlers.ts';
 import { chainIndexMigrations } from '../../src/gateway/index/schema.ts';
+import { verifyInclusion } from '../../src/gateway/audit/merkle.ts';
+import { startGateway } from '../../src/gateway/server.ts';
+import { Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { gatewayHarness, httpCall } from './harness.ts';
 import { startPgServer, type PgServer } from './pgServer.ts';
 
 const gatewayMigrations = [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations];
@@ -187,4 +194,91 @@ test('postgres adapter: bad URLs and unreachable servers get clear errors that n
   const closedPort = `postgres://medchain:s3cret@127.0.0.1:1/postgres`;
   await assert.rejects(openPostgres(closedPort), (error: Error) => error instanceof DatabaseConnectionError && /ECONNREFUSED/.test(error.message) && !/s3cret/.test(error.message));
   assert.equal(redactDatabaseUrl('postgresql://u:pw@h:5432/d?sslmode=require&password=x'), 'postgresql://u:***@h:5432/d?sslmode=require&password=***');
+});
+
+test('gateway on PostgreSQL: indexing, an allowed and a denied read, the access log anchored, resume after restart', async () => {
+  const databaseUrl = await freshDatabase();
+  const h = await gatewayHarness({ databaseUrl });
+  // A second connection to the same database: what the gateway stored is in PostgreSQL.
+  const look = await openPostgres(databaseUrl);
+  try {
+    const { f } = h;
+    assert.equal(h.gateway.db.dialect, 'postgres');
+    assert.ok(!existsSync(join(h.dataDir, 'gateway.sqlite')), 'no SQLite file beside it');
+
+    // A record, and a grant "until forever" (uint64 max) to the doctor; the lab has none.
+    const record = await h.addRecord('patient', 'patient', { resourceType: 'Observation', status: 'final', code: { text: 'blood pressure' } });
+    const forever = 2n ** 64n - 1n;
+    await f.mined(f.as('patient').consent.write.grant([{
+      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: forever,
+    }]));
+    await h.waitIndexed();
+    assert.deepEqual(await look.query('SELECT record_id, patient, latest_version FROM records'), [
+      { record_id: record.recordId.toLowerCase(), patient: f.addr.patient.toLowerCase(), latest_version: 1 },
+    ]);
+    assert.deepEqual(await look.query('SELECT grant_id, grantee, valid_until FROM grants'), [{ grant_id: 1, grantee: f.addr.doctor.toLowerCase(), valid_until: forever.toString() }]);
+    const grants = await (await h.client('patient')).grants({ patient: f.addr.patient });
+    assert.deepEqual(grants.active.map((g) => g.grantId), [1]);
+
+    // Over HTTP: the doctor reads under the grant, the lab is refused.
+    const doctor = await h.client('doctor');
+    const detail = await doctor.getRecord(record.recordId);
+    assert.equal(detail.access.basis, 'grant');
+    assert.equal((await httpCall(h.gateway.url, 'GET', `/api/records/${record.recordId}/versions/1/ciphertext`, { token: doctor.sessionToken! })).status, 200);
+    const lab = (await h.client('lab')).sessionToken!;
+    assert.equal((await httpCall(h.gateway.url, 'GET', `/api/records/${record.recordId}`, { token: lab })).status, 403);
+
+    // Both decisions are in the access log; its period is anchored and every proof checks against the chain.
+    const patient = await h.client('patient');
+    const { entries } = await patient.audit({ patient: f.addr.patient, limit: 1000 });
+    assert.ok(entries.some((e) => e.actor === f.addr.doctor.toLowerCase() && e.outcome === 'allowed'));
+    assert.ok(entries.some((e) => e.actor === f.addr.lab.toLowerCase() && e.outcome === 'denied' && e.reason === 'no-grant'));
+    const period = await h.gateway.accessLog.closePeriod();
+    assert.ok(period && period.count === entries.length);
+    assert.equal(await h.gateway.accessLog.anchorPending(), 1);
+    for (const entry of entries) {
+      const proof = await patient.auditProof(entry.seq);
+      const anchor = await f.read.accessLogAnchor.read.getAnchor([proof.gateway, BigInt(proof.periodId)]);
+      assert.ok(verifyInclusion(proof, { root: anchor.root, entryCount: anchor.entryCount }), `entry ${entry.seq} is in the anchored root`);
+    }
+    const [{ n: stored }] = await look.query<{ n: number }>('SELECT COUNT(*) AS n FROM access_log') as [{ n: number }];
+    assert.equal(stored, entries.length);
+
+    // Restart on the same database: the indexer resumes at its cursor instead of replaying from the
+    // deploy block. A replay would rewrite the providers rows (their status updates are not
+    // no-ops), which PostgreSQL would show as new row versions (xmin).
+    await h.waitIndexed();
+    const eventsBefore = (await look.query<{ n: number }>('SELECT COUNT(*) AS n FROM chain_events'))[0]!.n;
+    const providerVersions = await look.query('SELECT address, xmin::text AS xmin FROM providers ORDER BY address');
+    const position = await h.gateway.indexer.position();
+    await h.restart();
+    assert.equal(h.gateway.db.dialect, 'postgres');
+    assert.equal(await h.gateway.indexer.position(), position);
+    assert.deepEqual(await look.query('SELECT address, xmin::text AS xmin FROM providers ORDER BY address'), providerVersions, 'nothing was replayed');
+
+    // New events after the restart are indexed once; the log continues its sequence.
+    await f.mined(f.as('patient').consent.write.revoke([1n]));
+    await h.waitIndexed();
+    const eventsAfter = (await look.query<{ n: number }>('SELECT COUNT(*) AS n FROM chain_events'))[0]!.n;
+    const revokeLogs = (await look.query<{ name: string }>('SELECT name FROM chain_events WHERE block_number > $1 ORDER BY log_index', [Number(position) - 1]));
+    assert.ok(revokeLogs.some((e) => e.name === 'GrantRevoked'));
+    assert.equal(eventsAfter, eventsBefore + revokeLogs.length, 'only the new events were added');
+    const medchain = [f.addresses.identity, f.addresses.consent, f.addresses.recordRegistry, f.addresses.incentives, f.addresses.accessLogAnchor];
+    const onChain = await f.publicClient.getLogs({ address: medchain, fromBlock: 0n, toBlock: await f.publicClient.getBlockNumber({ cacheTime: 0 }) });
+    assert.equal(eventsAfter, onChain.length, 'every MedChain event on chain is indexed exactly once');
+    assert.deepEqual(await look.query('SELECT revoked_block IS NOT NULL AS revoked FROM grants WHERE grant_id = 1'), [{ revoked: true }]);
+    assert.equal((await httpCall(h.gateway.url, 'GET', `/api/records/${record.recordId}`, { token: (await h.client('doctor')).sessionToken! })).status, 403);
+    const after = await (await h.client('patient')).audit({ patient: f.addr.patient, limit: 1000 });
+    assert.deepEqual(after.entries.map((e) => e.seq), after.entries.map((_, i) => i + 1), 'one unbroken sequence across the restart');
+    assert.ok(after.entries.length > entries.length);
+
+    // A gateway pointed at a wrong password fails to start with a clear error, without the password.
+    await assert.rejects(startGateway({
+      dataDir: h.dataDir, databaseUrl: databaseUrl.replace(/:([0-9a-f]{24})@/, ':wrong-s3cret@'), port: 0, provider: f.provider, chainId: 31337,
+      addresses: f.addresses, operatorKey: f.keys.admin,
+    }), (error: Error) => error instanceof DatabaseConnectionError && /password authentication failed/.test(error.message) && !/s3cret/.test(error.message));
+  } finally {
+    await look.close();
+    await h.close();
+  }
 });
