@@ -1,86 +1,122 @@
 /**
- * The `medchain` command. `medchain start` runs everything on embedded defaults; `medchain init`
- * only prepares the data directory. Flags override defaults, and each flag has a MEDCHAIN_*
- * environment variable. Exit codes: 0 ok, 1 runtime error, 2 usage error.
+ * The `medchain` command: the dispatcher. `medchain start` runs everything on embedded defaults;
+ * `medchain init` only prepares the data directory; the other commands are clients of a running
+ * gateway (REST via the SDK) and of the chain (viem over the gateway's /rpc), acting as the key
+ * given by --key. Each command group is a file in ./commands. Flags override defaults, and most
+ * have a MEDCHAIN_* environment variable.
+ * Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 refused by authorization.
  */
 import { parseArgs } from 'node:util';
+import type { Command, GlobalOptions, Options, Values } from './command.ts';
 import { CliError } from './dataDir.ts';
-import { initDataDir, start } from './start.ts';
+import { describeError, EXIT } from './errors.ts';
+import { startCommands } from './commands/start.ts';
+import { keysCommands } from './commands/keys.ts';
+import { accountCommands } from './commands/account.ts';
+import { grantCommands } from './commands/grant.ts';
+import { requestCommands } from './commands/request.ts';
+import { recordCommands } from './commands/record.ts';
+import { breakGlassCommands } from './commands/breakGlass.ts';
+import { auditCommands } from './commands/audit.ts';
+import { exportCommands } from './commands/export.ts';
+import { adminCommands } from './commands/admin.ts';
+import { statusCommands } from './commands/status.ts';
 
-const USAGE = `Usage: medchain <command> [options]
+const COMMANDS: Command[] = [
+  ...startCommands, ...statusCommands, ...keysCommands, ...accountCommands, ...grantCommands, ...requestCommands,
+  ...recordCommands, ...breakGlassCommands, ...auditCommands, ...exportCommands, ...adminCommands,
+];
 
-Commands:
-  start     run the node, the gateway and the web UI (first run: create keys, deploy contracts)
-  init      create the data directory's keys and config only
-  help      show this text
+const GLOBAL_OPTIONS: Options = {
+  gateway: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' },
+  'data-dir': { type: 'string' }, 'passphrase-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+};
 
-Options (environment variable in brackets):
+const GLOBAL_HELP = `Global options (environment variable in brackets):
+  --gateway <url>           the gateway [MEDCHAIN_GATEWAY] (default http://127.0.0.1:8080)
+  --key <file|name>         key file of the acting account [MEDCHAIN_KEY]; a name means <data-dir>/keys/<name>.json
   --data-dir <dir>          data directory [MEDCHAIN_DATA_DIR] (default ./data)
-  --host <addr>             bind address [MEDCHAIN_HOST] (default 127.0.0.1)
-  --port <n>                gateway and web UI port [MEDCHAIN_PORT] (default 8080)
-  --rpc-port <n>            embedded node JSON-RPC port [MEDCHAIN_RPC_PORT] (default 8545)
-  --rpc-url <url>           use an external chain instead of the embedded node [MEDCHAIN_RPC_URL]
-  --passphrase-file <file>  keystore passphrase from a file (else MEDCHAIN_PASSPHRASE, else a prompt)
-`;
+  --passphrase-file <file>  keystore passphrase from a file (else MEDCHAIN_PASSPHRASE, else a prompt; never printed)
+  --json                    machine-readable output on stdout
+  -h, --help                help (also: medchain <command> --help)
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`medchain: ${message}\n`);
-  process.exit(code);
+Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 refused (denied by the gateway or the contracts).`;
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.synopsis ?? ''}`.trimEnd().length));
+  const lines = COMMANDS.map((c) => `  ${`${c.name} ${c.synopsis ?? ''}`.trimEnd().padEnd(width)}  ${c.summary}`);
+  return `Usage: medchain <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n${GLOBAL_HELP}\nDocumentation: docs/cli.md\n`;
 }
 
-function port(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${name} must be a port number (0-65535), got ${JSON.stringify(value)}`, 2);
-  return n;
+function commandHelp(c: Command): string {
+  return `Usage: medchain ${c.name}${c.synopsis ? ` ${c.synopsis}` : ''} [options]\n\n${c.summary}\n${c.help ? `\nOptions:\n${c.help.replace(/\n$/, '')}\n` : ''}\n${GLOBAL_HELP}\n`;
+}
+
+/** The command words: the leading bare words, skipping global flags (and their values) before them. */
+function commandWords(argv: string[]): { words: string[]; command: Command | undefined } {
+  const bare: string[] = [];
+  for (let i = 0; i < argv.length && bare.length < 2; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a.startsWith('-')) {
+      const name = a.replace(/^-+/, '').split('=')[0]!;
+      if (!a.includes('=') && GLOBAL_OPTIONS[name]?.type === 'string') i++;
+      if (!GLOBAL_OPTIONS[name]) break; // a command's own flag: the words are over
+      continue;
+    }
+    bare.push(a);
+  }
+  const two = COMMANDS.find((c) => bare.length >= 2 && c.name === `${bare[0]} ${bare[1]}`);
+  if (two) return { words: bare.slice(0, 2), command: two };
+  const one = COMMANDS.find((c) => c.name === bare[0]);
+  return { words: bare.slice(0, 1), command: one };
+}
+
+function usageError(message: string, hint: string): never {
+  throw new CliError(`${message} (${hint})`, EXIT.usage);
 }
 
 async function main(argv: string[]) {
+  const { words, command } = commandWords(argv);
+  if (!command) {
+    if (words.length === 0 || words[0] === 'help') {
+      const help = words[0] === 'help' || argv.includes('--help') || argv.includes('-h');
+      if (help || argv.length === 0) { process.stdout.write(usage()); return; }
+    }
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${words[0]} `));
+    if (group.length > 0) {
+      if (argv.includes('--help') || argv.includes('-h')) { process.stdout.write(`Commands:\n${group.map((c) => `  medchain ${c.name} ${c.synopsis ?? ''}`.trimEnd().padEnd(44) + `  ${c.summary}`).join('\n')}\n`); return; }
+      usageError(`${words[1] ? `unknown command "${words[0]} ${words[1]}"` : `"${words[0]}" needs a subcommand`}: one of ${group.map((c) => c.name.split(' ')[1]).join(', ')}`, `see medchain ${words[0]} --help`);
+    }
+    usageError(`unknown command ${JSON.stringify(words[0] ?? argv[0])}`, 'see medchain --help');
+  }
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: {
-        'data-dir': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'rpc-port': { type: 'string' },
-        'rpc-url': { type: 'string' }, 'passphrase-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...GLOBAL_OPTIONS, ...command.options } });
   } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2);
+    usageError((error as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''), `see medchain ${command.name} --help`);
   }
-  const { values, positionals } = parsed;
-  const command = positionals[0] ?? 'help';
-  if (values.help || command === 'help') { process.stdout.write(USAGE); return; }
+  const values = parsed.values as Values;
+  if (values.help) { process.stdout.write(commandHelp(command)); return; }
+  const args = parsed.positionals.slice(words.length);
+  const [min, max] = Array.isArray(command.arity) ? command.arity : [command.arity ?? 0, command.arity ?? 0];
+  if (args.length < min || args.length > max) {
+    usageError(args.length < min ? `missing argument: medchain ${command.name} ${command.synopsis ?? ''}`.trimEnd() : `unexpected argument ${JSON.stringify(args[max])}`, `see medchain ${command.name} --help`);
+  }
   const env = process.env;
-  const scryptN = env.MEDCHAIN_SCRYPT_N ? Number(env.MEDCHAIN_SCRYPT_N) : undefined; // tests only: cheaper keystores
-  const options = {
-    dataDir: values['data-dir'] ?? env.MEDCHAIN_DATA_DIR ?? './data',
-    host: values.host ?? env.MEDCHAIN_HOST ?? '127.0.0.1',
-    port: port(values.port ?? env.MEDCHAIN_PORT ?? '8080', '--port'),
-    rpcPort: port(values['rpc-port'] ?? env.MEDCHAIN_RPC_PORT ?? '8545', '--rpc-port'),
-    rpcUrl: values['rpc-url'] ?? env.MEDCHAIN_RPC_URL,
-    passphraseFile: values['passphrase-file'],
-    scryptN,
+  const global: GlobalOptions = {
+    gateway: (values.gateway as string | undefined) ?? env.MEDCHAIN_GATEWAY ?? 'http://127.0.0.1:8080',
+    key: (values.key as string | undefined) ?? env.MEDCHAIN_KEY,
+    json: values.json === true,
+    dataDir: (values['data-dir'] as string | undefined) ?? env.MEDCHAIN_DATA_DIR ?? './data',
+    passphraseFile: values['passphrase-file'] as string | undefined,
+    scryptN: env.MEDCHAIN_SCRYPT_N ? Number(env.MEDCHAIN_SCRYPT_N) : undefined,
   };
-  if (command === 'init') {
-    const { firstRun } = await initDataDir(options, (l) => process.stderr.write(`${l}\n`));
-    process.stdout.write(firstRun ? `initialized ${options.dataDir}\n` : `${options.dataDir} is already initialized\n`);
-    return;
-  }
-  if (command !== 'start') throw new CliError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`, 2);
-  const running = await start(options);
-  process.stdout.write(`${JSON.stringify({ event: 'started', url: running.gateway.url, rpcUrl: running.rpcUrl, addresses: running.deployment.addresses })}\n`);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`\n${signal}: stopping (finishing writes)…\n`);
-    running.stop().then(() => process.exit(0), (error: Error) => fail(`stop failed: ${error.message}`, 1));
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await command.run({ args, values, global });
 }
 
-main(process.argv.slice(2)).catch((error: Error) => {
-  if (error instanceof CliError) fail(error.message, error.exitCode);
-  fail(error.message.split('\n')[0] ?? 'failed', 1);
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const { message, code } = describeError(error);
+  process.stderr.write(`medchain: ${message}\n`);
+  process.exit(code);
 });

@@ -12,6 +12,7 @@ import { deployMedChain } from '../sdk/contracts.ts';
 import { startGateway, type Gateway } from '../gateway/server.ts';
 import { acquireLock, CliError, paths, readJson, writeFileAtomic, type Config, type Deployment } from './dataDir.ts';
 import { readPassphrase } from './passphrase.ts';
+import type { DemoSummary } from './demo/seed.ts';
 
 export interface StartOptions {
   dataDir: string;
@@ -23,6 +24,8 @@ export interface StartOptions {
   chainId?: number;
   /** Test-only: cheaper scrypt for keystores created here. */
   scryptN?: number;
+  /** Seed a demo hospital on the first start with this option (see demo/seed.ts). */
+  demo?: { patients: number };
 }
 
 const randomKey = (): Hex => `0x${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(32))).toString('hex')}`;
@@ -120,7 +123,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
       await node?.close();
       release();
     };
-    return { gateway, node, deployment, stop, rpcUrl: options.rpcUrl ?? rpcServer!.httpUrl };
+    return { gateway, node, deployment, stop, rpcUrl: options.rpcUrl ?? rpcServer!.httpUrl, demo: undefined as DemoSummary | undefined };
   } catch (error) {
     await gateway?.close().catch(() => undefined);
     await rpcServer?.close().catch(() => undefined);

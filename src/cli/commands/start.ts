@@ -1,0 +1,77 @@
+/**
+ * `medchain start` and `medchain init`: the node, the contracts, the gateway and the web UI on
+ * embedded defaults (see ../start.ts); `--demo` seeds a demo hospital once (see ../demo/seed.ts).
+ */
+import type { Command, CommandContext, Values } from '../command.ts';
+import { str } from '../command.ts';
+import { CliError } from '../dataDir.ts';
+import { EXIT } from '../errors.ts';
+import { initDataDir, start, type StartOptions } from '../start.ts';
+
+const START_HELP = `  --host <addr>             bind address [MEDCHAIN_HOST] (default 127.0.0.1)
+  --port <n>                gateway and web UI port [MEDCHAIN_PORT] (default 8080)
+  --rpc-port <n>            embedded node JSON-RPC port [MEDCHAIN_RPC_PORT] (default 8545)
+  --rpc-url <url>           use an external chain instead of the embedded node [MEDCHAIN_RPC_URL]
+  --demo                    seed a demo hospital on first start (providers, patients, records, grants)
+  --demo-patients <n>       how many synthetic patients --demo creates (default 200)
+`;
+
+function port(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${name} must be a port number (0-65535), got ${JSON.stringify(value)}`, EXIT.usage);
+  return n;
+}
+
+function startOptions(ctx: CommandContext): StartOptions {
+  const v: Values = ctx.values;
+  const env = process.env;
+  return {
+    dataDir: ctx.global.dataDir,
+    host: str(v, 'host') ?? env.MEDCHAIN_HOST ?? '127.0.0.1',
+    port: port(str(v, 'port') ?? env.MEDCHAIN_PORT ?? '8080', '--port'),
+    rpcPort: port(str(v, 'rpc-port') ?? env.MEDCHAIN_RPC_PORT ?? '8545', '--rpc-port'),
+    rpcUrl: str(v, 'rpc-url') ?? env.MEDCHAIN_RPC_URL,
+    passphraseFile: ctx.global.passphraseFile,
+    scryptN: ctx.global.scryptN,
+  };
+}
+
+export const startCommands: Command[] = [
+  {
+    name: 'start', summary: 'run the node, the gateway and the web UI (first run: create keys, deploy contracts)',
+    options: {
+      host: { type: 'string' }, port: { type: 'string' }, 'rpc-port': { type: 'string' }, 'rpc-url': { type: 'string' },
+      demo: { type: 'boolean' }, 'demo-patients': { type: 'string' },
+    },
+    help: START_HELP,
+    async run(ctx) {
+      const options = startOptions(ctx);
+      const demoPatients = str(ctx.values, 'demo-patients');
+      if (demoPatients !== undefined && !ctx.values.demo) throw new CliError('--demo-patients goes with --demo', EXIT.usage);
+      const patients = demoPatients === undefined ? 200 : Number(demoPatients);
+      if (!Number.isInteger(patients) || patients < 1 || patients > 100_000) throw new CliError(`--demo-patients must be a whole number from 1 to 100000, got ${JSON.stringify(demoPatients)}`, EXIT.usage);
+      const running = await start({ ...options, demo: ctx.values.demo ? { patients } : undefined });
+      process.stdout.write(`${JSON.stringify({ event: 'started', url: running.gateway.url, rpcUrl: running.rpcUrl, addresses: running.deployment.addresses, demo: running.demo })}\n`);
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`\n${signal}: stopping (finishing writes)…\n`);
+        running.stop().then(() => process.exit(0), (error: Error) => {
+          process.stderr.write(`medchain: stop failed: ${error.message}\n`);
+          process.exit(1);
+        });
+      };
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+    },
+  },
+  {
+    name: 'init', summary: 'create the data directory\'s keys and config only',
+    async run(ctx) {
+      const options = startOptions(ctx);
+      const { firstRun } = await initDataDir(options, (l) => process.stderr.write(`${l}\n`));
+      process.stdout.write(firstRun ? `initialized ${options.dataDir}\n` : `${options.dataDir} is already initialized\n`);
+    },
+  },
+];

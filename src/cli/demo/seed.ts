@@ -1,0 +1,1 @@
+export interface DemoSummary { seeded: boolean; patients: number }
