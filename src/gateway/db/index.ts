@@ -1,9 +1,10 @@
 /**
  * The gateway's SQL layer: one small interface, SQL written once with `$n` placeholders, SQLite
- * (better-sqlite3) by default. Writes are durable when they return: WAL with synchronous=FULL.
+ * (better-sqlite3) by default. Writes are durable when they return: WAL, synced off the event loop.
  * Transactions are serialized by a queue, so async code between statements cannot interleave.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { open, type FileHandle } from 'node:fs/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SqlExecutor } from '../index/handlers.ts';
 
@@ -28,7 +29,15 @@ function sqliteValue(v: unknown): unknown {
 export async function openSqlite(path: string): Promise<Database> {
   const raw = new BetterSqlite3(path);
   raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = FULL');
+  // Durable on return, without fsync on the event loop: SQLite writes each commit's WAL frames
+  // (synchronous=NORMAL: no fsync of its own, still fsyncs around checkpoints), then the write's
+  // promise waits for an fdatasync of the WAL file done in libuv's thread pool (syncWal below).
+  // A commit is acknowledged only after a sync that started after it, so an acknowledged write
+  // survives power loss as with synchronous=FULL; the event loop serves other requests meanwhile,
+  // and commits that land while a sync runs share the next one. A later commit can never survive
+  // an earlier lost one (WAL frames are checksummed cumulatively; recovery stops at the first bad one).
+  // Not offered by better-sqlite3 (synchronous API), hence by hand.
+  raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
   raw.defaultSafeIntegers(false);
@@ -60,6 +69,25 @@ export async function openSqlite(path: string): Promise<Database> {
   };
   const exec = async (sql: string) => { raw.exec(sql); };
 
+  const walFile = raw.memory ? undefined : `${raw.name}-wal`;
+  let wal: FileHandle | undefined;
+  let syncing: Promise<void> | undefined;
+  let nextSync: Promise<void> | undefined;
+  /** Resolves after an fdatasync of the WAL that started after this call (concurrent callers share it). */
+  const syncWal = (): Promise<void> => {
+    if (!walFile) return Promise.resolve();
+    if (!syncing) {
+      syncing = (async () => {
+        wal ??= await open(walFile, 'r'); // created with WAL mode; same file while this connection is open
+        await wal.datasync();
+      })().finally(() => { syncing = undefined; });
+      return syncing;
+    }
+    nextSync ??= syncing.catch(() => undefined).then(() => { nextSync = undefined; return syncWal(); });
+    return nextSync;
+  };
+  const durable = async <T>(result: T): Promise<T> => { await syncWal(); return result; };
+
   // One connection: a transaction spans awaits, so everything else queues behind it. Code running
   // inside a transaction (tracked across awaits by AsyncLocalStorage) goes straight through.
   let queue: Promise<unknown> = Promise.resolve();
@@ -72,12 +100,18 @@ export async function openSqlite(path: string): Promise<Database> {
   };
   return {
     dialect: 'sqlite',
-    query: <T>(sql: string, params?: readonly unknown[]) =>
-      inTransaction.getStore() ? query<T>(sql, params) : enqueue(() => query<T>(sql, params)),
-    exec: (sql: string) => (inTransaction.getStore() ? exec(sql) : enqueue(() => exec(sql))),
+    query: <T>(sql: string, params?: readonly unknown[]) => {
+      if (inTransaction.getStore()) return query<T>(sql, params);
+      let write: boolean;
+      try { write = !prepared(sql).stmt.reader; } catch (error) { return Promise.reject(error); }
+      const result = enqueue(() => query<T>(sql, params));
+      return write ? result.then(durable) : result;
+    },
+    exec: (sql: string) => (inTransaction.getStore() ? exec(sql) : enqueue(() => exec(sql)).then(durable)),
     async transaction<T>(fn: (tx: SqlExecutor & { exec(sql: string): Promise<void> }) => Promise<T>): Promise<T> {
       if (inTransaction.getStore()) return fn(executor);
-      return enqueue(() => inTransaction.run(true, async () => {
+      // The sync waits outside the queue: the next transaction may commit while this one syncs.
+      return durable(await enqueue(() => inTransaction.run(true, async () => {
         raw.exec('BEGIN IMMEDIATE');
         try {
           const result = await fn(executor);
@@ -87,9 +121,14 @@ export async function openSqlite(path: string): Promise<Database> {
           if (raw.inTransaction) raw.exec('ROLLBACK');
           throw error;
         }
-      }));
+      })));
     },
-    async close() { await queue.catch(() => undefined); raw.close(); },
+    async close() {
+      await queue.catch(() => undefined);
+      await syncing?.catch(() => undefined);
+      await wal?.close();
+      raw.close();
+    },
   };
 }
 
