@@ -28,7 +28,6 @@ import { createPublicClient, getAddress, http, type Address, type PublicClient }
 import {
   ConsentAbi, GrantState, IdentityAbi, IncentivesAbi, MedTokenAbi, ProviderStatus, RecordRegistryAbi, type MedChainAddresses,
 } from '../../src/sdk/contracts.ts';
-import { encryptKeystore, generateEncryptionKeyPair } from '../../src/crypto/index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -169,6 +168,8 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await own.getByText(/Saved Observation 0x[0-9a-f]{64} v1 \(emergency escrow: 2 of 2 custodians\)/).waitFor({ timeout: 30_000 });
   const [recordId] = await client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'recordsOf', args: [patient] });
   assert.ok(recordId);
+  // It appears under "My records" once the gateway has indexed it.
+  await section(patientPage, 'My records').getByTestId('record').filter({ hasText: /^Observation/ }).waitFor({ timeout: 30_000 });
 
   // ---- Provider: account and application.
   const providerPage = await newPage();
@@ -176,16 +177,22 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await providerPage.getByRole('button', { name: 'Apply as provider' }).click();
   await providerPage.getByTestId('role').filter({ hasText: 'Provider' }).waitFor({ timeout: 20_000 });
 
-  // ---- Admin: the key `medchain start` created (keys/admin.json, encrypted with the data-dir
-  // passphrase) as the account keystore of a MedChain key backup, with a fresh encryption key.
-  const adminKeystore = JSON.parse(readFileSync(join(dataDir, 'keys', 'admin.json'), 'utf8'));
-  const backup = { account: adminKeystore, encryption: await encryptKeystore(generateEncryptionKeyPair().privateKey, PASSPHRASE, { kind: 'encryption', scryptN: 1024 }) };
+  // ---- Admin: imports the key file `medchain start` created (keys/admin.json, encrypted with the
+  // data-dir passphrase) as it is; the browser adds a record encryption key of its own.
   const adminPage = await newPage();
   await adminPage.goto(`${origin}/#/admin`);
-  await adminPage.getByLabel('Backup file (medchain-keys.json)').setInputFiles({ name: 'medchain-keys.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(backup)) });
+  await adminPage.getByLabel('Backup file (medchain-keys.json)').setInputFiles(join(dataDir, 'keys', 'admin.json'));
+  // A wrong passphrase is refused and stores nothing.
+  await adminPage.getByLabel('Passphrase', { exact: true }).fill('not the passphrase');
+  await adminPage.getByRole('button', { name: 'Import and unlock' }).click();
+  await adminPage.getByRole('alert').filter({ hasText: 'wrong passphrase' }).waitFor({ timeout: 20_000 });
+  assert.equal(await adminPage.evaluate(() => localStorage.getItem('medchain.keystores.v1')), null);
   await adminPage.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await adminPage.getByRole('button', { name: 'Import and unlock' }).click();
   await adminPage.getByTestId('role').filter({ hasText: 'Admin' }).waitFor({ timeout: 20_000 });
+  const stored = JSON.parse(await adminPage.evaluate(() => localStorage.getItem('medchain.keystores.v1')) ?? '{}');
+  assert.equal(stored.account.address, JSON.parse(readFileSync(join(dataDir, 'keys', 'admin.json'), 'utf8')).address);
+  assert.equal(stored.encryption.medchain.kind, 'encryption');
   await adminPage.getByLabel('Provider address').fill(provider);
   await adminPage.getByRole('button', { name: 'Check status' }).click();
   await adminPage.getByTestId('provider-status').filter({ hasText: 'pending' }).waitFor();
@@ -296,6 +303,9 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   assert.ok(Date.now() / 1000 >= windowEnd - 1);
   assert.equal(await providerPage.getByText('HbA1c: 6.1 %').count(), 0);
   assert.equal(await providerPage.getByText('"resourceType": "Observation"').count(), 0);
+  // No live grant any more: the patient leaves "My patients", the grant moves to Expired.
+  await providerPage.getByTestId('patient').filter({ hasText: patient }).waitFor({ state: 'detached', timeout: 15_000 });
+  await section(providerPage, 'Grants to me').locator('li.expired').filter({ hasText: `#${grantId} ` }).waitFor({ timeout: 15_000 });
 
   // ---- Break-glass: the provider opens emergency access and reads through the escrow release.
   const glass = section(providerPage, 'Break-glass');

@@ -10,7 +10,7 @@ import { encryptKeystore, generateEncryptionKeyPair } from '../../src/crypto/ind
 import { openRecordVersion, prepareRecordVersion } from '../../src/sdk/records.ts';
 import { recordCategory } from '../../src/sdk/contracts.ts';
 import { RECORD_TYPES, buildResource, exportBundle, summary, validateFields, type RecordFields } from '../../web/src/lib/fhir.ts';
-import { parseKeyBundle } from '../../web/src/lib/keystoreStorage.ts';
+import { parseAccountKeystore, parseKeyBundle } from '../../web/src/lib/keystoreStorage.ts';
 
 const patient = '0x1111111111111111111111111111111111111111' as const;
 
@@ -58,6 +58,11 @@ it('key backups: a MedChain bundle is accepted; single keystores and malformed f
   const parsed = parseKeyBundle({ account, encryption });
   assert.equal(parsed.address.toLowerCase(), `0x${account.address!.replace(/^0x/, '')}`);
   assert.throws(() => parseKeyBundle(account), /single v3 keystore/);
+  // A single account keystore (keys/admin.json of `medchain start`) is recognised as such; the
+  // sign-in screen then creates an encryption key for it.
+  assert.equal(parseAccountKeystore(account)?.address, account.address);
+  assert.equal(parseAccountKeystore(encryption), undefined);
+  assert.equal(parseAccountKeystore({ account, encryption }), undefined);
   assert.throws(() => parseKeyBundle({ account, encryption: account }), /no valid encryption keystore/);
   assert.throws(() => parseKeyBundle({ account: { version: 3 }, encryption }), /invalid account keystore/);
   assert.throws(() => parseKeyBundle({ encryption }), /names no account address/);

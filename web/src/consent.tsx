@@ -13,7 +13,7 @@ import { envelopeForNewReader } from '../../src/sdk/records.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES } from './lib/fhir.ts';
 import { categoryName } from './records.tsx';
-import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, when } from './ui.tsx';
+import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, useNow, when } from './ui.tsx';
 
 export interface GrantRow {
   grantId: bigint; patient: Address; grantee: Address; scopeKind: number; scopeValue: Hex; permissions: number; purpose: number;
@@ -48,18 +48,31 @@ export function useGrants(session: Session, side: 'patient' | 'grantee', who: Ad
   });
 }
 
+/**
+ * The grant's state now, by this browser's clock: the chain's `grantState` is evaluated at the
+ * latest block's time, which lags on a quiet chain (blocks are sealed only when there is work), so
+ * a window that has closed would otherwise stay "active" on screen until the next block.
+ */
+export function stateAt(g: GrantRow, now: number): number {
+  if (g.state === GrantState.Revoked) return g.state;
+  if (now >= g.validUntil) return GrantState.Expired;
+  if (g.state === GrantState.Upcoming && now >= g.validFrom) return GrantState.Active;
+  return g.state;
+}
+
 const GROUPS: Array<[string, number]> = [['Active', GrantState.Active], ['Upcoming', GrantState.Upcoming], ['Expired', GrantState.Expired], ['Revoked', GrantState.Revoked]];
 
 export function GrantTimeline({ session, side, who }: { session: Session; side: 'patient' | 'grantee'; who: Address }) {
   const grants = useGrants(session, side, who);
   const queryClient = useQueryClient();
+  const now = useNow();
   if (grants.isPending) return <Loading what="grants" />;
   if (grants.error) return <ErrorNote error={grants.error} title="Could not read grants from the chain" />;
   if (grants.data.length === 0) return <Empty>{side === 'patient' ? 'You have not granted anyone access.' : 'No patient has granted you access yet.'}</Empty>;
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['grants'] });
   return (
     <div className="grid">{GROUPS.map(([name, state]) => {
-      const rows = grants.data.filter((g) => g.state === state);
+      const rows = grants.data.filter((g) => stateAt(g, now) === state);
       return (
         <div key={name}>
           <h3>{name} ({rows.length})</h3>

@@ -136,7 +136,8 @@ function RecordItem({ session, recordId, patient, canErase, onOpened }: {
 
 /** A patient's records grouped by category, newest first within each. */
 export function RecordList({ session, patient, canErase, onOpened }: { session: Session; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void }) {
-  const list = useQuery({ queryKey: ['records', patient], queryFn: () => session.gateway.listRecords(patient), enabled: session.gatewayStatus.ok });
+  // Polled: the gateway lists what its chain indexer has seen, which can be a block behind a save.
+  const list = useQuery({ queryKey: ['records', patient], queryFn: () => session.gateway.listRecords(patient), enabled: session.gatewayStatus.ok, refetchInterval: 10_000 });
   if (!session.gatewayStatus.ok) return <GatewayUnavailable session={session} what="Records" />;
   if (list.isPending) return <Loading what="records" />;
   if (list.error) return <ErrorNote error={list.error} title="Could not list records" />;

@@ -52,6 +52,16 @@ export function parseKeyBundle(input: unknown): StoredKeys {
   return { account, encryption: encryption.data, address };
 }
 
+/**
+ * A single v3 account keystore (an Ethereum key file, such as `keys/admin.json` that `medchain
+ * start` writes), or undefined when the input is something else.
+ */
+export function parseAccountKeystore(input: unknown): KeystoreV3 | undefined {
+  const parsed = keystoreSchema.safeParse(input);
+  if (!parsed.success || !parsed.data.address || parsed.data.medchain?.kind === 'encryption') return undefined;
+  return parsed.data;
+}
+
 /** Test-only knob: a cheaper scrypt cost set in localStorage by the UI test; never below 2^10, never above the default. */
 export function scryptCost(): number | undefined {
   const n = Number(localStorage.getItem('medchain.scryptN'));

@@ -9,9 +9,9 @@ import { formatUnits, getAddress, isAddress, keccak256, toHex, type Address } fr
 import { ConsentAbi, EmergencyReason, GrantState, IncentivesAbi, MedTokenAbi, ProviderStatus, Role } from '../../../src/sdk/contracts.ts';
 import { useAccountInfo } from '../App.tsx';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
-import { GrantTimeline, TermsFields, defaultTerms, termsOf, useGrants } from '../consent.tsx';
+import { GrantTimeline, TermsFields, defaultTerms, stateAt, termsOf, useGrants } from '../consent.tsx';
 import { RecordForm, RecordList } from '../records.tsx';
-import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, Section } from '../ui.tsx';
+import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, Section, useNow } from '../ui.tsx';
 
 function Earnings({ session }: { session: Session }) {
   const { client, addresses } = session.config;
@@ -40,9 +40,10 @@ function Earnings({ session }: { session: Session }) {
 
 function MyPatients({ session, onPick }: { session: Session; onPick: (p: Address) => void }) {
   const grants = useGrants(session, 'grantee', session.address);
+  const now = useNow();
   if (grants.isPending) return <Loading what="patients" />;
   if (grants.error) return <ErrorNote error={grants.error} />;
-  const live = grants.data.filter((g) => g.state === GrantState.Active);
+  const live = grants.data.filter((g) => stateAt(g, now) === GrantState.Active);
   const patients = [...new Map(live.map((g) => [g.patient, Math.max(...live.filter((x) => x.patient === g.patient).map((x) => x.validUntil))])).entries()];
   return (
     <>

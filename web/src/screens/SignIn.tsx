@@ -5,13 +5,14 @@
  */
 import { useState, type FormEvent } from 'react';
 import { getAddress, type Address } from 'viem';
+import { IdentityAbi } from '../../../src/sdk/contracts.ts';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
-  decryptKeystore, encryptKeystore, encryptionPublicKey, generateEncryptionKeyPair, toHex, KeystorePassphraseError,
+  decryptKeystore, encryptKeystore, encryptionPublicKey, generateEncryptionKeyPair, toHex, KeystorePassphraseError, type KeystoreV3,
 } from '../../../src/crypto/index.ts';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { UiConfig } from '../lib/config.ts';
-import { forgetStoredKeys, loadStoredKeys, parseKeyBundle, saveStoredKeys, scryptCost, type StoredKeys } from '../lib/keystoreStorage.ts';
+import { forgetStoredKeys, loadStoredKeys, parseAccountKeystore, parseKeyBundle, saveStoredKeys, scryptCost, type StoredKeys } from '../lib/keystoreStorage.ts';
 import { gatewayWithToken, injectedWallet, signInGateway, walletFor, type Session } from '../lib/session.tsx';
 import { ErrorNote, Field, Section } from '../ui.tsx';
 
@@ -41,6 +42,21 @@ async function openSession(config: UiConfig, keys: StoredKeys, passphrase: strin
   }
   const gatewayStatus = await signInGateway(session);
   return { ...session, gatewayStatus };
+}
+
+/**
+ * A single account keystore (e.g. the admin key `medchain start` keeps in its data directory) has
+ * no record encryption key: one is created here, encrypted with the same passphrase. Refused for
+ * an account that already published an encryption key on chain (a registered patient or
+ * provider), whose records only that key opens: its full key backup is needed instead.
+ */
+async function withNewEncryptionKey(config: UiConfig, account: KeystoreV3, passphrase: string): Promise<StoredKeys> {
+  const address = getAddress(`0x${account.address!.replace(/^0x/, '')}`);
+  (await decryptKeystore(account, passphrase)).privateKey.fill(0); // wrong passphrase: refused before anything is created
+  const onChain = await config.client.readContract({ address: config.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [address] });
+  if (!/^0x0*$/.test(onChain)) throw new Error('this account already has a record encryption key on chain; import its MedChain key backup (medchain-keys.json), which holds both keys');
+  const encryption = await encryptKeystore(generateEncryptionKeyPair().privateKey, passphrase, { kind: 'encryption', scryptN: scryptCost() });
+  return { account, encryption, address };
 }
 
 function checkNewPassphrase(a: string, b: string) {
@@ -86,8 +102,10 @@ export function SignIn({ config, onSession }: { config: UiConfig; onSession: (s:
     if (file.size > 64 * 1024) throw new Error('that file is too large to be a key backup');
     let parsed: unknown;
     try { parsed = JSON.parse(await file.text()); } catch { throw new Error('the file is not JSON'); }
-    const keys = parseKeyBundle(parsed);
-    const session = await openSession(config, keys, String(f.get('passphrase')));
+    const passphrase = String(f.get('passphrase'));
+    const single = parseAccountKeystore(parsed);
+    const keys = single ? await withNewEncryptionKey(config, single, passphrase) : parseKeyBundle(parsed);
+    const session = await openSession(config, keys, passphrase);
     saveStoredKeys(keys);
     setStored(keys);
     onSession(session);
@@ -143,6 +161,9 @@ export function SignIn({ config, onSession }: { config: UiConfig; onSession: (s:
         </form>
       </Section>
       <Section title="Import a key backup">
+        <p>Your MedChain key backup (the <code>medchain-keys.json</code> this screen downloads), or a single account keystore such
+          as the admin key <code>medchain start</code> keeps in <code>keys/admin.json</code> of its data directory (a new record
+          encryption key is then created here, for an account that has none on chain yet).</p>
         <form onSubmit={importFile}>
           <Field label="Backup file (medchain-keys.json)"><input name="backup" type="file" accept="application/json,.json" required /></Field>
           <Field label="Passphrase"><input name="passphrase" type="password" autoComplete="current-password" required /></Field>
