@@ -26,13 +26,15 @@ const gatewayMigrations = [...chainIndexMigrations, ...envelopeMigrations, ...au
 
 let server: PgServer;
 let db: Database;
+let dbUrl: string;
 let databases = 0;
 /** A fresh, empty database on the shared server. */
 async function freshDatabase(): Promise<string> { return server.createDatabase(`t${++databases}`); }
 
 before(async () => {
   server = await startPgServer();
-  db = await openPostgres(await freshDatabase());
+  dbUrl = await freshDatabase();
+  db = await openPostgres(dbUrl);
 });
 after(async () => {
   await db?.close();
@@ -113,7 +115,7 @@ test('postgres adapter: nested transactions and db.query inside one join it, acr
 
 test('postgres adapter: uncommitted rows are invisible outside; concurrent read-then-write transactions do not lose updates', async () => {
   await db.exec('CREATE TABLE counter (id BIGINT PRIMARY KEY, n BIGINT NOT NULL); INSERT INTO counter VALUES (1, 0)');
-  const other = await openPostgres(server.url(`t${databases}`));
+  const other = await openPostgres(dbUrl);
   try {
     // Isolation: while a transaction holds an uncommitted write, another connection reads the old value.
     let release!: () => void;
@@ -175,6 +177,16 @@ test('postgres adapter: the gateway migrations apply once and are idempotent; ui
     assert.equal((await fresh.query('SELECT grant_id FROM grants WHERE valid_until > $1 ORDER BY grant_id', [1_900_000_000])).length, 1);
   } finally {
     await fresh.close();
+  }
+
+  // Three gateways starting at once on a fresh database: every migration applied exactly once, no error.
+  const url = await freshDatabase();
+  const pools = await Promise.all([1, 2, 3].map(() => openPostgres(url)));
+  try {
+    const applied = await Promise.all(pools.map((p) => migrate(p, gatewayMigrations)));
+    assert.deepEqual(applied.flat().sort(), gatewayMigrations.map((m) => m.id).sort());
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
   }
 });
 

@@ -126,11 +126,10 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       const tx = inTransaction.getStore();
       return tx ? tx.query<T>(sql, params as unknown[]) : run<T>(pool, sql, params);
     },
-    async exec(sql: string) {
-      const tx = inTransaction.getStore();
-      if (tx) return tx.exec(sql);
-      await pool.query(sql);
-    },
+    // DDL runs under the write lock too: gateways starting together on a fresh database would
+    // otherwise race on `CREATE TABLE IF NOT EXISTS` (PostgreSQL's catalog is not idempotent under
+    // concurrency) — with it, the second one finds the tables there.
+    exec(sql: string) { return this.transaction((tx) => tx.exec(sql)); },
     async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
       const outer = inTransaction.getStore();
       if (outer) return fn(outer);
