@@ -120,6 +120,35 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     return result;
   };
 
+  const transaction = async <T>(fn: (tx: Executor) => Promise<T>): Promise<T> => {
+    const outer = inTransaction.getStore();
+    if (outer) return fn(outer);
+    return enqueue(async () => {
+      const client = await pool.connect().catch((error: unknown) => { throw new DatabaseConnectionError(target, error); });
+      let open = true;
+      const guard = () => { if (!open) throw new TransactionFinishedError(); };
+      const executor: Executor = {
+        query: async <R>(sql: string, params?: unknown[]) => { guard(); return run<R>(client, sql, params); },
+        exec: async (sql: string) => { guard(); await client.query(sql); },
+      };
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
+        const result = await inTransaction.run(executor, () => fn(executor));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+        throw error;
+      } finally {
+        open = false;
+        // A connection that could not roll back is closed rather than returned to the pool.
+        client.release(broken);
+      }
+    });
+  };
+
   return {
     dialect: 'postgres',
     query: <T>(sql: string, params?: readonly unknown[]) => {
@@ -129,35 +158,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     // DDL runs under the write lock too: gateways starting together on a fresh database would
     // otherwise race on `CREATE TABLE IF NOT EXISTS` (PostgreSQL's catalog is not idempotent under
     // concurrency) — with it, the second one finds the tables there.
-    exec(sql: string) { return this.transaction((tx) => tx.exec(sql)); },
-    async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
-      const outer = inTransaction.getStore();
-      if (outer) return fn(outer);
-      return enqueue(async () => {
-        const client = await pool.connect().catch((error: unknown) => { throw new DatabaseConnectionError(target, error); });
-        let open = true;
-        const guard = () => { if (!open) throw new TransactionFinishedError(); };
-        const executor: Executor = {
-          query: async <R>(sql: string, params?: unknown[]) => { guard(); return run<R>(client, sql, params); },
-          exec: async (sql: string) => { guard(); await client.query(sql); },
-        };
-        let broken: Error | undefined;
-        try {
-          await client.query('BEGIN');
-          await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
-          const result = await inTransaction.run(executor, () => fn(executor));
-          await client.query('COMMIT');
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
-          throw error;
-        } finally {
-          open = false;
-          // A connection that could not roll back is closed rather than returned to the pool.
-          client.release(broken);
-        }
-      });
-    },
+    exec: (sql: string) => transaction((tx) => tx.exec(sql)),
+    transaction,
     async close() {
       await queue.catch(() => undefined);
       await pool.end();
