@@ -74,7 +74,7 @@ before(async () => {
 
 after(async () => {
   // What each page showed at the end (after a failure: where it stopped).
-  for (const [i, page] of pages.entries()) if (!page.isClosed()) await page.screenshot({ path: join(SHOTS, `last-${i}.png`), fullPage: true }).catch(() => undefined);
+  for (const [i, page] of pages.entries()) if (!page.isClosed()) await page.evaluate(() => window.scrollTo(0, 0)).then(() => page.screenshot({ path: join(SHOTS, `last-${i}.png`), fullPage: true })).catch(() => undefined);
   await browser?.close();
   if (medchain && medchain.exitCode === null) {
     const exited = new Promise((ok) => medchain.once('exit', ok));
@@ -104,7 +104,7 @@ async function shot(page: Page, name: string, focus?: Locator) {
   await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header stays on top of the full page
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   if (process.env.MEDCHAIN_UPDATE_SCREENSHOTS === '1') {
-    if (focus) await focus.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    if (focus) await focus.evaluate((el) => { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -64); }); // clear of the sticky header
     await page.screenshot({ path: join(DOC_SHOTS, `web-${name}.png`) });
     await page.evaluate(() => window.scrollTo(0, 0));
   }
@@ -119,11 +119,11 @@ async function assertLabelled(page: Page) {
 }
 
 /** Phone-sized (390 × 844): one column, nothing wider than the screen. Restores the viewport after. */
-async function phoneShot(page: Page, name: string) {
+async function phoneShot(page: Page, name: string, focus?: Locator) {
   const size = page.viewportSize()!;
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth + 1, undefined, { timeout: 5_000 });
-  await shot(page, name);
+  await shot(page, name, focus);
   await page.setViewportSize(size);
 }
 
@@ -242,7 +242,7 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   const leftNow = windowEnd - Date.now() / 1000;
   assert.ok(leftNow > 5 && leftNow <= WINDOW_SECONDS + 1, `a ${WINDOW_SECONDS}-second window (${leftNow.toFixed(1)} s left)`);
   await section(patientPage, 'My grants').getByTestId('grant').filter({ hasText: 'left' }).waitFor({ timeout: 10_000 });
-  await shot(patientPage, 'patient-consent');
+  await shot(patientPage, 'patient-consent', section(patientPage, 'My grants'));
 
   // ---- Provider reads the decrypted record within the window.
   const patients = providerPage.getByTestId('patient').filter({ hasText: patient });
@@ -254,7 +254,7 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await record.getByText('HbA1c: 6.1 %').waitFor({ timeout: 15_000 });
   await record.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
   assert.ok(Date.now() / 1000 < windowEnd, 'read inside the window');
-  await shot(providerPage, 'provider-records');
+  await shot(providerPage, 'provider-records', section(providerPage, 'Patient records'));
 
   // ---- Meanwhile: the patient grants conditions (read + write) directly, extends the grant and
   // revokes it by relayed signatures; under it the provider adds a Condition and earns MedToken.
@@ -294,7 +294,9 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await section(adminPage, 'Validator set').getByTestId('validator').filter({ hasText: provider }).waitFor({ timeout: 20_000 });
   await shot(adminPage, 'admin-leaderboard', section(adminPage, 'Leaderboard'));
 
-  await row.getByRole('button', { name: 'Revoke' }).click();
+  // Keyboard only: focus the button and press Enter.
+  await row.getByRole('button', { name: 'Revoke' }).focus();
+  await patientPage.keyboard.press('Enter');
   await section(patientPage, 'My grants').getByTestId('grant').filter({ hasText: `#${second} ` }).filter({ hasText: 'revoked' }).waitFor({ timeout: 10_000 });
   assert.equal(await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'grantState', args: [second] }), GrantState.Revoked);
 
@@ -323,7 +325,7 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await emergencyRecord.getByText('HbA1c: 6.1 %').waitFor({ timeout: 15_000 });
   await emergencyRecord.getByTestId('via-escrow').waitFor();
   await emergencyRecord.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
-  await shot(providerPage, 'provider-emergency');
+  await shot(providerPage, 'provider-emergency', section(providerPage, 'Patient records'));
 
   // ---- The patient is alerted and sees the accesses in the audit trail, and verifies one on chain.
   await patientPage.getByRole('alert').filter({ hasText: 'LIVE emergency access' }).waitFor({ timeout: 20_000 });
@@ -335,7 +337,8 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await readEntry.waitFor();
   await shot(patientPage, 'patient-audit', audit);
   await assertLabelled(patientPage);
-  await phoneShot(patientPage, 'patient-phone');
+  await phoneShot(patientPage, 'patient-phone', section(patientPage, 'Emergency-access alerts'));
+  await phoneShot(patientPage, 'patient-grants-phone', section(patientPage, 'My grants'));
   // The gateway anchors its access log every 60 s; the oldest read is in an anchored period soon.
   const check = readEntry.getByTestId('audit-check');
   for (let attempt = 0; ; attempt++) {

@@ -136,17 +136,21 @@ function RecordItem({ session, recordId, patient, canErase, onOpened }: {
 
 /** A patient's records grouped by category, newest first within each. */
 export function RecordList({ session, patient, canErase, onOpened }: { session: Session; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void }) {
-  // Polled: the gateway lists what its chain indexer has seen, which can be a block behind a save.
-  const list = useQuery({ queryKey: ['records', patient], queryFn: () => session.gateway.listRecords(patient), enabled: session.gatewayStatus.ok, refetchInterval: 10_000 });
+  // One's own records are polled: the gateway lists what its chain indexer has seen, which can be a
+  // block behind a save. (Another patient's list is not: once access ends it would only say so.)
+  const own = patient.toLowerCase() === session.address.toLowerCase();
+  const list = useQuery({ queryKey: ['records', patient], queryFn: () => session.gateway.listRecords(patient), enabled: session.gatewayStatus.ok, refetchInterval: own ? 10_000 : false });
   if (!session.gatewayStatus.ok) return <GatewayUnavailable session={session} what="Records" />;
   if (list.isPending) return <Loading what="records" />;
-  if (list.error) return <ErrorNote error={list.error} title="Could not list records" />;
+  if (list.error && !list.data) return <ErrorNote error={list.error} title="Could not list records" />;
   if (list.data.records.length === 0) return <Empty>No records yet.</Empty>;
   const emergency = list.data.records.find((r) => r.access.basis === 'break-glass');
   const groups = new Map<string, typeof list.data.records>();
   for (const r of list.data.records) groups.set(categoryName(r.category), [...(groups.get(categoryName(r.category)) ?? []), r]);
   return (
     <div>
+    {/* A failed refresh (e.g. access has ended) keeps the items, whose decrypted data clears itself. */}
+    {list.error ? <ErrorNote error={list.error} title="Could not refresh the list" /> : null}
     {emergency ? (
       <p className="banner emergency" role="alert" data-testid="emergency-banner">
         <strong>Emergency access (break-glass).</strong> You read these records without the patient's consent; every read is logged and the patient is alerted.{' '}
