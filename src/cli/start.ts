@@ -12,7 +12,7 @@ import { deployMedChain } from '../sdk/contracts.ts';
 import { startGateway, type Gateway } from '../gateway/server.ts';
 import { acquireLock, CliError, paths, readJson, writeFileAtomic, type Config, type Deployment } from './dataDir.ts';
 import { readPassphrase } from './passphrase.ts';
-import type { DemoSummary } from './demo/seed.ts';
+import { demoLoginLines, readDemoSummary, seedDemo, type DemoSummary } from './demo/seed.ts';
 
 export interface StartOptions {
   dataDir: string;
@@ -26,6 +26,8 @@ export interface StartOptions {
   scryptN?: number;
   /** Seed a demo hospital on the first start with this option (see demo/seed.ts). */
   demo?: { patients: number };
+  /** PostgreSQL for the gateway's SQL instead of SQLite in the data directory. */
+  databaseUrl?: string;
 }
 
 const randomKey = (): Hex => `0x${Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(32))).toString('hex')}`;
@@ -102,10 +104,32 @@ export async function start(options: StartOptions, log: (line: string) => void =
       writeFileAtomic(p.deployment, JSON.stringify(deployment, null, 2));
     }
 
-    gateway = await startGateway({
-      dataDir: p.gateway, host: options.host, port: options.port, provider, rpcUrl: options.rpcUrl,
+    const gatewayOptions = {
+      dataDir: p.gateway, provider, rpcUrl: options.rpcUrl, databaseUrl: options.databaseUrl,
       chainId: remoteChainId, addresses: deployment.addresses, operatorKey: adminKey, deployBlock: BigInt(deployment.deployBlock),
-    });
+    };
+    let demo: DemoSummary | undefined;
+    if (options.demo) {
+      demo = readDemoSummary(options.dataDir);
+      if (demo) log(`Demo hospital already seeded (${demo.seededAt}); not seeding again.`);
+      else {
+        if (!provider) throw new CliError('--demo seeds the embedded node; it cannot be combined with --rpc-url', 2);
+        // Seeding talks to a private gateway on this data directory (loopback, ephemeral port, no
+        // request rate limit), closed before the public one starts with its normal limits.
+        log(`Seeding the demo hospital (${options.demo.patients} synthetic patients)…`);
+        const seeder = await startGateway({ ...gatewayOptions, host: '127.0.0.1', port: 0, rateLimitPerMinute: 1_000_000, webDist: '/nonexistent', sweepSeconds: 3600, anchorPeriodSeconds: 3600 });
+        try {
+          demo = await seedDemo({
+            provider, chainId: remoteChainId, addresses: deployment.addresses, adminKey, gatewayUrl: seeder.url, dataDir: options.dataDir,
+            patients: options.demo.patients, scryptN: options.scryptN, log,
+          });
+        } finally {
+          await seeder.close();
+        }
+        log(`Seeded in ${demo.seconds} s.`);
+      }
+    }
+    gateway = await startGateway({ ...gatewayOptions, host: options.host, port: options.port });
     log('');
     log(`MedChain is running.`);
     log(`  web UI and API   ${gateway.url}`);
@@ -116,6 +140,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
     log('');
     log('Next: open the web UI, create a keystore and register as a patient; the admin key is in');
     log(`${p.adminKey} (import it in the UI to accredit providers). Stop with Ctrl-C.`);
+    if (demo) { log(''); for (const line of demoLoginLines(demo)) log(line); }
 
     const stop = async () => {
       await gateway?.close();
@@ -123,7 +148,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
       await node?.close();
       release();
     };
-    return { gateway, node, deployment, stop, rpcUrl: options.rpcUrl ?? rpcServer!.httpUrl, demo: undefined as DemoSummary | undefined };
+    return { gateway, node, deployment, stop, rpcUrl: options.rpcUrl ?? rpcServer!.httpUrl, demo };
   } catch (error) {
     await gateway?.close().catch(() => undefined);
     await rpcServer?.close().catch(() => undefined);

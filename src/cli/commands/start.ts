@@ -14,6 +14,7 @@ const START_HELP = `  --host <addr>             bind address [MEDCHAIN_HOST] (de
   --rpc-url <url>           use an external chain instead of the embedded node [MEDCHAIN_RPC_URL]
   --demo                    seed a demo hospital on first start (providers, patients, records, grants)
   --demo-patients <n>       how many synthetic patients --demo creates (default 200)
+  --database-url <url>      the gateway's SQL on PostgreSQL (postgres://…) instead of SQLite [MEDCHAIN_DATABASE_URL]
 `;
 
 function port(value: string, name: string): number {
@@ -33,6 +34,7 @@ function startOptions(ctx: CommandContext): StartOptions {
     rpcUrl: str(v, 'rpc-url') ?? env.MEDCHAIN_RPC_URL,
     passphraseFile: ctx.global.passphraseFile,
     scryptN: ctx.global.scryptN,
+    databaseUrl: str(v, 'database-url') ?? env.MEDCHAIN_DATABASE_URL,
   };
 }
 
@@ -41,7 +43,7 @@ export const startCommands: Command[] = [
     name: 'start', summary: 'run the node, the gateway and the web UI (first run: create keys, deploy contracts)',
     options: {
       host: { type: 'string' }, port: { type: 'string' }, 'rpc-port': { type: 'string' }, 'rpc-url': { type: 'string' },
-      demo: { type: 'boolean' }, 'demo-patients': { type: 'string' },
+      demo: { type: 'boolean' }, 'demo-patients': { type: 'string' }, 'database-url': { type: 'string' },
     },
     help: START_HELP,
     async run(ctx) {

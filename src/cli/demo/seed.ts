@@ -1,1 +1,203 @@
-export interface DemoSummary { seeded: boolean; patients: number }
+/**
+ * `medchain start --demo`: a demo hospital, seeded once per data directory (marker: demo.json).
+ * Three accredited providers (a doctor, a lab, a hospital), N synthetic patients with FHIR records
+ * written by their doctor under a live write grant (encrypted here exactly as any client does:
+ * sealed, ciphertext uploaded, registered on chain, envelopes deposited), and grants in every state
+ * — live, expiring soon, expired, revoked, upcoming, and pending access requests — plus one
+ * break-glass opening. Transactions go in rounds (batch-signed, not waiting block by block);
+ * uploads and deposits run a few at a time. Progress on stderr (cli-progress). All synthetic.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { encodeFunctionData, getAddress, keccak256, parseEventLogs, toHex, type Address, type EIP1193RequestFn, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../crypto/index.ts';
+import { ConsentAbi, EmergencyReason, IdentityAbi, ProviderKind, Purpose, RecordRegistryAbi, ScopeKind, ZERO_SCOPE, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { GatewayClient } from '../../sdk/gateway.ts';
+import { prepareRecordVersion, type PreparedRecordVersion } from '../../sdk/records.ts';
+import { readJson, writeFileAtomic } from '../dataDir.ts';
+import { newBundle, writeKeyBundle } from '../keyFile.ts';
+import { createBatchSender, type Call } from './batchSender.ts';
+import { syntheticRecords } from './syntheticRecords.ts';
+
+/** The demo accounts' keystores use this published passphrase: they hold only synthetic data. */
+export const DEMO_PASSPHRASE = 'medchain demo';
+
+export type DemoGrantState = 'live' | 'expiring-soon' | 'expired' | 'revoked' | 'upcoming' | 'requested';
+const STATES: DemoGrantState[] = ['expiring-soon', 'expired', 'revoked', 'upcoming', 'requested'];
+
+export interface DemoLogin { who: string; address: Address; file: string; passphrase: string }
+export interface DemoSummary {
+  seededAt: string; seconds: number; patients: number; records: number;
+  grants: Record<DemoGrantState, number>;
+  breakGlass: { patient: Address; provider: Address };
+  logins: DemoLogin[];
+}
+
+export interface SeedOptions {
+  provider: { request: EIP1193RequestFn };
+  chainId: number;
+  addresses: MedChainAddresses;
+  adminKey: Hex;
+  /** A gateway on this data directory to upload ciphertext and deposit envelopes to. */
+  gatewayUrl: string;
+  dataDir: string;
+  patients: number;
+  scryptN?: number;
+  log: (line: string) => void;
+}
+
+interface Person { account: PrivateKeyAccount; key: Hex; enc: EncryptionKeyPair }
+const person = (): Person => { const key = generatePrivateKey(); return { key, account: privateKeyToAccount(key), enc: generateEncryptionKeyPair() }; };
+
+export const demoMarker = (dataDir: string) => join(dataDir, 'demo.json');
+
+export function readDemoSummary(dataDir: string): DemoSummary | undefined {
+  return existsSync(demoMarker(dataDir)) ? readJson<DemoSummary>(demoMarker(dataDir)) : undefined;
+}
+
+/** Runs `task` over `items`, `width` at a time. */
+async function pool<T>(items: T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  }));
+}
+
+export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
+  const started = Date.now();
+  const { addresses, patients: count } = options;
+  const batch = createBatchSender(options.provider, options.chainId);
+  const admin = privateKeyToAccount(options.adminKey);
+  const doctor = person(), lab = person(), hospital = person();
+  const providers = [{ p: doctor, kind: ProviderKind.Doctor, name: 'doctor' }, { p: lab, kind: ProviderKind.Lab, name: 'lab' }, { p: hospital, kind: ProviderKind.Hospital, name: 'hospital' }];
+  const patients = Array.from({ length: count }, person);
+  const state = (i: number) => STATES[i % STATES.length]!;
+  const drafts = patients.map((p, i) => syntheticRecords(p.account.address, 1000 + i));
+  const recordCount = drafts.reduce((n, d) => n + d.length, 0);
+
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr, format: 'seeding demo |{bar}| {percentage}% {value}/{total} {stage}', hideCursor: true, clearOnComplete: false,
+  }, cliProgress.Presets.shades_classic);
+  // Work units: each transaction, and each record's sealing, upload and deposit.
+  const stateCount = (s: DemoGrantState) => patients.filter((_, i) => state(i) === s).length;
+  const grantTxs = count * 2 - stateCount('requested');
+  bar.start((count + 3) + 3 + grantTxs + recordCount * 4 + stateCount('revoked') + stateCount('requested') + 1, 0, { stage: 'registering' });
+  const tick = (n: number) => bar.increment(n);
+  try {
+    const identity = { to: addresses.identity, abi: IdentityAbi } as const;
+    const consent = { to: addresses.consent, abi: ConsentAbi } as const;
+    // Round 1: everyone registers with their own key.
+    await batch.round([
+      ...providers.map(({ p, kind, name }): Call => ({ ...identity, from: p.account, functionName: 'applyAsProvider', args: [kind, toHex(p.enc.publicKey), keccak256(toHex(`medchain-demo-${name}`))], label: `apply ${name}` })),
+      ...patients.map((p): Call => ({ ...identity, from: p.account, functionName: 'registerPatient', args: [toHex(p.enc.publicKey), keccak256(toHex('medchain-patient'))], label: 'register patient' })),
+    ], tick);
+    // Round 2: the admin accredits the providers (governance; threshold 1 on a fresh installation).
+    bar.update({ stage: 'accrediting' });
+    await batch.round(providers.map(({ p, name }): Call => ({
+      ...identity, from: admin, functionName: 'approve', args: [addresses.identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'accreditProvider', args: [p.account.address] })], label: `accredit ${name}`,
+    })), tick);
+
+    // Round 3: each patient gives their doctor a live read+write grant, and a second grant whose state varies.
+    bar.update({ stage: 'granting' });
+    const now = Math.floor(Date.now() / 1000);
+    const terms = (grantee: Address, permissions: number, from: number, until: number): GrantTerms => ({
+      grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions, purpose: Purpose.Treatment, validFrom: BigInt(from), validUntil: BigInt(until),
+    });
+    const expiredUntil = now + 15; // mined within seconds; over by the time the demo is ready
+    const grantCalls: Call[] = [];
+    patients.forEach((p, i) => {
+      grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(doctor.account.address, 3, 0, now + 90 * 86400)], label: 'live grant' });
+      const s = state(i);
+      if (s === 'expiring-soon') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(lab.account.address, 1, 0, now + 10 * 60)], label: s });
+      if (s === 'expired') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(lab.account.address, 1, 0, expiredUntil)], label: s });
+      if (s === 'revoked') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(hospital.account.address, 1, 0, now + 30 * 86400)], label: s });
+      if (s === 'upcoming') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(hospital.account.address, 1, now + 2 * 86400, now + 9 * 86400)], label: s });
+    });
+    const granted = await batch.round(grantCalls, tick);
+    const grantIdOf = new Map<string, bigint>(); // `${patient}:${label}` → grant id
+    granted.forEach((r, i) => {
+      const created = parseEventLogs({ abi: ConsentAbi, logs: r.logs as never, eventName: 'GrantCreated' })[0];
+      grantIdOf.set(`${grantCalls[i]!.from.address}:${grantCalls[i]!.label}`, created!.args.grantId);
+    });
+
+    // Records: sealed here, the data key wrapped to the patient, the doctor (author) and, while the
+    // lab's grant is live, the lab; split among the gateway's escrow custodians for break-glass.
+    bar.update({ stage: 'encrypting records' });
+    const gateway = new GatewayClient(options.gatewayUrl);
+    const escrow = await gateway.escrowConfig();
+    const prepared: Array<PreparedRecordVersion & { patientIndex: number }> = [];
+    for (const [i, p] of patients.entries()) {
+      const recipients = [{ address: p.account.address, publicKey: p.enc.publicKey }, { address: doctor.account.address, publicKey: doctor.enc.publicKey }];
+      if (state(i) === 'expiring-soon') recipients.push({ address: lab.account.address, publicKey: lab.enc.publicKey });
+      for (const draft of drafts[i]!) {
+        const v = await prepareRecordVersion({
+          plaintext: new TextEncoder().encode(JSON.stringify(draft.resource)), patient: p.account.address, resourceType: draft.resourceType, recipients,
+          escrow: escrow.custodians.length >= 2 ? escrow : undefined,
+        });
+        v.dataKey.fill(0);
+        prepared.push({ ...v, patientIndex: i });
+        tick(1);
+      }
+    }
+    bar.update({ stage: 'uploading ciphertext' });
+    await gateway.signIn(doctor.account, { chainId: options.chainId });
+    await pool(prepared, 8, async (v) => { await gateway.uploadCiphertext(v.ciphertext); tick(1); });
+
+    // Round 4: the doctor registers the records; revocations, access requests and one break-glass.
+    bar.update({ stage: 'registering records' });
+    const registry = { to: addresses.recordRegistry, abi: RecordRegistryAbi } as const;
+    const round4: Call[] = prepared.map((v): Call => ({ ...registry, from: doctor.account, functionName: 'addRecord', args: [v.recordId, v.patient, v.category, v.contentId, v.integrityHash], label: 'addRecord' }));
+    patients.forEach((p, i) => {
+      if (state(i) === 'revoked') round4.push({ ...consent, from: p.account, functionName: 'revoke', args: [grantIdOf.get(`${p.account.address}:revoked`)!], label: 'revoke', gas: 200_000n });
+      if (state(i) === 'requested') round4.push({ ...consent, from: hospital.account, functionName: 'requestAccess', args: [p.account.address, terms(hospital.account.address, 1, 0, now + 7 * 86400)], label: 'request' });
+    });
+    const emergencyPatient = patients[0]!.account.address;
+    round4.push({ ...consent, from: hospital.account, functionName: 'openEmergencyAccess', args: [emergencyPatient, EmergencyReason.Unconscious, keccak256(toHex('demo: unconscious patient admitted to the emergency department'))], label: 'break-glass' });
+    await batch.round(round4, tick);
+
+    bar.update({ stage: 'depositing key envelopes' });
+    await pool(prepared, 8, async (v) => { await gateway.depositEnvelopes(v.recordId, v.version, v.envelopes, undefined, v.escrow); tick(1); });
+
+    // Demo logins: the providers and one patient per grant state, in the web UI's key backup format.
+    bar.update({ stage: 'writing demo logins' });
+    const dir = join(options.dataDir, 'demo-keys');
+    const scryptN = options.scryptN ?? 2 ** 14;
+    const logins: DemoLogin[] = [];
+    const save = async (who: string, p: Person) => {
+      const file = join(dir, `${who}.json`);
+      writeKeyBundle(file, await newBundle(Uint8Array.from(Buffer.from(p.key.slice(2), 'hex')), DEMO_PASSPHRASE, scryptN, p.enc.privateKey), true);
+      logins.push({ who, address: getAddress(p.account.address), file, passphrase: DEMO_PASSPHRASE });
+    };
+    for (const { p, name } of providers) await save(name, p);
+    for (let i = 0; i < Math.min(count, STATES.length); i++) await save(`patient-${i + 1}-${state(i)}${i === 0 ? '-break-glass' : ''}`, patients[i]!);
+
+    // The expired grants must have ended before the demo is declared ready.
+    const wait = expiredUntil + 1 - Math.floor(Date.now() / 1000);
+    if (wait > 0 && patients.some((_, i) => state(i) === 'expired')) {
+      bar.update({ stage: `waiting ${wait}s for the short grants to expire` });
+      await new Promise((r) => setTimeout(r, wait * 1000));
+    }
+    bar.update(bar.getTotal(), { stage: 'done' });
+    const grants = { live: count, 'expiring-soon': 0, expired: 0, revoked: 0, upcoming: 0, requested: 0 } as Record<DemoGrantState, number>;
+    patients.forEach((_, i) => { grants[state(i)]++; });
+    const summary: DemoSummary = {
+      seededAt: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 100) / 10, patients: count, records: prepared.length, grants,
+      breakGlass: { patient: getAddress(emergencyPatient), provider: getAddress(hospital.account.address) }, logins,
+    };
+    writeFileAtomic(demoMarker(options.dataDir), `${JSON.stringify(summary, null, 2)}\n`);
+    return summary;
+  } finally {
+    bar.stop();
+  }
+}
+
+/** The lines `start --demo` prints at the end. */
+export function demoLoginLines(summary: DemoSummary): string[] {
+  return [
+    `Demo hospital: ${summary.patients} patients, ${summary.records} records, grants ${Object.entries(summary.grants).map(([k, v]) => `${v} ${k}`).join(', ')}; break-glass by ${summary.breakGlass.provider} on ${summary.breakGlass.patient}.`,
+    `Demo logins (key files for the web UI's "import a key backup" or --key; passphrase "${DEMO_PASSPHRASE}"):`,
+    ...summary.logins.map((l) => `  ${l.who.padEnd(32)} ${l.address}  ${l.file}`),
+  ];
+}
