@@ -101,8 +101,12 @@ export function createChainAccess({ client, addresses, now = () => BigInt(Math.f
   let queued: Promise<PinnedBlock> | undefined;
   function pinnedBlock(): Promise<PinnedBlock> {
     if (!inFlight) {
-      inFlight = client.getBlock({ blockTag: 'latest' })
-        .then((block) => ({ blockNumber: block.number, timestamp: block.timestamp, hash: block.hash }))
+      // Raw call: the three fields needed, without formatting the whole block (hot path).
+      inFlight = client.request({ method: 'eth_getBlockByNumber', params: ['latest', false] })
+        .then((block) => {
+          if (!block?.hash || !block.number) throw new Error('the node returned no latest block');
+          return { blockNumber: BigInt(block.number), timestamp: BigInt(block.timestamp), hash: block.hash };
+        })
         .finally(() => { inFlight = undefined; });
       return inFlight;
     }
