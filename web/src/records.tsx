@@ -143,7 +143,7 @@ export function RecordList({ session, patient, canErase, onOpened }: { session: 
   if (!session.gatewayStatus.ok) return <GatewayUnavailable session={session} what="Records" />;
   if (list.isPending) return <Loading what="records" />;
   if (list.error && !list.data) return <ErrorNote error={list.error} title="Could not list records" />;
-  if (list.data.records.length === 0) return <Empty>No records yet.</Empty>;
+  if (list.data.records.length === 0) return <Empty>{own ? 'No records yet.' : 'No records of this patient are open to you right now.'}</Empty>;
   const emergency = list.data.records.find((r) => r.access.basis === 'break-glass');
   const groups = new Map<string, typeof list.data.records>();
   for (const r of list.data.records) groups.set(categoryName(r.category), [...(groups.get(categoryName(r.category)) ?? []), r]);
