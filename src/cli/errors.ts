@@ -18,6 +18,9 @@ export class RefusedError extends CliError {
 export function describeError(error: unknown): { message: string; code: number } {
   if (error instanceof CliError) return { message: error.message, code: error.exitCode };
   if (error instanceof GatewayError) {
+    // A relayed consent transaction the contracts reverted: the gateway answers 422 with the error name.
+    const chainRefusal = /the chain refused: (.*)$/.exec(error.message);
+    if (error.status === 422 && chainRefusal) return { message: `the contract refused: ${chainRefusal[1]} (relayed by the gateway)`, code: EXIT.refused };
     const code = error.status === 401 || error.status === 403 ? EXIT.refused : EXIT.runtime;
     const reason = (error.body as { reason?: string } | undefined)?.reason;
     return { message: `the gateway refused: ${error.message}${reason && !error.message.includes(reason) ? ` (${reason})` : ''}`, code };

@@ -12,7 +12,7 @@ import { deployMedChain } from '../sdk/contracts.ts';
 import { startGateway, type Gateway } from '../gateway/server.ts';
 import { acquireLock, CliError, paths, readJson, writeFileAtomic, type Config, type Deployment } from './dataDir.ts';
 import { readPassphrase } from './passphrase.ts';
-import { demoLoginLines, readDemoSummary, seedDemo, type DemoSummary } from './demo/seed.ts';
+import { demoLoginLines, readDemoSummary, type DemoSummary } from './demo/summary.ts';
 
 export interface StartOptions {
   dataDir: string;
@@ -119,6 +119,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
         log(`Seeding the demo hospital (${options.demo.patients} synthetic patients)…`);
         const seeder = await startGateway({ ...gatewayOptions, host: '127.0.0.1', port: 0, rateLimitPerMinute: 1_000_000, webDist: '/nonexistent', sweepSeconds: 3600, anchorPeriodSeconds: 3600 });
         try {
+          const { seedDemo } = await import('./demo/seed.ts'); // faker and cli-progress: only when seeding
           demo = await seedDemo({
             provider, chainId: remoteChainId, addresses: deployment.addresses, adminKey, gatewayUrl: seeder.url, dataDir: options.dataDir,
             patients: options.demo.patients, scryptN: options.scryptN, log,

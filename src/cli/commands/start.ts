@@ -6,7 +6,10 @@ import type { Command, CommandContext, Values } from '../command.ts';
 import { str } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
-import { initDataDir, start, type StartOptions } from '../start.ts';
+import type { StartOptions } from '../start.ts';
+
+// The node, the gateway and their dependencies load only for these two commands.
+const runtime = () => import('../start.ts');
 
 const START_HELP = `  --host <addr>             bind address [MEDCHAIN_HOST] (default 127.0.0.1)
   --port <n>                gateway and web UI port [MEDCHAIN_PORT] (default 8080)
@@ -52,7 +55,7 @@ export const startCommands: Command[] = [
       if (demoPatients !== undefined && !ctx.values.demo) throw new CliError('--demo-patients goes with --demo', EXIT.usage);
       const patients = demoPatients === undefined ? 200 : Number(demoPatients);
       if (!Number.isInteger(patients) || patients < 1 || patients > 100_000) throw new CliError(`--demo-patients must be a whole number from 1 to 100000, got ${JSON.stringify(demoPatients)}`, EXIT.usage);
-      const running = await start({ ...options, demo: ctx.values.demo ? { patients } : undefined });
+      const running = await (await runtime()).start({ ...options, demo: ctx.values.demo ? { patients } : undefined });
       process.stdout.write(`${JSON.stringify({ event: 'started', url: running.gateway.url, rpcUrl: running.rpcUrl, addresses: running.deployment.addresses, demo: running.demo })}\n`);
       let stopping = false;
       const shutdown = (signal: string) => {
@@ -72,7 +75,7 @@ export const startCommands: Command[] = [
     name: 'init', summary: 'create the data directory\'s keys and config only',
     async run(ctx) {
       const options = startOptions(ctx);
-      const { firstRun } = await initDataDir(options, (l) => process.stderr.write(`${l}\n`));
+      const { firstRun } = await (await runtime()).initDataDir(options, (l) => process.stderr.write(`${l}\n`));
       process.stdout.write(firstRun ? `initialized ${options.dataDir}\n` : `${options.dataDir} is already initialized\n`);
     },
   },

@@ -7,7 +7,6 @@
  * break-glass opening. Transactions go in rounds (batch-signed, not waiting block by block);
  * uploads and deposits run a few at a time. Progress on stderr (cli-progress). All synthetic.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { encodeFunctionData, getAddress, keccak256, parseEventLogs, toHex, type Address, type EIP1193RequestFn, type Hex } from 'viem';
@@ -16,24 +15,14 @@ import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../crypto/
 import { ConsentAbi, EmergencyReason, IdentityAbi, ProviderKind, Purpose, RecordRegistryAbi, ScopeKind, ZERO_SCOPE, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { GatewayClient } from '../../sdk/gateway.ts';
 import { prepareRecordVersion, type PreparedRecordVersion } from '../../sdk/records.ts';
-import { readJson, writeFileAtomic } from '../dataDir.ts';
+import { writeFileAtomic } from '../dataDir.ts';
 import { newBundle, writeKeyBundle } from '../keyFile.ts';
 import { createBatchSender, type Call } from './batchSender.ts';
 import { syntheticRecords } from './syntheticRecords.ts';
+import { DEMO_PASSPHRASE, demoMarker, type DemoGrantState, type DemoLogin, type DemoSummary } from './summary.ts';
 
-/** The demo accounts' keystores use this published passphrase: they hold only synthetic data. */
-export const DEMO_PASSPHRASE = 'medchain demo';
-
-export type DemoGrantState = 'live' | 'expiring-soon' | 'expired' | 'revoked' | 'upcoming' | 'requested';
+/** The second grant's state cycles through these, patient by patient (the doctor's grant is live for all). */
 const STATES: DemoGrantState[] = ['expiring-soon', 'expired', 'revoked', 'upcoming', 'requested'];
-
-export interface DemoLogin { who: string; address: Address; file: string; passphrase: string }
-export interface DemoSummary {
-  seededAt: string; seconds: number; patients: number; records: number;
-  grants: Record<DemoGrantState, number>;
-  breakGlass: { patient: Address; provider: Address };
-  logins: DemoLogin[];
-}
 
 export interface SeedOptions {
   provider: { request: EIP1193RequestFn };
@@ -50,12 +39,6 @@ export interface SeedOptions {
 
 interface Person { account: PrivateKeyAccount; key: Hex; enc: EncryptionKeyPair }
 const person = (): Person => { const key = generatePrivateKey(); return { key, account: privateKeyToAccount(key), enc: generateEncryptionKeyPair() }; };
-
-export const demoMarker = (dataDir: string) => join(dataDir, 'demo.json');
-
-export function readDemoSummary(dataDir: string): DemoSummary | undefined {
-  return existsSync(demoMarker(dataDir)) ? readJson<DemoSummary>(demoMarker(dataDir)) : undefined;
-}
 
 /** Runs `task` over `items`, `width` at a time. */
 async function pool<T>(items: T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
@@ -191,13 +174,4 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
   } finally {
     bar.stop();
   }
-}
-
-/** The lines `start --demo` prints at the end. */
-export function demoLoginLines(summary: DemoSummary): string[] {
-  return [
-    `Demo hospital: ${summary.patients} patients, ${summary.records} records, grants ${Object.entries(summary.grants).map(([k, v]) => `${v} ${k}`).join(', ')}; break-glass by ${summary.breakGlass.provider} on ${summary.breakGlass.patient}.`,
-    `Demo logins (key files for the web UI's "import a key backup" or --key; passphrase "${DEMO_PASSPHRASE}"):`,
-    ...summary.logins.map((l) => `  ${l.who.padEnd(32)} ${l.address}  ${l.file}`),
-  ];
 }
