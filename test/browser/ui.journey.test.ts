@@ -6,7 +6,7 @@
  * Patient creates an account, registers and adds a record (sealed in the browser, escrow shares
  * deposited) → provider creates an account and applies → the admin imports the key from the data
  * directory's keystore (keys/admin.json), accredits the provider and changes incentive parameters
- * → the provider requests access → the patient approves a 30-second window (the data key is shared
+ * → the provider requests access → the patient approves a 45-second window (the data key is shared
  * with the provider) → the provider decrypts the record → meanwhile the patient extends and revokes
  * another grant by relayed signatures → the window closes and the data leaves the provider's screen
  * → the provider opens break-glass and reads the record through the escrow release, under an
@@ -35,7 +35,7 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const SHOTS = join(ROOT, 'test-artifacts', 'journey');
 const DOC_SHOTS = join(ROOT, 'docs', 'screenshots');
 const PASSPHRASE = 'journey passphrase 1';
-const WINDOW_SECONDS = 30;
+const WINDOW_SECONDS = 45; // short, with room for a loaded 2-core machine between approval and the read
 
 let browser: Browser;
 let medchain: ChildProcess;
@@ -118,12 +118,15 @@ async function assertLabelled(page: Page) {
   assert.deepEqual(unlabelled, []);
 }
 
-/** Phone-sized (390 × 844): one column, nothing wider than the screen. Restores the viewport after. */
-async function phoneShot(page: Page, name: string, focus?: Locator) {
+/**
+ * Phone-sized (390 × 844): one column, nothing wider than the screen; a screenshot when named.
+ * Restores the viewport after.
+ */
+async function phoneShot(page: Page, name?: string, focus?: Locator) {
   const size = page.viewportSize()!;
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth + 1, undefined, { timeout: 5_000 });
-  await shot(page, name, focus);
+  if (name) await shot(page, name, focus);
   await page.setViewportSize(size);
 }
 
@@ -217,6 +220,11 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await incentives.getByRole('button', { name: 'Approve break-glass duration' }).click();
   await incentives.getByTestId('break-glass-duration').filter({ hasText: '10m' }).waitFor({ timeout: 20_000 });
   assert.equal(await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'breakGlassDuration' }), 600n);
+  await incentives.getByLabel('Max validators (1–64)').fill('5');
+  await incentives.getByRole('button', { name: 'Approve validator count' }).click();
+  await incentives.getByTestId('max-validators').filter({ hasText: /^5$/ }).waitFor({ timeout: 20_000 });
+  assert.equal(await client.readContract({ address: addresses.incentives, abi: IncentivesAbi, functionName: 'maxValidators' }), 5n);
+  await phoneShot(adminPage);
   await shot(adminPage, 'admin');
 
   // ---- Provider requests access (read, all records).
@@ -228,7 +236,7 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await request.getByRole('button', { name: 'Send request' }).click();
   await request.getByText('Requested; the patient decides').waitFor({ timeout: 20_000 });
 
-  // ---- Patient approves for a 30-second window (relayed signature); the data key is shared.
+  // ---- Patient approves for a 45-second window (relayed signature); the data key is shared.
   const waiting = patientPage.getByTestId('request').first();
   await waiting.waitFor({ timeout: 20_000 });
   await waiting.getByLabel('Window length (hours)').fill(String(WINDOW_SECONDS / 3600));
@@ -326,6 +334,8 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await emergencyRecord.getByTestId('via-escrow').waitFor();
   await emergencyRecord.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
   await shot(providerPage, 'provider-emergency', section(providerPage, 'Patient records'));
+  await assertLabelled(providerPage);
+  await phoneShot(providerPage);
 
   // ---- The patient is alerted and sees the accesses in the audit trail, and verifies one on chain.
   await patientPage.getByRole('alert').filter({ hasText: 'LIVE emergency access' }).waitFor({ timeout: 20_000 });
@@ -373,6 +383,11 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await found.filter({ hasText: patient }).waitFor({ timeout: 15_000 });
   const { integrityHash } = await client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getVersion', args: [recordId, 1] });
   await found.getByText(integrityHash).waitFor();
+  const integrity = section(explorer, 'Integrity check');
+  await integrity.getByLabel('Record id').fill(recordId);
+  await integrity.getByLabel('Integrity hash').fill(integrityHash);
+  await integrity.getByRole('button', { name: 'Verify on chain' }).click();
+  await integrity.getByText('Matches the chain').waitFor({ timeout: 15_000 });
   await shot(explorer, 'explorer', section(explorer, 'Look up a transaction or record'));
   await assertLabelled(explorer);
   await shot(providerPage, 'provider');
