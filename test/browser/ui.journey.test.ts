@@ -85,13 +85,15 @@ after(async () => {
 });
 
 const pages: Page[] = [];
+/** Uncaught errors in any page; the journey ends by asserting there were none. */
+const pageErrors: string[] = [];
 
 async function newPage(width = 1100, height = 900): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height } });
   // Test-only: cheap scrypt (N = 2^10) for the keystores the browser creates.
   await context.addInitScript(() => localStorage.setItem('medchain.scryptN', '1024'));
   const page = await context.newPage();
-  page.on('pageerror', (error) => { throw error; });
+  page.on('pageerror', (error) => { pageErrors.push(`${page.url()}: ${error.message}`); });
   pages.push(page);
   return page;
 }
@@ -391,5 +393,6 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await shot(explorer, 'explorer', section(explorer, 'Look up a transaction or record'));
   await assertLabelled(explorer);
   await shot(providerPage, 'provider');
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
   for (const page of [patientPage, providerPage, adminPage, explorer]) await page.context().close();
 });
