@@ -7,9 +7,8 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
-import { hexToBytes } from 'viem';
-import { ConsentAbi, GrantState, IdentityAbi, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, recordCategory, revokeTypedData, type GrantTerms } from '../../src/sdk/contracts.ts';
-import { envelopeForNewReader } from '../../src/sdk/records.ts';
+import { ConsentAbi, GrantState, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, recordCategory, revokeTypedData, type GrantTerms } from '../../src/sdk/contracts.ts';
+import { shareWithGrantee as shareVersionsWithGrantee } from '../../src/sdk/shareWithGrantee.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES } from './lib/fhir.ts';
 import { categoryName } from './records.tsx';
@@ -146,29 +145,17 @@ function GrantActions({ session, grant, onDone }: { session: Session; grant: Gra
 }
 
 /**
- * After a grant with read permission: wraps the data key of every version in its scope to the
- * grantee's on-chain encryption key and deposits it (`POST .../share`), so the grantee can open
- * the patient's existing records. Returns how many versions were shared. Needs the gateway.
+ * After a grant with read permission that is live now: shares the data key of every version in its
+ * scope with the grantee (the SDK's `shareWithGrantee`: re-wrapped to the grantee's on-chain key,
+ * deposited with `POST .../share`), so the grantee can open records written before the grant.
+ * Returns how many versions were shared. Needs the gateway.
  */
 export async function shareWithGrantee(session: Session, terms: GrantTerms): Promise<number> {
-  if (!session.gatewayStatus.ok || (terms.permissions & 1) === 0) return 0;
-  const key = await session.config.client.readContract({ address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [terms.grantee] });
-  if (/^0x0*$/.test(key)) throw new Error(`${terms.grantee} has no encryption key on chain`);
-  const reader = { address: terms.grantee, publicKey: hexToBytes(key) };
-  const { records } = await session.gateway.listRecords(session.address);
-  let shared = 0;
-  for (const r of records) {
-    if (r.erased) continue;
-    if (terms.scopeKind === ScopeKind.Category && r.category.toLowerCase() !== terms.scopeValue.toLowerCase()) continue;
-    if (terms.scopeKind === ScopeKind.Record && r.recordId.toLowerCase() !== terms.scopeValue.toLowerCase()) continue;
-    for (let v = 1; v <= r.latestVersion; v++) {
-      const { envelope } = await session.gateway.getEnvelope(r.recordId, v);
-      const wrapped = await envelopeForNewReader(envelope, session.encryption.privateKey, reader, r.recordId, v, session.address);
-      await session.gateway.share(r.recordId, v, wrapped.recipient, wrapped.envelope);
-      shared++;
-    }
-  }
-  return shared;
+  if (!session.gatewayStatus.ok) return 0;
+  return shareVersionsWithGrantee({
+    gateway: session.gateway, client: session.config.client, addresses: session.config.addresses, patient: session.address,
+    privateKeys: [session.encryption.privateKey], terms,
+  });
 }
 
 export interface TermsInput { scope: string; read: boolean; write: boolean; purpose: number; hours: number; startsIn: number }
