@@ -53,6 +53,7 @@ export const keysCommands: Command[] = [
       let bundle: KeyBundleFile;
       if (/^\s*(0x)?[0-9a-fA-F]{64}\s*$/.test(text)) {
         bundle = await newBundle(fromHexKey(text, from), passphrase, global.scryptN);
+        note('a new encryption key was made for this account: if it is already registered on chain, run `medchain keys rotate` to publish it');
       } else {
         const sourcePassphrase = str(values, 'from-passphrase-file') ? readFileSync(str(values, 'from-passphrase-file')!, 'utf8').replace(/\r?\n$/, '') : passphrase;
         const source = readKeyBundle(from);

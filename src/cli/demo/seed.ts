@@ -24,6 +24,8 @@ import { DEMO_PASSPHRASE, demoMarker, type DemoGrantState, type DemoLogin, type 
 /** The second grant's state cycles through these, patient by patient (the doctor's grant is live for all). */
 const STATES: DemoGrantState[] = ['expiring-soon', 'expired', 'revoked', 'upcoming', 'requested'];
 
+const RECORDS_PER_ROUND = 500;
+
 export interface SeedOptions {
   provider: { request: EIP1193RequestFn };
   chainId: number;
@@ -66,9 +68,15 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
   // Work units: each transaction, and each record's sealing, upload and deposit.
   const stateCount = (s: DemoGrantState) => patients.filter((_, i) => state(i) === s).length;
   const grantTxs = count * 2 - stateCount('requested');
-  bar.start((count + 3) + 3 + grantTxs + recordCount * 4 + stateCount('revoked') + stateCount('requested') + 1, 0, { stage: 'registering' });
+  bar.start((count + 3) + 3 + grantTxs + recordCount * 4 + stateCount('revoked') + stateCount('requested') + 1, 0, { stage: '' });
   const tick = (n: number) => bar.increment(n);
+  // Without a terminal the bar draws nothing: each stage is logged as a line instead.
+  const stage = (name: string) => {
+    bar.update({ stage: name });
+    if (!process.stderr.isTTY) options.log(`  ${name}… (${Math.round(bar.getProgress() * 100)}%, ${Math.round((Date.now() - started) / 1000)} s)`);
+  };
   try {
+    stage('registering');
     const identity = { to: addresses.identity, abi: IdentityAbi } as const;
     const consent = { to: addresses.consent, abi: ConsentAbi } as const;
     // Round 1: everyone registers with their own key.
@@ -77,13 +85,13 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
       ...patients.map((p): Call => ({ ...identity, from: p.account, functionName: 'registerPatient', args: [toHex(p.enc.publicKey), keccak256(toHex('medchain-patient'))], label: 'register patient' })),
     ], tick);
     // Round 2: the admin accredits the providers (governance; threshold 1 on a fresh installation).
-    bar.update({ stage: 'accrediting' });
+    stage('accrediting');
     await batch.round(providers.map(({ p, name }): Call => ({
       ...identity, from: admin, functionName: 'approve', args: [addresses.identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'accreditProvider', args: [p.account.address] })], label: `accredit ${name}`,
     })), tick);
 
     // Round 3: each patient gives their doctor a live read+write grant, and a second grant whose state varies.
-    bar.update({ stage: 'granting' });
+    stage('granting');
     const now = Math.floor(Date.now() / 1000);
     const terms = (grantee: Address, permissions: number, from: number, until: number): GrantTerms => ({
       grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions, purpose: Purpose.Treatment, validFrom: BigInt(from), validUntil: BigInt(until),
@@ -107,7 +115,7 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
 
     // Records: sealed here, the data key wrapped to the patient, the doctor (author) and, while the
     // lab's grant is live, the lab; split among the gateway's escrow custodians for break-glass.
-    bar.update({ stage: 'encrypting records' });
+    stage('encrypting records');
     const gateway = new GatewayClient(options.gatewayUrl);
     const escrow = await gateway.escrowConfig();
     const prepared: Array<PreparedRecordVersion & { patientIndex: number }> = [];
@@ -124,12 +132,12 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
         tick(1);
       }
     }
-    bar.update({ stage: 'uploading ciphertext' });
+    stage('uploading ciphertext');
     await gateway.signIn(doctor.account, { chainId: options.chainId });
     await pool(prepared, 8, async (v) => { await gateway.uploadCiphertext(v.ciphertext); tick(1); });
 
     // Round 4: the doctor registers the records; revocations, access requests and one break-glass.
-    bar.update({ stage: 'registering records' });
+    stage('registering records');
     const registry = { to: addresses.recordRegistry, abi: RecordRegistryAbi } as const;
     const round4: Call[] = prepared.map((v): Call => ({ ...registry, from: doctor.account, functionName: 'addRecord', args: [v.recordId, v.patient, v.category, v.contentId, v.integrityHash], label: 'addRecord' }));
     patients.forEach((p, i) => {
@@ -138,13 +146,17 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     });
     const emergencyPatient = patients[0]!.account.address;
     round4.push({ ...consent, from: hospital.account, functionName: 'openEmergencyAccess', args: [emergencyPatient, EmergencyReason.Unconscious, keccak256(toHex('demo: unconscious patient admitted to the emergency department'))], label: 'break-glass' });
-    await batch.round(round4, tick);
+    // The node accepts at most 1,000 pending nonces ahead per sender: the doctor's records go in chunks.
+    const others = round4.slice(prepared.length);
+    for (let i = 0; i < prepared.length || i === 0; i += RECORDS_PER_ROUND) {
+      await batch.round([...round4.slice(i, Math.min(i + RECORDS_PER_ROUND, prepared.length)), ...(i === 0 ? others : [])], tick);
+    }
 
-    bar.update({ stage: 'depositing key envelopes' });
+    stage('depositing key envelopes');
     await pool(prepared, 8, async (v) => { await gateway.depositEnvelopes(v.recordId, v.version, v.envelopes, undefined, v.escrow); tick(1); });
 
     // Demo logins: the providers and one patient per grant state, in the web UI's key backup format.
-    bar.update({ stage: 'writing demo logins' });
+    stage('writing demo logins');
     const dir = join(options.dataDir, 'demo-keys');
     const scryptN = options.scryptN ?? 2 ** 14;
     const logins: DemoLogin[] = [];
@@ -159,7 +171,7 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     // The expired grants must have ended before the demo is declared ready.
     const wait = expiredUntil + 1 - Math.floor(Date.now() / 1000);
     if (wait > 0 && patients.some((_, i) => state(i) === 'expired')) {
-      bar.update({ stage: `waiting ${wait}s for the short grants to expire` });
+      stage(`waiting ${wait}s for the short grants to expire`);
       await new Promise((r) => setTimeout(r, wait * 1000));
     }
     bar.update(bar.getTotal(), { stage: 'done' });
