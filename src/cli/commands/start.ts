@@ -73,6 +73,7 @@ export const startCommands: Command[] = [
   },
   {
     name: 'init', summary: 'create the data directory\'s keys and config only',
+    options: { host: { type: 'string' }, port: { type: 'string' }, 'rpc-port': { type: 'string' }, 'rpc-url': { type: 'string' } },
     async run(ctx) {
       const options = startOptions(ctx);
       const { firstRun } = await (await runtime()).initDataDir(options, (l) => process.stderr.write(`${l}\n`));
