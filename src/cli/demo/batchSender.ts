@@ -30,20 +30,26 @@ export function createBatchSender(provider: { request: EIP1193RequestFn }, chain
       });
       hashes.push(await rpc('eth_sendRawTransaction', [raw]) as Hex);
     }
-    const receipts: Array<{ status: string; logs: unknown[] } | null> = hashes.map(() => null);
-    let pending = hashes.length;
+    // A sender's transactions are mined in nonce order, so only each sender's last one is polled;
+    // when every sender's last is mined, all receipts are read once.
+    const lastOf = new Map<string, number>();
+    calls.forEach((c, i) => lastOf.set(c.from.address, i));
+    const sentBy = new Map<string, number>();
+    for (const c of calls) sentBy.set(c.from.address, (sentBy.get(c.from.address) ?? 0) + 1);
     const deadline = Date.now() + 120_000 + hashes.length * 100;
-    while (pending > 0) {
-      if (Date.now() > deadline) throw new Error(`${pending} demo transaction(s) not mined within the deadline`);
-      await new Promise((r) => setTimeout(r, 150));
-      let mined = 0;
-      await Promise.all(hashes.map(async (hash, i) => {
-        if (receipts[i]) return;
-        const r = await rpc('eth_getTransactionReceipt', [hash]) as { status: string; logs: unknown[] } | null;
-        if (r) { receipts[i] = r; mined++; pending--; }
+    while (lastOf.size > 0) {
+      if (Date.now() > deadline) throw new Error(`demo transactions of ${lastOf.size} sender(s) not mined within the deadline`);
+      await new Promise((r) => setTimeout(r, 200));
+      await Promise.all([...lastOf].map(async ([sender, i]) => {
+        if (await rpc('eth_getTransactionReceipt', [hashes[i]])) {
+          lastOf.delete(sender);
+          onMined?.(sentBy.get(sender)!);
+        }
       }));
-      if (mined) onMined?.(mined);
     }
+    const receipts = await Promise.all(hashes.map((hash) => rpc('eth_getTransactionReceipt', [hash]) as Promise<{ status: string; logs: unknown[] } | null>));
+    const missing = receipts.findIndex((r) => r === null);
+    if (missing >= 0) throw new Error(`demo transaction ${calls[missing]!.label ?? calls[missing]!.functionName} was not mined (${hashes[missing]})`);
     const failed = receipts.findIndex((r) => r!.status !== '0x1');
     if (failed >= 0) throw new Error(`demo transaction ${calls[failed]!.label ?? calls[failed]!.functionName} reverted (${hashes[failed]})`);
     return receipts.map((r, i) => ({ hash: hashes[i]!, logs: r!.logs }));

@@ -73,7 +73,7 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
   // Without a terminal the bar draws nothing: each stage is logged as a line instead.
   const stage = (name: string) => {
     bar.update({ stage: name });
-    if (!process.stderr.isTTY) options.log(`  ${name}… (${Math.round(bar.getProgress() * 100)}%, ${Math.round((Date.now() - started) / 1000)} s)`);
+    if (!process.stderr.isTTY) options.log(`  ${name}… (${Math.round((Date.now() - started) / 1000)} s)`);
   };
   try {
     stage('registering');
