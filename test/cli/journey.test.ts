@@ -56,18 +56,22 @@ test('CLI journey: keys, accreditation, record, timed grant, refusal after expir
     // A 20-second grant: the provider decrypts the record inside the window.
     const grant = await ok<{ grantId: number; validUntil: number; sharedVersions: number }>(g('grant', 'create', '--key', 'patient', '--to', provider.address, '--for', '20s'));
     assert.equal(grant.sharedVersions, 1);
-    const read = await ok<{ resource: typeof observation; integrityVerified: boolean; access: { basis: string } }>(g('record', 'get', record.recordId, '--key', 'provider'));
+    const [read, live] = await Promise.all([
+      ok<{ resource: typeof observation; integrityVerified: boolean; access: { basis: string } }>(g('record', 'get', record.recordId, '--key', 'provider')),
+      ok<Grants>(g('grant', 'list', '--key', 'patient')),
+    ]);
     assert.deepEqual(read.resource, observation);
     assert.equal(read.integrityVerified, true);
     assert.equal(read.access.basis, 'grant');
-    const live = await ok<Grants>(g('grant', 'list', '--key', 'patient'));
     assert.deepEqual(live.active.map((x) => x.grantId), [grant.grantId]);
 
     // While the window runs: an attachment, verification, and the patient's export.
     const attachment = join(dataDir, 'referral.txt');
     writeFileSync(attachment, 'Referral letter: please see this patient in clinic.\n');
-    const second = await ok<{ recordId: string }>(g('record', 'add', attachment, '--key', 'patient'));
-    const verified = await ok<{ valid: boolean }>(g('record', 'verify', record.recordId, '--key', 'patient'));
+    const [second, verified] = await Promise.all([
+      ok<{ recordId: string }>(g('record', 'add', attachment, '--key', 'patient')),
+      ok<{ valid: boolean }>(g('record', 'verify', record.recordId, '--key', 'patient')),
+    ]);
     assert.equal(verified.valid, true);
     const exportFile = join(dataDir, 'export.json');
     await ok(at('export', '--key', 'patient', '--gateway', running.url, '--out', exportFile));
@@ -85,35 +89,42 @@ test('CLI journey: keys, accreditation, record, timed grant, refusal after expir
     assert.match(after.stderr, /^medchain: the gateway refused: 403 .*expired/);
     assert.equal(after.stderr.trim().split('\n').length, 1);
 
-    // A new grant, revoked: refused again.
-    const grant2 = await ok<{ grantId: number }>(g('grant', 'create', '--key', 'patient', '--to', provider.address, '--for', '1h', '--scope', 'Observation'));
-    await ok(g('record', 'get', record.recordId, '--key', 'provider'));
-    await ok(g('grant', 'revoke', String(grant2.grantId), '--key', 'patient'));
-    const revoked = await cli(g('record', 'get', record.recordId, '--key', 'provider'));
-    assert.equal(revoked.code, 3, revoked.stderr);
-    assert.match(revoked.stderr, /revoked/);
+    // A new grant, revoked: refused again. Meanwhile the patient erases the attachment: its content
+    // is gone, the tombstone stays.
+    const revokeFlow = (async () => {
+      const grant2 = await ok<{ grantId: number }>(g('grant', 'create', '--key', 'patient', '--to', provider.address, '--for', '1h', '--scope', 'Observation'));
+      await ok(g('record', 'get', record.recordId, '--key', 'provider'));
+      await ok(g('grant', 'revoke', String(grant2.grantId), '--key', 'patient'));
+      const revoked = await cli(g('record', 'get', record.recordId, '--key', 'provider'));
+      assert.equal(revoked.code, 3, revoked.stderr);
+      assert.match(revoked.stderr, /revoked/);
+      return grant2;
+    })();
+    const eraseFlow = (async () => {
+      await ok(g('record', 'erase', second.recordId, '--key', 'patient', '--yes'));
+      const erased = await cli(g('record', 'get', second.recordId, '--key', 'patient'));
+      assert.equal(erased.code, 1);
+      assert.match(erased.stderr, /erased/);
+    })();
+    const [grant2] = await Promise.all([revokeFlow, eraseFlow]);
     const listed = await ok<Grants>(g('grant', 'list', '--key', 'patient'));
     assert.deepEqual(listed.expired.map((x) => x.grantId), [grant.grantId]);
     assert.deepEqual(listed.revoked.map((x) => x.grantId), [grant2.grantId]);
 
-    // Erasure: the patient erases the second record; its content is gone, the tombstone stays.
-    await ok(g('record', 'erase', second.recordId, '--key', 'patient', '--yes'));
-    const erased = await cli(g('record', 'get', second.recordId, '--key', 'patient'));
-    assert.equal(erased.code, 1);
-    assert.match(erased.stderr, /erased/);
-
     // Restart: SIGTERM, start again; records, grants and the erasure are all still there.
     assert.equal(await stop(running.child), 0);
     running = await startMedchain(at('--port', '0', '--rpc-port', '0'));
-    const again = await ok<{ resource: typeof observation }>(g('record', 'get', record.recordId, '--key', 'patient'));
+    const [again, history, afterRestart, refused, audit] = await Promise.all([
+      ok<{ resource: typeof observation }>(g('record', 'get', record.recordId, '--key', 'patient')),
+      ok<{ versions: unknown[]; erasedAt: number | null }>(g('record', 'history', second.recordId, '--key', 'patient')),
+      ok<Grants>(g('grant', 'list', '--key', 'patient')),
+      cli(g('record', 'get', record.recordId, '--key', 'provider')),
+      ok<Array<{ actor: string; outcome: string }>>(g('audit', 'list', '--key', 'patient')),
+    ]);
     assert.deepEqual(again.resource, observation);
-    const history = await ok<{ versions: unknown[]; erasedAt: number | null }>(g('record', 'history', second.recordId, '--key', 'patient'));
     assert.ok(history.erasedAt && history.versions.length === 1);
-    const afterRestart = await ok<Grants>(g('grant', 'list', '--key', 'patient'));
     assert.deepEqual([afterRestart.expired.map((x) => x.grantId), afterRestart.revoked.map((x) => x.grantId)], [[grant.grantId], [grant2.grantId]]);
-    const refused = await cli(g('record', 'get', record.recordId, '--key', 'provider'));
     assert.equal(refused.code, 3);
-    const audit = await ok<Array<{ actor: string; outcome: string }>>(g('audit', 'list', '--key', 'patient'));
     assert.ok(audit.some((e) => e.actor.toLowerCase() === provider.address.toLowerCase() && e.outcome === 'denied'), 'the refused reads are in the audit trail');
   } finally {
     await stop(running.child);
