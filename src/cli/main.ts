@@ -79,9 +79,10 @@ function usageError(message: string, hint: string): never {
 async function main(argv: string[]) {
   const { words, command } = commandWords(argv);
   if (!command) {
-    if (words.length === 0 || words[0] === 'help') {
-      const help = words[0] === 'help' || argv.includes('--help') || argv.includes('-h');
-      if (help || argv.length === 0) { process.stdout.write(usage()); return; }
+    if (words[0] === 'help' || argv.length === 0 || (words.length === 0 && (argv.includes('--help') || argv.includes('-h')))) { process.stdout.write(usage()); return; }
+    if (words.length === 0) {
+      const unknown = argv.find((a) => a.startsWith('-') && !GLOBAL_OPTIONS[a.replace(/^-+/, '').split('=')[0]!]);
+      usageError(unknown ? `unknown option ${JSON.stringify(unknown)} before the command` : 'no command given', 'see medchain --help');
     }
     const group = COMMANDS.filter((c) => c.name.startsWith(`${words[0]} `));
     if (group.length > 0) {

@@ -9,6 +9,8 @@ import { cli } from './cliHarness.ts';
 test('usage errors exit 2 with a one-line message; help exits 0', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['frobnicate'], /unknown command "frobnicate"/],
+    [[], /no command given/],
+    [['--bogus', 'status'], /unknown option "--bogus" before the command/],
     [['grant'], /"grant" needs a subcommand: one of create, revoke, extend, list/],
     [['grant', 'create', '--bogus'], /Unknown option '--bogus'/],
     [['grant', 'create', '--for', '10m'], /--to must be a 0x-prefixed 20-byte address/],
