@@ -4,7 +4,7 @@
  * Transactions are serialized by a queue, so async code between statements cannot interleave.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { open, type FileHandle } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SqlExecutor } from '../index/handlers.ts';
 
@@ -31,7 +31,7 @@ export async function openSqlite(path: string): Promise<Database> {
   raw.pragma('journal_mode = WAL');
   // Durable on return, without fsync on the event loop: SQLite writes each commit's WAL frames
   // (synchronous=NORMAL: no fsync of its own, still fsyncs around checkpoints), then the write's
-  // promise waits for an fdatasync of the WAL file done in libuv's thread pool (syncWal below).
+  // promise waits for an fdatasync of the WAL file done on a worker thread (syncWal below).
   // A commit is acknowledged only after a sync that started after it, so an acknowledged write
   // survives power loss as with synchronous=FULL; the event loop serves other requests meanwhile,
   // and commits that land while a sync runs share the next one. A later commit can never survive
@@ -70,17 +70,17 @@ export async function openSqlite(path: string): Promise<Database> {
   const exec = async (sql: string) => { raw.exec(sql); };
 
   const walFile = raw.memory ? undefined : `${raw.name}-wal`;
-  let wal: FileHandle | undefined;
+  // The syncs run on their own thread, not in libuv's pool: a sync takes milliseconds, and in the
+  // pool it would hold up the blob store's file reads queued behind it.
+  let syncer: WalSyncer | undefined;
   let syncing: Promise<void> | undefined;
   let nextSync: Promise<void> | undefined;
   /** Resolves after an fdatasync of the WAL that started after this call (concurrent callers share it). */
   const syncWal = (): Promise<void> => {
     if (!walFile) return Promise.resolve();
     if (!syncing) {
-      syncing = (async () => {
-        wal ??= await open(walFile, 'r'); // created with WAL mode; same file while this connection is open
-        await wal.datasync();
-      })().finally(() => { syncing = undefined; });
+      syncer ??= walSyncer(walFile); // the WAL exists once written; same file while this connection is open
+      syncing = syncer.sync().finally(() => { syncing = undefined; });
       return syncing;
     }
     nextSync ??= syncing.catch(() => undefined).then(() => { nextSync = undefined; return syncWal(); });
@@ -126,9 +126,45 @@ export async function openSqlite(path: string): Promise<Database> {
     async close() {
       await queue.catch(() => undefined);
       await syncing?.catch(() => undefined);
-      await wal?.close();
+      await syncer?.close();
       raw.close();
     },
+  };
+}
+
+interface WalSyncer { sync(): Promise<void>; close(): Promise<void> }
+
+/** A worker thread that fdatasyncs one file on request, one request at a time. */
+function walSyncer(file: string): WalSyncer {
+  // Plain JS evaluated in the worker: no loader needed, nothing imported but node:fs.
+  const worker = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    const fs = require('node:fs');
+    let fd;
+    parentPort.on('message', (cmd) => {
+      try {
+        if (cmd === 'close') { if (fd !== undefined) fs.closeSync(fd); fd = undefined; parentPort.postMessage(null); return; }
+        if (fd === undefined) fd = fs.openSync(workerData, 'r');
+        fs.fdatasyncSync(fd);
+        parentPort.postMessage(null);
+      } catch (error) { parentPort.postMessage(String(error && error.message || error)); }
+    });`, { eval: true, workerData: file });
+  worker.unref();
+  const waiting: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  worker.on('message', (error: string | null) => {
+    const w = waiting.shift();
+    if (waiting.length === 0) worker.unref(); // idle: do not keep the process alive
+    if (error === null) w?.resolve(); else w?.reject(new Error(`WAL sync failed: ${error}`));
+  });
+  worker.on('error', (error) => { for (const w of waiting.splice(0)) w.reject(error); });
+  const ask = (cmd: string) => new Promise<void>((resolve, reject) => {
+    if (waiting.length === 0) worker.ref(); // a write is waiting for its sync
+    waiting.push({ resolve, reject });
+    worker.postMessage(cmd);
+  });
+  return {
+    sync: () => ask('sync'),
+    async close() { await ask('close').catch(() => undefined); await worker.terminate(); },
   };
 }
 
