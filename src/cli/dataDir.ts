@@ -33,6 +33,7 @@ export function paths(dataDir: string) {
     deployment: join(dataDir, 'deployment.json'),
     chain: join(dataDir, 'chain'),
     gateway: join(dataDir, 'gateway'),
+    custodial: join(dataDir, 'custodial'),
     lock: join(dataDir, 'medchain.lock'),
   };
 }

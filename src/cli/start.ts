@@ -12,6 +12,7 @@ import { deployMedChain } from '../sdk/contracts.ts';
 import { startGateway, type Gateway } from '../gateway/server.ts';
 import { acquireLock, CliError, paths, readJson, writeFileAtomic, type Config, type Deployment } from './dataDir.ts';
 import { readPassphrase } from './passphrase.ts';
+import { loadCustodialKeys } from './custodial.ts';
 import { demoLoginLines, readDemoSummary, type DemoSummary } from './demo/summary.ts';
 
 export interface StartOptions {
@@ -57,7 +58,8 @@ export async function initDataDir(options: Pick<StartOptions, 'dataDir' | 'passp
   const authorityKey = await open(p.authorityKey);
   const adminKey = await open(p.adminKey);
   const config = readJson<Config>(p.config) ?? { chainId: options.chainId ?? 1337, createdAt: new Date().toISOString() };
-  return { authorityKey, adminKey, config, firstRun };
+  const custodialKeys = await loadCustodialKeys(p.custodial, passphrase);
+  return { authorityKey, adminKey, config, firstRun, custodialKeys };
 }
 
 export async function start(options: StartOptions, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)) {
@@ -67,7 +69,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
   let rpcServer: { close(): Promise<void>; httpUrl: string } | undefined;
   try {
     const p = paths(options.dataDir);
-    const { authorityKey, adminKey, config } = await initDataDir(options, log);
+    const { authorityKey, adminKey, config, custodialKeys } = await initDataDir(options, log);
     const chainId = config.chainId;
     let transport: Transport;
     let provider: MedChainNode | undefined;
@@ -107,6 +109,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
     const gatewayOptions = {
       dataDir: p.gateway, provider, rpcUrl: options.rpcUrl, databaseUrl: options.databaseUrl,
       chainId: remoteChainId, addresses: deployment.addresses, operatorKey: adminKey, deployBlock: BigInt(deployment.deployBlock),
+      custodialKeys,
     };
     let demo: DemoSummary | undefined;
     if (options.demo) {
@@ -137,6 +140,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
     if (rpcServer) log(`  chain JSON-RPC   ${rpcServer.httpUrl}  (chain id ${remoteChainId})`);
     else log(`  chain JSON-RPC   ${options.rpcUrl}  (external, chain id ${remoteChainId})`);
     log(`  admin account    ${deployment.admin}`);
+    if (custodialKeys.length > 0) log(`  custodial        ${custodialKeys.map((k) => k.address).join(', ')} (FHIR encrypts and decrypts for them)`);
     log(`  data             ${options.dataDir}`);
     log('');
     log('Next: open the web UI, create a keystore and register as a patient; the admin key is in');
