@@ -4,10 +4,11 @@
  * (`POST …/share`), so the grantee can open the records that existed before the grant.
  * Runs in Node and browsers.
  */
-import { hexToBytes, type Address, type Hex, type PublicClient } from 'viem';
-import { IdentityAbi, ScopeKind, type GrantTerms, type MedChainAddresses } from './contracts.ts';
+import type { Address, Hex, PublicClient } from 'viem';
+import { ScopeKind, type GrantTerms, type MedChainAddresses } from './contracts.ts';
 import type { GatewayClient } from './gateway.ts';
 import { envelopeForNewReader } from './records.ts';
+import { recipientOf } from './writeRecord.ts';
 
 /**
  * Shares every readable version in `terms`' scope with its grantee; returns how many versions.
@@ -21,9 +22,7 @@ export async function shareWithGrantee(options: {
 }): Promise<number> {
   const { gateway, terms } = options;
   if ((terms.permissions & 1) === 0) return 0;
-  const key = await options.client.readContract({ address: options.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [terms.grantee] });
-  if (/^0x0*$/.test(key)) throw new Error(`${terms.grantee} has no encryption key on chain`);
-  const reader = { address: terms.grantee, publicKey: hexToBytes(key) };
+  const reader = await recipientOf(options.client, options.addresses, terms.grantee);
   const { records } = await gateway.listRecords(options.patient);
   let shared = 0;
   for (const r of records) {

@@ -21,6 +21,8 @@ export async function recipientOf(client: PublicClient, addresses: MedChainAddre
   return { address, publicKey: hexToBytes(key) };
 }
 
+export type WriteStep = 'encrypting' | 'uploading ciphertext' | 'registering on chain' | 'depositing key envelopes';
+
 /**
  * Encrypts and stores one record version; returns its id and version.
  * @example await writeRecordVersion({ gateway, client, addresses, author, patient, resourceType: 'Observation', plaintext, send })
@@ -35,8 +37,12 @@ export async function writeRecordVersion(options: {
   /** Split the data key among the gateway's escrow custodians for break-glass (default true). */
   escrow?: boolean;
   send: SendRegistryCall;
-}): Promise<{ recordId: Hex; version: number; cid: string; integrityHash: Hex }> {
+  /** Called as each step starts, for progress displays. */
+  onStep?: (step: WriteStep) => void;
+}): Promise<{ recordId: Hex; version: number; cid: string; integrityHash: Hex; escrow?: { threshold: number; custodians: number } }> {
   const { gateway, client, addresses } = options;
+  const step = options.onStep ?? (() => undefined);
+  step('encrypting');
   const registry = { address: addresses.recordRegistry, abi: RecordRegistryAbi } as const;
   const latest = options.recordId ? (await client.readContract({ ...registry, functionName: 'getRecord', args: [options.recordId] })).latestVersion : 0;
   if (options.recordId && latest === 0) throw new Error(`no record ${options.recordId} on chain`);
@@ -50,12 +56,18 @@ export async function writeRecordVersion(options: {
     escrow: escrow && escrow.custodians.length >= 2 ? escrow : undefined,
   });
   prepared.dataKey.fill(0);
+  step('uploading ciphertext');
   await gateway.uploadCiphertext(prepared.ciphertext);
+  step('registering on chain');
   if (latest === 0) {
     await options.send({ ...registry, functionName: 'addRecord', args: [prepared.recordId, options.patient, prepared.category, prepared.contentId, prepared.integrityHash] });
   } else {
     await options.send({ ...registry, functionName: 'updateRecord', args: [prepared.recordId, latest, prepared.contentId, prepared.integrityHash] });
   }
+  step('depositing key envelopes');
   await gateway.depositEnvelopes(prepared.recordId, prepared.version, prepared.envelopes, undefined, prepared.escrow);
-  return { recordId: prepared.recordId, version: prepared.version, cid: prepared.cid, integrityHash: prepared.integrityHash };
+  return {
+    recordId: prepared.recordId, version: prepared.version, cid: prepared.cid, integrityHash: prepared.integrityHash,
+    escrow: prepared.escrow ? { threshold: prepared.escrow.threshold, custodians: prepared.escrow.shares.length } : undefined,
+  };
 }

@@ -6,9 +6,10 @@
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { hexToBytes, type Address, type Hex } from 'viem';
-import { IdentityAbi, RecordRegistryAbi, recordCategory } from '../../src/sdk/contracts.ts';
-import { openEscrowedRecordVersion, openRecordVersion, prepareRecordVersion, type Recipient } from '../../src/sdk/records.ts';
+import type { Address, Hex } from 'viem';
+import { RecordRegistryAbi, recordCategory } from '../../src/sdk/contracts.ts';
+import { openEscrowedRecordVersion, openRecordVersion } from '../../src/sdk/records.ts';
+import { writeRecordVersion } from '../../src/sdk/writeRecord.ts';
 import type { AccessView } from '../../src/sdk/gateway.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES, buildResource, fileToBase64, summary, validateFields, type RecordFields, type RecordType } from './lib/fhir.ts';
@@ -166,12 +167,6 @@ export function RecordList({ session, patient, canErase, onOpened }: { session: 
   );
 }
 
-async function recipientOf(session: Session, address: Address): Promise<Recipient> {
-  const key = await session.config.client.readContract({ address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [address] });
-  if (/^0x0+$/.test(key)) throw new Error(`${address} has no encryption key on chain (not registered)`);
-  return { address, publicKey: hexToBytes(key) };
-}
-
 /** Adds a record (or a new version of one) for a patient: the form, encryption and the three writes. */
 export function RecordForm({ session, patient }: { session: Session; patient: Address }) {
   const queryClient = useQueryClient();
@@ -191,27 +186,16 @@ export function RecordForm({ session, patient }: { session: Session; patient: Ad
       validateFields(fields);
       const updateOf = String(f.get('recordId') ?? '').trim();
       if (updateOf && !/^0x[0-9a-fA-F]{64}$/.test(updateOf)) throw new Error('the record id to update is a 0x-prefixed 32-byte hex value');
-      const registry = { address: session.config.addresses.recordRegistry, abi: RecordRegistryAbi } as const;
-      const latest = updateOf ? (await session.config.client.readContract({ ...registry, functionName: 'getRecord', args: [updateOf as Hex] })).latestVersion : 0;
-      if (updateOf && latest === 0) throw new Error('no record has that id');
-      const recipients = [await recipientOf(session, patient)];
-      if (session.address.toLowerCase() !== patient.toLowerCase()) recipients.push({ address: session.address, publicKey: session.encryption.publicKey });
-      const plaintext = new TextEncoder().encode(JSON.stringify(buildResource(fields, patient)));
-      // Break-glass escrow: the data key split k-of-n among the custodians the gateway names (if any).
-      const escrow = await session.gateway.escrowConfig().catch(() => undefined);
-      const prepared = await prepareRecordVersion({
-        plaintext, patient, resourceType: type, recordId: updateOf ? updateOf as Hex : undefined, version: latest + 1, recipients,
-        escrow: escrow && escrow.custodians.length >= 2 ? escrow : undefined,
+      // The SDK's write flow: seal here, upload, register on chain, deposit envelopes and the
+      // break-glass escrow shares (k-of-n among the custodians the gateway names, if any).
+      const saved = await writeRecordVersion({
+        gateway: session.gateway, client: session.config.client, addresses: session.config.addresses,
+        author: { address: session.address, publicKey: session.encryption.publicKey }, patient, resourceType: type,
+        plaintext: new TextEncoder().encode(JSON.stringify(buildResource(fields, patient))),
+        recordId: updateOf ? updateOf as Hex : undefined,
+        send: (call) => sendTx(session, call), onStep: (busy) => setState({ busy }),
       });
-      prepared.dataKey.fill(0);
-      setState({ busy: 'uploading ciphertext' });
-      await session.gateway.uploadCiphertext(prepared.ciphertext);
-      setState({ busy: 'registering on chain' });
-      if (latest === 0) await sendTx(session, { ...registry, functionName: 'addRecord', args: [prepared.recordId, patient, prepared.category, prepared.contentId, prepared.integrityHash] });
-      else await sendTx(session, { ...registry, functionName: 'updateRecord', args: [prepared.recordId, latest, prepared.contentId, prepared.integrityHash] });
-      setState({ busy: 'depositing key envelopes' });
-      await session.gateway.depositEnvelopes(prepared.recordId, prepared.version, prepared.envelopes, undefined, prepared.escrow);
-      setState({ done: `Saved ${type} ${prepared.recordId} v${prepared.version}${prepared.escrow ? ` (emergency escrow: ${prepared.escrow.threshold} of ${prepared.escrow.shares.length} custodians)` : ''}` });
+      setState({ done: `Saved ${type} ${saved.recordId} v${saved.version}${saved.escrow ? ` (emergency escrow: ${saved.escrow.threshold} of ${saved.escrow.custodians} custodians)` : ''}` });
       await queryClient.invalidateQueries({ queryKey: ['records', patient] });
     } catch (error) { setState({ error }); }
   };

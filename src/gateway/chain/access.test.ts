@@ -162,7 +162,12 @@ test('registry reads are pinned and shared per block: an update or erasure shows
 
   // Forty concurrent pins need at most two block reads: the one in flight and one shared after it.
   let blockReads = 0;
-  const counting = { ...f.publicClient, getBlock: (...args: Parameters<typeof f.publicClient.getBlock>) => { blockReads++; return f.publicClient.getBlock(...args); } };
+  // pin() reads the block with a raw eth_getBlockByNumber request, so that is what is counted.
+  const request = ((args: { method: string }, options?: unknown) => {
+    if (args.method === 'eth_getBlockByNumber') blockReads++;
+    return f.publicClient.request(args as never, options as never);
+  }) as typeof f.publicClient.request;
+  const counting = { ...f.publicClient, request };
   const shared = createChainAccess({ client: counting as typeof f.publicClient, addresses: f.addresses });
   const pins = await Promise.all(Array.from({ length: 40 }, () => shared.pin()));
   assert.ok(blockReads <= 2, `${blockReads} block reads for 40 concurrent pins`);
