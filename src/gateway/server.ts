@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import type { Logger } from 'pino';
 import { createPublicClient, custom, defineChain, http, type EIP1193RequestFn, type Hex, type PublicClient, type Transport } from 'viem';
 import {
   AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, Permission, RecordRegistryAbi, type MedChainAddresses,
@@ -33,6 +34,7 @@ import { chainInfoRoutes } from './routes/chainInfo.ts';
 import { fhirRoutes } from './routes/fhir.ts';
 import { fhirClinicalRoutes } from './routes/fhirClinical.ts';
 import { clinicalStore } from './fhir/clinical.ts';
+import { contentNegotiation } from './fhir/http.ts';
 import { custodialKeystore, type CustodialKey } from './fhir/custodial.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { recordRoutes } from './routes/records.ts';
@@ -76,6 +78,14 @@ export interface GatewayOptions {
   escrow?: { custodians?: number; threshold?: number; peers?: CustodianView[] };
   /** Accounts whose keys the hospital holds (EHR integrations, device bridges): FHIR encrypts and decrypts for them. */
   custodialKeys?: CustodialKey[];
+  /**
+   * The URL clients reach this gateway at (behind a proxy: the proxy's), used for FHIR fullUrl,
+   * Location and link URLs and the OpenAPI servers entry. Default: http://host:port it listens on.
+   * The request's Host header is never used (it is the client's to choose: issue 14 item 12).
+   */
+  publicUrl?: string;
+  /** Where the gateway logs (default: pino to stdout at MEDCHAIN_LOG_LEVEL); tests capture it. */
+  logger?: Logger;
 }
 
 export interface Gateway {
@@ -92,7 +102,7 @@ export interface Gateway {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   mkdirSync(options.dataDir, { recursive: true });
-  const log = createLogger();
+  const log = options.logger ?? createLogger();
   const chain = defineChain({ id: options.chainId, name: 'medchain', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: options.rpcUrl ? [options.rpcUrl] : [] } } });
   let transport: Transport;
   if (options.provider) transport = custom(options.provider, { retryCount: 0 });
@@ -143,6 +153,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const domains: string[] = [...(options.domains ?? [])];
   const auth = siweAuth({ db, client, chainId: options.chainId, resolveRole: access.resolveRole, domains });
 
+  // Known once the port is bound; read per request.
+  let publicUrl = options.publicUrl?.replace(/\/+$/, '');
+  const baseUrl = () => publicUrl ?? '';
+
   const api = new Hono<GatewayEnv>();
   api.use('*', auth.session);
   api.route('/', chainInfoRoutes({ ...deps, chainId: options.chainId }));
@@ -153,15 +167,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   signedIn.route('/', auditRoutes({ ...deps, accessLog }));
   api.route('/', signedIn);
   const fhir = new Hono<GatewayEnv>();
+  fhir.use('*', contentNegotiation);
   fhir.use('*', auth.session);
-  fhir.route('/', fhirRoutes({ ...deps, accessLog }));
+  fhir.route('/', fhirRoutes({ ...deps, accessLog, baseUrl }));
   const custodial = custodialKeystore(options.custodialKeys ?? [], { client, transport, chain });
-  fhir.route('/', fhirClinicalRoutes({ ...deps, clinical: clinicalStore({ ...deps, custodial }) }));
+  fhir.route('/', fhirClinicalRoutes({ ...deps, baseUrl, clinical: clinicalStore({ ...deps, custodial }) }));
   app.route('/fhir', fhir);
   app.route('/auth', auth.routes);
   app.route('/api', api);
   app.route('/rpc', rpcRoutes(request));
-  app.get('/openapi.json', (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
+  app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl())));
 
   const webDist = options.webDist ?? resolve(import.meta.dirname, '../../web/dist');
   if (existsSync(join(webDist, 'index.html'))) {
@@ -206,6 +221,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host}:${boundPort}`;
+  publicUrl ??= url;
   if (!options.domains) domains.push(`${host}:${boundPort}`, `localhost:${boundPort}`, `127.0.0.1:${boundPort}`);
   log.info({ url }, 'gateway listening');
 

@@ -193,7 +193,7 @@ export class GatewayClient {
 }
 
 export interface AuditEntry {
-  seq: number; time: number; actor: string; patient: string; recordId: string | null; action: string; purpose: string; outcome: 'allowed' | 'denied'; reason: string;
+  seq: number; time: number; actor: string; patient: string; recordId: string | null; action: string; purpose: string; outcome: 'allowed' | 'denied' | 'failed'; reason: string;
 }
 
 export interface InclusionProofView {

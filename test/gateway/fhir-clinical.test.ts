@@ -80,7 +80,7 @@ test('FHIR clinical resources: create, read, update, history, search, Bundle, Pr
     assert.equal(updated.status, 200, updated.text);
     assert.equal((updated.json!.meta as { versionId: string }).versionId, '2');
     const stale = await fhir('lab', 'PUT', `/Observation/${id}`, { ...heartRate(P, 99, '2026-03-01T08:00:00Z'), id }, { 'if-match': 'W/"1"' });
-    assert.equal(stale.status, 409);
+    assert.equal(stale.status, 412, 'a stale If-Match is a failed precondition (RFC 9110)');
     const history = await fhir('lab', 'GET', `/Observation/${id}/_history`);
     assert.equal(history.json!.type, 'history');
     assert.deepEqual((history.json!.entry as Array<{ resource: { meta: { versionId: string } } }>).map((e) => e.resource.meta.versionId), ['2', '1']);

@@ -23,7 +23,7 @@ test('/fhir: metadata, Consent and AuditEvent searches as valid R4, errors as Op
     const { f } = h;
     const metadata = await httpCall(h.gateway.url, 'GET', '/fhir/metadata');
     assert.equal(metadata.status, 200);
-    assert.equal(metadata.headers.get('content-type'), 'application/fhir+json');
+    assert.equal(metadata.headers.get('content-type'), 'application/fhir+json; charset=utf-8');
     validateResource(metadata.json);
     assert.equal(metadata.json!.fhirVersion, '4.0.1');
 
@@ -64,7 +64,7 @@ test('/fhir: metadata, Consent and AuditEvent searches as valid R4, errors as Op
 
     // Errors are OperationOutcomes with a clear diagnostic.
     for (const [path, status, code] of [
-      ['/fhir/Consent', 400, 'required'], [`/fhir/Consent?patient=${f.addr.patient}&color=blue`, 400, 'not-supported'],
+      ['/fhir/Consent?actor=bob', 400, 'value'], [`/fhir/Consent?patient=${f.addr.patient}&color=blue`, 400, 'not-supported'],
       ['/fhir/Consent?patient=bob', 400, 'value'], ['/fhir/Consent/grant-99', 404, 'not-found'], ['/fhir/Observation/1', 404, 'not-found'],
       [`/fhir/AuditEvent?patient=${f.addr.patient2}`, 403, 'forbidden'],
     ] as const) {

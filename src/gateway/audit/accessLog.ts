@@ -165,11 +165,23 @@ export function createAccessLog({ db, transaction, anchor, now = () => Math.floo
     };
   }
 
-  async function entries(filter: { patient?: string; actor?: string; afterSeq?: number; limit?: number }): Promise<LogEntry[]> {
+  async function entries(filter: { patient?: string; actor?: string; afterSeq?: number; limit?: number; offset?: number }): Promise<LogEntry[]> {
     const column = filter.patient ? 'patient' : 'actor';
     const who = (filter.patient ?? filter.actor ?? '').toLowerCase();
-    const rows = await db.query<Row>(`SELECT * FROM access_log WHERE ${column} = $1 AND seq > $2 ORDER BY seq LIMIT $3`, [who, filter.afterSeq ?? 0, Math.min(filter.limit ?? 100, 1000)]);
+    const rows = await db.query<Row>(`SELECT * FROM access_log WHERE ${column} = $1 AND seq > $2 ORDER BY seq LIMIT $3 OFFSET $4`, [who, filter.afterSeq ?? 0, Math.min(filter.limit ?? 100, 1000), filter.offset ?? 0]);
     return rows.map(toEntry);
+  }
+
+  /** How many entries are about `patient` (a search's total). */
+  async function count(filter: { patient: string }): Promise<number> {
+    const [row] = await db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM access_log WHERE patient = $1', [filter.patient.toLowerCase()]);
+    return Number(row?.n ?? 0);
+  }
+
+  /** One entry by its sequence number. */
+  async function entry(seq: number): Promise<LogEntry | undefined> {
+    const [row] = await db.query<Row>('SELECT * FROM access_log WHERE seq = $1', [seq]);
+    return row ? toEntry(row) : undefined;
   }
 
   async function periods(): Promise<Array<{ periodId: number; firstSeq: number; lastSeq: number; count: number; root: string; anchorTx: string | null }>> {
@@ -177,7 +189,7 @@ export function createAccessLog({ db, transaction, anchor, now = () => Math.floo
     return rows.map((p) => ({ periodId: Number(p.period_id), firstSeq: Number(p.first_seq), lastSeq: Number(p.last_seq), count: Number(p.entry_count), root: p.root, anchorTx: p.anchor_tx }));
   }
 
-  return { append, closePeriod, groupCommitStats: () => ({ ...stats }), anchorPending, prove, entries, periods } satisfies AccessLogger & Record<string, unknown>;
+  return { append, closePeriod, groupCommitStats: () => ({ ...stats }), anchorPending, prove, entries, count, entry, periods } satisfies AccessLogger & Record<string, unknown>;
 }
 
 export type AccessLog = ReturnType<typeof createAccessLog>;

@@ -78,7 +78,7 @@ export interface LogEntry {
   recordId: string | null;
   action: string;
   purpose: string;
-  outcome: 'allowed' | 'denied';
+  outcome: 'allowed' | 'denied' | 'failed';
   reason: string;
 }
 

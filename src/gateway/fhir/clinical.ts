@@ -13,10 +13,10 @@ import { IdentityAbi, Permission, RecordRegistryAbi, recordCategory } from '../.
 import { cidFromContentId, openRecordVersion, prepareRecordVersion } from '../../sdk/records.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import { HttpError } from '../http/errors.ts';
-import { authorizeAndLog, type Allowed } from '../routes/authorize.ts';
+import { authorizeAndLog, authorizeWriteAndLog, type Allowed } from '../routes/authorize.ts';
 import type { DataRouteDeps, Session } from '../routes/types.ts';
 import type { CustodialAccount, CustodialKeystore } from './custodial.ts';
-import { codingsOf, fhirIdOf, patientOf, type ClinicalType } from './resources.ts';
+import { codingsOf, fhirIdOf, patientOf, resourceIdOf, type ClinicalType } from './resources.ts';
 
 type Json = Record<string, unknown> & { resourceType: string };
 export interface StoredVersion { resource: Json; version: number; author: Address; timestamp: number }
@@ -81,45 +81,51 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
     if (existing && stated && stated !== existing.patient) throw new HttpError(400, 'an update cannot move a record to another patient', 'invariant');
     const category = recordCategory(resource.resourceType);
     const recordId = existing?.recordId ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
-    await authorizeAndLog(deps, s, { patient, category }, recordId, Permission.Write, existing ? 'update' : 'create');
-    const version = (existing?.latest ?? 0) + 1;
-    const stored = { ...resource, id: fhirIdOf(recordId), meta: { versionId: String(version) } } as Json;
+    const id = resourceIdOf(resource.resourceType, recordId, patient);
+    return authorizeWriteAndLog(deps, s, { patient, category }, recordId, Permission.Write, existing ? 'update' : 'create', async () => {
+      // Stale If-Match: refused before anything is encrypted or sent (RFC 9110 §13.1.1: 412).
+      if (existing?.expected !== undefined && existing.expected !== existing.latest) {
+        throw new HttpError(412, `version conflict: ${resource.resourceType}/${id} is at version ${existing.latest}, not ${existing.expected}`, 'conflict');
+      }
+      const version = (existing?.latest ?? 0) + 1;
+      const stored = { ...resource, id, meta: { versionId: String(version) } } as Json;
 
-    // Readers of the previous version keep reading (their access is still checked on every read).
-    const readers = new Map<string, Uint8Array>([[patient.toLowerCase(), await encryptionKeyOf(patient)], [account.address.toLowerCase(), account.encryption.publicKey]]);
-    if (existing) {
-      for (const r of await deps.envelopes.recipients(recordId, existing.latest)) {
-        if (!readers.has(r.toLowerCase())) readers.set(r.toLowerCase(), await encryptionKeyOf(getAddress(r)).catch(() => new Uint8Array()));
+      // Readers of the previous version keep reading (their access is still checked on every read).
+      const readers = new Map<string, Uint8Array>([[patient.toLowerCase(), await encryptionKeyOf(patient)], [account.address.toLowerCase(), account.encryption.publicKey]]);
+      if (existing) {
+        for (const r of await deps.envelopes.recipients(recordId, existing.latest)) {
+          if (!readers.has(r.toLowerCase())) readers.set(r.toLowerCase(), await encryptionKeyOf(getAddress(r)).catch(() => new Uint8Array()));
+        }
       }
-    }
-    const policy = deps.custodian.policy;
-    const prepared = await prepareRecordVersion({
-      plaintext: new TextEncoder().encode(JSON.stringify(stored)), patient, resourceType: resource.resourceType, recordId, version,
-      recipients: [...readers].filter(([, key]) => key.length === 32).map(([address, publicKey]) => ({ address: getAddress(address), publicKey })),
-      escrow: policy.custodians.length >= 2 ? { threshold: policy.threshold, custodians: policy.custodians.map((c) => ({ id: c.id, publicKey: new Uint8Array(Buffer.from(c.publicKey, 'base64')) })) } : undefined,
+      const policy = deps.custodian.policy;
+      const prepared = await prepareRecordVersion({
+        plaintext: new TextEncoder().encode(JSON.stringify(stored)), patient, resourceType: resource.resourceType, recordId, version,
+        recipients: [...readers].filter(([, key]) => key.length === 32).map(([address, publicKey]) => ({ address: getAddress(address), publicKey })),
+        escrow: policy.custodians.length >= 2 ? { threshold: policy.threshold, custodians: policy.custodians.map((c) => ({ id: c.id, publicKey: new Uint8Array(Buffer.from(c.publicKey, 'base64')) })) } : undefined,
+      });
+      await deps.blobs.put(prepared.ciphertext);
+      let mined: { hash: Hex; blockNumber: bigint };
+      try {
+        mined = existing
+          ? await account.send(() => deps.client.simulateContract({ ...registry, account: account.signer, functionName: 'updateRecord', args: [recordId, existing.expected ?? existing.latest, prepared.contentId, prepared.integrityHash] }))
+          : await account.send(() => deps.client.simulateContract({ ...registry, account: account.signer, functionName: 'addRecord', args: [recordId, patient, prepared.category, prepared.contentId, prepared.integrityHash] }));
+      } catch (error) {
+        if (error instanceof ChainRefusal) {
+          if (error.errorName === 'StaleVersion') throw new HttpError(412, `version conflict: ${resource.resourceType}/${id} changed since version ${existing?.expected}`, 'conflict');
+          throw new HttpError(403, `the chain refused the write: ${error.errorName}`, 'forbidden');
+        }
+        throw error;
+      }
+      await deps.envelopes.put(prepared.envelopes.map((e) => ({ recordId, version, recipient: e.recipient, envelope: e.envelope, kind: 'data-key' as const })));
+      if (prepared.escrow) await deps.escrow.put(recordId, version, prepared.escrow);
+      const key = await searchKey(patient, account, true);
+      if (key) {
+        await deps.index.query('DELETE FROM record_tokens WHERE record_id = $1', [recordId]);
+        await deps.envelopes.putTokens(recordId, blindIndexTokens(key, { codes: codingsOf(stored) }));
+      }
+      const block = await deps.client.getBlock({ blockNumber: mined.blockNumber });
+      return { recordId, resource: stored, version, author: account.address, timestamp: Number(block.timestamp) };
     });
-    await deps.blobs.put(prepared.ciphertext);
-    let mined: { hash: Hex; blockNumber: bigint };
-    try {
-      mined = existing
-        ? await account.send(() => deps.client.simulateContract({ ...registry, account: account.address, functionName: 'updateRecord', args: [recordId, existing.expected ?? existing.latest, prepared.contentId, prepared.integrityHash] }))
-        : await account.send(() => deps.client.simulateContract({ ...registry, account: account.address, functionName: 'addRecord', args: [recordId, patient, prepared.category, prepared.contentId, prepared.integrityHash] }));
-    } catch (error) {
-      if (error instanceof ChainRefusal) {
-        if (error.errorName === 'StaleVersion') throw new HttpError(409, `version conflict: ${resource.resourceType}/${fhirIdOf(recordId)} changed since version ${existing?.expected}`, 'conflict');
-        throw new HttpError(403, `the chain refused the write: ${error.errorName}`, 'forbidden');
-      }
-      throw error;
-    }
-    await deps.envelopes.put(prepared.envelopes.map((e) => ({ recordId, version, recipient: e.recipient, envelope: e.envelope, kind: 'data-key' as const })));
-    if (prepared.escrow) await deps.escrow.put(recordId, version, prepared.escrow);
-    const key = await searchKey(patient, account, true);
-    if (key) {
-      await deps.index.query('DELETE FROM record_tokens WHERE record_id = $1', [recordId]);
-      await deps.envelopes.putTokens(recordId, blindIndexTokens(key, { codes: codingsOf(stored) }));
-    }
-    const block = await deps.client.getBlock({ blockNumber: mined.blockNumber });
-    return { recordId, resource: stored, version, author: account.address, timestamp: Number(block.timestamp) };
   }
 
   /** Opens one version with the caller's envelope; checks it against the chain's integrity hash. */
@@ -134,9 +140,27 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
     return { resource: JSON.parse(new TextDecoder().decode(opened.plaintext)) as Json, version, author: getAddress(v.author), timestamp: Number(v.timestamp) };
   }
 
+  /**
+   * The record holding a patient's Patient resource (their first live one): the index first, then
+   * the chain, so a Patient just created resolves before the indexer has seen it.
+   */
+  async function patientRecordOf(patient: Address): Promise<Hex | undefined> {
+    const category = recordCategory('Patient');
+    const [row] = await deps.index.query<{ record_id: Hex }>(
+      'SELECT record_id FROM records WHERE patient = $1 AND category = $2 AND erased_block IS NULL ORDER BY created_block, record_id LIMIT 1', [patient.toLowerCase(), category]);
+    if (row) return row.record_id;
+    const ids = await deps.client.readContract({ ...registry, functionName: 'recordsOf', args: [patient] });
+    for (const id of ids) {
+      const r = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [id] });
+      if (r.category === category && r.erasedAt === 0n) return id;
+    }
+    return undefined;
+  }
+
   return {
     accountOf,
     chainRecord,
+    patientRecordOf,
     create: (s: Session, resource: Json) => write(s, resource),
     async update(s: Session, type: ClinicalType, recordId: Hex, resource: Json, expected?: number) {
       const record = await chainRecord(recordId, type);

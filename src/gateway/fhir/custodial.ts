@@ -5,7 +5,7 @@
  * encryption and reads ciphertext plus their own key envelope over /api. Authorization is the same
  * chain rule for both: holding a key here grants nothing by itself.
  */
-import type { Address, Chain, Hex, PublicClient, Transport } from 'viem';
+import type { Address, Chain, Hex, LocalAccount, PublicClient, Transport } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
 import { encryptionPublicKey } from '../../crypto/index.ts';
 import { transactionSender } from '../chain/relayer.ts';
@@ -19,6 +19,11 @@ export interface CustodialKey {
 
 export interface CustodialAccount {
   address: Address;
+  /**
+   * The local signer: simulations must carry it (not the bare address), or viem's writeContract
+   * falls back to eth_sendTransaction, which a production node refuses (it holds no keys).
+   */
+  signer: LocalAccount;
   encryption: { privateKey: Uint8Array; publicKey: Uint8Array };
   send: ReturnType<typeof transactionSender>['send'];
 }
@@ -27,9 +32,9 @@ export function custodialKeystore(keys: CustodialKey[], chainAccess: { client: P
   const accounts = new Map<string, CustodialAccount>();
   for (const key of keys) {
     const address = privateKeyToAddress(key.privateKey);
-    const { send } = transactionSender({ ...chainAccess, privateKey: key.privateKey });
+    const { account: signer, send } = transactionSender({ ...chainAccess, privateKey: key.privateKey });
     accounts.set(address.toLowerCase(), {
-      address, send, encryption: { privateKey: key.encryptionPrivateKey, publicKey: encryptionPublicKey(key.encryptionPrivateKey) },
+      address, signer, send, encryption: { privateKey: key.encryptionPrivateKey, publicKey: encryptionPublicKey(key.encryptionPrivateKey) },
     });
   }
   return {

@@ -4,8 +4,7 @@
  * their on-chain id (system `urn:medchain:record`); the chain's category hash maps back to the FHIR
  * resource type it was made from.
  */
-import { CLINICAL_TYPES } from './resources.ts';
-import type { AuditEvent, CapabilityStatement, Consent, Reference, Resource } from '@medplum/fhirtypes';
+import type { AuditEvent, Consent, Reference, Resource } from '@medplum/fhirtypes';
 import { recordCategory } from '../../sdk/contracts.ts';
 import type { LogEntry } from '../audit/merkle.ts';
 
@@ -27,6 +26,8 @@ const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 export interface GrantLike {
   grantId: number; patient: string; grantee: string; scope: { kind: string; value: string }; read: boolean; write: boolean;
   purpose: string; validFrom: number; validUntil: number; state: string;
+  /** When the patient gave the consent: the timestamp of the block that recorded the grant. */
+  grantedAt: number;
 }
 
 /** A grant as a FHIR Consent: permit, for the grantee, over the scope, within the window. */
@@ -54,69 +55,85 @@ export function consentFromGrant(g: GrantLike): Consent {
     status: g.state === 'active' || g.state === 'upcoming' ? 'active' : 'inactive',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
-    patient: account(g.patient),
-    dateTime: iso(g.validFrom),
-    performer: [account(g.patient)],
+    patient: { reference: `Patient/${g.patient.toLowerCase()}` },
+    dateTime: iso(g.grantedAt),
+    performer: [{ reference: `Patient/${g.patient.toLowerCase()}` }],
     policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
     provision,
   };
 }
 
-const actionCode: Record<string, AuditEvent['action']> = { read: 'R', 'read-key': 'R', 'read-metadata': 'R', list: 'R', write: 'C', share: 'U', erase: 'D' };
+/**
+ * An access-log entry as an AuditEvent following IHE Basic Audit Log Patterns (BALP, RESTful
+ * interactions): type `rest` with the restful interaction as subtype, the DICOM action codes
+ * (C create, R read/vread/history, U update, D delete, E search and operations), the user, client
+ * and server agents, the gateway as Application Server source, and the patient and the record as
+ * entities by FHIR reference. Break-glass adds the DICOM "Emergency Override Started" subtype. The
+ * outcome is the operation's real one: 0 success, 4 denied, 8 failed after being allowed.
+ */
+const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
+const interactionOf: Record<string, { code: string; action: NonNullable<AuditEvent['action']> }> = {
+  create: { code: 'create', action: 'C' }, write: { code: 'create', action: 'C' }, update: { code: 'update', action: 'U' }, share: { code: 'update', action: 'U' },
+  read: { code: 'read', action: 'R' }, 'read-key': { code: 'read', action: 'R' }, 'read-metadata': { code: 'read', action: 'R' }, 'escrow-release': { code: 'read', action: 'R' },
+  vread: { code: 'vread', action: 'R' }, history: { code: 'history-instance', action: 'R' }, provenance: { code: 'search-type', action: 'E' },
+  search: { code: 'search-type', action: 'E' }, list: { code: 'search-type', action: 'E' }, erase: { code: 'delete', action: 'D' },
+};
+const writes = new Set(['C', 'U', 'D']);
 
-/** An access-log entry as a FHIR AuditEvent. */
-export function auditEventFromEntry(e: LogEntry): AuditEvent {
+export interface AuditContext {
+  /** The FHIR type of the entry's record, when it has one the gateway knows. */
+  recordType?: string;
+  /** The record's FHIR id (the patient's address for a Patient). */
+  recordFhirId?: string;
+  /** The gateway's public URL: the server agent's network address. */
+  serverUrl: string;
+}
+
+export function auditEventFromEntry(e: LogEntry, ctx: AuditContext): AuditEvent {
+  const interaction = interactionOf[e.action] ?? { code: 'operation', action: 'E' as const };
+  const emergency = e.purpose === 'emergency' || e.reason.startsWith('break-glass');
+  const server = new URL(ctx.serverUrl || 'http://localhost');
+  const isIp = /^[\d.]+$|^\[?[0-9a-f:]+\]?$/i.test(server.hostname);
+  const entity: NonNullable<AuditEvent['entity']> = [{
+    what: { reference: `Patient/${e.patient.toLowerCase()}` },
+    type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '1', display: 'Person' },
+    role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' },
+  }];
+  if (e.recordId) {
+    entity.push({
+      what: ctx.recordType && ctx.recordFhirId ? { reference: `${ctx.recordType}/${ctx.recordFhirId}` } : { identifier: { system: RECORD_SYSTEM, value: e.recordId } },
+      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+      role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '4', display: 'Domain Resource' },
+    });
+  }
   return {
     resourceType: 'AuditEvent',
     id: `log-${e.seq}`,
     type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest', display: 'RESTful Operation' },
-    action: actionCode[e.action] ?? 'E',
-    recorded: iso(e.time),
-    outcome: e.outcome === 'allowed' ? '0' : '4',
-    outcomeDesc: `${e.action}: ${e.reason}`,
-    purposeOfEvent: [{ coding: [{ system: ACT_REASON, code: purposeCode[e.purpose] ?? 'HOPERAT' }] }],
-    agent: [{ who: account(e.actor), requestor: true }],
-    source: { observer: { display: 'MedChain gateway' } },
-    entity: [
-      { what: account(e.patient), role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '1', display: 'Patient' } },
-      ...(e.recordId ? [{ what: { identifier: { system: RECORD_SYSTEM, value: e.recordId } }, role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '4', display: 'Domain Resource' } }] : []),
+    subtype: [
+      { system: 'http://hl7.org/fhir/restful-interaction', code: interaction.code },
+      ...(emergency ? [{ system: DCM, code: '110127', display: 'Emergency Override Started' }] : []),
     ],
-  };
-}
-
-/** What this gateway's FHIR endpoint does today — and nothing more. */
-export function capabilityStatement(baseUrl: string): CapabilityStatement {
-  return {
-    resourceType: 'CapabilityStatement',
-    status: 'active',
-    date: new Date().toISOString(),
-    kind: 'instance',
-    software: { name: 'MedChain gateway' },
-    implementation: { description: 'MedChain gateway FHIR endpoint', url: `${baseUrl}/fhir` },
-    fhirVersion: '4.0.1',
-    format: ['json'],
-    rest: [{
-      mode: 'server',
-      security: { description: 'Sign-In with Ethereum (EIP-4361); bearer session token from /auth/verify. Clinical resources are encrypted end to end; /fhir encrypts and decrypts only for accounts whose keys this hospital holds.' },
-      interaction: [{ code: 'transaction' }, { code: 'batch' }],
-      resource: [
-        ...CLINICAL_TYPES.map((type) => ({
-          type,
-          versioning: 'versioned' as const,
-          readHistory: true,
-          updateCreate: false,
-          conditionalUpdate: false,
-          interaction: (['read', 'vread', 'create', 'update', 'history-instance', 'search-type'] as const).map((code) => ({ code })),
-          searchParam: [
-            { name: 'patient', type: 'reference' as const }, { name: 'code', type: 'token' as const, documentation: 'system|code matched through blind indexes' },
-            { name: 'date', type: 'date' as const }, { name: '_count', type: 'number' as const },
-          ],
-          ...(type === 'Patient' ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] } : {}),
-        })),
-        { type: 'Provenance', interaction: [{ code: 'search-type' }], searchParam: [{ name: 'target', type: 'reference' }] },
-        { type: 'Consent', interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [{ name: 'patient', type: 'reference' }, { name: 'actor', type: 'reference' }] },
-        { type: 'AuditEvent', interaction: [{ code: 'search-type' }], searchParam: [{ name: 'patient', type: 'reference' }] },
-      ],
-    }],
+    action: interaction.action,
+    recorded: iso(e.time),
+    outcome: e.outcome === 'allowed' ? '0' : e.outcome === 'denied' ? '4' : '8',
+    outcomeDesc: `${e.action} ${e.outcome}: ${e.reason}`,
+    purposeOfEvent: [{ coding: [{ system: ACT_REASON, code: purposeCode[e.purpose] ?? 'HOPERAT' }] }],
+    agent: [
+      {
+        type: { coding: [writes.has(interaction.action) ? { system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'AUT', display: 'author (originator)' } : { system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
+        who: account(e.actor), requestor: true,
+      },
+      { type: { coding: [{ system: DCM, code: '110153', display: 'Source Role ID' }] }, who: account(e.actor), requestor: false },
+      {
+        type: { coding: [{ system: DCM, code: '110152', display: 'Destination Role ID' }] }, who: { display: 'MedChain gateway' }, requestor: false,
+        network: { address: server.host, type: isIp ? '2' : '1' },
+      },
+    ],
+    source: {
+      site: server.host, observer: { display: 'MedChain gateway' },
+      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+    },
+    entity,
   };
 }

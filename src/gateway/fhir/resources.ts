@@ -24,6 +24,14 @@ export function recordIdOf(fhirId: string): Hex | undefined {
   return /^[0-9a-fA-F]{64}$/.test(fhirId) ? (`0x${fhirId.toLowerCase()}` as Hex) : undefined;
 }
 
+/**
+ * One identity for a patient in FHIR: the Patient resource's id is the patient's account address
+ * (lower case, `0x…`; a valid FHIR id), so `Observation.subject = Patient/0x…`, `?patient=Patient/0x…`,
+ * `GET /fhir/Patient/0x…` and `Patient/0x…/$everything` all name the same thing. Other resources
+ * are known by their record id.
+ */
+export const resourceIdOf = (type: string, recordId: Hex, patient: Address): string => (type === 'Patient' ? patient.toLowerCase() : fhirIdOf(recordId));
+
 /** `Patient/0x…`, `0x…` or `urn:ethereum:address|0x…` to a checksummed address. */
 export function addressFromReference(value: string | undefined): Address | undefined {
   if (!value) return undefined;

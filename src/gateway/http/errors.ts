@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 
 /** FHIR issue type codes by HTTP status (http://hl7.org/fhir/valueset-issue-type.html). */
 const fhirCode: Record<number, string> = {
-  400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 405: 'not-supported', 409: 'conflict', 410: 'deleted',
+  400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 405: 'not-supported', 406: 'not-supported', 409: 'conflict', 410: 'deleted', 412: 'conflict',
   413: 'too-costly', 415: 'not-supported', 422: 'processing', 429: 'throttled',
 };
 
@@ -23,17 +23,24 @@ export function operationOutcome(status: number, diagnostics: string, code?: str
 
 /** An error a route throws on purpose; `code` is an optional FHIR issue type. */
 export class HttpError extends HTTPException {
-  constructor(status: 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 429 | 503, message: string, readonly fhirIssue?: string) {
+  constructor(status: 400 | 401 | 403 | 404 | 405 | 406 | 409 | 410 | 412 | 413 | 415 | 422 | 429 | 503, message: string, readonly fhirIssue?: string) {
     super(status, { message });
   }
 }
 
 export function errorResponse(c: Context, status: number, message: string, fhirIssue?: string, headers: Record<string, string> = {}) {
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
+  // A bearer-token challenge on every 401 (RFC 6750 §3; RFC 9110 §11.6.1: a 401 SHALL carry one).
+  if (status === 401) c.header('www-authenticate', 'Bearer realm="medchain"');
   if (c.req.path === '/fhir' || c.req.path.startsWith('/fhir/')) {
-    return c.json(operationOutcome(status, message, fhirIssue), status as 400, { 'content-type': 'application/fhir+json' });
+    return c.json(operationOutcome(status, message, fhirIssue), status as 400, { 'content-type': 'application/fhir+json; charset=utf-8' });
   }
   return c.json({ error: message }, status as 400);
+}
+
+/** A message fit for the log: its first line, with hex values (ids, addresses, hashes, calldata) and long base32/64 runs (CIDs) blanked. */
+export function logSafe(message: string): string {
+  return message.split('\n', 1)[0]!.replace(/0x[0-9a-fA-F]{6,}/g, '0x…').replace(/\b[0-9a-fA-F]{32,}\b/g, '…').replace(/\b[A-Za-z0-9+/_-]{40,}\b/g, '…').slice(0, 200);
 }
 
 export function errorHandler(log: Logger) {
@@ -48,8 +55,9 @@ export function errorHandler(log: Logger) {
       if (retryAfter) headers['retry-after'] = retryAfter;
       return errorResponse(c, error.status, error.message || response.statusText || 'request refused', (error as HttpError).fhirIssue, headers);
     }
-    // Unexpected: log the error type and message server-side (no bodies, no PHI), answer generically.
-    log.error({ err: { type: error.name, message: error.message }, path: c.req.routePath }, 'unhandled error');
+    // Unexpected: log the error type and the first line of its message server-side, answer generically.
+    // Library errors (viem's) append call arguments, calldata and addresses: ids stay out of logs.
+    log.error({ err: { type: error.name, message: logSafe(error.message) }, path: c.req.routePath }, 'unhandled error');
     return errorResponse(c, 500, 'internal error');
   };
 }

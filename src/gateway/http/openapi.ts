@@ -10,7 +10,7 @@ import { relayExtendBody, relayGrantBody, relayRevokeBody } from '../routes/cons
 import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
 
 type Auth = 'public' | 'session';
-interface Operation { method: 'get' | 'post' | 'put'; path: string; summary: string; auth: Auth; tag: string; body?: z.ZodType; binary?: 'request' | 'response'; fhir?: boolean }
+interface Operation { method: 'get' | 'post' | 'put' | 'delete'; path: string; summary: string; auth: Auth; tag: string; body?: z.ZodType; binary?: 'request' | 'response'; fhir?: boolean }
 
 const ops: Operation[] = [
   { method: 'get', path: '/healthz', summary: 'Readiness: 200 when the chain and the store answer, 503 with what fails', auth: 'public', tag: 'operations' },
@@ -49,15 +49,24 @@ const ops: Operation[] = [
   { method: 'get', path: '/api/audit/{seq}/proof', summary: "An entry's inclusion proof against its anchored root", auth: 'session', tag: 'audit' },
   { method: 'get', path: '/fhir/metadata', summary: 'CapabilityStatement', auth: 'public', tag: 'fhir', fhir: true },
   { method: 'post', path: '/fhir', summary: 'Bundle transaction or batch', auth: 'session', tag: 'fhir', fhir: true },
-  { method: 'get', path: '/fhir/Consent', summary: 'Grants as Consent resources', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/Consent', summary: 'Grants as Consent resources (patient, actor; paged)', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'post', path: '/fhir/Consent/_search', summary: 'Consent search with form parameters', auth: 'session', tag: 'fhir', fhir: true },
   { method: 'get', path: '/fhir/Consent/{id}', summary: 'One grant as a Consent', auth: 'session', tag: 'fhir', fhir: true },
-  { method: 'get', path: '/fhir/AuditEvent', summary: 'The access log as AuditEvents', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/AuditEvent', summary: 'The access log as IHE BALP AuditEvents (paged)', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'post', path: '/fhir/AuditEvent/_search', summary: 'AuditEvent search with form parameters', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/AuditEvent/{id}', summary: 'One access-log entry as an AuditEvent', auth: 'session', tag: 'fhir', fhir: true },
   { method: 'get', path: '/fhir/Provenance', summary: "A record's versions' authorship from the chain", auth: 'session', tag: 'fhir', fhir: true },
-  { method: 'get', path: '/fhir/Patient/{id}/$everything', summary: "Everything about a patient the caller may see", auth: 'session', tag: 'fhir', fhir: true },
-  { method: 'get', path: '/fhir/{type}', summary: 'Search by patient, code (system|code), date', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'post', path: '/fhir/Provenance/_search', summary: 'Provenance search with form parameters', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/Provenance/{id}', summary: 'One version\'s Provenance (id: its transaction hash)', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/Patient/{id}/$everything', summary: "Everything about a patient the caller may see (id: the patient's address)", auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'get', path: '/fhir/{type}', summary: 'Search by the parameters the CapabilityStatement declares (paged: _count, _offset)', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'post', path: '/fhir/{type}/_search', summary: 'Search with form parameters', auth: 'session', tag: 'fhir', fhir: true },
   { method: 'post', path: '/fhir/{type}', summary: 'Create (encrypted, registered on chain) — custodial accounts', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'put', path: '/fhir/{type}', summary: 'Refused (400): conditional update is not supported', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'delete', path: '/fhir/{type}', summary: 'Refused (400): conditional delete is not supported', auth: 'session', tag: 'fhir', fhir: true },
   { method: 'get', path: '/fhir/{type}/{id}', summary: 'Read the latest version', auth: 'session', tag: 'fhir', fhir: true },
-  { method: 'put', path: '/fhir/{type}/{id}', summary: 'Update (If-Match: W/"n")', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'put', path: '/fhir/{type}/{id}', summary: 'Update (If-Match: W/"n"; stale → 412)', auth: 'session', tag: 'fhir', fhir: true },
+  { method: 'delete', path: '/fhir/{type}/{id}', summary: 'Refused (405): records are erased by the patient through /api/records/{id}/erase', auth: 'session', tag: 'fhir', fhir: true },
   { method: 'get', path: '/fhir/{type}/{id}/_history', summary: 'Version history', auth: 'session', tag: 'fhir', fhir: true },
   { method: 'get', path: '/fhir/{type}/{id}/_history/{vid}', summary: 'Read one version', auth: 'session', tag: 'fhir', fhir: true },
 ];
@@ -76,7 +85,7 @@ export function openApiDocument(serverUrl: string) {
       ...(params.length ? { parameters: params } : {}),
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(op.body, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) } } } } : {}),
       ...(op.binary === 'request' ? { requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } } } : {}),
-      ...(op.fhir && op.method !== 'get' && op.path !== '/fhir' ? { requestBody: { required: true, content: { 'application/fhir+json': { schema: { type: 'object', description: 'A FHIR R4 resource' } } } } } : {}),
+      ...(op.fhir && (op.method === 'post' || op.method === 'put') && op.path !== '/fhir' && !op.path.endsWith('_search') && !op.summary.startsWith('Refused') ? { requestBody: { required: true, content: { 'application/fhir+json': { schema: { type: 'object', description: 'A FHIR R4 resource' } } } } } : {}),
       responses: {
         '200': { description: 'OK', ...(op.binary === 'response' ? { content: { 'application/octet-stream': {} } } : {}) },
         '400': error, ...(op.auth === 'session' ? { '401': error, '403': error } : {}), '429': error,

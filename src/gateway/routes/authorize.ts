@@ -24,6 +24,34 @@ export async function authorizeAndLog(
   return decision as Allowed;
 }
 
+/**
+ * For a write: decides like authorizeAndLog (a denial is logged and refused at once), runs `work`,
+ * and logs the decision with the write's real outcome — `failed` (with the error's class, never its
+ * message: it may carry ids) when the write did not complete. A failed create is not a success.
+ */
+export async function authorizeWriteAndLog<T>(
+  deps: Pick<DataRouteDeps, 'access' | 'audit'>, s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: s.address, category: record.category, recordId, permission });
+  const purpose = !decision.allowed ? 'unknown' : decision.basis === 'patient' ? 'self' : decision.basis === 'break-glass' ? 'emergency' : purposeName[decision.purpose ?? 4] ?? 'other';
+  const log = (outcome: 'allowed' | 'denied' | 'failed', reason: string) => deps.audit.append({ actor: s.address, patient: record.patient, recordId, action, purpose, outcome, reason });
+  if (!decision.allowed) {
+    await log('denied', decision.reason);
+    fail(403, `access denied: ${decision.reason}`);
+  }
+  let result: T;
+  try {
+    result = await work();
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    await log('failed', `${decision.basis}; ${status ? `refused ${status}` : (error as Error).name || 'error'}`);
+    throw error;
+  }
+  await log('allowed', decision.basis);
+  return result;
+}
+
 /** What a caller is told about their access: on what basis, and until when. */
 export function accessView(decision: Allowed) {
   return { basis: decision.basis, until: decision.until === undefined ? null : Number(decision.until), grantId: decision.grantId === undefined ? null : Number(decision.grantId) };

@@ -1,48 +1,50 @@
 /**
  * FHIR R4 at /fhir (first part): the CapabilityStatement, grants as Consent, the access log as
- * AuditEvent. Searchset Bundles; errors are OperationOutcomes (http/errors.ts). Every resource
- * served is one that validates against the R4 definitions (tested).
+ * AuditEvent (IHE BALP). Searchsets are paged (`_count`, `_offset`, next/previous links) with
+ * `total` counting every match the caller may see; POST [type]/_search works like GET; errors are
+ * OperationOutcomes (http/errors.ts). Every resource served validates against R4 (tested).
  *
  *   GET /fhir/metadata
- *   GET /fhir/Consent?patient=<address>   GET /fhir/Consent/grant-<id>
- *   GET /fhir/AuditEvent?patient=<address>
+ *   GET|POST /fhir/Consent[/_search]?patient=&actor=      GET /fhir/Consent/grant-<id>
+ *   GET|POST /fhir/AuditEvent[/_search]?patient=          GET /fhir/AuditEvent/log-<seq>
  */
 import { Hono, type Context } from 'hono';
-import { getAddress, isAddress } from 'viem';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { getAddress, isAddress, type Address } from 'viem';
+import type { Resource } from '@medplum/fhirtypes';
 import { HttpError } from '../http/errors.ts';
 import type { AccessLog } from '../audit/accessLog.ts';
-import { auditEventFromEntry, capabilityStatement, consentFromGrant } from '../fhir/mapping.ts';
+import type { LogEntry } from '../audit/merkle.ts';
+import { capabilityStatement } from '../fhir/capability.ts';
+import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../fhir/http.ts';
+import { RECORD_TYPES, auditEventFromEntry, consentFromGrant } from '../fhir/mapping.ts';
+import { resourceIdOf } from '../fhir/resources.ts';
+import { OTHER_SEARCH, RESULT_PARAMS } from '../fhir/searchParams.ts';
+import { recordCategory } from '../../sdk/contracts.ts';
 import { grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 
-const FHIR_JSON = { 'content-type': 'application/fhir+json' };
+type GrantRow = Parameters<typeof grantView>[0];
 
-/** Accepts `0x…`, `Patient/0x…` or `urn:ethereum:address|0x…`. */
-function patientParam(c: Context, allowed: string[]): string {
-  for (const name of [...c.req.queries() ? Object.keys(c.req.queries()) : []]) {
-    if (!allowed.includes(name)) throw new HttpError(400, `unknown search parameter ${name}`, 'not-supported');
-  }
-  const raw = c.req.query('patient');
-  if (!raw) throw new HttpError(400, 'the patient search parameter is required', 'required');
-  const value = raw.replace(/^urn:ethereum:address\|/, '').replace(/^Patient\//, '');
-  if (!isAddress(value)) throw new HttpError(400, `patient must be an Ethereum address, got ${JSON.stringify(raw.slice(0, 60))}`, 'value');
+/** `0x…`, `Patient/0x…` or `urn:ethereum:address|0x…` as an address, or a 400 naming the parameter. */
+function addressParam(name: string, raw: string): Address {
+  const value = raw.replace(/^urn:ethereum:address\|/, '').replace(/^(Patient|Practitioner|Device|Organization)\//, '');
+  if (!isAddress(value)) throw new HttpError(400, `${name} must be an account address (Patient/0x…), got ${JSON.stringify(raw.slice(0, 60))}`, 'value');
   return getAddress(value);
 }
 
-function searchset(c: Context, resources: Resource[]): Bundle {
-  return {
-    resourceType: 'Bundle', type: 'searchset', total: resources.length,
-    link: [{ relation: 'self', url: c.req.url }],
-    entry: resources.map((resource) => ({ fullUrl: `${new URL(c.req.url).origin}/fhir/${resource.resourceType}/${resource.id}`, resource, search: { mode: 'match' } })),
-  };
+/** Refuses parameters the type does not declare (the CapabilityStatement's table). */
+function checkParams(params: URLSearchParams, type: keyof typeof OTHER_SEARCH): void {
+  const allowed = new Set<string>([...OTHER_SEARCH[type].map((p) => p.name), ...RESULT_PARAMS]);
+  for (const name of params.keys()) if (!allowed.has(name)) throw new HttpError(400, `unknown search parameter ${name.slice(0, 40)} for ${type} (supported: ${[...allowed].join(', ')})`, 'not-supported');
 }
 
-export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog }) {
+export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl: () => string }) {
   const app = new Hono<GatewayEnv>();
   const privileged = (role: string) => role === 'admin' || role === 'auditor';
+  const fullUrl = (r: Resource) => `${deps.baseUrl()}/fhir/${r.resourceType}/${r.id}`;
+  const typeOfCategory = new Map(RECORD_TYPES.map((t) => [recordCategory(t).toLowerCase(), t]));
 
-  app.get('/metadata', (c) => c.json(capabilityStatement(new URL(c.req.url).origin), 200, FHIR_JSON));
+  app.get('/metadata', (c) => c.json(capabilityStatement(deps.baseUrl()), 200, FHIR_JSON));
 
   const signedIn = (c: Context<GatewayEnv>) => {
     const s = c.get('session');
@@ -50,35 +52,98 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog }) {
     return s;
   };
 
-  app.get('/Consent', async (c) => {
+  // Consent.dateTime is when the patient gave the consent: the grant's block time (blocks never change).
+  const blockTimes = new Map<number, number>();
+  async function blockTime(block: number): Promise<number> {
+    let t = blockTimes.get(block);
+    if (t === undefined) {
+      t = Number((await deps.client.getBlock({ blockNumber: BigInt(block) })).timestamp);
+      if (blockTimes.size > 10_000) blockTimes.clear();
+      blockTimes.set(block, t);
+    }
+    return t;
+  }
+  const consentOf = async (row: GrantRow & { created_block: number | string }, now: bigint) =>
+    consentFromGrant({ ...grantView(row, now), grantedAt: await blockTime(Number(row.created_block)) });
+
+  async function searchConsent(c: Context<GatewayEnv>) {
     const s = signedIn(c);
-    const patient = patientParam(c, ['patient', '_count']);
-    const rows = await deps.index.query<Parameters<typeof grantView>[0]>('SELECT * FROM grants WHERE patient = $1 ORDER BY grant_id', [patient.toLowerCase()]);
+    const params = await searchParamsOf(c);
+    checkParams(params, 'Consent');
+    const page = pageOf(params);
+    const rawPatient = params.get('patient') ?? (s.role === 'patient' ? s.address : undefined);
+    if (!rawPatient) throw new HttpError(400, 'the patient search parameter is required (Patient/<address>)', 'required');
+    const patient = addressParam('patient', rawPatient);
+    const actor = params.get('actor');
+    const grantee = actor ? addressParam('actor', actor) : undefined;
+    const rows = await deps.index.query<GrantRow & { created_block: number | string }>('SELECT * FROM grants WHERE patient = $1 ORDER BY grant_id', [patient.toLowerCase()]);
     const now = await deps.access.clock();
     // The patient, auditors and admins see all of a patient's consents; a grantee sees those made to them.
-    const visible = rows.map((r) => grantView(r, now)).filter((g) => g.patient === s.address || g.grantee === s.address || privileged(s.role));
-    return c.json(searchset(c, visible.map(consentFromGrant)), 200, FHIR_JSON);
-  });
+    const visible = rows.filter((r) => {
+      const g = grantView(r, now);
+      return (g.patient === s.address || g.grantee === s.address || privileged(s.role)) && (!grantee || g.grantee === grantee);
+    });
+    const shown = await Promise.all(visible.slice(page.offset, page.offset + page.count).map((r) => consentOf(r, now)));
+    return c.json(searchsetPage(deps.baseUrl(), 'Consent', params, page, visible.length, shown, fullUrl), 200, FHIR_JSON);
+  }
+  app.get('/Consent', searchConsent);
+  app.post('/Consent/_search', searchConsent);
 
   app.get('/Consent/:id', async (c) => {
     const s = signedIn(c);
-    const match = /^grant-(\d{1,18})$/.exec(c.req.param('id'));
+    const match = /^grant-(\d{1,15})$/.exec(c.req.param('id'));
     if (!match) throw new HttpError(404, `no Consent ${c.req.param('id').slice(0, 40)}`, 'not-found');
-    const [row] = await deps.index.query<Parameters<typeof grantView>[0]>('SELECT * FROM grants WHERE grant_id = $1', [Number(match[1])]);
+    const [row] = await deps.index.query<GrantRow & { created_block: number | string }>('SELECT * FROM grants WHERE grant_id = $1', [Number(match[1])]);
     if (!row) throw new HttpError(404, `no Consent grant-${match[1]}`, 'not-found');
-    const g = grantView(row, await deps.access.clock());
+    const now = await deps.access.clock();
+    const g = grantView(row, now);
     if (g.patient !== s.address && g.grantee !== s.address && !privileged(s.role)) throw new HttpError(403, 'this consent is not yours', 'forbidden');
-    return c.json(consentFromGrant(g), 200, FHIR_JSON);
+    return c.json(await consentOf(row, now), 200, FHIR_JSON);
   });
 
-  app.get('/AuditEvent', async (c) => {
+  /** BALP AuditEvents, with each record entity as a FHIR reference to its resource. */
+  async function auditEvents(entries: LogEntry[]) {
+    const ids = [...new Set(entries.map((e) => e.recordId).filter((id): id is string => !!id))];
+    const records = new Map<string, { category: string; patient: string }>();
+    if (ids.length > 0) {
+      const rows = await deps.index.query<{ record_id: string; category: string; patient: string }>(
+        `SELECT record_id, category, patient FROM records WHERE record_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`, ids);
+      for (const r of rows) records.set(r.record_id.toLowerCase(), r);
+    }
+    return entries.map((e) => {
+      const record = e.recordId ? records.get(e.recordId.toLowerCase()) : undefined;
+      const recordType = record ? typeOfCategory.get(record.category.toLowerCase()) : undefined;
+      return auditEventFromEntry(e, {
+        serverUrl: deps.baseUrl(), recordType,
+        recordFhirId: recordType && record ? resourceIdOf(recordType, e.recordId as `0x${string}`, record.patient as Address) : undefined,
+      });
+    });
+  }
+
+  async function searchAuditEvents(c: Context<GatewayEnv>) {
     const s = signedIn(c);
-    const patient = patientParam(c, ['patient', '_count']);
+    const params = await searchParamsOf(c);
+    checkParams(params, 'AuditEvent');
+    const page = pageOf(params);
+    const raw = params.get('patient') ?? (s.role === 'patient' ? s.address : undefined);
+    if (!raw) throw new HttpError(400, 'the patient search parameter is required (Patient/<address>)', 'required');
+    const patient = addressParam('patient', raw);
     if (patient !== s.address && !privileged(s.role)) throw new HttpError(403, 'you may read only the audit trail about you', 'forbidden');
-    const count = Number(c.req.query('_count') ?? 100);
-    if (!Number.isInteger(count) || count < 1 || count > 1000) throw new HttpError(400, '_count must be 1..1000', 'value');
-    const entries = await deps.accessLog.entries({ patient, limit: count });
-    return c.json(searchset(c, entries.map(auditEventFromEntry)), 200, FHIR_JSON);
+    const total = await deps.accessLog.count({ patient });
+    const entries = page.count === 0 ? [] : await deps.accessLog.entries({ patient, limit: page.count, offset: page.offset });
+    return c.json(searchsetPage(deps.baseUrl(), 'AuditEvent', params, page, total, await auditEvents(entries), fullUrl), 200, FHIR_JSON);
+  }
+  app.get('/AuditEvent', searchAuditEvents);
+  app.post('/AuditEvent/_search', searchAuditEvents);
+
+  app.get('/AuditEvent/:id', async (c) => {
+    const s = signedIn(c);
+    const match = /^log-(\d{1,15})$/.exec(c.req.param('id'));
+    const entry = match ? await deps.accessLog.entry(Number(match[1])) : undefined;
+    if (!entry) throw new HttpError(404, `no AuditEvent ${c.req.param('id').slice(0, 40)}`, 'not-found');
+    if (entry.patient !== s.address.toLowerCase() && !privileged(s.role)) throw new HttpError(403, 'you may read only the audit trail about you', 'forbidden');
+    const [event] = await auditEvents([entry]);
+    return c.json(event, 200, FHIR_JSON);
   });
 
   return app;

@@ -25,7 +25,8 @@ export interface AccessLogEntry {
   recordId?: Hex;
   action: string;
   purpose: string;
-  outcome: 'allowed' | 'denied';
+  /** `failed`: allowed, but the operation itself did not complete (e.g. the chain refused the write). */
+  outcome: 'allowed' | 'denied' | 'failed';
   reason: string;
 }
 
