@@ -30,7 +30,7 @@ export const CUSTODIAL: Role[] = ['lab', 'hospital', 'ward'];
 let counter = 0;
 const randomKey = (): Hex => keccak256(toHex(`${Date.now()}-${Math.random()}-${++counter}`));
 
-export async function productionGateway(options: { publicUrl?: string } = {}) {
+export async function productionGateway(options: { publicUrl?: string; port?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'medchain-fhir-'));
   const authorityKey = generatePrivateKey();
   const keys = Object.fromEntries(ROLES.map((r) => [r, generatePrivateKey()])) as Record<Role, Hex>;
@@ -61,7 +61,7 @@ export async function productionGateway(options: { publicUrl?: string } = {}) {
   const logger = pino({ level: 'info', base: { service: 'medchain-gateway' } }, new Writable({ write(chunk, _enc, done) { logLines.push(...String(chunk).split('\n').filter(Boolean)); done(); } }));
 
   const gateway: Gateway = await startGateway({
-    dataDir: join(dir, 'gateway'), port: 0, provider: node, chainId: CHAIN_ID, addresses, operatorKey: keys.admin, pollMs: 50,
+    dataDir: join(dir, 'gateway'), port: options.port ?? 0, provider: node, chainId: CHAIN_ID, addresses, operatorKey: keys.admin, pollMs: 50,
     rateLimitPerMinute: 1_000_000, anchorPeriodSeconds: 3600, logger, publicUrl: options.publicUrl,
     custodialKeys: CUSTODIAL.map((r) => ({ privateKey: keys[r], encryptionPrivateKey: encryption[r].privateKey })),
   });
@@ -79,10 +79,10 @@ export async function productionGateway(options: { publicUrl?: string } = {}) {
   }
 
   /** The patient grants `grantee` access to all their records for treatment, for a day. */
-  async function grant(grantee: Role, permissions: number = Permission.ReadWrite, patient: Role = 'patient'): Promise<void> {
+  async function grant(grantee: Role, permissions: number = Permission.ReadWrite, patient: Role = 'patient', startsIn = 0n): Promise<void> {
     const now = (await client.getBlock()).timestamp;
     await mined(as(patient).consent.write.grant([{
-      grantee: addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 86_400n,
+      grantee: addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions, purpose: Purpose.Treatment, validFrom: startsIn ? now + startsIn : 0n, validUntil: now + startsIn + 86_400n,
     }]));
   }
 
