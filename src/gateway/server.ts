@@ -25,6 +25,7 @@ import { createIndexer } from './db/indexer.ts';
 import { openPostgres } from './db/postgres.ts';
 import { deriveCustodianKeys, escrowCustodian, escrowMigrations, escrowStore, type CustodianView } from './escrow/custodian.ts';
 import { createGatewayApp, createLogger } from './http/app.ts';
+import { logSafe } from './http/errors.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { applyChainEvent, type IndexedLog } from './index/handlers.ts';
 import { envelopeMigrations, envelopeStore } from './index/envelopes.ts';
@@ -203,7 +204,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return removed;
   }
   const sweepTimer = setInterval(() => {
-    void sweepEnvelopes().catch((error: Error) => log.warn({ err: { message: error.message.split('\n')[0] } }, 'envelope sweep failed'));
+    void sweepEnvelopes().catch((error: Error) => log.warn({ err: { message: logSafe(error.message) } }, 'envelope sweep failed'));
   }, (options.sweepSeconds ?? 30) * 1000);
   sweepTimer.unref();
 
@@ -212,7 +213,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     void (async () => {
       await accessLog.closePeriod();
       await accessLog.anchorPending();
-    })().catch((error: Error) => log.warn({ err: { message: error.message.split('\n')[0] } }, 'anchoring failed; retrying next period'));
+    })().catch((error: Error) => log.warn({ err: { message: logSafe(error.message) } }, 'anchoring failed; retrying next period'));
   }, anchorEvery);
   anchorTimer.unref();
 

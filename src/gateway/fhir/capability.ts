@@ -42,7 +42,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
     rest: [{
       mode: 'server',
       security: {
-        service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth', display: 'OAuth' }], text: 'Bearer session token' }],
+        service: [{ text: 'Sign-In with Ethereum (EIP-4361), then a bearer session token (RFC 6750)' }],
         description: 'Sign-In with Ethereum (EIP-4361); a bearer session token from POST /auth/verify (RFC 6750). Clinical resources are encrypted end to end; /fhir encrypts and decrypts only for accounts whose keys this hospital holds. A Patient\'s id is its account address.',
       },
       interaction: [{ code: 'transaction' }, { code: 'batch' }],
