@@ -10,12 +10,16 @@ import { fail, purposeName } from './validation.ts';
 
 export type Allowed = AccessDecision & { allowed: true };
 
+/** The access log's purpose for a decision: the patient's own, break-glass, or the grant's purpose. */
+const purposeOf = (decision: AccessDecision): string =>
+  !decision.allowed ? 'unknown' : decision.basis === 'patient' ? 'self' : decision.basis === 'break-glass' ? 'emergency' : purposeName[decision.purpose ?? 4] ?? 'other';
+
 export async function authorizeAndLog(
   deps: Pick<DataRouteDeps, 'access' | 'audit'>, s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string,
   at?: PinnedBlock,
 ): Promise<Allowed> {
   const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: s.address, category: record.category, recordId, permission }, at);
-  const purpose = !decision.allowed ? 'unknown' : decision.basis === 'patient' ? 'self' : decision.basis === 'break-glass' ? 'emergency' : purposeName[decision.purpose ?? 4] ?? 'other';
+  const purpose = purposeOf(decision);
   await deps.audit.append({
     actor: s.address, patient: record.patient, recordId, action, purpose,
     outcome: decision.allowed ? 'allowed' : 'denied', reason: decision.allowed ? decision.basis : decision.reason,
@@ -34,7 +38,7 @@ export async function authorizeWriteAndLog<T>(
   work: () => Promise<T>,
 ): Promise<T> {
   const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: s.address, category: record.category, recordId, permission });
-  const purpose = !decision.allowed ? 'unknown' : decision.basis === 'patient' ? 'self' : decision.basis === 'break-glass' ? 'emergency' : purposeName[decision.purpose ?? 4] ?? 'other';
+  const purpose = purposeOf(decision);
   const log = (outcome: 'allowed' | 'denied' | 'failed', reason: string) => deps.audit.append({ actor: s.address, patient: record.patient, recordId, action, purpose, outcome, reason });
   if (!decision.allowed) {
     await log('denied', decision.reason);
