@@ -79,15 +79,14 @@ export async function initDataDir(options: Pick<StartOptions, 'dataDir' | 'passp
   const legacy = migrating ? legacyCustodianKeys(adminKey!, LEGACY_CUSTODIANS) : [];
   const custodianKeys: CustodianKey[] = [];
   const legacyKeys: CustodianKey[] = [];
-  const custodianSecrets: Secret[] = [];
-  const storedSecrets: string[] = [];
-  for (let i = 0; i < escrow.custodians; i++) {
+  // Each custodian's own passphrase, checked to be its own before any keystore is made or opened.
+  const custodianSecrets: Array<Secret & { stored: boolean }> = [];
+  for (let i = 0; i < escrow.custodians; i++) custodianSecrets.push(custodianPassphrase(i, options, p.custodianPassphrase(i), !existsSync(p.custodianKey(i))));
+  assertSeparateCustodianSecrets(custodianSecrets, [{ passphrase, source: '', role: 'data directory' }, { ...operatorSecret, role: 'operator' }]);
+  const storedSecrets = custodianSecrets.filter((s) => s.stored).map((s) => s.source);
+  for (const [i, secret] of custodianSecrets.entries()) {
     const file = p.custodianKey(i);
-    const creating = !existsSync(file);
-    const secret = custodianPassphrase(i, options, p.custodianPassphrase(i), creating);
-    custodianSecrets.push(secret);
-    if (secret.stored) storedSecrets.push(p.custodianPassphrase(i));
-    if (creating) {
+    if (!existsSync(file)) {
       await createCustodianKeystore(file, i, newCustodianKey(), secret.passphrase, { scryptN: options.scryptN, legacy: legacy[i] });
       log(`Creating escrow custodian ${i}'s key, encrypted with ${secret.stored ? `a generated passphrase in ${secret.source}` : secret.source}: ${file}${legacy[i] ? ' (with the legacy key of the shares deposited before)' : ''}`);
     }
@@ -95,7 +94,6 @@ export async function initDataDir(options: Pick<StartOptions, 'dataDir' | 'passp
     custodianKeys.push(opened.key);
     legacyKeys.push(...opened.legacy);
   }
-  assertSeparateCustodianSecrets(custodianSecrets, [{ passphrase, source: '', role: 'data directory' }, { ...operatorSecret, role: 'operator' }]);
   if (storedSecrets.length > 0) {
     log(`Note: escrow custodian passphrases are stored on this host (${storedSecrets.join(', ')}): anyone who copies keys/ can open escrowed keys. Move them to their holders and pass them with --custodian-passphrase-file (docs/crypto.md).`);
   }
