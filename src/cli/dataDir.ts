@@ -23,8 +23,11 @@ import type { MedChainAddresses } from '../sdk/contracts.ts';
 export interface Config {
   chainId: number;
   createdAt: string;
-  /** Break-glass escrow: how many custodian keystores, and the k of k-of-n (default 2 of 2). */
-  escrow?: { custodians: number; threshold: number };
+  /**
+   * Break-glass escrow: how many custodian keystores this host holds, the k of k-of-n (default 2
+   * of 2), and in a consortium the other hospitals' custodians ({ id, publicKey (base64), gateway }).
+   */
+  escrow?: { custodians: number; threshold: number; peers?: Array<{ id: string; publicKey: string; gateway?: string }> };
 }
 export interface Deployment {
   chainId: number; addresses: MedChainAddresses; deployBlock: string; deployedAt: string; admin: Address; authority: Address;

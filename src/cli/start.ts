@@ -56,6 +56,10 @@ export async function initDataDir(options: Pick<StartOptions, 'dataDir' | 'passp
   }
   const config = readJson<Config>(p.config) ?? { chainId: options.chainId ?? 1337, createdAt: new Date().toISOString() };
   const escrow = config.escrow ?? { custodians: LEGACY_CUSTODIANS, threshold: 2 };
+  const total = escrow.custodians + (escrow.peers?.length ?? 0);
+  if (!Number.isInteger(escrow.custodians) || escrow.custodians < 0 || !Number.isInteger(escrow.threshold) || escrow.threshold < 2 || escrow.threshold > total) {
+    throw new CliError(`${p.config}: escrow needs 2 <= threshold <= custodians + peers (got threshold ${escrow.threshold} of ${total})`, 2);
+  }
   const authorityKey = await openAccountKeystore(p.authorityKey, passphrase);
   // Governance only: needed to deploy, to seed the demo and to register a new operator; the rest of
   // the time it may live elsewhere (docs/gateway.md).
@@ -100,7 +104,7 @@ export async function initDataDir(options: Pick<StartOptions, 'dataDir' | 'passp
   const custodialKeys = await loadCustodialKeys(p.custodial, passphrase);
   return {
     authorityKey, adminKey, operatorKey, config, firstRun, custodialKeys, migrating,
-    escrow: { custodianKeys, legacyKeys, threshold: escrow.threshold },
+    escrow: { custodianKeys, legacyKeys, threshold: escrow.threshold, peers: escrow.peers },
   };
 }
 
@@ -223,7 +227,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
     else log(`  chain JSON-RPC   ${options.rpcUrl}  (external, chain id ${remoteChainId})`);
     log(`  admin account    ${deployment.admin}${adminKey ? '' : ' (key not on this host)'}`);
     log(`  operator         ${operator} (relays signed consent, anchors the access log)`);
-    log(`  escrow           ${escrow.threshold} of ${escrow.custodianKeys.length} custodians, each its own keystore${escrow.legacyKeys.length ? ` (+${escrow.legacyKeys.length} migrated legacy keys)` : ''}`);
+    log(`  escrow           ${escrow.threshold} of ${escrow.custodianKeys.length + (escrow.peers?.length ?? 0)} custodians (${escrow.custodianKeys.length} here), each its own keystore${escrow.legacyKeys.length ? ` (+${escrow.legacyKeys.length} migrated legacy keys)` : ''}`);
     if (custodialKeys.length > 0) log(`  custodial        ${custodialKeys.map((k) => k.address).join(', ')} (FHIR encrypts and decrypts for them)`);
     log(`  data             ${options.dataDir}`);
     log('');
