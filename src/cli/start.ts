@@ -11,11 +11,8 @@ import { deployMedChain, medChainContracts, type MedChainAddresses } from '../sd
 import { legacyCustodianKeys, newCustodianKey, type CustodianKey } from '../gateway/escrow/custodian.ts';
 import { GatewayListenError, startGateway, type Gateway } from '../gateway/server.ts';
 import { acquireLock, CliError, paths, readJson, writeFileAtomic, type Config, type Deployment } from './dataDir.ts';
-import { readPassphrase } from './passphrase.ts';
-import {
-  assertSeparateCustodianSecrets, createAccountKeystore, createCustodianKeystore, custodianPassphrase, openAccountKeystore,
-  openCustodianKeystore, operatorPassphrase, type RolePassphraseOptions, type Secret,
-} from './roleKeys.ts';
+import { assertSeparateCustodianSecrets, custodianPassphrase, operatorPassphrase, readPassphrase, type RolePassphraseOptions, type Secret } from './passphrase.ts';
+import { createAccountKeystore, createCustodianKeystore, openAccountKeystore, openCustodianKeystore } from './roleKeys.ts';
 import { loadCustodialKeys } from './custodial.ts';
 import { demoLoginLines, readDemoSummary, type DemoSummary } from './demo/summary.ts';
 
