@@ -159,6 +159,7 @@ export async function startServer(ctx: RpcContext, host: string, port: number): 
   });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
+    wss.once('error', () => undefined); // ws re-emits the http server's listen error (EADDRINUSE); `reject` above reports it
     http.listen(port, host, () => resolve());
   });
   const addr = http.address() as AddressInfo;

@@ -3,21 +3,37 @@
  *
  *   <data-dir>/config.json        settings chosen at init (chain id, ports)
  *   <data-dir>/keys/authority.json  the node's sealing key (Web3 v3 keystore, scrypt)
- *   <data-dir>/keys/admin.json      the first admin's account key (Web3 v3 keystore)
+ *   <data-dir>/keys/admin.json      the first admin's account key (Web3 v3 keystore); governance only,
+ *                                   may be moved off the host once the contracts are deployed
+ *   <data-dir>/keys/operator.json   the gateway's operator key: relayer, access-log anchorer
+ *   <data-dir>/keys/custodian-<i>.json  escrow custodian i's X25519 key, its own passphrase
+ *   <data-dir>/keys/custodian-<i>.passphrase  that passphrase, only when none was given (single-host default)
  *   <data-dir>/deployment.json    chain id, contract addresses, deployment block
  *   <data-dir>/chain/             the embedded node's LevelDB
  *   <data-dir>/gateway/           the gateway's SQLite database and blob store
  *   <data-dir>/medchain.lock      pid of the running instance
  *
- * Files are written atomically (temp file, fsync, rename) so a crash never leaves half a file.
+ * Which passphrase opens which keystore: src/cli/roleKeys.ts. Files are written atomically (temp file, fsync, rename) so a crash never leaves half a file.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Address } from 'viem';
 import type { MedChainAddresses } from '../sdk/contracts.ts';
 
-export interface Config { chainId: number; createdAt: string }
-export interface Deployment { chainId: number; addresses: MedChainAddresses; deployBlock: string; deployedAt: string; admin: Address; authority: Address }
+export interface Config {
+  chainId: number;
+  createdAt: string;
+  /**
+   * Break-glass escrow: how many custodian keystores this host holds, the k of k-of-n (default 2
+   * of 2), and in a consortium the other hospitals' custodians ({ id, publicKey (base64), gateway }).
+   */
+  escrow?: { custodians: number; threshold: number; peers?: Array<{ id: string; publicKey: string; gateway?: string }> };
+}
+export interface Deployment {
+  chainId: number; addresses: MedChainAddresses; deployBlock: string; deployedAt: string; admin: Address; authority: Address;
+  /** The operator registered as anchorer; absent in data directories from before separate operator keys (the admin was the operator). */
+  operator?: Address;
+}
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode = 1) { super(message); }
@@ -30,6 +46,9 @@ export function paths(dataDir: string) {
     keys: join(dataDir, 'keys'),
     authorityKey: join(dataDir, 'keys', 'authority.json'),
     adminKey: join(dataDir, 'keys', 'admin.json'),
+    operatorKey: join(dataDir, 'keys', 'operator.json'),
+    custodianKey: (index: number) => join(dataDir, 'keys', `custodian-${index}.json`),
+    custodianPassphrase: (index: number) => join(dataDir, 'keys', `custodian-${index}.passphrase`),
     deployment: join(dataDir, 'deployment.json'),
     chain: join(dataDir, 'chain'),
     gateway: join(dataDir, 'gateway'),

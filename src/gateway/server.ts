@@ -23,7 +23,7 @@ import { createRelayer } from './chain/relayer.ts';
 import { migrate, openSqlite, type Database } from './db/index.ts';
 import { createIndexer } from './db/indexer.ts';
 import { openPostgres } from './db/postgres.ts';
-import { deriveCustodianKeys, escrowCustodian, escrowMigrations, escrowStore, type CustodianView } from './escrow/custodian.ts';
+import { escrowCustodian, escrowMigrations, escrowStore, type CustodianKey, type CustodianView } from './escrow/custodian.ts';
 import { createGatewayApp, createLogger } from './http/app.ts';
 import { logSafe } from './http/errors.ts';
 import { openApiDocument } from './http/openapi.ts';
@@ -51,7 +51,10 @@ export interface GatewayOptions {
   rpcUrl?: string;
   chainId: number;
   addresses: MedChainAddresses;
-  /** The hospital's operating key: relays patients' signed consent, anchors the access log. */
+  /**
+   * The hospital's operator key: relays patients' signed consent, anchors the access log (an admin
+   * registers it with AccessLogAnchor.setAnchorer). It opens no escrowed key; see `escrow`.
+   */
   operatorKey: Hex;
   /** Block the contracts were deployed at (the indexer starts there). */
   deployBlock?: bigint;
@@ -72,11 +75,12 @@ export interface GatewayOptions {
   blobs?: BlobStore;
   rateLimitPerMinute?: number;
   /**
-   * Break-glass escrow: how many custodian keys this gateway holds (derived from the operating key;
-   * default 2), the threshold clients split data keys with (default 2), and the other hospitals'
-   * custodians in a consortium.
+   * Break-glass escrow: the custodian keys this gateway holds (each from its own keystore; none
+   * means this gateway publishes no custodian of its own), the threshold clients split data keys
+   * with (default 2), the other hospitals' custodians in a consortium, and a migrated data
+   * directory's legacy keys (open old shares only).
    */
-  escrow?: { custodians?: number; threshold?: number; peers?: CustodianView[] };
+  escrow?: { custodianKeys?: CustodianKey[]; threshold?: number; peers?: CustodianView[]; legacyKeys?: CustodianKey[] };
   /** Accounts whose keys the hospital holds (EHR integrations, device bridges): FHIR encrypts and decrypts for them. */
   custodialKeys?: CustodialKey[];
   /**
@@ -101,6 +105,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The gateway could not bind its port; `code` is the system's (EADDRINUSE, EACCES…). */
+export class GatewayListenError extends Error {
+  readonly code: string | undefined;
+  constructor(readonly host: string, readonly port: number, cause: NodeJS.ErrnoException) {
+    super(`the gateway cannot listen on ${host}:${port}: ${cause.code === 'EADDRINUSE' ? 'the port is already in use' : cause.code ?? cause.message}`, { cause });
+    this.code = cause.code;
+  }
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   mkdirSync(options.dataDir, { recursive: true });
   const log = options.logger ?? createLogger();
@@ -121,8 +134,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const access = createChainAccess({ client, addresses: options.addresses });
   const relayer = createRelayer({ client, transport, chain, addresses: options.addresses, privateKey: options.operatorKey });
   const accessLog = createAccessLog({ db, transaction: (fn) => db.transaction(fn), anchor: (periodId, root, count) => relayer.anchor(periodId, root, count) });
-  const custodian = escrowCustodian(deriveCustodianKeys(options.operatorKey, options.escrow?.custodians ?? 2), {
-    threshold: options.escrow?.threshold ?? 2, peers: options.escrow?.peers,
+  const custodian = escrowCustodian(options.escrow?.custodianKeys ?? [], {
+    threshold: options.escrow?.threshold ?? 2, peers: options.escrow?.peers, legacyKeys: options.escrow?.legacyKeys,
+    chain: { client, addresses: options.addresses, audit: accessLog },
   });
   const deps: DataRouteDeps = {
     client, addresses: options.addresses, access, index: db, envelopes: envelopeStore(db), blobs, relayer, audit: accessLog,
@@ -218,7 +232,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   anchorTimer.unref();
 
   const server = serve({ fetch: app.fetch, hostname: host, port });
-  await new Promise<void>((ok) => server.once('listening', () => ok()));
+  try {
+    await new Promise<void>((ok, fail) => { server.once('listening', () => ok()); server.once('error', fail); });
+  } catch (error) {
+    // Not listening (port in use, no permission): undo what started, so the caller can exit cleanly.
+    clearInterval(anchorTimer);
+    clearInterval(sweepTimer);
+    await indexer.stop();
+    await blobs.close();
+    if (!options.db) await db.close();
+    throw new GatewayListenError(host, port, error as NodeJS.ErrnoException);
+  }
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host}:${boundPort}`;

@@ -17,6 +17,9 @@ test('break-glass escrow: released only under live break-glass, to the requester
     const policy = await patient.escrowConfig();
     assert.equal(policy.threshold, 2);
     assert.equal(policy.custodians.length, 2);
+    // Custodians are their own X25519 keys (keys/custodian-<i>.json), not derived from the operator.
+    assert.deepEqual(policy.custodians.map((c) => c.id), h.custodianKeys.map((k) => k.id));
+    assert.ok(policy.custodians.every((c) => /^x25519:[0-9a-f]{64}$/.test(c.id)));
 
     const resource = { resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${f.addr.patient}` }, code: { text: 'penicillin' } };
     const prepared = await prepareRecordVersion({
@@ -62,6 +65,8 @@ test('break-glass escrow: released only under live break-glass, to the requester
     const log = await patient.audit({ patient: f.addr.patient, limit: 1000 });
     assert.ok(log.entries.some((e) => e.action === 'escrow-release' && e.outcome === 'allowed' && e.actor.toLowerCase() === f.addr.hospital.toLowerCase()));
     assert.ok(log.entries.some((e) => e.action === 'escrow-release' && e.outcome === 'denied'));
+    // The custodian logs its own decision beside the route's, naming the break-glass it read.
+    assert.ok(log.entries.some((e) => e.action === 'escrow-release' && e.outcome === 'allowed' && /^custodian: break-glass #\d+ live until \d+; released share\(s\) 0, 1$/.test(e.reason)));
 
     // Bad input changes nothing.
     const patientToken = patient.sessionToken!;

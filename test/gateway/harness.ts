@@ -13,6 +13,7 @@ import { GatewayClient } from '../../src/sdk/gateway.ts';
 import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { medchainFixture, type Actor } from '../../contracts/test/fixture.ts';
 import { startGateway, type Gateway } from '../../src/gateway/server.ts';
+import { newCustodianKey, type CustodianKey } from '../../src/gateway/escrow/custodian.ts';
 import { startPgServer } from './pgServer.ts';
 
 process.env.MEDCHAIN_LOG_LEVEL ??= 'warn';
@@ -21,15 +22,19 @@ process.env.MEDCHAIN_LOG_LEVEL ??= 'warn';
  * `custodial`: actors whose keys the gateway holds (EHR integrations, devices): FHIR encrypts and decrypts for them.
  * `databaseUrl`: the gateway's SQL on that PostgreSQL database instead of SQLite; MEDCHAIN_TEST_POSTGRES=1 runs
  * any gateway suite on a throwaway PostgreSQL server of its own.
+ * `custodians`: how many escrow custodian keys the gateway holds (default 2, threshold 2); they are
+ * their own random keys, as `medchain start` keeps in keys/custodian-<i>.json, not the operator's.
  */
-export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor; custodial?: Actor[]; databaseUrl?: string } = {}) {
+export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor; custodial?: Actor[]; databaseUrl?: string; custodians?: number } = {}) {
   const f = await medchainFixture();
   const dataDir = mkdtempSync(join(tmpdir(), 'medchain-gateway-'));
   const pg = options.databaseUrl === undefined && process.env.MEDCHAIN_TEST_POSTGRES === '1' ? await startPgServer() : undefined;
   const databaseUrl = options.databaseUrl ?? pg?.url();
   // Real X25519 keys (published on chain below).
   const encryption = Object.fromEntries(['patient', 'patient2', 'doctor', 'lab', 'hospital', 'device'].map((a) => [a, generateEncryptionKeyPair()])) as Record<Actor, EncryptionKeyPair>;
+  const custodianKeys: CustodianKey[] = Array.from({ length: options.custodians ?? 2 }, newCustodianKey);
   const start = (operator: Actor = options.operator ?? 'admin') => startGateway({
+    escrow: { custodianKeys },
     dataDir, databaseUrl, port: 0, provider: f.provider, chainId: 31337, addresses: f.addresses, operatorKey: f.keys[operator],
     anchorPeriodSeconds: options.anchorPeriodSeconds ?? 3600, pollMs: 50, rateLimitPerMinute: 100_000,
     custodialKeys: (options.custodial ?? []).map((a) => ({ privateKey: f.keys[a], encryptionPrivateKey: encryption[a].privateKey })),
@@ -69,7 +74,7 @@ export async function gatewayHarness(options: { anchorPeriodSeconds?: number; op
   }
 
   return {
-    f, get gateway() { return gateway; }, encryption, client, addRecord, waitIndexed, dataDir,
+    f, get gateway() { return gateway; }, encryption, client, addRecord, waitIndexed, dataDir, custodianKeys,
     /** Stops the gateway and starts it again on the same data directory (sessions must sign in again). */
     async restart(operator?: Actor) {
       await gateway.close();

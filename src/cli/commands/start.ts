@@ -11,6 +11,16 @@ import type { StartOptions } from '../start.ts';
 // The node, the gateway and their dependencies load only for these two commands.
 const runtime = () => import('../start.ts');
 
+// Each role's keystore has its own passphrase source (src/cli/roleKeys.ts, docs/gateway.md).
+const KEY_HELP = `  --operator-passphrase-file <file>
+                            passphrase of keys/operator.json [MEDCHAIN_OPERATOR_PASSPHRASE(_FILE)]
+                            (default: the data directory passphrase)
+  --custodian-passphrase-file <file,file…>
+                            passphrases of keys/custodian-0.json, -1.json… in order
+                            [MEDCHAIN_CUSTODIAN_<i>_PASSPHRASE(_FILE)] (default: keys/custodian-<i>.passphrase,
+                            generated at first run; move it off the host, see docs/crypto.md)
+`;
+
 const START_HELP = `  --host <addr>             bind address [MEDCHAIN_HOST] (default 127.0.0.1)
   --port <n>                gateway and web UI port [MEDCHAIN_PORT] (default 8080)
   --rpc-port <n>            embedded node JSON-RPC port [MEDCHAIN_RPC_PORT] (default 8545)
@@ -18,7 +28,9 @@ const START_HELP = `  --host <addr>             bind address [MEDCHAIN_HOST] (de
   --demo                    seed a demo hospital on first start (providers, patients, records, grants)
   --demo-patients <n>       how many synthetic patients --demo creates (default 200)
   --database-url <url>      the gateway's SQL on PostgreSQL (postgres://…) instead of SQLite [MEDCHAIN_DATABASE_URL]
-`;
+${KEY_HELP}`;
+
+const KEY_OPTIONS = { 'operator-passphrase-file': { type: 'string' }, 'custodian-passphrase-file': { type: 'string' } } as const;
 
 function port(value: string, name: string): number {
   const n = Number(value);
@@ -38,6 +50,8 @@ function startOptions(ctx: CommandContext): StartOptions {
     passphraseFile: ctx.global.passphraseFile,
     scryptN: ctx.global.scryptN,
     databaseUrl: str(v, 'database-url') ?? env.MEDCHAIN_DATABASE_URL,
+    operatorPassphraseFile: str(v, 'operator-passphrase-file'),
+    custodianPassphraseFiles: str(v, 'custodian-passphrase-file')?.split(',').map((f) => f.trim()),
   };
 }
 
@@ -46,7 +60,7 @@ export const startCommands: Command[] = [
     name: 'start', summary: 'run the node, the gateway and the web UI (first run: create keys, deploy contracts)',
     options: {
       host: { type: 'string' }, port: { type: 'string' }, 'rpc-port': { type: 'string' }, 'rpc-url': { type: 'string' },
-      demo: { type: 'boolean' }, 'demo-patients': { type: 'string' }, 'database-url': { type: 'string' },
+      demo: { type: 'boolean' }, 'demo-patients': { type: 'string' }, 'database-url': { type: 'string' }, ...KEY_OPTIONS,
     },
     help: START_HELP,
     async run(ctx) {
@@ -73,7 +87,8 @@ export const startCommands: Command[] = [
   },
   {
     name: 'init', summary: 'create the data directory\'s keys and config only',
-    options: { host: { type: 'string' }, port: { type: 'string' }, 'rpc-port': { type: 'string' }, 'rpc-url': { type: 'string' } },
+    options: { host: { type: 'string' }, port: { type: 'string' }, 'rpc-port': { type: 'string' }, 'rpc-url': { type: 'string' }, ...KEY_OPTIONS },
+    help: KEY_HELP,
     async run(ctx) {
       const options = startOptions(ctx);
       const { firstRun } = await (await runtime()).initDataDir(options, (l) => process.stderr.write(`${l}\n`));

@@ -2,21 +2,26 @@
  * The hospital as a break-glass escrow custodian (src/crypto/escrow.ts holds the k-of-n scheme).
  *
  * Clients split each record version's data key k-of-n and wrap share i to custodian i; the shares
- * are deposited here. A share is released — opened with the custodian's key and re-wrapped to the
- * requester's on-chain encryption key — only while chain state shows a live break-glass for that
- * provider and patient, and every release is in the access log. In a consortium each hospital's
- * gateway holds one custodian key and lists the others' public keys (`peers`); a single-machine
- * install holds all n keys itself, which keeps the protocol but not the separation of trust.
+ * are deposited here. A custodian releases a share — opens it with its own key and re-wraps it to
+ * the requester's on-chain encryption key — only after it has itself read a live break-glass for
+ * that provider and patient from the chain (Consent.hasEmergencyAccess), whatever the route
+ * decided; every release and every refusal goes to the access log.
  *
- * Custodian keys are derived from the hospital's operating key with HKDF-SHA256, so they need no
- * extra key file and the same hospital always gets the same custodian identities.
+ * Each custodian key is its own X25519 key in its own keystore with its own passphrase (the CLI's
+ * keys/custodian-<i>.json, see src/cli/custodianKeys.ts); none is derived from the operator or
+ * admin key, so the keys that run the gateway open no escrowed data key. In a consortium each
+ * hospital's gateway holds one custodian key and lists the others' public keys (`peers`). The
+ * trust model is written down in docs/crypto.md.
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { hexToBytes, type Hex } from 'viem';
+import { bytesToHex, hexToBytes, type Address, type Hex, type PublicClient } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
-import { encryptionPublicKey, releaseEscrowShare, type RecordBinding, type ReleasedShare } from '../../crypto/index.ts';
+import { encryptionPublicKey, generateEncryptionKeyPair, releaseEscrowShare, type RecordBinding, type ReleasedShare } from '../../crypto/index.ts';
+import { ConsentAbi, IdentityAbi, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { HttpError } from '../http/errors.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
+import type { AccessLogger } from '../routes/types.ts';
 
 export const escrowMigrations = [
   {
@@ -45,13 +50,33 @@ export interface CustodianKey { id: string; publicKey: Uint8Array; privateKey: U
 export interface CustodianView { id: string; publicKey: string; gateway?: string }
 export interface EscrowPolicy { threshold: number; custodians: CustodianView[] }
 
-/** The custodian keys a hospital holds: `count` X25519 keys derived from its operating key. */
-export function deriveCustodianKeys(operatorKey: Hex, count: number): CustodianKey[] {
-  const operator = privateKeyToAddress(operatorKey).toLowerCase();
+/** A custodian's public identity: its X25519 public key (lowercase, as the share rows store it). */
+export const custodianId = (publicKey: Uint8Array): string => `x25519:${bytesToHex(publicKey).slice(2)}`;
+
+/** A new custodian key: a random X25519 key pair (RFC 7748). */
+export function newCustodianKey(): CustodianKey {
+  const { privateKey, publicKey } = generateEncryptionKeyPair();
+  return { id: custodianId(publicKey), privateKey, publicKey };
+}
+
+/**
+ * The custodian keys data directories created before separate custodian keystores used: derived
+ * from the hospital's first admin key with HKDF-SHA256 (RFC 5869). Only for migrating such a data
+ * directory once (the shares deposited then are wrapped to these keys); never for new shares.
+ */
+export function legacyCustodianKeys(adminKey: Hex, count: number): CustodianKey[] {
+  const admin = privateKeyToAddress(adminKey).toLowerCase();
   return Array.from({ length: count }, (_, i) => {
-    const privateKey = hkdf(sha256, hexToBytes(operatorKey), new TextEncoder().encode('medchain:escrow-custodian:v1'), new TextEncoder().encode(`custodian ${i}`), 32);
-    return { id: `${operator}/${i}`, privateKey, publicKey: encryptionPublicKey(privateKey) };
+    const privateKey = hkdf(sha256, hexToBytes(adminKey), new TextEncoder().encode('medchain:escrow-custodian:v1'), new TextEncoder().encode(`custodian ${i}`), 32);
+    return { id: `${admin}/${i}`, privateKey, publicKey: encryptionPublicKey(privateKey) };
   });
+}
+
+/** A release refused because the custodian's own chain read shows no live break-glass. */
+export class BreakGlassNotLive extends HttpError {
+  constructor(readonly requester: Address) {
+    super(403, 'escrow refused by the custodian: the chain shows no live break-glass of yours for this patient (Consent.openEmergencyAccess first)');
+  }
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -98,22 +123,54 @@ export function escrowStore(db: SqlExecutor & { transaction?: <T>(fn: (tx: SqlEx
 
 export type EscrowStore = ReturnType<typeof escrowStore>;
 
-/** This gateway's custodians: opens the shares it holds and re-wraps them to the requester. */
-export function escrowCustodian(keys: CustodianKey[], options: { threshold: number; peers?: CustodianView[] }) {
-  const byId = new Map(keys.map((k) => [k.id, k]));
+export interface CustodianChain {
+  client: PublicClient;
+  addresses: Pick<MedChainAddresses, 'consent' | 'identity'>;
+  audit: AccessLogger;
+}
+
+/**
+ * This gateway's custodians: open the shares they hold and re-wrap them to the requester, after
+ * checking the break-glass on chain themselves. `keys` may also hold a migrated data directory's
+ * legacy keys (they open the shares deposited before the migration; they are not in the policy).
+ */
+export function escrowCustodian(keys: CustodianKey[], options: { threshold: number; peers?: CustodianView[]; legacyKeys?: CustodianKey[]; chain: CustodianChain }) {
+  const byId = new Map([...(options.legacyKeys ?? []), ...keys].map((k) => [k.id.toLowerCase(), k]));
   const policy: EscrowPolicy = {
     threshold: options.threshold,
     custodians: [...keys.map((k) => ({ id: k.id, publicKey: b64(k.publicKey) })), ...(options.peers ?? [])],
   };
+  const { client, addresses, audit } = options.chain;
   return {
     policy,
-    /** Releases every share of `escrow` this gateway holds; the caller has checked the break-glass. */
-    async release(escrow: DepositedEscrow, binding: RecordBinding, requesterPublicKey: Uint8Array): Promise<ReleasedShare[]> {
+    /**
+     * Releases every share of `escrow` this gateway holds to `requester`, re-wrapped to the
+     * requester's encryption key as published on chain. Reads the break-glass itself, at one block.
+     */
+    async release(escrow: DepositedEscrow, binding: RecordBinding, requester: Address): Promise<ReleasedShare[]> {
+      const patient = binding.patient as Address;
+      const blockNumber = await client.getBlockNumber({ cacheTime: 0 });
+      const [live, emergency, key] = await Promise.all([
+        client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'hasEmergencyAccess', args: [patient, requester], blockNumber }),
+        client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'emergencyOf', args: [patient, requester], blockNumber }),
+        client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [requester], blockNumber }),
+      ]);
+      const entry = { actor: requester, patient, recordId: binding.recordId as Hex, action: 'escrow-release', purpose: 'emergency' } as const;
+      if (!live) {
+        await audit.append({ ...entry, outcome: 'denied', reason: `custodian: no live break-glass on chain at block ${blockNumber}` });
+        throw new BreakGlassNotLive(requester);
+      }
+      if (/^0x0{64}$/.test(key)) throw new HttpError(409, 'publish your encryption key on chain (Identity.rotateEncryptionKey) before asking for a release');
       const released: ReleasedShare[] = [];
+      const by: string[] = [];
       for (const share of escrow.shares) {
-        const key = byId.get(share.custodian);
-        if (!key) continue;
-        released.push(await releaseEscrowShare(share, key.privateKey, binding, requesterPublicKey));
+        const custodian = byId.get(share.custodian.toLowerCase());
+        if (!custodian) continue;
+        released.push(await releaseEscrowShare(share, custodian.privateKey, binding, hexToBytes(key)));
+        by.push(String(share.index));
+      }
+      if (released.length > 0) {
+        await audit.append({ ...entry, outcome: 'allowed', reason: `custodian: break-glass #${emergency.accessId} live until ${emergency.until}; released share(s) ${by.join(', ')}` });
       }
       return released;
     },

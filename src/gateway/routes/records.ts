@@ -16,7 +16,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { getAddress, hexToBytes, type Address, type Hex } from 'viem';
+import { getAddress, type Address, type Hex } from 'viem';
 import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import { bindingOf, cidFromContentId } from '../../sdk/records.ts';
 import { accessView, authorizeAndLog } from './authorize.ts';
@@ -180,7 +180,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     if (!escrow) fail(404, `no escrow shares were deposited for version ${v}`);
     const key = await deps.client.readContract({ address: deps.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [s.address] });
     if (/^0x0{64}$/.test(key)) fail(409, 'publish your encryption key on chain (Identity.rotateEncryptionKey) before asking for a release');
-    const shares = await deps.custodian.release(escrow, bindingOf(recordId, v, getAddress(record.patient)), hexToBytes(key));
+    const shares = await deps.custodian.release(escrow, bindingOf(recordId, v, getAddress(record.patient)), s.address);
     if (shares.length === 0) fail(404, 'this gateway holds none of the custodian shares for this version');
     return c.json({
       recordId, version: v, threshold: escrow.threshold, commitment: b64(escrow.commitment),
