@@ -160,7 +160,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.route('/fhir', fhir);
   app.route('/auth', auth.routes);
   app.route('/api', api);
-  app.route('/rpc', rpcRoutes(request));
+  // The JSON-RPC passthrough sees the session too: what a call may see depends on who asks.
+  const rpc = new Hono<GatewayEnv>();
+  rpc.use('*', auth.session);
+  rpc.route('/', rpcRoutes(request));
+  app.route('/rpc', rpc);
   app.get('/openapi.json', (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
 
   const webDist = options.webDist ?? resolve(import.meta.dirname, '../../web/dist');

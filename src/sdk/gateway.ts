@@ -5,7 +5,7 @@
  * Runs in Node and browsers (global fetch only).
  */
 import { createSiweMessage } from 'viem/siwe';
-import type { Address, Hex } from 'viem';
+import { http, type Address, type Hex, type HttpTransport, type HttpTransportConfig } from 'viem';
 import type { GrantTerms } from './contracts.ts';
 import type { EscrowBundle, EscrowCustodian, ReleasedShare } from '../crypto/escrow.ts';
 
@@ -53,6 +53,20 @@ export class GatewayClient {
 
   /** The session's bearer token (for raw requests, e.g. streaming the event feed). */
   get sessionToken(): string | undefined { return this.token; }
+
+  /**
+   * A viem transport to the gateway's JSON-RPC passthrough (`/rpc`) that sends this client's
+   * session token, read at each request: built before sign-in, it works once signed in. Without a
+   * session the gateway answers only what connecting needs (docs/gateway.md § "Who sees the chain").
+   */
+  rpcTransport(config: Omit<HttpTransportConfig, 'fetchFn'> = {}): HttpTransport {
+    const fetchFn: typeof fetch = (input, init) => {
+      const headers = new Headers(init?.headers);
+      if (this.token) headers.set('authorization', `Bearer ${this.token}`);
+      return this.fetchImpl(input, { ...init, headers });
+    };
+    return http(new URL('/rpc', this.baseUrl).href, { ...config, fetchFn });
+  }
 
   private async call<T>(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<T> {
     const headers: Record<string, string> = {};

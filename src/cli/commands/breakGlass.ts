@@ -27,7 +27,7 @@ export const breakGlassCommands: Command[] = [
       if (!reason) throw new CliError('break-glass needs --reason "<why>"', EXIT.usage);
       const code = CODES.indexOf(str(values, 'code') ?? 'other');
       if (code < 0) throw new CliError(`--code must be one of ${CODES.join(', ')}`, EXIT.usage);
-      const session = await openSession(global, { signIn: false });
+      const session = await openSession(global);
       const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patient, code, keccak256(toHex(reason))] });
       const opened = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'EmergencyAccessOpened' })[0];
       const until = Number(opened?.args.until ?? 0n);
