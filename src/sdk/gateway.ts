@@ -184,6 +184,22 @@ export class GatewayClient {
     return this.call<{ requests: Array<Record<string, unknown>> }>('GET', `/api/requests?${q}`);
   }
 
+  /** Current auditors and their X25519 public keys on chain (null: none published), for sealing break-glass reasons. */
+  auditors() { return this.call<{ auditors: Array<{ address: Address; publicKey: Hex | null }> }>('GET', '/api/auditors'); }
+
+  /** The opening provider deposits the sealed reason of break-glass access `accessId` (see sdk/breakGlassReason.ts). */
+  depositBreakGlassReason(accessId: bigint | number, sealed: { ciphertext: Uint8Array; envelopes: Array<{ recipient: Address; envelope: Uint8Array }> }) {
+    return this.call<{ accessId: number; recipients: Address[] }>('POST', `/api/emergencies/${accessId}/reason`, {
+      ciphertext: b64(sealed.ciphertext), envelopes: sealed.envelopes.map((e) => ({ recipient: e.recipient, envelope: b64(e.envelope) })),
+    });
+  }
+
+  /** The sealed reason of break-glass access `accessId` and the caller's envelope (patient, provider, auditors). */
+  async breakGlassReason(accessId: bigint | number): Promise<{ accessId: number; patient: Address; provider: Address; reasonHash: Hex; ciphertext: Uint8Array; envelope: Uint8Array }> {
+    const r = await this.call<{ accessId: number; patient: Address; provider: Address; reasonHash: Hex; ciphertext: string; envelope: string }>('GET', `/api/emergencies/${accessId}/reason`);
+    return { ...r, ciphertext: unb64(r.ciphertext), envelope: unb64(r.envelope) };
+  }
+
   emergencies(patient: Address) {
     return this.call<{ emergencies: Array<{ accessId: number; provider: Address; until: number; live: boolean }> }>('GET', `/api/emergencies?patient=${patient}`);
   }

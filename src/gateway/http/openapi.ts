@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { verifyBody } from '../auth/siwe.ts';
 import { relayExtendBody, relayGrantBody, relayRevokeBody } from '../routes/consent.ts';
+import { depositReasonBody } from '../routes/breakGlassReason.ts';
 import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
 
 type Auth = 'public' | 'session';
@@ -43,6 +44,9 @@ const ops: Operation[] = [
   { method: 'post', path: '/api/grants/{id}/extend/relay', summary: "Relay a patient's signed extension", auth: 'session', tag: 'consent', body: relayExtendBody },
   { method: 'get', path: '/api/requests', summary: 'Access requests of a patient or a provider', auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/emergencies', summary: "Break-glass events on a patient's records", auth: 'session', tag: 'consent' },
+  { method: 'get', path: '/api/auditors', summary: 'Current auditors and their X25519 public keys on chain (to seal break-glass reasons to)', auth: 'session', tag: 'consent' },
+  { method: 'post', path: '/api/emergencies/{accessId}/reason', summary: 'The opening provider deposits the sealed break-glass reason (once)', auth: 'session', tag: 'consent', body: depositReasonBody },
+  { method: 'get', path: '/api/emergencies/{accessId}/reason', summary: "A break-glass reason's ciphertext, the caller's envelope and the on-chain commitment", auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/events', summary: "Server-sent events: the patient's consent and emergency alerts", auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/audit', summary: 'Access-log entries (a patient sees those about them)', auth: 'session', tag: 'audit' },
   { method: 'get', path: '/api/audit/periods', summary: 'Closed access-log periods with their Merkle roots and anchor transactions', auth: 'session', tag: 'audit' },
