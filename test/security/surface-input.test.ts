@@ -129,3 +129,27 @@ test('fuzz: every REST route answers hostile paths, queries and bodies with a cl
     await h.close();
   }
 });
+
+test('attack: a version whose content id is not a CID (a write grantee can register one) leaves GET /api/records/:id answering, with cid null', async () => {
+  const h = await gatewayHarness();
+  try {
+    const good = await h.addRecord('patient', 'patient', { resourceType: 'Observation', status: 'final', code: { text: 'HbA1c' } });
+    const junk = `0x${'5a'.repeat(32)}` as const;
+    await h.f.mined(h.f.as('patient').recordRegistry.write.updateRecord([good.recordId, 1, '0x1234deadbeef', `0x${'77'.repeat(32)}`]));
+    await h.f.mined(h.f.as('patient').recordRegistry.write.addRecord([junk, h.f.addr.patient, `0x${'01'.repeat(32)}`, '0xff', `0x${'66'.repeat(32)}`]));
+    await h.waitIndexed();
+    const token = (await h.client('patient')).sessionToken!;
+    for (const id of [good.recordId, junk]) {
+      const r = await httpCall(h.gateway.url, 'GET', `/api/records/${id}`, { token });
+      assert.equal(r.status, 200, r.text);
+      const versions = r.json!.versions as Array<{ cid: string | null }>;
+      assert.equal(versions.at(-1)!.cid, null, 'a content id that is not a CID is shown as none');
+    }
+    // The good version still opens; the junk one is a clean 404 for its ciphertext.
+    assert.ok((await (await h.client('patient')).getEnvelope(good.recordId, 1)).envelope.length > 0);
+    const missing = await httpCall(h.gateway.url, 'GET', `/api/records/${good.recordId}/versions/2/ciphertext`, { token });
+    expectClean4xx(missing, 'ciphertext of a non-CID version');
+  } finally {
+    await h.close();
+  }
+});
