@@ -4,7 +4,7 @@
  * passthrough: reads, and transactions signed here). One URL — the gateway — is all a user needs.
  */
 import {
-  createPublicClient, createWalletClient, defineChain, http,
+  createPublicClient, createWalletClient, defineChain,
   type Abi, type Address, type Chain, type ContractFunctionArgs, type ContractFunctionName, type Hex, type PublicClient, type TransactionReceipt,
 } from 'viem';
 import { GatewayClient } from '../sdk/gateway.ts';
@@ -43,17 +43,21 @@ export async function connect(global: Pick<GlobalOptions, 'gateway'>): Promise<C
   const chain = defineChain({
     id: config.chainId, name: 'medchain', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [`${gatewayUrl}/rpc`] } },
   });
-  const client = createPublicClient({ chain, transport: http(`${gatewayUrl}/rpc`, { retryCount: 1 }), pollingInterval: 250 }) as PublicClient;
+  // The gateway's /rpc answers by session (docs/gateway.md § "Who sees the chain"): the transport
+  // sends the gateway client's token once signed in.
+  const client = createPublicClient({ chain, transport: gateway.rpcTransport({ retryCount: 1 }), pollingInterval: 250 }) as PublicClient;
   return { gatewayUrl, gateway, chainId: config.chainId, chain, addresses, client };
 }
 
-/** Connects, unlocks the acting key and signs in to the gateway. */
-export async function openSession(global: GlobalOptions, options: { signIn?: boolean; key?: UnlockedKey } = {}): Promise<Session> {
+/**
+ * Connects, unlocks the acting key and signs in to the gateway (always: reading the chain and
+ * sending transactions through the gateway's /rpc need a session).
+ */
+export async function openSession(global: GlobalOptions, options: { key?: UnlockedKey } = {}): Promise<Session> {
   const key = options.key ?? await unlockKey(global);
   const conn = await connect(global);
-  let role = 'unknown';
-  if (options.signIn !== false) role = (await conn.gateway.signIn(key.account, { chainId: conn.chainId })).role;
-  const wallet = createWalletClient({ account: key.account, chain: conn.chain, transport: http(`${conn.gatewayUrl}/rpc`, { retryCount: 1 }) });
+  const { role } = await conn.gateway.signIn(key.account, { chainId: conn.chainId });
+  const wallet = createWalletClient({ account: key.account, chain: conn.chain, transport: conn.gateway.rpcTransport({ retryCount: 1 }) });
   const send: Session['send'] = async (call) => {
     const { request } = await conn.client.simulateContract({ ...call, account: key.account } as never);
     const hash: Hex = await wallet.writeContract(request as never);

@@ -31,6 +31,7 @@ import { applyChainEvent, type IndexedLog } from './index/handlers.ts';
 import { envelopeMigrations, envelopeStore } from './index/envelopes.ts';
 import { chainIndexMigrations } from './index/schema.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { breakGlassReasonMigrations, breakGlassReasonRoutes } from './routes/breakGlassReason.ts';
 import { chainInfoRoutes } from './routes/chainInfo.ts';
 import { fhirRoutes } from './routes/fhir.ts';
 import { fhirClinicalRoutes } from './routes/fhirClinical.ts';
@@ -128,7 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = options.db ?? (options.databaseUrl !== undefined
     ? await openPostgres(options.databaseUrl)
     : await openSqlite(join(options.dataDir, 'gateway.sqlite')));
-  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations]);
+  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations]);
   const blobs = options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs'));
 
   const access = createChainAccess({ client, addresses: options.addresses });
@@ -180,6 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   signedIn.route('/', recordRoutes(deps));
   signedIn.route('/', consentRoutes(deps));
   signedIn.route('/', auditRoutes({ ...deps, accessLog }));
+  signedIn.route('/', breakGlassReasonRoutes({ ...deps, db }));
   api.route('/', signedIn);
   const fhir = new Hono<GatewayEnv>();
   fhir.use('*', contentNegotiation);
@@ -190,7 +192,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.route('/fhir', fhir);
   app.route('/auth', auth.routes);
   app.route('/api', api);
-  app.route('/rpc', rpcRoutes(request));
+  // The JSON-RPC passthrough sees the session too: what a call may see depends on who asks.
+  const rpc = new Hono<GatewayEnv>();
+  rpc.use('*', auth.session);
+  rpc.route('/', rpcRoutes(request));
+  app.route('/rpc', rpc);
   app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl())));
 
   const webDist = options.webDist ?? resolve(import.meta.dirname, '../../web/dist');

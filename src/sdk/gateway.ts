@@ -5,7 +5,7 @@
  * Runs in Node and browsers (global fetch only).
  */
 import { createSiweMessage } from 'viem/siwe';
-import type { Address, Hex } from 'viem';
+import { http, type Address, type Hex, type HttpTransport, type HttpTransportConfig } from 'viem';
 import type { GrantTerms } from './contracts.ts';
 import type { EscrowBundle, EscrowCustodian, ReleasedShare } from '../crypto/escrow.ts';
 
@@ -53,6 +53,20 @@ export class GatewayClient {
 
   /** The session's bearer token (for raw requests, e.g. streaming the event feed). */
   get sessionToken(): string | undefined { return this.token; }
+
+  /**
+   * A viem transport to the gateway's JSON-RPC passthrough (`/rpc`) that sends this client's
+   * session token, read at each request: built before sign-in, it works once signed in. Without a
+   * session the gateway answers only what connecting needs (docs/gateway.md § "Who sees the chain").
+   */
+  rpcTransport(config: Omit<HttpTransportConfig, 'fetchFn'> = {}): HttpTransport {
+    const fetchFn: typeof fetch = (input, init) => {
+      const headers = new Headers(init?.headers);
+      if (this.token) headers.set('authorization', `Bearer ${this.token}`);
+      return this.fetchImpl(input, { ...init, headers });
+    };
+    return http(new URL('/rpc', this.baseUrl).href, { ...config, fetchFn });
+  }
 
   private async call<T>(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<T> {
     const headers: Record<string, string> = {};
@@ -168,6 +182,22 @@ export class GatewayClient {
   requests(query: { patient?: Address; provider?: Address }) {
     const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as Array<[string, string]>);
     return this.call<{ requests: Array<Record<string, unknown>> }>('GET', `/api/requests?${q}`);
+  }
+
+  /** Current auditors and their X25519 public keys on chain (null: none published), for sealing break-glass reasons. */
+  auditors() { return this.call<{ auditors: Array<{ address: Address; publicKey: Hex | null }> }>('GET', '/api/auditors'); }
+
+  /** The opening provider deposits the sealed reason of break-glass access `accessId` (see sdk/breakGlassReason.ts). */
+  depositBreakGlassReason(accessId: bigint | number, sealed: { ciphertext: Uint8Array; envelopes: Array<{ recipient: Address; envelope: Uint8Array }> }) {
+    return this.call<{ accessId: number; recipients: Address[] }>('POST', `/api/emergencies/${accessId}/reason`, {
+      ciphertext: b64(sealed.ciphertext), envelopes: sealed.envelopes.map((e) => ({ recipient: e.recipient, envelope: b64(e.envelope) })),
+    });
+  }
+
+  /** The sealed reason of break-glass access `accessId` and the caller's envelope (patient, provider, auditors). */
+  async breakGlassReason(accessId: bigint | number): Promise<{ accessId: number; patient: Address; provider: Address; reasonHash: Hex; ciphertext: Uint8Array; envelope: Uint8Array }> {
+    const r = await this.call<{ accessId: number; patient: Address; provider: Address; reasonHash: Hex; ciphertext: string; envelope: string }>('GET', `/api/emergencies/${accessId}/reason`);
+    return { ...r, ciphertext: unb64(r.ciphertext), envelope: unb64(r.envelope) };
   }
 
   emergencies(patient: Address) {

@@ -19,6 +19,7 @@ import { createPublicClient, createWalletClient, custom, getAddress, keccak256, 
 import { privateKeyToAccount } from 'viem/accounts';
 import { createEdrProvider, type Eip1193Provider } from '../../src/chain/edrProvider.ts';
 import { rpcRoutes } from '../../src/gateway/routes/rpc.ts';
+import type { GatewayEnv } from '../../src/gateway/routes/types.ts';
 import { ConsentAbi, deployMedChain, IdentityAbi, RecordRegistryAbi, ProviderKind, type MedChainAddresses } from '../../src/sdk/contracts.ts';
 import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { decryptKeystore, encryptKeystore, generateEncryptionKeyPair, toHex } from '../../src/crypto/index.ts';
@@ -59,7 +60,11 @@ before(async () => {
 
   const app = new Hono();
   app.get('/api/config', (c) => c.json({ chainId: 31337, addresses }));
-  app.route('/rpc', rpcRoutes(chain.request));
+  // No sign-in on this test server: /rpc answers as it does for an auditor or admin session.
+  const rpc = new Hono<GatewayEnv>();
+  rpc.use('*', async (c, next) => { c.set('session', { address: deployer.address, role: 'admin' }); await next(); });
+  rpc.route('/', rpcRoutes(chain.request));
+  app.route('/rpc', rpc);
   app.all('/api/*', (c) => c.json({ error: 'not served by this test server' }, 404));
   app.all('/auth/*', (c) => c.json({ error: 'not served by this test server' }, 404));
   app.use('/*', serveStatic({ root: DIST }));

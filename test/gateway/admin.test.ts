@@ -17,7 +17,8 @@ test('GET /api/admin/actions: pending governance with approvals and threshold, g
     await f.mined(f.as('admin').identity.write.approve([identity, call('addAdmin', [f.addr.admin2])]));
     await f.mined(f.as('admin').identity.write.approve([identity, call('setThresholds', [2n, 2n])]));
     await h.waitIndexed();
-    const pending = async () => (await httpCall(h.gateway.url, 'GET', '/api/admin/actions')).json!.pending as Array<{ target: string; call: { functionName: string; args: unknown[] } | null; approvals: number; threshold: number; approvers: string[] }>;
+    const token = (await h.client('admin')).sessionToken;
+    const pending = async () => (await httpCall(h.gateway.url, 'GET', '/api/admin/actions', { token })).json!.pending as Array<{ target: string; call: { functionName: string; args: unknown[] } | null; approvals: number; threshold: number; approvers: string[] }>;
     assert.deepEqual(await pending(), [], 'executed actions are not pending');
 
     await f.mined(f.as('applicant').identity.write.applyAsProvider([ProviderKind.Doctor, randomKey(), randomKey()]));

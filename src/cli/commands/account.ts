@@ -17,7 +17,7 @@ export const accountCommands: Command[] = [
   {
     name: 'patient register', summary: 'register the --key account as a patient (its public encryption key goes on chain)',
     async run({ global }) {
-      const session = await openSession(global, { signIn: false });
+      const session = await openSession(global);
       const current = await roleOf(session, session.address);
       if (current !== Role.None) throw new CliError(`${session.address} is already registered (${roleName(current)})`, EXIT.runtime);
       const receipt = await session.send({
@@ -35,7 +35,7 @@ export const accountCommands: Command[] = [
       const kindName = (str(values, 'kind') ?? 'doctor').toLowerCase();
       const kind = KINDS.indexOf(kindName);
       if (kind < 0) throw new CliError(`--kind must be one of ${KINDS.join(', ')}`, EXIT.usage);
-      const session = await openSession(global, { signIn: false });
+      const session = await openSession(global);
       const current = await roleOf(session, session.address);
       if (current !== Role.None) throw new CliError(`${session.address} is already registered (${roleName(current)})`, EXIT.runtime);
       const receipt = await session.send({

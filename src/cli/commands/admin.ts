@@ -17,7 +17,7 @@ const REASONS = Object.keys(SuspensionReason).map((k) => k.replace(/[a-z](?=[A-Z
 const STATUS = Object.keys(ProviderStatus).map((k) => k.toLowerCase());
 
 async function adminSession(global: Parameters<typeof openSession>[0]): Promise<Session> {
-  const session = await openSession(global, { signIn: false });
+  const session = await openSession(global);
   const isAdmin = await session.client.readContract({ address: session.addresses.identity, abi: IdentityAbi, functionName: 'isAdmin', args: [session.address] });
   if (!isAdmin) throw new RefusedError(`${session.address} is not an admin`);
   return session;

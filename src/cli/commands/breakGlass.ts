@@ -1,16 +1,22 @@
 /**
  * `medchain break-glass <patient> --reason …`: a provider opens emergency access to a patient who
  * cannot answer. The window (4 hours by default, set by the admins) ends by itself; the opening is
- * on chain, the patient is alerted and every read is in the audit trail. The reason's text is hashed
- * on chain; its code (unconscious, life-threatening, …) is public.
+ * on chain, the patient is alerted and every read is in the audit trail. The reason's code
+ * (unconscious, life-threatening, …) is public; its text goes on chain only as a salted commitment
+ * (keccak256(salt ‖ reason), sdk/breakGlassReason.ts) and is kept in the gateway encrypted to the
+ * patient, the provider and the auditors.
+ *
+ * `medchain break-glass reason <access-id>`: the patient, the provider or an auditor reads the
+ * stated reason and checks it against the commitment on chain.
  */
-import { keccak256, parseEventLogs, toHex } from 'viem';
+import { parseEventLogs } from 'viem';
 import { ConsentAbi, EmergencyReason } from '../../sdk/contracts.ts';
+import { commitBreakGlassReason, readBreakGlassReason, reasonRecipients, sealBreakGlassReason } from '../../sdk/breakGlassReason.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
 import { emit, isoTime } from '../output.ts';
-import { openSession } from '../session.ts';
+import { encryptionKey, openSession } from '../session.ts';
 import { parseAddress } from '../terms.ts';
 
 /** unconscious, life-threatening, incapacitated, other: the EmergencyReason enum in kebab case. */
@@ -20,19 +26,39 @@ export const breakGlassCommands: Command[] = [
   {
     name: 'break-glass', synopsis: '<patient>', arity: 1, summary: 'as a provider, open emergency access to a patient (audited; ends by itself)',
     options: { reason: { type: 'string' }, code: { type: 'string' } },
-    help: `  --reason <text>           why (required; its hash goes on chain)\n  --code <code>             ${CODES.join(' | ')} (default other)\n`,
+    help: `  --reason <text>           why (required; a salted commitment goes on chain, the text encrypted to the patient and auditors)\n  --code <code>             ${CODES.join(' | ')} (default other)\n`,
     async run({ args, values, global }) {
       const patient = parseAddress(args[0], 'the patient');
       const reason = str(values, 'reason')?.trim();
       if (!reason) throw new CliError('break-glass needs --reason "<why>"', EXIT.usage);
       const code = CODES.indexOf(str(values, 'code') ?? 'other');
       if (code < 0) throw new CliError(`--code must be one of ${CODES.join(', ')}`, EXIT.usage);
-      const session = await openSession(global, { signIn: false });
-      const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patient, code, keccak256(toHex(reason))] });
+      let commitment: ReturnType<typeof commitBreakGlassReason>;
+      try { commitment = commitBreakGlassReason(reason); } catch (error) { throw new CliError((error as Error).message, EXIT.usage); }
+      const session = await openSession(global);
+      const me = encryptionKey(session);
+      // The readers' keys first: a patient without a key on chain cannot be sealed to, so nothing is opened.
+      const recipients = await reasonRecipients({ gateway: session.gateway, client: session.client, addresses: session.addresses, patient, provider: { address: session.address, publicKey: me.publicKey } });
+      const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patient, code, commitment.reasonHash] });
       const opened = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'EmergencyAccessOpened' })[0];
-      const until = Number(opened?.args.until ?? 0n);
-      emit(global.json, { patient, accessId: Number(opened?.args.accessId ?? 0n), until, txHash: receipt.transactionHash },
-        `emergency access to ${patient} open until ${isoTime(until)} — every read is logged and the patient is alerted`);
+      if (!opened) throw new CliError(`transaction ${receipt.transactionHash} opened no emergency access`);
+      const accessId = opened.args.accessId;
+      const sealed = await sealBreakGlassReason({ reason, salt: commitment.salt, accessId, patient, recipients });
+      const stored = await session.gateway.depositBreakGlassReason(accessId, sealed);
+      const until = Number(opened.args.until);
+      emit(global.json, { patient, accessId: Number(accessId), until, reasonHash: commitment.reasonHash, reasonReaders: stored.recipients, txHash: receipt.transactionHash },
+        `emergency access #${accessId} to ${patient} open until ${isoTime(until)} — every read is logged and the patient is alerted; the reason is sealed to ${stored.recipients.length} readers`);
+    },
+  },
+  {
+    name: 'break-glass reason', synopsis: '<access-id>', arity: 1, summary: 'as the patient, the provider or an auditor, read a break-glass reason and check it against the chain',
+    async run({ args, global }) {
+      if (!/^\d{1,20}$/.test(args[0] ?? '')) throw new CliError('the access id is a number (see `grant list` / the emergency alert)', EXIT.usage);
+      const session = await openSession(global);
+      const r = await readBreakGlassReason({ gateway: session.gateway, client: session.client, addresses: session.addresses, accessId: BigInt(args[0]!), privateKey: encryptionKey(session).privateKey });
+      emit(global.json, { accessId: Number(r.accessId), patient: r.patient, provider: r.provider, reason: r.reason, reasonHash: r.reasonHash, matchesChain: r.matchesChain, txHash: r.txHash },
+        `break-glass #${r.accessId} by ${r.provider} for ${r.patient}: "${r.reason}" — ${r.matchesChain ? 'matches the commitment on chain' : 'DOES NOT match the commitment on chain'}`);
+      if (!r.matchesChain) process.exitCode = EXIT.runtime;
     },
   },
 ];

@@ -101,7 +101,7 @@ export const keysCommands: Command[] = [
       const file = resolveKeyFile(global.key, global.dataDir);
       const bundle = readKeyBundle(file);
       const passphrase = await readPassphrase({ file: global.passphraseFile, purpose: file });
-      const session = await openSession(global, { signIn: false, key: await unlockBundle(file, bundle, passphrase) });
+      const session = await openSession(global, { key: await unlockBundle(file, bundle, passphrase) });
       const next = generateEncryptionKeyPair();
       const encryption = await encryptKeystore(next.privateKey, passphrase, { kind: 'encryption', scryptN: global.scryptN });
       // The new key file is written before the chain switches over, so no envelope is ever wrapped to

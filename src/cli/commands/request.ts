@@ -24,7 +24,7 @@ export const requestCommands: Command[] = [
     help: `  --patient <address>       the patient (required)\n${TERMS_HELP}`,
     async run({ values, global }) {
       const patient = parseAddress(str(values, 'patient'), '--patient');
-      const session = await openSession(global, { signIn: false });
+      const session = await openSession(global);
       const terms = termsFrom(values, session.address);
       const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'requestAccess', args: [patient, terms] });
       const event = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'AccessRequested' })[0];
@@ -59,7 +59,7 @@ export const requestCommands: Command[] = [
     name: 'request reject', synopsis: '<request-id>', arity: 1, summary: 'as the patient, reject a request',
     async run({ args, global }) {
       const id = requestId(args[0]!);
-      const session = await openSession(global, { signIn: false });
+      const session = await openSession(global);
       const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'rejectRequest', args: [id] });
       emit(global.json, { requestId: Number(id), rejected: true, txHash: receipt.transactionHash }, `request #${id} rejected`);
     },

@@ -13,6 +13,7 @@ import { encodeFunctionData, getAddress, keccak256, parseEventLogs, toHex, type 
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../crypto/index.ts';
 import { ConsentAbi, EmergencyReason, IdentityAbi, ProviderKind, Purpose, RecordRegistryAbi, ScopeKind, ZERO_SCOPE, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { commitBreakGlassReason } from '../../sdk/breakGlassReason.ts';
 import { GatewayClient } from '../../sdk/gateway.ts';
 import { prepareRecordVersion, type PreparedRecordVersion } from '../../sdk/records.ts';
 import { writeFileAtomic } from '../dataDir.ts';
@@ -145,7 +146,7 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
       if (state(i) === 'requested') round4.push({ ...consent, from: hospital.account, functionName: 'requestAccess', args: [p.account.address, terms(hospital.account.address, 1, 0, now + 7 * 86400)], label: 'request' });
     });
     const emergencyPatient = patients[0]!.account.address;
-    round4.push({ ...consent, from: hospital.account, functionName: 'openEmergencyAccess', args: [emergencyPatient, EmergencyReason.Unconscious, keccak256(toHex('demo: unconscious patient admitted to the emergency department'))], label: 'break-glass' });
+    round4.push({ ...consent, from: hospital.account, functionName: 'openEmergencyAccess', args: [emergencyPatient, EmergencyReason.Unconscious, commitBreakGlassReason('demo: unconscious patient admitted to the emergency department').reasonHash], label: 'break-glass' });
     // The node accepts at most 1,000 pending nonces ahead per sender: the doctor's records go in chunks.
     const others = round4.slice(prepared.length);
     for (let i = 0; i < prepared.length || i === 0; i += RECORDS_PER_ROUND) {

@@ -5,8 +5,9 @@
  *   POST /auth/verify  { message, signature } -> { token, address, role, expiresAt }
  *   POST /auth/logout
  *
- * The message must name this gateway's domain and chain, carry an unused unexpired nonce, and be
- * within its validity times; the signature is checked by viem (EOAs, and ERC-1271/6492 smart
+ * The message must be a well-formed EIP-4361 message (siweMessage.ts: strict parse, RFC 3339 times),
+ * name this gateway's domain and chain, carry an unused unexpired nonce, and be within its validity
+ * times (an unparseable time refuses the message, never is ignored); the signature is checked by viem (EOAs, and ERC-1271/6492 smart
  * accounts through the chain). Nonces and sessions live in SQL, so a restart reopens no replay.
  * Session tokens are random and stored only as their SHA-256. The role is read from chain state
  * and re-read every few seconds, so a suspension takes effect at once.
@@ -14,8 +15,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { getAddress, isAddress, type Address, type Hex, type PublicClient } from 'viem';
-import { generateSiweNonce, parseSiweMessage } from 'viem/siwe';
+import { getAddress, type Address, type Hex, type PublicClient } from 'viem';
+import { generateSiweNonce, type SiweMessage } from 'viem/siwe';
+import { checkSignIn, SiweMessageError } from './siweMessage.ts';
 import type { GatewayRole } from '../chain/access.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { GatewayEnv, Session } from '../routes/types.ts';
@@ -76,18 +78,15 @@ export function siweAuth(options: SiweOptions) {
   routes.post('/verify', async (c) => {
     const body = verifyBody
       .parse(await c.req.json().catch(() => { throw new HttpError(400, 'malformed JSON body'); }));
-    const fields = parseSiweMessage(body.message);
-    if (!fields.address || !isAddress(fields.address) || !fields.nonce || !fields.domain || !fields.uri || fields.version !== '1' || fields.chainId === undefined) {
-      throw new HttpError(400, 'not a Sign-In with Ethereum message (EIP-4361)');
-    }
-    if (!options.domains.includes(fields.domain)) unauthorized(`message is for ${fields.domain}, not this gateway`);
-    if (fields.chainId !== options.chainId) unauthorized(`message is for chain ${fields.chainId}, this gateway serves chain ${options.chainId}`);
     const t = now();
-    if (fields.expirationTime && fields.expirationTime.getTime() <= t) unauthorized('message expired');
-    if (fields.notBefore && fields.notBefore.getTime() > t) unauthorized('message not valid yet');
-    if (fields.issuedAt && fields.issuedAt.getTime() > t + 60_000) unauthorized('message issued in the future');
-    const valid = await options.client.verifyMessage({ address: fields.address, message: body.message, signature: body.signature as Hex }).catch(() => false);
-    if (!valid) unauthorized('signature does not match the address');
+    let fields: SiweMessage;
+    try {
+      fields = await checkSignIn({ message: body.message, signature: body.signature as Hex }, { domains: options.domains, chainId: options.chainId, now: t },
+        (args) => options.client.verifyMessage(args));
+    } catch (error) {
+      if (error instanceof SiweMessageError) throw new HttpError(error.kind === 'malformed' ? 400 : 401, error.message, error.kind === 'malformed' ? 'invalid' : 'login');
+      throw error;
+    }
     // Single use: the nonce is consumed only by a valid sign-in, atomically.
     const consumed = await options.db.query<{ nonce: string }>('DELETE FROM auth_nonces WHERE nonce = $1 AND expires_at >= $2 RETURNING nonce', [fields.nonce, Math.floor(t / 1000)]);
     if (consumed.length === 0) unauthorized('unknown, used or expired nonce: ask for a new one');

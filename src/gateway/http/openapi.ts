@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { verifyBody } from '../auth/siwe.ts';
 import { relayExtendBody, relayGrantBody, relayRevokeBody } from '../routes/consent.ts';
+import { depositReasonBody } from '../routes/breakGlassReason.ts';
 import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
 
 type Auth = 'public' | 'session';
@@ -19,14 +20,14 @@ const ops: Operation[] = [
   { method: 'post', path: '/auth/nonce', summary: 'A single-use nonce for a Sign-In with Ethereum message', auth: 'public', tag: 'auth' },
   { method: 'post', path: '/auth/verify', summary: 'Verify a signed EIP-4361 message; returns a short-lived session token and the role from chain', auth: 'public', tag: 'auth', body: verifyBody },
   { method: 'post', path: '/auth/logout', summary: 'End the session', auth: 'session', tag: 'auth' },
-  { method: 'post', path: '/rpc', summary: 'Ethereum JSON-RPC to the chain (read methods and raw signed transactions)', auth: 'public', tag: 'chain' },
+  { method: 'post', path: '/rpc', summary: 'Ethereum JSON-RPC to the chain (read methods and raw signed transactions); anonymous callers get chain id and height only, sessions what docs/gateway.md "Who sees the chain" allows', auth: 'public', tag: 'chain' },
   { method: 'get', path: '/api/config', summary: 'Chain id, contract addresses, break-glass escrow custodians', auth: 'public', tag: 'chain' },
-  { method: 'get', path: '/api/providers', summary: 'Providers with status, contribution score and MED balance (leaderboard)', auth: 'public', tag: 'chain' },
-  { method: 'get', path: '/api/validators', summary: 'Validator set and block rewards', auth: 'public', tag: 'chain' },
-  { method: 'get', path: '/api/admin/actions', summary: 'Governance actions waiting for more admin approvals, with the decoded call', auth: 'public', tag: 'chain' },
-  { method: 'get', path: '/api/explorer/blocks', summary: 'Latest blocks', auth: 'public', tag: 'explorer' },
-  { method: 'get', path: '/api/explorer/tx/{hash}', summary: 'A transaction, its receipt and its decoded MedChain events', auth: 'public', tag: 'explorer' },
-  { method: 'get', path: '/api/explorer/events', summary: 'Latest MedChain events', auth: 'public', tag: 'explorer' },
+  { method: 'get', path: '/api/providers', summary: 'Providers with status, contribution score and MED balance (leaderboard)', auth: 'session', tag: 'chain' },
+  { method: 'get', path: '/api/validators', summary: 'Validator set and block rewards', auth: 'session', tag: 'chain' },
+  { method: 'get', path: '/api/admin/actions', summary: 'Governance actions waiting for more admin approvals, with the decoded call (auditors, admins)', auth: 'session', tag: 'chain' },
+  { method: 'get', path: '/api/explorer/blocks', summary: 'Latest blocks', auth: 'session', tag: 'explorer' },
+  { method: 'get', path: '/api/explorer/tx/{hash}', summary: 'A transaction, its receipt and its decoded MedChain events', auth: 'session', tag: 'explorer' },
+  { method: 'get', path: '/api/explorer/events', summary: 'Latest MedChain events (members: the events about them)', auth: 'session', tag: 'explorer' },
   { method: 'post', path: '/api/blobs', summary: 'Upload a record ciphertext; returns its CID', auth: 'session', tag: 'records', binary: 'request' },
   { method: 'post', path: '/api/records/{id}/versions/{v}/envelopes', summary: 'Deposit key envelopes, blind-index tokens and escrow shares of a registered version', auth: 'session', tag: 'records', body: depositEnvelopesBody },
   { method: 'get', path: '/api/records', summary: "A patient's records the caller may read now", auth: 'session', tag: 'records' },
@@ -43,6 +44,9 @@ const ops: Operation[] = [
   { method: 'post', path: '/api/grants/{id}/extend/relay', summary: "Relay a patient's signed extension", auth: 'session', tag: 'consent', body: relayExtendBody },
   { method: 'get', path: '/api/requests', summary: 'Access requests of a patient or a provider', auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/emergencies', summary: "Break-glass events on a patient's records", auth: 'session', tag: 'consent' },
+  { method: 'get', path: '/api/auditors', summary: 'Current auditors and their X25519 public keys on chain (to seal break-glass reasons to)', auth: 'session', tag: 'consent' },
+  { method: 'post', path: '/api/emergencies/{accessId}/reason', summary: 'The opening provider deposits the sealed break-glass reason (once)', auth: 'session', tag: 'consent', body: depositReasonBody },
+  { method: 'get', path: '/api/emergencies/{accessId}/reason', summary: "A break-glass reason's ciphertext, the caller's envelope and the on-chain commitment", auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/events', summary: "Server-sent events: the patient's consent and emergency alerts", auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/audit', summary: 'Access-log entries (a patient sees those about them)', auth: 'session', tag: 'audit' },
   { method: 'get', path: '/api/audit/periods', summary: 'Closed access-log periods with their Merkle roots and anchor transactions', auth: 'session', tag: 'audit' },

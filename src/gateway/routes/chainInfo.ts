@@ -1,16 +1,19 @@
 /**
  * Read-only chain views for the admin and explorer screens (REST, under /api):
  *
- *   GET /api/config                     chain id, contract addresses, break-glass escrow custodians (public)
+ *   GET /api/config                     chain id, contract addresses, break-glass escrow custodians (anyone: sign-in needs it)
  *   GET /api/providers                  providers with status, kind, score and MED balance (leaderboard order)
  *   GET /api/validators                 Incentives.getValidators(), maxValidators, rewards
- *   GET /api/explorer/blocks?count=n    latest blocks
- *   GET /api/explorer/tx/:hash          a transaction, its receipt and its MedChain events decoded
- *   GET /api/explorer/events?limit=n    latest MedChain events (from the index)
- *   GET /api/admin/actions              governance actions waiting for more admin approvals, decoded
+ *   GET /api/explorer/blocks?count=n    latest blocks (transaction hashes only)
+ *   GET /api/explorer/tx/:hash          a transaction, its receipt and its MedChain events decoded (members: their own)
+ *   GET /api/explorer/events?limit=n    latest MedChain events from the index (members: the events about them)
+ *   GET /api/admin/actions              governance actions waiting for more admin approvals, decoded (auditors, admins)
+ *
+ * Who may call what is auth/chainAccessPolicy.ts (EXPLORER_ROUTES), the table in docs/gateway.md.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { allows, audienceOf, EXPLORER_ROUTES, transactionConcerns, type ChainAudience } from '../auth/chainAccessPolicy.ts';
 import { decodeFunctionData, getAddress, parseEventLogs, type Abi, type Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
@@ -26,6 +29,15 @@ function boundedInt(value: string | undefined, fallback: number, max: number): n
   return n;
 }
 
+/** Refuses callers below the route's audience: 401 without a session, 403 for members on oversight routes. */
+function admit(c: Context<GatewayEnv>, route: keyof typeof EXPLORER_ROUTES): ChainAudience {
+  const have = audienceOf(c.get('session'));
+  const need = EXPLORER_ROUTES[route];
+  if (allows(have, need)) return have;
+  if (have === 'anonymous') throw new HTTPException(401, { message: 'sign in first (POST /auth/nonce, then /auth/verify)' });
+  throw new HTTPException(403, { message: 'auditors and admins only' });
+}
+
 export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
   const app = new Hono<GatewayEnv>();
   const incentives = { address: deps.addresses.incentives, abi: IncentivesAbi } as const;
@@ -33,6 +45,7 @@ export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
   app.get('/config', (c) => c.json({ chainId: deps.chainId, addresses: deps.addresses, escrow: deps.custodian.policy }));
 
   app.get('/providers', async (c) => {
+    admit(c, 'providers');
     const rows = await deps.index.query<{ address: string; kind: number | string; status: string }>('SELECT address, kind, status FROM providers ORDER BY address');
     const providers = await Promise.all(rows.map(async (r) => {
       const address = getAddress(r.address);
@@ -47,6 +60,7 @@ export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
   });
 
   app.get('/validators', async (c) => {
+    admit(c, 'validators');
     const [validators, maxValidators, authorReward, producerReward] = await Promise.all([
       deps.client.readContract({ ...incentives, functionName: 'getValidators' }),
       deps.client.readContract({ ...incentives, functionName: 'maxValidators' }),
@@ -57,6 +71,7 @@ export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
   });
 
   app.get('/explorer/blocks', async (c) => {
+    admit(c, 'blocks');
     const count = boundedInt(c.req.query('count'), 10, 50);
     const head = await deps.client.getBlockNumber({ cacheTime: 0 });
     const numbers = Array.from({ length: Math.min(count, Number(head) + 1) }, (_, i) => head - BigInt(i));
@@ -67,19 +82,27 @@ export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
   });
 
   app.get('/explorer/tx/:hash', async (c) => {
+    const audience = admit(c, 'tx');
     const hash = c.req.param('hash');
     if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new HTTPException(400, { message: 'expected a 0x-prefixed 32-byte transaction hash' });
     const tx = await deps.client.getTransaction({ hash: hash as Hex }).catch(() => undefined);
     if (!tx) throw new HTTPException(404, { message: 'no such transaction' });
     const receipt = await deps.client.getTransactionReceipt({ hash: hash as Hex });
+    // Someone else's transaction is answered as an unknown one is.
+    if (audience === 'member' && !transactionConcerns(tx, receipt.logs, c.get('session').address)) throw new HTTPException(404, { message: 'no such transaction' });
     const events = parseEventLogs({ abi: ALL_ABIS, logs: receipt.logs }).map((e) => ({ name: e.eventName, address: e.address, args: plain(e.args) }));
     return c.json({ hash, from: tx.from, to: tx.to, blockNumber: Number(tx.blockNumber), status: receipt.status, gasUsed: receipt.gasUsed.toString(), events });
   });
 
   app.get('/explorer/events', async (c) => {
+    const audience = admit(c, 'events');
     const limit = boundedInt(c.req.query('limit'), 50, 500);
-    const rows = await deps.index.query<{ tx_hash: string; log_index: number; block_number: number | string; contract: string; name: string; args: string }>(
-      'SELECT tx_hash, log_index, block_number, contract, name, args FROM chain_events ORDER BY block_number DESC, log_index DESC LIMIT $1', [limit]);
+    type Row = { tx_hash: string; log_index: number; block_number: number | string; contract: string; name: string; args: string };
+    const columns = 'SELECT tx_hash, log_index, block_number, contract, name, args FROM chain_events';
+    const order = 'ORDER BY block_number DESC, log_index DESC';
+    const rows = audience === 'oversight'
+      ? await deps.index.query<Row>(`${columns} ${order} LIMIT $1`, [limit])
+      : await deps.index.query<Row>(`${columns} WHERE subject = $1 ${order} LIMIT $2`, [c.get('session').address.toLowerCase(), limit]);
     return c.json({ events: rows.map((r) => ({ txHash: r.tx_hash, logIndex: Number(r.log_index), blockNumber: Number(r.block_number), contract: r.contract, name: r.name, args: JSON.parse(r.args) })) });
   });
 
@@ -87,6 +110,7 @@ export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
   // read back from the approving transaction, and Identity.pendingAction says whether the action
   // is still open in the current epoch (executed or superseded actions drop out).
   app.get('/admin/actions', async (c) => {
+    admit(c, 'adminActions');
     const rows = await deps.index.query<{ tx_hash: Hex; args: string }>(
       `SELECT tx_hash, args FROM chain_events WHERE contract = 'identity' AND name = 'ActionApproved' ORDER BY block_number, log_index`);
     const byAction = new Map<string, { txHash: Hex; approvers: string[] }>();

@@ -18,23 +18,23 @@ import { getAddress, parseEventLogs, type Address, type Hex } from 'viem';
 import { ConsentAbi } from '../../sdk/contracts.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
-import { address, fail, hex32, jsonBody, parse, purposeName, scopeName, sessionOf, uint } from './validation.ts';
+import { address, fail, hex32, jsonBody, parse, purposeName, scopeName, sessionOf, uint, uint64 } from './validation.ts';
 
-const signature = z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'expected a 0x-hex signature');
+const signature = z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'expected a 0x-hex signature').max(20_000);
 const terms = z.object({
   grantee: address,
   scopeKind: z.number().int().min(0).max(2),
   scopeValue: hex32,
   permissions: z.number().int().min(1).max(3),
   purpose: z.number().int().min(0).max(4),
-  validFrom: uint,
-  validUntil: uint,
+  validFrom: uint64,
+  validUntil: uint64,
 });
 
 /** Request bodies (also published in /openapi.json). */
 export const relayGrantBody = z.object({ patient: address, terms, requestId: uint.optional(), deadline: uint, signature });
 export const relayRevokeBody = z.object({ patient: address, deadline: uint, signature });
-export const relayExtendBody = z.object({ patient: address, validUntil: uint, deadline: uint, signature });
+export const relayExtendBody = z.object({ patient: address, validUntil: uint64, deadline: uint, signature });
 
 interface GrantRow {
   grant_id: number | string; patient: string; grantee: string; scope_kind: number | string; scope_value: string; permissions: number | string;

@@ -42,6 +42,12 @@ export const depositEnvelopesBody = z.object({
     .refine((e) => new Set(e.shares.map((s) => s.index)).size === e.shares.length, 'share indexes must be distinct')
     .optional(),
 });
+/** The CID of a content id read from chain, or null when it is not one (a write grantee can register any bytes). */
+function cidOf(contentId: Hex): string | null {
+  if (contentId === '0x') return null;
+  try { return cidFromContentId(contentId); } catch { return null; }
+}
+
 export const shareBody = z.object({ recipient: address, envelope: base64 });
 
 export function recordRoutes(deps: DataRouteDeps) {
@@ -80,7 +86,9 @@ export function recordRoutes(deps: DataRouteDeps) {
     const onChain = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, v] });
     if (onChain.version === 0) fail(404, `version ${v} of ${recordId} is not registered on chain`);
     if (getAddress(onChain.author) !== s.address && getAddress(record.patient) !== s.address) fail(403, 'only the version\'s author or the patient may deposit its envelopes');
-    if (!(await deps.blobs.has(cidFromContentId(onChain.contentId)))) fail(409, 'upload the ciphertext (POST /api/blobs) before depositing envelopes');
+    const cid = cidOf(onChain.contentId);
+    if (cid === null) fail(422, 'the version registered on chain has a content id that is not a CID: register the CID of the uploaded ciphertext');
+    if (!(await deps.blobs.has(cid!))) fail(409, 'upload the ciphertext (POST /api/blobs) before depositing envelopes');
     if (!body.envelopes.some((e) => e.recipient === getAddress(record.patient))) fail(400, 'an envelope for the patient is required');
     await deps.envelopes.put(body.envelopes.map((e) => ({ recordId, version: v, recipient: e.recipient, envelope: new Uint8Array(Buffer.from(e.envelope, 'base64')), kind: 'data-key' as const })));
     if (body.tokens) await deps.envelopes.putTokens(recordId, body.tokens);
@@ -118,7 +126,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     const versions = [];
     for (let v = 1; v <= record.latestVersion; v++) {
       const ver = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, v] });
-      versions.push({ version: v, author: ver.author, timestamp: Number(ver.timestamp), previousVersion: ver.previousVersion, cid: ver.contentId === '0x' ? null : cidFromContentId(ver.contentId), integrityHash: ver.integrityHash });
+      versions.push({ version: v, author: ver.author, timestamp: Number(ver.timestamp), previousVersion: ver.previousVersion, cid: cidOf(ver.contentId), integrityHash: ver.integrityHash });
     }
     return c.json({
       recordId, patient: record.patient, category: record.category, latestVersion: record.latestVersion, createdAt: Number(record.createdAt),
@@ -137,7 +145,9 @@ export function recordRoutes(deps: DataRouteDeps) {
     await authorize(s, record, recordId, Permission.Read, 'read', at);
     const ver = await deps.access.version(recordId, v, at);
     if (ver.version === 0) fail(404, `no version ${v}`);
-    const bytes = await deps.blobs.get(cidFromContentId(ver.contentId)).catch(() => fail(404, 'ciphertext not held by this gateway'));
+    const cid = cidOf(ver.contentId);
+    if (cid === null) fail(404, `version ${v} has no ciphertext (its content id on chain is not a CID)`);
+    const bytes = await deps.blobs.get(cid!).catch(() => fail(404, 'ciphertext not held by this gateway'));
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
   });
 
@@ -206,7 +216,8 @@ export function recordRoutes(deps: DataRouteDeps) {
     const rows = await deps.index.query<{ content_id: Hex; tx_hash: string }>('SELECT content_id, tx_hash FROM record_versions WHERE record_id = $1', [recordId]);
     let destroyed = 0;
     for (const row of rows) {
-      if (row.content_id && row.content_id !== '0x' && await deps.blobs.delete(cidFromContentId(row.content_id))) destroyed++;
+      const cid = row.content_id ? cidOf(row.content_id as Hex) : null;
+      if (cid !== null && await deps.blobs.delete(cid)) destroyed++;
     }
     // Content ids are cleared on chain at erasure; the ones the indexer saw before are what is left to destroy.
     await deps.envelopes.removeRecord(recordId);

@@ -12,7 +12,18 @@ import type { GatewayEnv, Session } from './types.ts';
 
 export const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed address').transform((s) => getAddress(s));
 export const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex value').transform((s) => s.toLowerCase() as Hex);
-export const uint = z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+/**
+ * An unsigned integer of `bits` bits, as a decimal string or a (safe) JSON number. Bounded here so
+ * an out-of-range value is a 400 naming the field, not an ABI-encoding failure at the chain (500).
+ */
+export const uintOf = (bits: 64 | 256) => {
+  const max = 2n ** BigInt(bits) - 1n;
+  return z.union([z.string().regex(/^\d{1,78}$/, 'expected a decimal unsigned integer'), z.number().int().nonnegative()])
+    .transform((v) => BigInt(v))
+    .refine((v) => v <= max, `expected an unsigned integer of at most ${bits} bits (≤ ${max})`);
+};
+export const uint = uintOf(256);
+export const uint64 = uintOf(64);
 export const version = z.coerce.number().int().min(1).max(2 ** 31);
 
 export const purposeName: Record<number, string> = Object.fromEntries(Object.entries(Purpose).map(([k, v]) => [v, k.toLowerCase()]));

@@ -14,6 +14,19 @@ export interface UiConfig {
   origin: string;
 }
 
+/**
+ * The session token `/rpc` calls carry once signed in (set by lib/session.tsx): without one the
+ * gateway answers only what connecting needs (docs/gateway.md § "Who sees the chain").
+ */
+export const rpcSession: { token?: string } = {};
+
+/** fetch for viem's http transport: adds the session's bearer token, read at each request. */
+export const rpcFetch: typeof fetch = (input, init) => {
+  const headers = new Headers(init?.headers);
+  if (rpcSession.token) headers.set('authorization', `Bearer ${rpcSession.token}`);
+  return fetch(input, { ...init, headers });
+};
+
 export async function loadConfig(origin = window.location.origin): Promise<UiConfig> {
   const response = await fetch(`${origin}/api/config`);
   if (!response.ok) throw new Error(`GET /api/config answered ${response.status}: is the gateway running?`);
@@ -24,6 +37,6 @@ export async function loadConfig(origin = window.location.origin): Promise<UiCon
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [`${origin}/rpc`] } },
   });
-  const client = createPublicClient({ chain, transport: http(`${origin}/rpc`, { batch: { wait: 5 } }), pollingInterval: 250 }) as PublicClient;
+  const client = createPublicClient({ chain, transport: http(`${origin}/rpc`, { batch: { wait: 5 }, fetchFn: rpcFetch }), pollingInterval: 250 }) as PublicClient;
   return { chainId: body.chainId, addresses: body.addresses, chain, client, origin };
 }

@@ -10,7 +10,7 @@ import {
   type Abi, type Account, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hex, type TransactionReceipt, type WalletClient,
 } from 'viem';
 import { GatewayClient } from '../../../src/sdk/gateway.ts';
-import type { UiConfig } from './config.ts';
+import { rpcFetch, rpcSession, type UiConfig } from './config.ts';
 
 export interface Session {
   config: UiConfig;
@@ -48,7 +48,9 @@ export function gatewayWithToken(origin: string): { gateway: GatewayClient; toke
     const response = await fetch(input, init);
     if (String(input).endsWith('/auth/verify') && response.ok) {
       token = (await response.clone().json().catch(() => ({})) as { token?: string }).token;
+      rpcSession.token = token;
     }
+    if (String(input).endsWith('/auth/logout')) rpcSession.token = token = undefined;
     return response;
   };
   return { gateway: new GatewayClient(origin, tokenFetch), token: () => token };
@@ -72,7 +74,7 @@ export function walletFor(config: UiConfig, account: Account | Address, ethereum
     if (!ethereum) throw new Error('no injected wallet');
     return createWalletClient({ account, chain: config.chain, transport: custom(ethereum) });
   }
-  return createWalletClient({ account, chain: config.chain, transport: http(`${config.origin}/rpc`) });
+  return createWalletClient({ account, chain: config.chain, transport: http(`${config.origin}/rpc`, { fetchFn: rpcFetch }) });
 }
 
 export interface Eip1193 { request(args: { method: string; params?: unknown }): Promise<unknown> }
