@@ -1,0 +1,46 @@
+/**
+ * Garbage collection of uploads nobody registered: a ciphertext uploaded more than `graceSeconds`
+ * ago that no record version names — neither in the SQL index nor on chain
+ * (`RecordRegistry.isContentIdUsed`, the authority when the indexer lags) — is deleted with its
+ * upload rows. Registered content ids stay untouched even after erasure: the shredder owns those.
+ */
+import type { Hex } from 'viem';
+import type { BlobStore } from '../../storage/BlobStore.ts';
+import type { SqlExecutor } from './handlers.ts';
+import { blobUploads } from './blobUploads.ts';
+
+export interface BlobCollectorOptions {
+  db: SqlExecutor;
+  blobs: BlobStore;
+  graceSeconds: number;
+  /** Whether the chain has this content id registered (or had, before an erasure). */
+  isRegistered: (contentId: Hex) => Promise<boolean>;
+  now?: () => number;
+}
+
+export function createBlobCollector(options: BlobCollectorOptions) {
+  const uploads = blobUploads(options.db);
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  let running: Promise<number> | undefined;
+
+  async function collectOnce(): Promise<number> {
+    let collected = 0;
+    for (const blob of await uploads.unreferencedBefore(now() - options.graceSeconds)) {
+      if (await options.isRegistered(blob.contentId)) continue;
+      await options.blobs.delete(blob.cid);
+      await uploads.forget(blob.contentId);
+      collected++;
+    }
+    return collected;
+  }
+
+  return {
+    /** Deletes every unregistered upload past the grace period; returns how many blobs went. One run at a time. */
+    collect(): Promise<number> {
+      running ??= collectOnce().finally(() => { running = undefined; });
+      return running;
+    },
+  };
+}
+
+export type BlobCollector = ReturnType<typeof createBlobCollector>;

@@ -1,0 +1,52 @@
+/**
+ * Who uploaded which ciphertext (table `blob_uploads`, schema.ts chain-index-3). The blob store is
+ * content-addressed and shared, so ownership lives here: a blob is served under a record version
+ * only when that version's author uploaded it, erasure destroys it only when nobody else did,
+ * upload quotas count it against its uploader, and garbage collection finds the ones no registered
+ * record version references.
+ */
+import type { Address, Hex } from 'viem';
+import type { SqlExecutor } from './handlers.ts';
+
+/** An account's held uploads: all of them, and those no indexed record version references yet ("pending"). */
+export interface UploadUsage { bytes: number; count: number; pendingBytes: number; pendingCount: number }
+
+export function blobUploads(db: SqlExecutor, now: () => number = () => Math.floor(Date.now() / 1000)) {
+  return {
+    async record(uploader: Address, cid: string, contentId: Hex, size: number): Promise<void> {
+      await db.query(`INSERT INTO blob_uploads (content_id, uploader, cid, size, uploaded_at) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (content_id, uploader) DO NOTHING`, [contentId.toLowerCase(), uploader.toLowerCase(), cid, size, now()]);
+    },
+    async uploadedBy(contentId: Hex, uploader: Address): Promise<boolean> {
+      const rows = await db.query('SELECT 1 AS one FROM blob_uploads WHERE content_id = $1 AND uploader = $2', [contentId.toLowerCase(), uploader.toLowerCase()]);
+      return rows.length > 0;
+    },
+    async usage(uploader: Address): Promise<UploadUsage> {
+      const [row] = await db.query<{ bytes: number | string | null; count: number | string; pending_bytes: number | string | null; pending_count: number | string | null }>(`
+        SELECT COALESCE(SUM(u.size), 0) AS bytes, COUNT(*) AS count,
+          COALESCE(SUM(CASE WHEN v.content_id IS NULL THEN u.size ELSE 0 END), 0) AS pending_bytes,
+          COALESCE(SUM(CASE WHEN v.content_id IS NULL THEN 1 ELSE 0 END), 0) AS pending_count
+        FROM blob_uploads u LEFT JOIN (SELECT DISTINCT content_id FROM record_versions) v ON v.content_id = u.content_id
+        WHERE u.uploader = $1`, [uploader.toLowerCase()]);
+      return { bytes: Number(row?.bytes ?? 0), count: Number(row?.count ?? 0), pendingBytes: Number(row?.pending_bytes ?? 0), pendingCount: Number(row?.pending_count ?? 0) };
+    },
+    /** Blobs uploaded before `cutoff` (unix seconds) that no indexed record version names. */
+    async unreferencedBefore(cutoff: number, limit = 500): Promise<Array<{ contentId: Hex; cid: string }>> {
+      return db.query(`SELECT DISTINCT u.content_id AS "contentId", u.cid AS "cid" FROM blob_uploads u
+        WHERE u.uploaded_at < $1
+          AND NOT EXISTS (SELECT 1 FROM record_versions v WHERE v.content_id = u.content_id)
+          AND NOT EXISTS (SELECT 1 FROM shred_job_blobs s WHERE s.content_id = u.content_id AND s.outcome IS NULL)
+        ORDER BY u.content_id LIMIT $2`, [cutoff, limit]);
+    },
+    async uploaders(contentId: Hex): Promise<string[]> {
+      const rows = await db.query<{ uploader: string }>('SELECT uploader FROM blob_uploads WHERE content_id = $1 ORDER BY uploader', [contentId.toLowerCase()]);
+      return rows.map((r) => r.uploader);
+    },
+    async forget(contentId: Hex, uploader?: Address | string): Promise<void> {
+      if (uploader) await db.query('DELETE FROM blob_uploads WHERE content_id = $1 AND uploader = $2', [contentId.toLowerCase(), uploader.toLowerCase()]);
+      else await db.query('DELETE FROM blob_uploads WHERE content_id = $1', [contentId.toLowerCase()]);
+    },
+  };
+}
+
+export type BlobUploads = ReturnType<typeof blobUploads>;
