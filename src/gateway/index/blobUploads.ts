@@ -36,7 +36,7 @@ export function blobUploads(db: SqlExecutor, now: () => number = () => Math.floo
         WHERE u.uploaded_at < $1
           AND NOT EXISTS (SELECT 1 FROM record_versions v WHERE v.content_id = u.content_id)
           AND NOT EXISTS (SELECT 1 FROM shred_job_blobs s WHERE s.content_id = u.content_id AND s.outcome IS NULL)
-        ORDER BY u.content_id LIMIT $2`, [cutoff, limit]);
+        ORDER BY 1 LIMIT $2`, [cutoff, limit]);
     },
     async uploaders(contentId: Hex): Promise<string[]> {
       const rows = await db.query<{ uploader: string }>('SELECT uploader FROM blob_uploads WHERE content_id = $1 ORDER BY uploader', [contentId.toLowerCase()]);
