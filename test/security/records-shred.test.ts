@@ -5,6 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import type { Hex } from 'viem';
 import { Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { prepareRecordVersion } from '../../src/sdk/records.ts';
@@ -114,6 +117,55 @@ test('finding 3: a shredding job interrupted mid-way is finished after a restart
     assert.equal(await h.gateway.shredPending(), 0);
     assert.deepEqual((await httpCall(h.gateway.url, 'POST', `/api/records/${recordId}/erase`, { token: (await h.client('patient')).sessionToken!, body: {} })).json, erased.json);
   } finally {
+    await h.close();
+  }
+});
+
+test('finding 3: a gateway killed with SIGKILL right after a shredding job deleted its first blob finishes the job after restart', async () => {
+  const storage: StorageOptions = { shredIntervalMs: 3_600_000 };
+  const h = await gatewayHarness({ storage });
+  // The chain over HTTP for the child gateway (the harness's EDR runs in this process).
+  const bridge = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    req.on('end', () => {
+      const call = JSON.parse(body) as { id: unknown; method: string; params?: unknown[] };
+      h.f.provider.request({ method: call.method, params: call.params ?? [] } as never).then(
+        (result: unknown) => res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result })),
+        (error: { code?: number; message?: string; data?: unknown }) => res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, error: { code: error.code ?? -32603, message: error.message ?? 'error', data: error.data } })),
+      );
+    });
+  });
+  await new Promise<void>((ok) => bridge.listen(0, '127.0.0.1', ok));
+  const rpcUrl = `http://127.0.0.1:${(bridge.address() as { port: number }).port}`;
+  try {
+    const { f } = h;
+    const { recordId, cids } = await twoVersionRecord(h);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'shredChild.ts'), rpcUrl, h.dataDir, JSON.stringify(f.addresses), f.keys.admin], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<NodeJS.Signals | null>((ok) => child.once('exit', (_code, signal) => ok(signal)));
+    await new Promise<void>((ok, fail) => { child.stdout!.once('data', () => ok()); child.once('exit', () => fail(new Error('shred child exited early'))); });
+
+    await f.mined(f.as('patient').recordRegistry.write.eraseRecord([recordId]));
+    assert.equal(await exited, 'SIGKILL', 'the child died at the injected point');
+    assert.equal(cids.filter((cid) => blobOnDisk(h.dataDir, cid)).length, 1, 'one blob deleted, the other not yet');
+    await h.waitIndexed();
+    const [job] = await h.gateway.db.query<{ status: string; attempts: number | string }>('SELECT status, attempts FROM shred_jobs WHERE record_id = $1', [recordId]);
+    assert.equal(job!.status, 'pending');
+    assert.equal((await leftovers(h, recordId)).envelopes, 4, 'keys not yet destroyed: the job is not done');
+
+    // Restart (the job runs at start): finished once, everything gone, the counts true.
+    storage.shredIntervalMs = 100;
+    await h.restart();
+    await until('the resumed job', async () => (await h.gateway.db.query<{ status: string }>('SELECT status FROM shred_jobs WHERE record_id = $1', [recordId]))[0]!.status === 'done');
+    assert.ok(cids.every((cid) => !blobOnDisk(h.dataDir, cid)));
+    assert.deepEqual(await leftovers(h, recordId), { envelopes: 0, shares: 0, bundles: 0, tokens: 0 });
+    const erased = await httpCall(h.gateway.url, 'POST', `/api/records/${recordId}/erase`, { token: (await h.client('patient')).sessionToken!, body: {} });
+    assert.equal(erased.status, 200);
+    assert.equal(erased.json?.ciphertextsDestroyed, 2);
+    assert.equal(erased.json?.envelopesDestroyed, 4);
+    assert.equal(erased.json?.escrowSharesDestroyed, 2);
+  } finally {
+    bridge.close();
     await h.close();
   }
 });
