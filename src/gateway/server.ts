@@ -149,6 +149,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     isRegistered: (contentId) => client.readContract({ address: options.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'isContentIdUsed', args: [contentId] }).catch(() => true),
   });
   const indexed = async () => { await indexer.waitFor(await client.getBlockNumber({ cacheTime: 0 })); };
+  // Ciphertexts stored before uploads were recorded (an upgraded data directory) keep being served.
+  await blobUploads(db).backfill(blobs);
   const deps: DataRouteDeps = {
     client, addresses: options.addresses, access, index: db, envelopes: envelopeStore(db), blobs, relayer, audit: accessLog,
     escrow: escrowStore(db), custodian, transaction: (fn) => db.transaction(fn), uploads: blobUploads(db),

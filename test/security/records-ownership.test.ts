@@ -142,3 +142,22 @@ test('issue 14 item 10: a content id that is no CID gets clean answers, not a 50
     await h.close();
   }
 });
+
+test('an upgraded data directory: ciphertexts stored before uploads were recorded stay readable, bound to their first author', async () => {
+  const h = await gatewayHarness();
+  try {
+    const { f } = h;
+    const record = await h.addRecord('patient', 'patient', resource);
+    await h.waitIndexed();
+    // As before this version of the gateway: no upload rows, no backfill done.
+    await h.gateway.db.query('DELETE FROM blob_uploads');
+    await h.gateway.db.query(`DELETE FROM schema_migrations WHERE id = 'blob-uploads-backfill-1'`);
+    const token = (await h.client('patient')).sessionToken!;
+    assert.equal((await httpCall(h.gateway.url, 'GET', `/api/records/${record.recordId}/versions/1/ciphertext`, { token })).status, 404);
+    await h.restart();
+    assert.deepEqual(await h.gateway.db.query('SELECT uploader, cid FROM blob_uploads'), [{ uploader: f.addr.patient.toLowerCase(), cid: record.cid }]);
+    assert.deepEqual(await readAndDecrypt(h, 'patient', record.recordId, 1, f.addr.patient, record.integrityHash), resource);
+  } finally {
+    await h.close();
+  }
+});

@@ -6,7 +6,11 @@
  * record version references.
  */
 import type { Address, Hex } from 'viem';
+import { cidOrUndefined } from '../../sdk/records.ts';
+import type { BlobStore } from '../../storage/BlobStore.ts';
 import type { SqlExecutor } from './handlers.ts';
+
+const BACKFILL_ID = 'blob-uploads-backfill-1';
 
 /** An account's held uploads: all of them, and those no indexed record version references yet ("pending"). */
 export interface UploadUsage { bytes: number; count: number; pendingBytes: number; pendingCount: number }
@@ -41,6 +45,29 @@ export function blobUploads(db: SqlExecutor, now: () => number = () => Math.floo
     async uploaders(contentId: Hex): Promise<string[]> {
       const rows = await db.query<{ uploader: string }>('SELECT uploader FROM blob_uploads WHERE content_id = $1 ORDER BY uploader', [contentId.toLowerCase()]);
       return rows.map((r) => r.uploader);
+    },
+    /**
+     * Once per database: ciphertexts stored before uploads were recorded get an upload row for the
+     * author of the earliest indexed version naming them (first registration wins, as the registry
+     * now enforces), so records written before the upgrade stay readable. Returns how many.
+     */
+    async backfill(blobs: BlobStore): Promise<number> {
+      if ((await db.query('SELECT id FROM schema_migrations WHERE id = $1', [BACKFILL_ID])).length > 0) return 0;
+      const rows = await db.query<{ content_id: Hex; author: Address }>(`SELECT v.content_id, v.author FROM record_versions v
+        WHERE v.content_id <> '0x' AND NOT EXISTS (SELECT 1 FROM blob_uploads u WHERE u.content_id = v.content_id) ORDER BY v.block_number, v.record_id, v.version`);
+      const seen = new Set<string>();
+      let added = 0;
+      for (const row of rows) {
+        if (seen.has(row.content_id)) continue;
+        seen.add(row.content_id);
+        const cid = cidOrUndefined(row.content_id);
+        const stat = cid ? await blobs.stat(cid).catch(() => undefined) : undefined;
+        if (!cid || !stat) continue;
+        await this.record(row.author, cid, row.content_id, stat.size);
+        added++;
+      }
+      await db.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING', [BACKFILL_ID, now()]);
+      return added;
     },
     async forget(contentId: Hex, uploader?: Address | string): Promise<void> {
       if (uploader) await db.query('DELETE FROM blob_uploads WHERE content_id = $1 AND uploader = $2', [contentId.toLowerCase(), uploader.toLowerCase()]);
