@@ -54,7 +54,7 @@ test('finding 1: a fresh account cannot claim, read or delete a victim\'s cipher
 });
 
 test('finding 1, front-running: a content id registered first by someone else serves and destroys nothing of the uploader\'s', async () => {
-  const h = await gatewayHarness();
+  const h = await gatewayHarness({ storage: { gcGraceSeconds: 1, gcIntervalSeconds: 3600 } });
   try {
     const { f } = h;
     const patient = await h.client('patient');
@@ -93,6 +93,12 @@ test('finding 1, front-running: a content id registered first by someone else se
     // The cost to the victim is a retry: its content id is taken, so it seals again (new key, new CID) and writes.
     assert.equal(await revertName(h.f.as('patient').recordRegistry.write.addRecord([victim.recordId, f.addr.patient, victim.category, victim.contentId, victim.integrityHash])), 'ContentIdInUse');
     const retry = await h.addRecord('patient', 'patient', resource);
+    assert.deepEqual(await readAndDecrypt(h, 'patient', retry.recordId, 1, f.addr.patient, retry.integrityHash), resource);
+    // The squatted upload can never be registered by its uploader: it is garbage after the grace period; the retry stays.
+    await new Promise((r) => setTimeout(r, 2100));
+    assert.equal(await h.gateway.collectGarbage(), 1);
+    assert.equal(blobOnDisk(h.dataDir, victim.cid), false);
+    assert.equal(blobOnDisk(h.dataDir, retry.cid), true);
     assert.deepEqual(await readAndDecrypt(h, 'patient', retry.recordId, 1, f.addr.patient, retry.integrityHash), resource);
   } finally {
     await h.close();

@@ -85,6 +85,28 @@ test('finding 3: the erasure on chain shreds by itself; a late erase call report
   }
 });
 
+test('finding 3: a reader re-uploading the ciphertext it read does not keep an erased record on disk', async () => {
+  const h = await gatewayHarness({ storage: { shredIntervalMs: 100, gcGraceSeconds: 1, gcIntervalSeconds: 3600 } });
+  try {
+    const { f } = h;
+    const { recordId, cids } = await twoVersionRecord(h);
+    const doctor = await h.client('doctor');
+    const copy = await doctor.uploadCiphertext(await doctor.getCiphertext(recordId, 1));
+    assert.equal(copy.cid, cids[0]);
+    await f.mined(f.as('patient').recordRegistry.write.eraseRecord([recordId]));
+    await until('the shredder', async () => (await h.gateway.db.query<{ status: string }>('SELECT status FROM shred_jobs WHERE record_id = $1', [recordId]))[0]?.status === 'done');
+    assert.ok(cids.every((cid) => !blobOnDisk(h.dataDir, cid)), 'both versions\' ciphertexts are gone');
+    const erased = await httpCall(h.gateway.url, 'POST', `/api/records/${recordId}/erase`, { token: (await h.client('patient')).sessionToken!, body: {} });
+    assert.equal(erased.json?.ciphertextsDestroyed, 2);
+    // The copy cannot come back through the collector or a new registration either.
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal(await h.gateway.collectGarbage(), 0);
+    assert.deepEqual(await h.gateway.db.query('SELECT cid FROM blob_uploads WHERE cid = $1', [cids[0]]), []);
+  } finally {
+    await h.close();
+  }
+});
+
 test('finding 3: a shredding job interrupted mid-way is finished after a restart, exactly once', async () => {
   const storage: StorageOptions = {
     shredIntervalMs: 100,

@@ -1,8 +1,10 @@
 /**
- * Garbage collection of uploads nobody registered: a ciphertext uploaded more than `graceSeconds`
- * ago that no record version names — neither in the SQL index nor on chain
- * (`RecordRegistry.isContentIdUsed`, the authority when the indexer lags) — is deleted with its
- * upload rows. Registered content ids stay untouched even after erasure: the shredder owns those.
+ * Garbage collection of uploads nobody can use: a ciphertext uploaded more than `graceSeconds` ago
+ * that no live record version of one of its uploaders names is deleted with its upload rows, when
+ * either the chain never registered its content id (`RecordRegistry.isContentIdUsed`, the authority
+ * while the indexer lags) or the index shows it registered by someone who did not upload it (a
+ * front-run content id, or a copy of an erased record's bytes: taken for good, so never usable).
+ * Blobs of erased records that belong to them are the shredder's.
  */
 import type { Hex } from 'viem';
 import type { BlobStore } from '../../storage/BlobStore.ts';
@@ -26,7 +28,7 @@ export function createBlobCollector(options: BlobCollectorOptions) {
   async function collectOnce(): Promise<number> {
     let collected = 0;
     for (const blob of await uploads.unreferencedBefore(now() - options.graceSeconds)) {
-      if (await options.isRegistered(blob.contentId)) continue;
+      if (!blob.registeredByOther && await options.isRegistered(blob.contentId)) continue;
       await options.blobs.delete(blob.cid);
       await uploads.forget(blob.contentId);
       collected++;

@@ -34,13 +34,23 @@ export function blobUploads(db: SqlExecutor, now: () => number = () => Math.floo
         WHERE u.uploader = $1`, [uploader.toLowerCase()]);
       return { bytes: Number(row?.bytes ?? 0), count: Number(row?.count ?? 0), pendingBytes: Number(row?.pending_bytes ?? 0), pendingCount: Number(row?.pending_count ?? 0) };
     },
-    /** Blobs uploaded before `cutoff` (unix seconds) that no indexed record version names. */
-    async unreferencedBefore(cutoff: number, limit = 500): Promise<Array<{ contentId: Hex; cid: string }>> {
-      return db.query(`SELECT DISTINCT u.content_id AS "contentId", u.cid AS "cid" FROM blob_uploads u
-        WHERE u.uploaded_at < $1
-          AND NOT EXISTS (SELECT 1 FROM record_versions v WHERE v.content_id = u.content_id)
-          AND NOT EXISTS (SELECT 1 FROM shred_job_blobs s WHERE s.content_id = u.content_id AND s.outcome IS NULL)
+    /**
+     * Blobs uploaded before `cutoff` (unix seconds) that no live indexed version of one of their
+     * uploaders names. `registeredByOther`: the index knows the content id is registered (or was,
+     * before an erasure) by a version none of the uploaders wrote — taken for good, so garbage; otherwise
+     * the chain decides (the index may lag).
+     */
+    async unreferencedBefore(cutoff: number, limit = 500): Promise<Array<{ contentId: Hex; cid: string; registeredByOther: boolean }>> {
+      const rows = await db.query<{ contentId: Hex; cid: string; known: number | string }>(`SELECT c.content_id AS "contentId", c.cid AS "cid",
+          CASE WHEN EXISTS (SELECT 1 FROM record_versions v WHERE v.content_id = c.content_id)
+            OR EXISTS (SELECT 1 FROM shred_job_blobs s WHERE s.content_id = c.content_id) THEN 1 ELSE 0 END AS "known"
+        FROM (SELECT content_id, MIN(cid) AS cid FROM blob_uploads GROUP BY content_id HAVING MAX(uploaded_at) < $1) c
+        WHERE NOT EXISTS (SELECT 1 FROM record_versions v JOIN records r ON r.record_id = v.record_id
+            JOIN blob_uploads o ON o.content_id = v.content_id AND o.uploader = v.author
+            WHERE v.content_id = c.content_id AND r.erased_block IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM shred_job_blobs s WHERE s.content_id = c.content_id AND s.outcome IS NULL)
         ORDER BY 1 LIMIT $2`, [cutoff, limit]);
+      return rows.map((r) => ({ contentId: r.contentId, cid: r.cid, registeredByOther: Number(r.known) === 1 }));
     },
     async uploaders(contentId: Hex): Promise<string[]> {
       const rows = await db.query<{ uploader: string }>('SELECT uploader FROM blob_uploads WHERE content_id = $1 ORDER BY uploader', [contentId.toLowerCase()]);

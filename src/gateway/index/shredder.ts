@@ -6,9 +6,10 @@
  * on the next run (after a restart too): blob deletion is idempotent and each blob's outcome is
  * recorded, the SQL half commits at most once, so the job's counts say what was really destroyed.
  *
- * A ciphertext belongs to the erased record when the version's author uploaded it and nobody else
- * did (blob_uploads), and no other live record version names it: the blob store is shared and
- * content-addressed, so erasing one record must never destroy another's bytes.
+ * A ciphertext belongs to the erased record when the version's author uploaded it (blob_uploads)
+ * and no other live record version names it: the blob store is shared and content-addressed, so
+ * erasing one record must never destroy another's bytes (a content id someone front-ran stays with
+ * its uploader, and is garbage-collected later).
  */
 import type { Hex } from 'viem';
 import { cidFromContentId } from '../../sdk/records.ts';
@@ -40,11 +41,12 @@ export function createShredder(options: ShredderOptions) {
     const uploaders = await uploads.uploaders(contentId);
     const [otherLive] = await db.query(`SELECT 1 AS one FROM record_versions v JOIN records r ON r.record_id = v.record_id
       WHERE v.content_id = $1 AND v.record_id <> $2 AND r.erased_block IS NULL LIMIT 1`, [contentId, recordId]);
-    if (otherLive || uploaders.some((u) => u !== author.toLowerCase())) {
-      // Someone else's bytes too (a pending upload of theirs, or a record written before content ids were unique).
-      await uploads.forget(contentId, author);
-      return 'kept';
-    }
+    const authorUploaded = uploaders.includes(author.toLowerCase());
+    // Kept: another live version names the bytes (a record written before content ids were unique),
+    // or the erased version's author never uploaded them — they are someone else's (a front-run content id).
+    // Copies uploaded by others (a reader re-uploading what it read) do not keep an erased record's bytes alive:
+    // their content id is taken on chain for good, so no other record can ever use them.
+    if (otherLive || (!authorUploaded && uploaders.length > 0)) return 'kept';
     const held = uploaders.length > 0 || await blobs.has(cid);
     await blobs.delete(cid);
     await options.afterBlobDeleted?.(contentId);
