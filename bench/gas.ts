@@ -71,14 +71,15 @@ await measure('patient2', 'closeEmergencyAccess', f.as('patient2').consent.write
 // Records and rewards.
 await f.setCoinbase(f.addr.relayer);
 const category = recordCategory('Observation');
-const cid: Hex = `0x01551220${'11'.repeat(32)}`;
+// A content id is registered once (ContentIdInUse): a fresh one per version.
+const cid = (): Hex => `0x01551220${randomKey().slice(2)}`;
 const rec1 = randomKey();
-await measure('patient', 'addRecord (by the patient)', f.as('patient').recordRegistry.write.addRecord([rec1, f.addr.patient, category, cid, randomKey()]), 'producer reward');
+await measure('patient', 'addRecord (by the patient)', f.as('patient').recordRegistry.write.addRecord([rec1, f.addr.patient, category, cid(), randomKey()]), 'producer reward');
 const rec2 = randomKey();
-await measure('doctor', 'addRecord (by a provider, first reward)', f.as('doctor').recordRegistry.write.addRecord([rec2, f.addr.patient, category, cid, randomKey()]), 'author + producer rewards');
-await measure('doctor', 'addRecord (by a provider)', f.as('doctor').recordRegistry.write.addRecord([randomKey(), f.addr.patient, category, cid, randomKey()]), 'author + producer rewards');
-await measure('doctor', 'updateRecord (new version)', f.as('doctor').recordRegistry.write.updateRecord([rec2, 1, cid, randomKey()]), 'author + producer rewards');
-await f.mined(f.as('patient').recordRegistry.write.updateRecord([rec1, 1, cid, randomKey()]));
+await measure('doctor', 'addRecord (by a provider, first reward)', f.as('doctor').recordRegistry.write.addRecord([rec2, f.addr.patient, category, cid(), randomKey()]), 'author + producer rewards');
+await measure('doctor', 'addRecord (by a provider)', f.as('doctor').recordRegistry.write.addRecord([randomKey(), f.addr.patient, category, cid(), randomKey()]), 'author + producer rewards');
+await measure('doctor', 'updateRecord (new version)', f.as('doctor').recordRegistry.write.updateRecord([rec2, 1, cid(), randomKey()]), 'author + producer rewards');
+await f.mined(f.as('patient').recordRegistry.write.updateRecord([rec1, 1, cid(), randomKey()]));
 await measure('patient', 'eraseRecord (2 versions)', f.as('patient').recordRegistry.write.eraseRecord([rec1]));
 await measure('patient', 'revoke', f.as('patient').consent.write.revoke([grantId]));
 await measure('hospital', 'anchor (access-log root)', f.as('hospital').accessLogAnchor.write.anchor([1n, randomKey(), 1000n]));

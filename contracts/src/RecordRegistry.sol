@@ -40,6 +40,10 @@ contract RecordRegistry {
     mapping(bytes32 => Record) private _records;
     mapping(bytes32 => mapping(uint32 => Version)) private _versions;
     mapping(address => bytes32[]) private _recordsOfPatient;
+    /// @dev keccak256(contentId) => registered. A content id belongs to exactly one record version,
+    /// for good: it stays taken after erasure, so a blob can never be claimed by a second record
+    /// (and destroyed, or read, through it).
+    mapping(bytes32 => bool) private _contentIdTaken;
 
     error RecordExists(bytes32 recordId);
     error UnknownRecord(bytes32 recordId);
@@ -48,6 +52,7 @@ contract RecordRegistry {
     error NotAuthorized(address account, bytes32 recordId);
     error InvalidRecord();
     error StaleVersion(bytes32 recordId, uint32 expected, uint32 latest);
+    error ContentIdInUse(bytes32 contentIdHash);
 
     event RecordAdded(
         bytes32 indexed recordId, address indexed patient, address indexed author, bytes32 category, bytes contentId, bytes32 integrityHash
@@ -67,7 +72,7 @@ contract RecordRegistry {
     /// @param recordId A fresh random id chosen by the client.
     /// @param patient Whose record it is.
     /// @param category keccak256 of the FHIR resource type.
-    /// @param contentId CID (binary) of the ciphertext.
+    /// @param contentId CID (binary) of the ciphertext; never registered before (ContentIdInUse).
     /// @param integrityHash Salted hash of the plaintext.
     function addRecord(bytes32 recordId, address patient, bytes32 category, bytes calldata contentId, bytes32 integrityHash) external {
         if (recordId == bytes32(0) || category == bytes32(0)) revert InvalidRecord();
@@ -75,6 +80,7 @@ contract RecordRegistry {
         if (_records[recordId].patient != address(0)) revert RecordExists(recordId);
         if (!identity.isPatient(patient)) revert NotPatient(patient);
         _checkWriter(patient, category, recordId);
+        _takeContentId(contentId);
         _records[recordId] = Record(patient, 1, uint64(block.timestamp), 0, category);
         _versions[recordId][1] = Version(msg.sender, 1, 0, uint64(block.timestamp), integrityHash, contentId);
         _recordsOfPatient[patient].push(recordId);
@@ -86,7 +92,7 @@ contract RecordRegistry {
     /// @notice Add a new version of a record.
     /// @param recordId The record.
     /// @param expectedLatest The version the update is based on (guards against lost updates).
-    /// @param contentId CID of the new ciphertext.
+    /// @param contentId CID of the new ciphertext; never registered before (ContentIdInUse).
     /// @param integrityHash Salted hash of the new plaintext.
     /// @return version The new version number.
     function updateRecord(bytes32 recordId, uint32 expectedLatest, bytes calldata contentId, bytes32 integrityHash)
@@ -98,6 +104,7 @@ contract RecordRegistry {
         _checkWriter(r.patient, r.category, recordId);
         uint32 previous = r.latestVersion;
         if (expectedLatest != previous) revert StaleVersion(recordId, expectedLatest, previous);
+        _takeContentId(contentId);
         version = previous + 1;
         r.latestVersion = version;
         _versions[recordId][version] = Version(msg.sender, version, previous, uint64(block.timestamp), integrityHash, contentId);
@@ -143,6 +150,11 @@ contract RecordRegistry {
         return integrityHash != bytes32(0) && _versions[recordId][version].integrityHash == integrityHash;
     }
 
+    /// @notice Whether `contentId` is (or was, before an erasure) registered for a record version.
+    function isContentIdUsed(bytes calldata contentId) external view returns (bool) {
+        return _contentIdTaken[keccak256(contentId)];
+    }
+
     /// @notice Ids of a patient's records, oldest first (erased ones included, as tombstones).
     function recordsOf(address patient) external view returns (bytes32[] memory) {
         return _recordsOfPatient[patient];
@@ -157,6 +169,12 @@ contract RecordRegistry {
     function _checkWriter(address patient, bytes32 category, bytes32 recordId) private view {
         if (msg.sender == patient) return;
         if (!consent.canAccessRecord(patient, msg.sender, category, recordId, consent.WRITE())) revert NotAuthorized(msg.sender, recordId);
+    }
+
+    function _takeContentId(bytes calldata contentId) private {
+        bytes32 key = keccak256(contentId);
+        if (_contentIdTaken[key]) revert ContentIdInUse(key);
+        _contentIdTaken[key] = true;
     }
 
     function _checkContent(bytes calldata contentId, bytes32 integrityHash) private pure {

@@ -7,13 +7,14 @@ import {
 import { expectRevert, medchainFixture, randomKey, type Actor, type Fixture } from './fixture.ts';
 
 const OBS = recordCategory('Observation');
-const cid = (n: number): Hex => `0x01551220${n.toString(16).padStart(64, '0')}`; // CIDv1 raw sha2-256, binary
+// CIDv1 raw sha2-256, binary; a fresh random one without `n` (a content id is registered only once).
+const cid = (n?: number): Hex => `0x01551220${n === undefined ? randomKey().slice(2) : n.toString(16).padStart(64, '0')}`;
 
 function grantOf(grantee: Address, until: bigint, over: Partial<GrantTerms> = {}): GrantTerms {
   return { grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: until, ...over };
 }
 
-async function add(f: Fixture, actor: Actor, recordId: Hex, n = 1, patient = f.addr.patient) {
+async function add(f: Fixture, actor: Actor, recordId: Hex, n?: number, patient = f.addr.patient) {
   return f.mined(f.as(actor).recordRegistry.write.addRecord([recordId, patient, OBS, cid(n), randomKey()]));
 }
 
@@ -79,7 +80,7 @@ test('a provider writes only with a live write grant covering the record, exact 
   // Transactions mined at exact timestamps (fixed gas: no estimate, the block decides).
   const addAt = async (ts: bigint, actor: Actor, recordId: Hex) => {
     await f.setNextTimestamp(ts);
-    const hash = await f.as(actor).recordRegistry.write.addRecord([recordId, f.addr.patient, OBS, cid(9), randomKey()], { gas: 1_000_000n });
+    const hash = await f.as(actor).recordRegistry.write.addRecord([recordId, f.addr.patient, OBS, cid(), randomKey()], { gas: 1_000_000n });
     return (await f.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 20 })).status;
   };
   assert.equal(await addAt(from - 1n, 'doctor', randomKey()), 'reverted', 'not yet valid');

@@ -30,6 +30,9 @@ import { openApiDocument } from './http/openapi.ts';
 import { applyChainEvent, type IndexedLog } from './index/handlers.ts';
 import { envelopeMigrations, envelopeStore } from './index/envelopes.ts';
 import { chainIndexMigrations } from './index/schema.ts';
+import { blobUploads } from './index/blobUploads.ts';
+import { createBlobCollector } from './index/blobCollector.ts';
+import { createShredder } from './index/shredder.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { breakGlassReasonMigrations, breakGlassReasonRoutes } from './routes/breakGlassReason.ts';
 import { chainInfoRoutes } from './routes/chainInfo.ts';
@@ -41,7 +44,7 @@ import { custodialKeystore, type CustodialKey } from './fhir/custodial.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { recordRoutes } from './routes/records.ts';
 import { rpcRoutes } from './routes/rpc.ts';
-import type { DataRouteDeps, GatewayEnv } from './routes/types.ts';
+import type { DataRouteDeps, GatewayEnv, UploadQuota } from './routes/types.ts';
 
 export interface GatewayOptions {
   dataDir: string;
@@ -92,7 +95,27 @@ export interface GatewayOptions {
   publicUrl?: string;
   /** Where the gateway logs (default: pino to stdout at MEDCHAIN_LOG_LEVEL); tests capture it. */
   logger?: Logger;
+  /** Upload quotas, garbage collection and crypto-shredding of the record store (docs/gateway.md#storage-limits). */
+  storage?: StorageOptions;
 }
+
+export interface StorageOptions {
+  /** Per-account limits; defaults in DEFAULT_UPLOAD_QUOTA. */
+  quota?: Partial<Omit<UploadQuota, 'graceSeconds'>>;
+  /** Seconds an upload may stay unregistered on chain before it is garbage-collected (default 86,400: a day). */
+  gcGraceSeconds?: number;
+  /** Seconds between garbage-collection runs (default 600). */
+  gcIntervalSeconds?: number;
+  /** Milliseconds between runs of the shredding worker (default 1,000). */
+  shredIntervalMs?: number;
+  /** Fault injection for crash tests: called after each blob the shredder deletes, before it records that. */
+  afterShredBlobDeleted?: (contentId: Hex) => void | Promise<void>;
+}
+
+/** Per-account defaults: generous for a hospital's EHR account, small enough that junk cannot fill a disk quickly. */
+export const DEFAULT_UPLOAD_QUOTA: Omit<UploadQuota, 'graceSeconds'> = {
+  bytes: 16 * 2 ** 30, count: 1_000_000, pendingBytes: 1 * 2 ** 30, pendingCount: 10_000,
+};
 
 export interface Gateway {
   url: string;
@@ -103,6 +126,10 @@ export interface Gateway {
   indexer: ReturnType<typeof createIndexer>;
   /** Removes the envelopes of readers whose access ended; returns how many. */
   sweepEnvelopes(): Promise<number>;
+  /** Runs the pending crypto-shredding jobs now (they also run on a timer); returns how many finished. */
+  shredPending(): Promise<number>;
+  /** Garbage-collects unregistered uploads past the grace period now; returns how many blobs went. */
+  collectGarbage(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -139,9 +166,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     threshold: options.escrow?.threshold ?? 2, peers: options.escrow?.peers, legacyKeys: options.escrow?.legacyKeys,
     chain: { client, addresses: options.addresses, audit: accessLog },
   });
+  const storage = options.storage ?? {};
+  const gcGraceSeconds = storage.gcGraceSeconds ?? 86_400;
+  const shredder = createShredder({ db, blobs, afterBlobDeleted: storage.afterShredBlobDeleted });
+  const collector = createBlobCollector({
+    db, blobs, graceSeconds: gcGraceSeconds,
+    // When the chain cannot answer (or runs a registry without the view), keep the blob.
+    isRegistered: (contentId) => client.readContract({ address: options.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'isContentIdUsed', args: [contentId] }).catch(() => true),
+  });
+  const indexed = async () => { await indexer.waitFor(await client.getBlockNumber({ cacheTime: 0 })); };
+  // Ciphertexts stored before uploads were recorded (an upgraded data directory) keep being served.
+  await blobUploads(db).backfill(blobs);
   const deps: DataRouteDeps = {
     client, addresses: options.addresses, access, index: db, envelopes: envelopeStore(db), blobs, relayer, audit: accessLog,
-    escrow: escrowStore(db), custodian,
+    escrow: escrowStore(db), custodian, transaction: (fn) => db.transaction(fn), uploads: blobUploads(db),
+    uploadQuota: { ...DEFAULT_UPLOAD_QUOTA, ...storage.quota, graceSeconds: gcGraceSeconds }, shredder, indexed,
   };
 
   const indexer = createIndexer({
@@ -228,6 +267,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }, (options.sweepSeconds ?? 30) * 1000);
   sweepTimer.unref();
 
+  // Crypto-shredding follows RecordErased whether or not anyone calls the gateway; jobs left by a crash run again here.
+  const runShredder = () => shredder.runPending().catch((error: Error) => { log.warn({ err: { message: error.message.split('\n')[0] } }, 'shredding failed; retrying'); return 0; });
+  void runShredder();
+  const shredTimer = setInterval(() => { void runShredder(); }, storage.shredIntervalMs ?? 1000);
+  shredTimer.unref();
+  const gcTimer = setInterval(() => {
+    void collector.collect().catch((error: Error) => log.warn({ err: { message: error.message.split('\n')[0] } }, 'blob garbage collection failed'));
+  }, (storage.gcIntervalSeconds ?? 600) * 1000);
+  gcTimer.unref();
+
   const anchorEvery = (options.anchorPeriodSeconds ?? 60) * 1000;
   const anchorTimer = setInterval(() => {
     void (async () => {
@@ -257,11 +306,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   log.info({ url }, 'gateway listening');
 
   return {
-    url, app, db, client, accessLog, indexer, sweepEnvelopes,
+    url, app, db, client, accessLog, indexer, sweepEnvelopes, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
     async close() {
       clearInterval(anchorTimer);
       clearInterval(sweepTimer);
+      clearInterval(shredTimer);
+      clearInterval(gcTimer);
       await indexer.stop();
+      await shredder.idle();
       // Long-lived responses (event streams) would hold close() open: end every connection.
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -158,7 +158,12 @@ export class GatewayClient {
     return this.call<{ valid: boolean }>('GET', `/api/records/${recordId}/versions/${version}/verify?hash=${hash}`);
   }
 
-  erase(recordId: Hex) { return this.call<{ erased: boolean; ciphertextsDestroyed: number }>('POST', `/api/records/${recordId}/erase`, {}); }
+  /** After eraseRecord on chain: waits for the gateway's shredding job and returns what it destroyed. */
+  erase(recordId: Hex) {
+    return this.call<{
+      erased: boolean; shredded: boolean; ciphertextsDestroyed: number; ciphertextsKept: number; envelopesDestroyed: number; escrowSharesDestroyed: number; blindIndexTokensDestroyed: number;
+    }>('POST', `/api/records/${recordId}/erase`, {});
+  }
 
   // ---------------------------------------------------------------- consent
 

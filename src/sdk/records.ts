@@ -59,6 +59,16 @@ export function cidFromContentId(contentId: Hex): string {
   return CID.decode(hexToBytes(contentId)).toString();
 }
 
+/** The CID string of a content id read from chain, or undefined when it is no CID at all (anyone may register any bytes). */
+export function cidOrUndefined(contentId: Hex): string | undefined {
+  try { return cidFromContentId(contentId); } catch { return undefined; }
+}
+
+/** The binary content id (as registered on chain) of a CID string. */
+export function contentIdFromCid(cid: string): Hex {
+  return bytesToHex(CID.parse(cid).bytes);
+}
+
 export interface PrepareOptions {
   plaintext: Uint8Array;
   patient: Address;

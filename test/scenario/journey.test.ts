@@ -81,8 +81,9 @@ async function journey(engine: EngineInstance): Promise<string[]> {
   const from = terms.validFrom;
   const until = terms.validUntil;
   const recordId = key('record-1');
-  const cid: Hex = `0x01551220${'22'.repeat(32)}`;
-  const add = (id: Hex) => as(doctor!).recordRegistry.write.addRecord([id, patient!.address, obs, cid, key(`hash-${id}`)], { gas: 1_000_000n });
+  // A content id is registered once (RecordRegistry.ContentIdInUse): one per record version.
+  const cidOf = (label: string): Hex => `0x01551220${key(`cid-${label}`).slice(2)}`;
+  const add = (id: Hex) => as(doctor!).recordRegistry.write.addRecord([id, patient!.address, obs, cidOf(id), key(`hash-${id}`)], { gas: 1_000_000n });
   const authorizedIn = (label: string, blockNumber: bigint) => view(`isAuthorized at ${label}`,
     () => read.consent.read.isAuthorized([patient!.address, doctor!.address, ScopeKind.Category, obs, Permission.Write], { blockNumber }));
   // Writes mined at the window's exact edges, and isAuthorized evaluated in those same blocks.
@@ -125,9 +126,9 @@ async function journey(engine: EngineInstance): Promise<string[]> {
   await step('suspended lab tries break-glass', () => as(lab!).consent.write.openEmergencyAccess([patient!.address, EmergencyReason.Other, key('again')]),
     () => read.consent.simulate.openEmergencyAccess([patient!.address, EmergencyReason.Other, key('again')], { account: lab!.address }));
 
-  await step('patient updates the record', () => as(patient!).recordRegistry.write.updateRecord([recordId, 1, cid, key('v2')]));
-  await step('stale update', () => as(patient!).recordRegistry.write.updateRecord([recordId, 1, cid, key('v2b')]),
-    () => read.recordRegistry.simulate.updateRecord([recordId, 1, cid, key('v2b')], { account: patient!.address }));
+  await step('patient updates the record', () => as(patient!).recordRegistry.write.updateRecord([recordId, 1, cidOf('v2'), key('v2')]));
+  await step('stale update', () => as(patient!).recordRegistry.write.updateRecord([recordId, 1, cidOf('v2b'), key('v2b')]),
+    () => read.recordRegistry.simulate.updateRecord([recordId, 1, cidOf('v2b'), key('v2b')], { account: patient!.address }));
   await step('patient erases the record', () => as(patient!).recordRegistry.write.eraseRecord([recordId]));
   await view('erased version 1', () => read.recordRegistry.read.getVersion([recordId, 1]));
   await step('admin anchors a log root', () => as(admin!).accessLogAnchor.write.anchor([1n, key('root'), 12n]));

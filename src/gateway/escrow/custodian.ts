@@ -88,14 +88,35 @@ export interface DepositedEscrow {
   shares: Array<{ custodian: string; index: number; envelope: Uint8Array }>;
 }
 
+/** Escrow shares for this version were already deposited (they are write-once). */
+export class EscrowConflictError extends Error {
+  constructor(readonly version: number) {
+    super(`escrow shares for version ${version} are already deposited and are write-once`);
+    this.name = 'EscrowConflictError';
+  }
+}
+
 export function escrowStore(db: SqlExecutor & { transaction?: <T>(fn: (tx: SqlExecutor) => Promise<T>) => Promise<T> }) {
   return {
+    /**
+     * Deposits a version's escrow bundle. Write-once: the shares are the break-glass copy of the data
+     * key, so a second deposit changes nothing — the same bundle again is a no-op (a retry), a
+     * different one throws EscrowConflictError.
+     */
     async put(recordId: Hex, version: number, escrow: DepositedEscrow): Promise<void> {
       const write = async (tx: SqlExecutor) => {
-        await tx.query(`INSERT INTO escrow_bundles (record_id, version, threshold, commitment) VALUES ($1, $2, $3, $4)
-          ON CONFLICT (record_id, version) DO UPDATE SET threshold = excluded.threshold, commitment = excluded.commitment`,
-        [recordId, version, escrow.threshold, b64(escrow.commitment)]);
-        await tx.query('DELETE FROM escrow_shares WHERE record_id = $1 AND version = $2', [recordId, version]);
+        const [bundle] = await tx.query<{ threshold: number | string; commitment: string }>('SELECT threshold, commitment FROM escrow_bundles WHERE record_id = $1 AND version = $2', [recordId, version]);
+        if (bundle) {
+          const shares = await tx.query<{ custodian: string; share_index: number | string; envelope: string }>(
+            'SELECT custodian, share_index, envelope FROM escrow_shares WHERE record_id = $1 AND version = $2 ORDER BY share_index', [recordId, version]);
+          const sameShares = [...escrow.shares].sort((a, b) => a.index - b.index);
+          const same = Number(bundle.threshold) === escrow.threshold && bundle.commitment === b64(escrow.commitment) && shares.length === sameShares.length
+            && shares.every((s, i) => Number(s.share_index) === sameShares[i]!.index && s.custodian === sameShares[i]!.custodian.toLowerCase() && s.envelope === b64(sameShares[i]!.envelope));
+          if (same) return;
+          throw new EscrowConflictError(version);
+        }
+        await tx.query('INSERT INTO escrow_bundles (record_id, version, threshold, commitment) VALUES ($1, $2, $3, $4)',
+          [recordId, version, escrow.threshold, b64(escrow.commitment)]);
         for (const s of escrow.shares) {
           await tx.query('INSERT INTO escrow_shares (record_id, version, custodian, share_index, envelope) VALUES ($1, $2, $3, $4, $5)',
             [recordId, version, s.custodian.toLowerCase(), s.index, b64(s.envelope)]);
@@ -114,9 +135,11 @@ export function escrowStore(db: SqlExecutor & { transaction?: <T>(fn: (tx: SqlEx
       };
     },
     /** Crypto-shredding at erasure: the shares go with the record. */
-    async removeRecord(recordId: Hex): Promise<void> {
+    async removeRecord(recordId: Hex): Promise<number> {
+      const [row] = await db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM escrow_shares WHERE record_id = $1', [recordId]);
       await db.query('DELETE FROM escrow_shares WHERE record_id = $1', [recordId]);
       await db.query('DELETE FROM escrow_bundles WHERE record_id = $1', [recordId]);
+      return Number(row?.n ?? 0);
     },
   };
 }

@@ -103,7 +103,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
         recipients: [...readers].filter(([, key]) => key.length === 32).map(([address, publicKey]) => ({ address: getAddress(address), publicKey })),
         escrow: policy.custodians.length >= 2 ? { threshold: policy.threshold, custodians: policy.custodians.map((c) => ({ id: c.id, publicKey: new Uint8Array(Buffer.from(c.publicKey, 'base64')) })) } : undefined,
       });
-      await deps.blobs.put(prepared.ciphertext);
+      await deps.uploads.record(account.address, await deps.blobs.put(prepared.ciphertext), prepared.contentId, prepared.ciphertext.length);
       let mined: { hash: Hex; blockNumber: bigint };
       try {
         mined = existing

@@ -46,14 +46,39 @@ export interface StoredEnvelope {
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const unb64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'));
 
-export function envelopeStore(db: SqlExecutor, now: () => number = () => Math.floor(Date.now() / 1000)) {
+/** An envelope for this recipient is already deposited, and the caller may not replace it. */
+export class EnvelopeConflictError extends Error {
+  constructor(readonly recipient: Address) {
+    super(`an envelope for ${recipient} is already deposited for this version; only the patient, or ${recipient} itself (after rotating its key), may replace it`);
+    this.name = 'EnvelopeConflictError';
+  }
+}
+
+/**
+ * Who may replace an existing envelope: envelopes are the only copies of data keys, so by default
+ * none (`put` is write-once; depositing the same bytes again is a no-op, for retries); the patient
+ * may replace any (`'any'`); a recipient re-wrapping for its own rotated key may replace its own.
+ */
+export type ReplacePolicy = 'none' | 'any' | { self: Address };
+
+type TransactionalSql = SqlExecutor & { transaction?: <T>(fn: (tx: SqlExecutor) => Promise<T>) => Promise<T> };
+
+export function envelopeStore(db: TransactionalSql, now: () => number = () => Math.floor(Date.now() / 1000)) {
   return {
-    async put(envelopes: StoredEnvelope[]): Promise<void> {
-      for (const e of envelopes) {
-        await db.query(`INSERT INTO envelopes (record_id, version, recipient, envelope, kind, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-          ON CONFLICT (record_id, version, recipient, kind) DO UPDATE SET envelope = excluded.envelope`,
-        [e.recordId.toLowerCase(), e.version, e.recipient.toLowerCase(), b64(e.envelope), e.kind, now()]);
-      }
+    /** Deposits envelopes, all or none: throws EnvelopeConflictError when one would replace an envelope `replace` does not allow. */
+    async put(envelopes: StoredEnvelope[], replace: ReplacePolicy = 'none'): Promise<void> {
+      const write = async (tx: SqlExecutor) => {
+        for (const e of envelopes) {
+          const key = [e.recordId.toLowerCase(), e.version, e.recipient.toLowerCase(), e.kind];
+          const [existing] = await tx.query<{ envelope: string }>('SELECT envelope FROM envelopes WHERE record_id = $1 AND version = $2 AND recipient = $3 AND kind = $4', key);
+          if (existing && existing.envelope === b64(e.envelope)) continue;
+          const mayReplace = replace === 'any' || (typeof replace === 'object' && replace.self.toLowerCase() === e.recipient.toLowerCase());
+          if (existing && !mayReplace) throw new EnvelopeConflictError(e.recipient);
+          await tx.query(`INSERT INTO envelopes (record_id, version, recipient, envelope, kind, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (record_id, version, recipient, kind) DO UPDATE SET envelope = excluded.envelope`, [...key.slice(0, 3), b64(e.envelope), e.kind, now()]);
+        }
+      };
+      await (db.transaction ? db.transaction(write) : write(db));
     },
     async get(recordId: Hex, version: number, recipient: Address, kind: EnvelopeKind = 'data-key'): Promise<Uint8Array | undefined> {
       const rows = await db.query<{ envelope: string }>('SELECT envelope FROM envelopes WHERE record_id = $1 AND version = $2 AND recipient = $3 AND kind = $4',
@@ -82,9 +107,13 @@ export function envelopeStore(db: SqlExecutor, now: () => number = () => Math.fl
         FROM envelopes e JOIN records r ON r.record_id = e.record_id WHERE e.kind = 'data-key' AND e.recipient <> r.patient`);
     },
     /** Crypto-shredding: every envelope of a record, every version. */
-    async removeRecord(recordId: Hex): Promise<void> {
-      await db.query('DELETE FROM envelopes WHERE record_id = $1', [recordId.toLowerCase()]);
-      await db.query('DELETE FROM record_tokens WHERE record_id = $1', [recordId.toLowerCase()]);
+    async removeRecord(recordId: Hex): Promise<{ envelopes: number; tokens: number }> {
+      const id = recordId.toLowerCase();
+      const [e] = await db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM envelopes WHERE record_id = $1', [id]);
+      const [t] = await db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM record_tokens WHERE record_id = $1', [id]);
+      await db.query('DELETE FROM envelopes WHERE record_id = $1', [id]);
+      await db.query('DELETE FROM record_tokens WHERE record_id = $1', [id]);
+      return { envelopes: Number(e?.n ?? 0), tokens: Number(t?.n ?? 0) };
     },
     async putTokens(recordId: Hex, tokens: string[]): Promise<void> {
       for (const token of tokens) {

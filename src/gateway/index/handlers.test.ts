@@ -28,9 +28,10 @@ test('chain events index into SQL tables, and replaying them changes nothing', a
   const obs = recordCategory('Observation');
   const record = randomKey();
   const cid = `0x01551220${'33'.repeat(32)}` as const;
+  const cid2 = `0x01551220${'44'.repeat(32)}` as const;
   await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.Category, scopeValue: obs, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t + 1000n }]));
   await f.mined(f.as('doctor').recordRegistry.write.addRecord([record, f.addr.patient, obs, cid, randomKey()]));
-  await f.mined(f.as('doctor').recordRegistry.write.updateRecord([record, 1, cid, randomKey()]));
+  await f.mined(f.as('doctor').recordRegistry.write.updateRecord([record, 1, cid2, randomKey()]));
   await f.mined(f.as('lab').consent.write.requestAccess([f.addr.patient, { grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Research, validFrom: 0n, validUntil: t + 500n }]));
   await f.mined(f.as('patient').consent.write.rejectRequest([1n]));
   await f.mined(f.as('patient').consent.write.extend([1n, t + 2000n]));
@@ -49,7 +50,7 @@ test('chain events index into SQL tables, and replaying them changes nothing', a
   const db = sqlite();
   for (const m of chainIndexMigrations) db.raw.exec(m.sql);
   for (const [log, contract] of logs) await applyChainEvent(db, log, contract);
-  const snapshot = () => Object.fromEntries(['records', 'record_versions', 'grants', 'access_requests', 'emergencies', 'providers', 'chain_events']
+  const snapshot = () => Object.fromEntries(['records', 'record_versions', 'grants', 'access_requests', 'emergencies', 'providers', 'chain_events', 'shred_jobs', 'shred_job_blobs']
     .map((table) => [table, db.raw.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()]));
   const first = snapshot();
   for (const [log, contract] of logs) await applyChainEvent(db, log, contract);
@@ -60,6 +61,11 @@ test('chain events index into SQL tables, and replaying them changes nothing', a
   assert.equal(rec.latest_version, 2);
   assert.ok(rec.erased_block);
   assert.equal((first.record_versions as unknown[]).length, 2);
+  // The erasure queued one shredding job, with both versions' content ids, in the same transaction.
+  assert.deepEqual((first.shred_jobs as Array<{ record_id: string; status: string }>).map((j) => [j.record_id, j.status]), [[record.toLowerCase(), 'pending']]);
+  assert.deepEqual((first.shred_job_blobs as Array<{ content_id: string; author: string }>).map((b) => [b.content_id, b.author]).sort(),
+    [[cid, f.addr.doctor.toLowerCase()], [cid2, f.addr.doctor.toLowerCase()]]);
+  assert.deepEqual((first.record_versions as Array<{ content_id: string }>).map((v) => v.content_id), ['0x', '0x'], 'content ids cleared like on chain');
   const grant = db.raw.prepare('SELECT * FROM grants WHERE grant_id = 1').get() as Record<string, unknown>;
   assert.equal(grant.valid_until, Number(t + 2000n));
   assert.ok(grant.revoked_block);

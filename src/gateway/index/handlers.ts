@@ -5,6 +5,7 @@
  */
 import type { Address, Hex } from 'viem';
 import { RequestStatus } from '../../sdk/contracts.ts';
+import { enqueueShred } from './shredJobs.ts';
 
 /** What the handlers need from the SQL layer (satisfied by src/gateway/db's Database and its transactions). */
 export interface SqlExecutor {
@@ -49,6 +50,9 @@ const handlers: Record<string, Handler> = {
   },
   async RecordErased(db, { args, blockNumber }) {
     await db.query('UPDATE records SET erased_block = $1 WHERE record_id = $2', [num(blockNumber), lower(args.recordId)]);
+    // Crypto-shredding follows the chain event itself: the job is queued in this same transaction,
+    // with the content ids the index still knows, before they are cleared like on chain.
+    await enqueueShred(db, lower(args.recordId) as Hex, lower(args.patient), blockNumber);
     await db.query(`UPDATE record_versions SET content_id = '0x', integrity_hash = '0x' WHERE record_id = $1`, [lower(args.recordId)]);
   },
   async GrantCreated(db, { args, blockNumber }) {

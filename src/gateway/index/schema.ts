@@ -101,4 +101,47 @@ ALTER TABLE grants ALTER COLUMN valid_from TYPE NUMERIC(20, 0), ALTER COLUMN val
 ALTER TABLE access_requests ALTER COLUMN valid_from TYPE NUMERIC(20, 0), ALTER COLUMN valid_until TYPE NUMERIC(20, 0);
 `,
   },
+  {
+    // Blob ownership and crypto-shredding (issue 13). `blob_uploads`: who uploaded which ciphertext
+    // (a blob is served and destroyed only as the record version its uploader registered it for;
+    // quotas and garbage collection count it). `shred_jobs` / `shred_job_blobs`: the durable queue
+    // the indexer fills in the same transaction as it indexes RecordErased (src/gateway/index/shredder.ts
+    // works it off). They live with the chain index because the event handlers write them.
+    id: 'chain-index-3',
+    sql: `
+CREATE TABLE IF NOT EXISTS blob_uploads (
+  content_id TEXT NOT NULL,
+  uploader TEXT NOT NULL,
+  cid TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  uploaded_at BIGINT NOT NULL,
+  PRIMARY KEY (content_id, uploader)
+);
+CREATE INDEX IF NOT EXISTS blob_uploads_uploader ON blob_uploads (uploader);
+CREATE INDEX IF NOT EXISTS blob_uploads_uploaded_at ON blob_uploads (uploaded_at);
+CREATE INDEX IF NOT EXISTS record_versions_content_id ON record_versions (content_id);
+CREATE TABLE IF NOT EXISTS shred_jobs (
+  record_id TEXT PRIMARY KEY,
+  patient TEXT NOT NULL,
+  erased_block BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  attempts BIGINT NOT NULL,
+  ciphertexts_destroyed BIGINT NOT NULL,
+  ciphertexts_kept BIGINT NOT NULL,
+  envelopes_destroyed BIGINT NOT NULL,
+  escrow_shares_destroyed BIGINT NOT NULL,
+  tokens_destroyed BIGINT NOT NULL,
+  last_error TEXT,
+  done_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS shred_jobs_status ON shred_jobs (status);
+CREATE TABLE IF NOT EXISTS shred_job_blobs (
+  record_id TEXT NOT NULL,
+  content_id TEXT NOT NULL,
+  author TEXT NOT NULL,
+  outcome TEXT,
+  PRIMARY KEY (record_id, content_id)
+);
+`,
+  },
 ] as const;

@@ -12,13 +12,21 @@
  *   POST /api/records/:id/versions/:v/share           the patient adds an envelope for a reader with a live grant
  *   GET  /api/records/:id/versions/:v/verify?hash=0x… integrity check against the chain
  *   POST /api/records/:id/versions/:v/escrow/release  under live break-glass: this gateway's escrow shares, re-wrapped to the caller
- *   POST /api/records/:id/erase                       after the patient erased it on chain: destroy ciphertext, envelopes, escrow shares
+ *   POST /api/records/:id/erase                       after the patient erased it on chain: waits for the shredding and reports what it destroyed
+ *
+ * Ownership (issue 13): a ciphertext is served under a record version only when that version's
+ * author uploaded it here (content ids are public; the registry also refuses a content id twice).
+ * Envelopes and escrow shares are write-once except that the patient — or a recipient for its own
+ * envelope — may replace one; depositing needs live access (the patient, or the version's author
+ * with a live write grant). Erasure is shredded by a durable job the indexer queues at RecordErased.
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { getAddress, type Address, type Hex } from 'viem';
 import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
-import { bindingOf, cidFromContentId } from '../../sdk/records.ts';
+import { bindingOf, cidOrUndefined, contentIdFromCid } from '../../sdk/records.ts';
+import { EscrowConflictError, escrowStore } from '../escrow/custodian.ts';
+import { EnvelopeConflictError, envelopeStore } from '../index/envelopes.ts';
 import { accessView, authorizeAndLog } from './authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import type { PinnedBlock } from '../chain/access.ts';
@@ -42,12 +50,6 @@ export const depositEnvelopesBody = z.object({
     .refine((e) => new Set(e.shares.map((s) => s.index)).size === e.shares.length, 'share indexes must be distinct')
     .optional(),
 });
-/** The CID of a content id read from chain, or null when it is not one (a write grantee can register any bytes). */
-function cidOf(contentId: Hex): string | null {
-  if (contentId === '0x') return null;
-  try { return cidFromContentId(contentId); } catch { return null; }
-}
-
 export const shareBody = z.object({ recipient: address, envelope: base64 });
 
 export function recordRoutes(deps: DataRouteDeps) {
@@ -65,16 +67,30 @@ export function recordRoutes(deps: DataRouteDeps) {
   const authorize = (s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string, at?: PinnedBlock) =>
     authorizeAndLog(deps, s, record, recordId, permission, action, at);
 
+  /** Per-account limits, checked before the body is read (a burst of parallel uploads may overshoot by what is in flight). */
+  async function checkQuota(uploader: Address, length: number) {
+    const q = deps.uploadQuota;
+    const used = await deps.uploads.usage(uploader);
+    const waitHint = `register them on chain (RecordRegistry.addRecord / updateRecord), or wait: unregistered uploads are deleted ${q.graceSeconds} s after upload`;
+    if (used.pendingCount + 1 > q.pendingCount) fail(429, `upload quota: ${used.pendingCount} of your uploads are not registered on chain yet (limit ${q.pendingCount}); ${waitHint}`);
+    if (used.pendingBytes + length > q.pendingBytes) fail(413, `upload quota: ${used.pendingBytes} bytes of your uploads are not registered on chain yet; this upload would pass the limit of ${q.pendingBytes}; ${waitHint}`);
+    if (used.count + 1 > q.count) fail(429, `upload quota: you keep ${used.count} ciphertexts here (limit ${q.count}); erase records you no longer need or ask the operator for a larger quota`);
+    if (used.bytes + length > q.bytes) fail(413, `upload quota: you keep ${used.bytes} bytes here; this upload would pass the limit of ${q.bytes}; erase records you no longer need or ask the operator for a larger quota`);
+  }
+
   app.post('/blobs', async (c) => {
     const s = session(c);
     if (!['patient', 'provider', 'device', 'admin'].includes(s.role)) fail(403, 'only patients, providers and devices upload records');
     const length = Number(c.req.header('content-length') ?? NaN);
     if (!Number.isFinite(length)) fail(400, 'content-length is required');
     if (length > MAX_BLOB_BYTES) fail(413, `ciphertext larger than ${MAX_BLOB_BYTES} bytes: upload attachments in parts`);
+    await checkQuota(s.address, length);
     const bytes = new Uint8Array(await c.req.arrayBuffer());
     if (bytes.length === 0) fail(400, 'empty body: expected the record ciphertext');
     if (bytes.length > MAX_BLOB_BYTES) fail(413, `ciphertext larger than ${MAX_BLOB_BYTES} bytes`);
-    return c.json({ cid: await deps.blobs.put(bytes) }, 201);
+    const cid = await deps.blobs.put(bytes);
+    await deps.uploads.record(s.address, cid, contentIdFromCid(cid), bytes.length);
+    return c.json({ cid }, 201);
   });
 
   app.post('/records/:id/versions/:v/envelopes', async (c) => {
@@ -82,23 +98,42 @@ export function recordRoutes(deps: DataRouteDeps) {
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
     const body = parse(depositEnvelopesBody, await jsonBody(c));
-    const record = await chainRecord(recordId);
-    const onChain = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, v] });
+    const at = await deps.access.pin();
+    const record = await chainRecord(recordId, at);
+    if (record.erasedAt !== 0n) fail(410, 'record erased: its keys are destroyed and nothing more is deposited');
+    const onChain = await deps.access.version(recordId, v, at);
     if (onChain.version === 0) fail(404, `version ${v} of ${recordId} is not registered on chain`);
-    if (getAddress(onChain.author) !== s.address && getAddress(record.patient) !== s.address) fail(403, 'only the version\'s author or the patient may deposit its envelopes');
-    const cid = cidOf(onChain.contentId);
-    if (cid === null) fail(422, 'the version registered on chain has a content id that is not a CID: register the CID of the uploaded ciphertext');
-    if (!(await deps.blobs.has(cid!))) fail(409, 'upload the ciphertext (POST /api/blobs) before depositing envelopes');
-    if (!body.envelopes.some((e) => e.recipient === getAddress(record.patient))) fail(400, 'an envelope for the patient is required');
-    await deps.envelopes.put(body.envelopes.map((e) => ({ recordId, version: v, recipient: e.recipient, envelope: new Uint8Array(Buffer.from(e.envelope, 'base64')), kind: 'data-key' as const })));
-    if (body.tokens) await deps.envelopes.putTokens(recordId, body.tokens);
-    if (body.escrow) {
-      await deps.escrow.put(recordId, v, {
-        threshold: body.escrow.threshold, commitment: unb64(body.escrow.commitment),
-        shares: body.escrow.shares.map((sh) => ({ custodian: sh.custodian, index: sh.index, envelope: unb64(sh.envelope) })),
-      });
+    const isPatient = getAddress(record.patient) === s.address;
+    if (!isPatient && getAddress(onChain.author) !== s.address) fail(403, 'only the version\'s author or the patient may deposit its envelopes');
+    // Live access at this block: an author whose write grant ended deposits nothing (the patient re-shares).
+    await authorize(s, record, recordId, Permission.Write, 'deposit-envelopes', at);
+    const cid = cidOrUndefined(onChain.contentId);
+    if (!cid) fail(409, 'this version\'s content id is not a CIDv1: it names no ciphertext this gateway can hold');
+    if (!(await deps.uploads.uploadedBy(onChain.contentId, getAddress(onChain.author))) || !(await deps.blobs.has(cid))) {
+      fail(409, 'upload the ciphertext (POST /api/blobs) as the version\'s author before depositing envelopes');
     }
-    await deps.audit.append({ actor: s.address, patient: record.patient, recordId, action: 'write', purpose: 'treatment', outcome: 'allowed', reason: 'author' });
+    if (!body.envelopes.some((e) => e.recipient === getAddress(record.patient))) fail(400, 'an envelope for the patient is required');
+    try {
+      await deps.transaction(async (tx) => {
+        // Envelopes are the only copies of the data key: write-once, except the patient's re-shares and a recipient's own.
+        await envelopeStore(tx).put(body.envelopes.map((e) => ({ recordId, version: v, recipient: e.recipient, envelope: unb64(e.envelope), kind: 'data-key' as const })),
+          isPatient ? 'any' : { self: s.address });
+        if (body.tokens) await envelopeStore(tx).putTokens(recordId, body.tokens);
+        if (body.escrow) {
+          await escrowStore(tx).put(recordId, v, {
+            threshold: body.escrow.threshold, commitment: unb64(body.escrow.commitment),
+            shares: body.escrow.shares.map((sh) => ({ custodian: sh.custodian, index: sh.index, envelope: unb64(sh.envelope) })),
+          });
+        }
+      });
+    } catch (error) {
+      if (error instanceof EnvelopeConflictError || error instanceof EscrowConflictError) {
+        await deps.audit.append({ actor: s.address, patient: record.patient, recordId, action: 'deposit-envelopes', purpose: 'treatment', outcome: 'denied', reason: error.name });
+        fail(409, `${error.message}; nothing was changed`);
+      }
+      throw error;
+    }
+    await deps.audit.append({ actor: s.address, patient: record.patient, recordId, action: 'write', purpose: isPatient ? 'self' : 'treatment', outcome: 'allowed', reason: isPatient ? 'patient' : 'author' });
     return c.json({ recordId, version: v, recipients: await deps.envelopes.recipients(recordId, v) }, 201);
   });
 
@@ -126,7 +161,10 @@ export function recordRoutes(deps: DataRouteDeps) {
     const versions = [];
     for (let v = 1; v <= record.latestVersion; v++) {
       const ver = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, v] });
-      versions.push({ version: v, author: ver.author, timestamp: Number(ver.timestamp), previousVersion: ver.previousVersion, cid: cidOf(ver.contentId), integrityHash: ver.integrityHash });
+      // Anyone with write access may register any bytes as a content id: one that is no CID is reported, not fatal.
+      const cid = ver.contentId === '0x' ? null : cidOrUndefined(ver.contentId) ?? null;
+      const note = ver.contentId === '0x' ? undefined : cid === null ? 'the registered content id is not a CIDv1: no ciphertext can be fetched for this version' : undefined;
+      versions.push({ version: v, author: ver.author, timestamp: Number(ver.timestamp), previousVersion: ver.previousVersion, cid, integrityHash: ver.integrityHash, ...(note ? { note } : {}) });
     }
     return c.json({
       recordId, patient: record.patient, category: record.category, latestVersion: record.latestVersion, createdAt: Number(record.createdAt),
@@ -145,9 +183,11 @@ export function recordRoutes(deps: DataRouteDeps) {
     await authorize(s, record, recordId, Permission.Read, 'read', at);
     const ver = await deps.access.version(recordId, v, at);
     if (ver.version === 0) fail(404, `no version ${v}`);
-    const cid = cidOf(ver.contentId);
-    if (cid === null) fail(404, `version ${v} has no ciphertext (its content id on chain is not a CID)`);
-    const bytes = await deps.blobs.get(cid!).catch(() => fail(404, 'ciphertext not held by this gateway'));
+    const cid = cidOrUndefined(ver.contentId);
+    if (!cid) fail(404, 'this version\'s content id is not a CIDv1: there is no ciphertext to serve');
+    // Served only as the version its uploader registered it for: a content id copied into another record names nothing here.
+    if (!(await deps.uploads.uploadedBy(ver.contentId, getAddress(ver.author)))) fail(404, 'ciphertext not held by this gateway for this version (its author did not upload it here)');
+    const bytes = await deps.blobs.get(cid).catch(() => fail(404, 'ciphertext not held by this gateway'));
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
   });
 
@@ -157,6 +197,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     const v = parse(version, c.req.param('v'));
     const at = await deps.access.pin();
     const record = await chainRecord(recordId, at);
+    if (record.erasedAt !== 0n) fail(404, 'record erased');
     const decision = await authorize(s, record, recordId, Permission.Read, 'read-key', at);
     const envelope = await deps.envelopes.get(recordId, v, s.address);
     if (!envelope) fail(404, decision.basis === 'break-glass' ? 'no envelope for you: request escrow release' : 'no envelope for you yet: the patient shares the key after approving');
@@ -170,9 +211,11 @@ export function recordRoutes(deps: DataRouteDeps) {
     const body = parse(shareBody, await jsonBody(c));
     const record = await chainRecord(recordId);
     if (getAddress(record.patient) !== s.address) fail(403, 'only the patient shares their records');
+    if (record.erasedAt !== 0n) fail(410, 'record erased: nothing more is shared');
     const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: body.recipient, category: record.category, recordId, permission: Permission.Read });
     if (!decision.allowed) fail(409, `the recipient has no live read grant for this record (${decision.reason})`);
-    await deps.envelopes.put([{ recordId, version: v, recipient: body.recipient, envelope: new Uint8Array(Buffer.from(body.envelope, 'base64')), kind: 'data-key' }]);
+    // The patient may replace a reader's envelope (e.g. after the reader rotated its key).
+    await deps.envelopes.put([{ recordId, version: v, recipient: body.recipient, envelope: unb64(body.envelope), kind: 'data-key' }], 'any');
     await deps.audit.append({ actor: s.address, patient: record.patient, recordId, action: 'share', purpose: 'self', outcome: 'allowed', reason: `to ${body.recipient}` });
     return c.json({ recordId, version: v, recipient: body.recipient }, 201);
   });
@@ -213,17 +256,16 @@ export function recordRoutes(deps: DataRouteDeps) {
     const record = await chainRecord(recordId);
     if (getAddress(record.patient) !== s.address) fail(403, 'only the patient erases their records');
     if (record.erasedAt === 0n) fail(409, 'erase the record on chain first (RecordRegistry.eraseRecord); the gateway then destroys the ciphertext and keys');
-    const rows = await deps.index.query<{ content_id: Hex; tx_hash: string }>('SELECT content_id, tx_hash FROM record_versions WHERE record_id = $1', [recordId]);
-    let destroyed = 0;
-    for (const row of rows) {
-      const cid = row.content_id ? cidOf(row.content_id as Hex) : null;
-      if (cid !== null && await deps.blobs.delete(cid)) destroyed++;
-    }
-    // Content ids are cleared on chain at erasure; the ones the indexer saw before are what is left to destroy.
-    await deps.envelopes.removeRecord(recordId);
-    await deps.escrow.removeRecord(recordId);
-    await deps.audit.append({ actor: s.address, patient: record.patient, recordId, action: 'erase', purpose: 'self', outcome: 'allowed', reason: `${destroyed} ciphertexts destroyed` });
-    return c.json({ recordId, erased: true, ciphertextsDestroyed: destroyed });
+    // The shredding itself is queued by the indexer at RecordErased and runs without this call;
+    // here we only wait for it and report what the job destroyed.
+    await deps.indexed();
+    const job = await deps.shredder.settle(recordId);
+    if (!job) fail(503, 'the erasure is not indexed yet; try again in a moment');
+    await deps.audit.append({ actor: s.address, patient: record.patient, recordId, action: 'erase', purpose: 'self', outcome: 'allowed', reason: `${job.status}: ${job.ciphertextsDestroyed} ciphertexts destroyed` });
+    return c.json({
+      recordId, erased: true, shredded: job.status === 'done', ciphertextsDestroyed: job.ciphertextsDestroyed, ciphertextsKept: job.ciphertextsKept,
+      envelopesDestroyed: job.envelopesDestroyed, escrowSharesDestroyed: job.escrowSharesDestroyed, blindIndexTokensDestroyed: job.blindIndexTokensDestroyed,
+    }, job.status === 'done' ? 200 : 202);
   });
 
   return app;

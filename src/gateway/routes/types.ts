@@ -10,6 +10,8 @@ import type { Relayer } from '../chain/relayer.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { EnvelopeStore } from '../index/envelopes.ts';
 import type { EscrowCustodianService, EscrowStore } from '../escrow/custodian.ts';
+import type { BlobUploads } from '../index/blobUploads.ts';
+import type { Shredder } from '../index/shredder.ts';
 
 export interface Session {
   address: Address;
@@ -46,4 +48,28 @@ export interface DataRouteDeps {
   /** Break-glass escrow shares deposited here, and the custodian keys this gateway holds. */
   escrow: EscrowStore;
   custodian: EscrowCustodianService;
+  /** One SQL transaction (deposits land all or nothing). */
+  transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>) => Promise<T>;
+  /** Who uploaded which ciphertext, and the per-account limits on what they may keep here. */
+  uploads: BlobUploads;
+  uploadQuota: UploadQuota;
+  /** Works off the crypto-shredding jobs the indexer queues at RecordErased. */
+  shredder: Pick<Shredder, 'settle'>;
+  /** Resolves once the indexer has caught up with the chain head. */
+  indexed: () => Promise<void>;
+}
+
+/**
+ * Per-account upload limits (GatewayOptions.storage.quota). "Pending" uploads are those no indexed
+ * record version names yet; they are garbage-collected after the grace period.
+ */
+export interface UploadQuota {
+  /** Bytes of ciphertext an account may keep here, registered or not. */
+  bytes: number;
+  /** Blobs an account may keep here, registered or not. */
+  count: number;
+  pendingBytes: number;
+  pendingCount: number;
+  /** Seconds after which an unregistered upload is deleted (for the error message). */
+  graceSeconds: number;
 }

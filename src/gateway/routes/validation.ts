@@ -29,7 +29,7 @@ export const version = z.coerce.number().int().min(1).max(2 ** 31);
 export const purposeName: Record<number, string> = Object.fromEntries(Object.entries(Purpose).map(([k, v]) => [v, k.toLowerCase()]));
 export const scopeName: Record<number, string> = Object.fromEntries(Object.entries(ScopeKind).map(([k, v]) => [v, k.toLowerCase()]));
 
-export function fail(status: 400 | 401 | 403 | 404 | 409 | 413 | 422, message: string): never {
+export function fail(status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 503, message: string): never {
   throw new HTTPException(status, { message });
 }
 
