@@ -25,7 +25,7 @@ import { ErrorCode, RpcError, serverError } from './errors.ts';
 import { orderedTrieRoot } from './orderedTrie.ts';
 import { CachedMerkleStateManager } from './stateManager.ts';
 import { EMPTY, P, key, u64, ChainStore, type StoreOp } from './store.ts';
-import { MAX_NONCE_AHEAD, MAX_POOL_SIZE, TxPool, type PoolTx } from './txPool.ts';
+import { MAX_NONCE_AHEAD, MAX_POOL_SIZE, MAX_QUEUED, MAX_QUEUED_PER_SENDER, TxPool, type PoolTx } from './txPool.ts';
 
 export type Hex = `0x${string}`;
 type Bytes = Uint8Array;
@@ -48,7 +48,16 @@ export interface ChainOptions {
   permissioning?: Permissioning;
   /** Unix seconds of the genesis block (default: now). */
   genesisTimestamp?: number;
+  /** Per-transaction gas cap, enforced at admission (default: EIP-7825's 2^24). */
+  maxTxGas?: bigint;
+  /** How long a transaction behind a nonce gap waits in the pool (default 3 h, as geth). */
+  queueLifetimeMs?: number;
 }
+
+/** EIP-7825 (Osaka): a transaction's gas limit is capped at 2^24, as geth and Besu enforce. */
+export const MAX_TX_GAS = 16_777_216n;
+/** geth's txMaxSize: 4 slots of 32 KiB; larger transactions are "oversized data". */
+export const MAX_TX_BYTES = 128 * 1024;
 
 /** Receipt as stored: everything a JSON-RPC receipt needs that the block does not hold. */
 export interface StoredReceipt {
@@ -108,7 +117,7 @@ export function decodeReceipts(bytes: Bytes): StoredReceipt[] {
 export class Chain extends EventEmitter {
   readonly common: Common;
   readonly signer: Address;
-  readonly pool = new TxPool();
+  readonly pool: TxPool;
   head!: Block;
   genesisHash!: Bytes;
   permissioning: 'open' | 'allowlist' = 'open';
@@ -128,6 +137,8 @@ export class Chain extends EventEmitter {
   nextTimestamp: bigint | undefined;
   readonly blockPeriodMs: number;
   readonly blockGasLimit: bigint;
+  readonly maxTxGas: bigint;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private blockCache = new Map<bigint, SealedBlockView>();
   private cachedTxs = 0;
 
@@ -138,6 +149,15 @@ export class Chain extends EventEmitter {
     this.signer = createAddressFromPrivateKey(options.authorityKey);
     this.blockPeriodMs = options.blockPeriodMs ?? (options.mode === 'dev' ? 0 : 1000);
     this.blockGasLimit = options.blockGasLimit ?? 100_000_000n;
+    this.maxTxGas = options.maxTxGas ?? (MAX_TX_GAS < this.blockGasLimit ? MAX_TX_GAS : this.blockGasLimit);
+    this.pool = new TxPool(options.queueLifetimeMs);
+    // Queued transactions expire even when nothing else happens (the sweep is cheap when empty).
+    this.expiryTimer = setInterval(() => this.expireQueued(), Math.min(60_000, Math.max(1_000, this.pool.queueLifetimeMs / 4)));
+    this.expiryTimer.unref();
+  }
+
+  private expireQueued() {
+    for (const hash of this.pool.expire()) this.emit('dropped', hash, 'queued too long behind a nonce gap');
   }
 
   static async open(store: ChainStore, options: ChainOptions): Promise<Chain> {
@@ -255,12 +275,15 @@ export class Chain extends EventEmitter {
   /** Validates a signed transaction against the head state and queues it. Returns its hash. */
   async submitRaw(raw: Bytes): Promise<Hex> {
     if (this.closed) throw serverError('node is shutting down');
+    if (raw.length > MAX_TX_BYTES) throw serverError(`oversized data: transaction size ${raw.length}, limit ${MAX_TX_BYTES}`);
     let tx: TypedTransaction;
     try {
       tx = createTxFromRLP(raw, { common: this.common });
     } catch (e) {
       const message = (e as Error).message;
       if (/chain ?id/i.test(message)) throw serverError('invalid chain id for signer');
+      // ethereumjs refuses these while decoding; geth's ErrTipAboveFeeCap text is what tools match.
+      if (message.includes('maxFeePerGas cannot be less than maxPriorityFeePerGas')) throw serverError('max priority fee per gas higher than max fee per gas');
       throw serverError(`invalid transaction: ${message.split('\n')[0]!.slice(0, 200)}`);
     }
     return this.submit(tx);
@@ -284,7 +307,10 @@ export class Chain extends EventEmitter {
     if (this.pool.byHash.has(hash)) throw serverError('already known');
     const senderHex = sender.toString();
     if (!this.isAllowed(senderHex)) throw new RpcError(ErrorCode.notAuthorized, 'sender account not authorized to send transactions');
+    if (tx.serialize().length > MAX_TX_BYTES) throw serverError(`oversized data: transaction size ${tx.serialize().length}, limit ${MAX_TX_BYTES}`);
     if (tx.gasLimit > this.blockGasLimit) throw serverError('exceeds block gas limit');
+    // geth's wording for the EIP-7825 cap (core.ErrGasLimitTooHigh).
+    if (tx.gasLimit > this.maxTxGas) throw serverError(`transaction gas limit too high (cap: ${this.maxTxGas}, tx: ${tx.gasLimit})`);
     if (tx.gasLimit < tx.getIntrinsicGas()) throw serverError('intrinsic gas too low');
     const account = (await this.sealVm.stateManager.getAccount(sender)) ?? new Account();
     if (tx.nonce < account.nonce) {
@@ -302,7 +328,15 @@ export class Chain extends EventEmitter {
       if (maxFee === 0n || maxFee * 10n < oldFee * 11n) throw serverError('replacement transaction underpriced');
     }
     if (this.pool.size >= MAX_POOL_SIZE) throw serverError('txpool is full');
-    this.pool.add(tx, hash, sender);
+    if (!existing && tx.nonce > this.pool.pendingNonce(senderHex, account.nonce)) {
+      // Behind a nonce gap: queued, not executable; bounded so gaps cannot fill the pool.
+      this.expireQueued();
+      if (this.pool.queuedOf(senderHex) >= MAX_QUEUED_PER_SENDER) {
+        throw serverError(`account limit exceeded: ${MAX_QUEUED_PER_SENDER} transactions of this sender already wait for nonce ${this.pool.pendingNonce(senderHex, account.nonce)}`);
+      }
+      if (this.pool.queuedCount >= MAX_QUEUED) throw serverError('txpool is full');
+    }
+    this.pool.add(tx, hash, sender, account.nonce);
     this.emit('pending', hash);
     this.scheduleSeal();
     return hash as Hex;
@@ -316,7 +350,8 @@ export class Chain extends EventEmitter {
 
   /** Seals a block soon if transactions wait. */
   scheduleSeal() {
-    if (this.closed || this.sealing || this.sealTimer || this.pool.size === 0) return;
+    // Only executable transactions make a block: a nonce gap alone never does (no empty blocks).
+    if (this.closed || this.sealing || this.sealTimer || this.pool.pendingCount === 0) return;
     // After a failed seal (e.g. disk full) retry with a growing pause instead of spinning.
     let delay = this.lastSealAt + this.blockPeriodMs + Math.min(this.sealFailures * 500, 10_000) - Date.now();
     if (this.options.mode === 'production') {
@@ -420,7 +455,9 @@ export class Chain extends EventEmitter {
       this.head = block;
       this.lastSealAt = Date.now();
       if (timestamp === undefined) this.nextTimestamp = undefined;
-      for (const entry of included) this.pool.remove(entry);
+      const nextNonce = new Map<string, bigint>();
+      for (const entry of included) { this.pool.remove(entry); nextNonce.set(entry.senderHex, entry.tx.nonce + 1n); }
+      for (const [sender, nonce] of nextNonce) this.pool.setBase(sender, nonce);
       this.cacheBlock(SealedBlockView.fromSealed(sealed, this.common));
       this.emit('block', sealed);
       return sealed;
@@ -554,6 +591,7 @@ export class Chain extends EventEmitter {
   async close() {
     this.closed = true;
     if (this.sealTimer) clearTimeout(this.sealTimer);
+    clearInterval(this.expiryTimer);
     await this.sealLock.run(async () => {});
     await this.callLock.run(async () => {});
   }

@@ -36,6 +36,10 @@ export interface NodeOptions {
   mode?: 'dev' | 'production';
   blockPeriodMs?: number;
   blockGasLimit?: bigint;
+  /** Per-transaction gas cap at admission (default 2^24, EIP-7825). */
+  maxTxGas?: bigint;
+  /** Lifetime of transactions queued behind a nonce gap (default 3 h). */
+  queueLifetimeMs?: number;
   genesisAlloc?: Record<string, GenesisAccount>;
   /** Default: 'open' in dev mode; in production an allowlist holding only the authority. */
   permissioning?: Permissioning;
@@ -97,6 +101,8 @@ export async function createNode(options: NodeOptions): Promise<MedChainNode> {
       mode,
       blockPeriodMs: options.blockPeriodMs,
       blockGasLimit: options.blockGasLimit,
+      maxTxGas: options.maxTxGas,
+      queueLifetimeMs: options.queueLifetimeMs,
       genesisAlloc,
       permissioning: options.permissioning ?? (mode === 'dev' ? { mode: 'open' } : { mode: 'allowlist', accounts: [] }),
       genesisTimestamp: options.genesisTimestamp,

@@ -539,7 +539,7 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
     }
     case 'eth_uninstallFilter': return typeof p[0] === 'string' && filters(ctx).delete(p[0].toLowerCase());
     case 'clique_getSigners': return [chain.signer.toString()];
-    case 'txpool_status': return { pending: q(chain.pool.size), queued: '0x0' };
+    case 'txpool_status': return { pending: q(chain.pool.pendingCount), queued: q(chain.pool.queuedCount) };
 
     // --- dev-mode time control (hardhat / anvil names as aliases)
     case 'evm_increaseTime': {
