@@ -13,7 +13,7 @@ import type { Common } from '@ethereumjs/common';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { Caches } from '@ethereumjs/statemanager';
-import { Capability, TransactionType, createTx, createTxFromBlockBodyData, createTxFromRLP, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
+import { Capability, TransactionType, createTxFromBlockBodyData, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import {
   Account, Address, KECCAK256_RLP, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes, createAccount,
   createAddressFromPrivateKey, createAddressFromString, equalsBytes, hexToBytes, setLengthLeft, type PrefixedHexString,
@@ -21,6 +21,7 @@ import {
 import { buildBlock, createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
 import type { Log } from '@ethereumjs/evm';
 import { CLIQUE_EPOCH, createChainCommon } from './config.ts';
+import { CallPool } from './callPool.ts';
 import { ErrorCode, RpcError, serverError } from './errors.ts';
 import { orderedTrieRoot } from './orderedTrie.ts';
 import { CachedMerkleStateManager } from './stateManager.ts';
@@ -50,8 +51,21 @@ export interface ChainOptions {
   genesisTimestamp?: number;
   /** Per-transaction gas cap, enforced at admission (default: EIP-7825's 2^24). */
   maxTxGas?: bigint;
+  /** Gas an eth_call / eth_estimateGas may use at most (geth --rpc.gascap; default 50M). */
+  rpcGasCap?: bigint;
+  /** Execution timeout of one eth_call / eth_estimateGas (geth --rpc.evmtimeout; default 5 s). */
+  callTimeoutMs?: number;
+  /** Call worker threads (default 2, at least 2). */
+  callWorkers?: number;
   /** How long a transaction behind a nonce gap waits in the pool (default 3 h, as geth). */
   queueLifetimeMs?: number;
+  /**
+   * Contracts whose transactions are sealed first (the Consent contract: a patient's revocation
+   * must not wait behind other traffic). Also settable later with `setPriorityTargets`.
+   */
+  priorityTargets?: Hex[];
+  /** Execution time after which a block takes no more transactions (default 500 ms). */
+  blockTimeBudgetMs?: number;
 }
 
 /** EIP-7825 (Osaka): a transaction's gas limit is capped at 2^24, as geth and Besu enforce. */
@@ -138,6 +152,11 @@ export class Chain extends EventEmitter {
   readonly blockPeriodMs: number;
   readonly blockGasLimit: bigint;
   readonly maxTxGas: bigint;
+  readonly rpcGasCap: bigint;
+  readonly blockTimeBudgetMs: number;
+  private priorityTargets = new Set<string>();
+  /** eth_call / eth_estimateGas run here, in worker threads (see callPool.ts). */
+  calls!: CallPool;
   private expiryTimer: NodeJS.Timeout | undefined;
   private blockCache = new Map<bigint, SealedBlockView>();
   private cachedTxs = 0;
@@ -150,6 +169,9 @@ export class Chain extends EventEmitter {
     this.blockPeriodMs = options.blockPeriodMs ?? (options.mode === 'dev' ? 0 : 1000);
     this.blockGasLimit = options.blockGasLimit ?? 100_000_000n;
     this.maxTxGas = options.maxTxGas ?? (MAX_TX_GAS < this.blockGasLimit ? MAX_TX_GAS : this.blockGasLimit);
+    this.rpcGasCap = options.rpcGasCap ?? 50_000_000n;
+    this.blockTimeBudgetMs = options.blockTimeBudgetMs ?? 500;
+    this.setPriorityTargets(options.priorityTargets ?? []);
     this.pool = new TxPool(options.queueLifetimeMs);
     // Queued transactions expire even when nothing else happens (the sweep is cheap when empty).
     this.expiryTimer = setInterval(() => this.expireQueued(), Math.min(60_000, Math.max(1_000, this.pool.queueLifetimeMs / 4)));
@@ -212,6 +234,13 @@ export class Chain extends EventEmitter {
     this.lastSealAt = Date.now();
     this.callVm = await this.newVm(this.head.header.stateRoot, true);
     this.callRoot = this.head.header.stateRoot;
+    const trieDb = this.store.trieDb();
+    this.calls = new CallPool({
+      chainId: this.options.chainId, signer: this.signer.toString() as Hex,
+      readNode: async (k) => (await trieDb.get(k)) as Bytes | undefined,
+      blockHash: async (n) => (await this.blockByNumber(n))?.hash,
+      workers: this.options.callWorkers, timeoutMs: this.options.callTimeoutMs,
+    });
   }
 
   private async loadAllowlist() {
@@ -269,6 +298,14 @@ export class Chain extends EventEmitter {
     for (const a of list) { if (allowed) this.allowed.add(a); else this.allowed.delete(a); }
   }
   allowlist(): string[] { return [...this.allowed]; }
+
+  /** Transactions to these contracts go first into every block (see ChainOptions). */
+  setPriorityTargets(addresses: string[]) {
+    this.priorityTargets = new Set(addresses.map((a) => a.toLowerCase()));
+  }
+  isPriority(entry: PoolTx): boolean {
+    return entry.tx.to !== undefined && this.priorityTargets.has(entry.tx.to.toString());
+  }
 
   // ---------------------------------------------------------------- admission
 
@@ -394,7 +431,7 @@ export class Chain extends EventEmitter {
     const number = parent.header.number + 1n;
     const ts = timestamp ?? this.nextBlockTimestamp();
     const vm = this.sealVm;
-    const candidates = await this.pool.executable((a) => this.stateNonce(a));
+    const candidates = await this.pool.executable((a) => this.stateNonce(a), (e) => this.isPriority(e));
     const builder = await buildBlock(vm, {
       parentBlock: parent,
       headerData: {
@@ -420,7 +457,10 @@ export class Chain extends EventEmitter {
         await vm.evm.journal.checkpoint();
         b.checkpointed = true;
       }
+      const started = Date.now();
       for (const entry of candidates) {
+        // Bounded block time: the rest waits for the next block (consent transactions came first).
+        if (included.length > 0 && Date.now() - started > this.blockTimeBudgetMs) break;
         if (skipSender.has(entry.senderHex)) continue;
         if (entry.tx.gasLimit > this.blockGasLimit - b.gasUsed) { skipSender.add(entry.senderHex); continue; }
         try {
@@ -560,40 +600,13 @@ export class Chain extends EventEmitter {
     }, { common: this.common });
   }
 
-  /** Runs a message call (eth_call / eth_estimateGas) on `block`'s state; state is discarded. */
-  async call(state: BlockHeader, context: Block, msg: CallMessage, gasLimit: bigint) {
-    return this.withState(state, async (vm) => {
-      await vm.evm.journal.checkpoint();
-      try {
-        return await vm.evm.runCall({
-          block: context,
-          caller: msg.from ?? ZERO_ADDRESS,
-          origin: msg.from ?? ZERO_ADDRESS,
-          to: msg.to,
-          data: msg.data ?? EMPTY,
-          value: msg.value ?? 0n,
-          gasLimit,
-          gasPrice: 0n,
-          skipBalance: true,
-        });
-      } finally {
-        await vm.evm.journal.revert();
-        vm.evm.journal.cleanup();
-      }
-    });
-  }
-
-  intrinsicGas(msg: CallMessage): bigint {
-    const data: TypedTxData = { to: msg.to, data: msg.data, value: msg.value, gasLimit: 0n, type: 2, maxFeePerGas: 0n };
-    return createTx(data, { common: this.common }).getIntrinsicGas();
-  }
-
   async close() {
     this.closed = true;
     if (this.sealTimer) clearTimeout(this.sealTimer);
     clearInterval(this.expiryTimer);
     await this.sealLock.run(async () => {});
     await this.callLock.run(async () => {});
+    await this.calls?.close();
   }
 }
 

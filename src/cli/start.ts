@@ -106,6 +106,8 @@ export async function start(options: StartOptions, log: (line: string) => void =
       writeFileAtomic(p.deployment, JSON.stringify(deployment, null, 2));
     }
 
+    // Consent transactions (revocations) are sealed first, whatever else waits (docs/chain.md).
+    node?.chain.setPriorityTargets([deployment.addresses.consent]);
     const gatewayOptions = {
       dataDir: p.gateway, provider, rpcUrl: options.rpcUrl, databaseUrl: options.databaseUrl,
       chainId: remoteChainId, addresses: deployment.addresses, operatorKey: adminKey, deployBlock: BigInt(deployment.deployBlock),

@@ -160,7 +160,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.route('/fhir', fhir);
   app.route('/auth', auth.routes);
   app.route('/api', api);
-  app.route('/rpc', rpcRoutes(request));
+  // Relayed calls from any client go in the embedded node's public lane (behind the gateway's own).
+  app.route('/rpc', rpcRoutes((options.provider as { publicRequest?: EIP1193RequestFn } | undefined)?.publicRequest ?? request));
   app.get('/openapi.json', (c) => c.json(openApiDocument(new URL(c.req.url).origin)));
 
   const webDist = options.webDist ?? resolve(import.meta.dirname, '../../web/dist');

@@ -74,7 +74,7 @@ test('queued transactions are bounded per sender and overall, and refused ones c
     const senders = Math.ceil(MAX_QUEUED / MAX_QUEUED_PER_SENDER);
     for (let s = 1; node.chain.pool.queuedCount < MAX_QUEUED && s < senders + 1; s++) {
       const k = generatePrivateKey();
-      const raws = await Promise.all(Array.from({ length: Math.min(MAX_QUEUED_PER_SENDER, MAX_QUEUED - node.chain.pool.queuedCount) }, (_, i) => signed(k, i + 1)));
+      const raws: Hex[] = await Promise.all(Array.from({ length: Math.min(MAX_QUEUED_PER_SENDER, MAX_QUEUED - node.chain.pool.queuedCount) }, (_, i) => signed(k, i + 1)));
       for (const raw of raws) assert.equal((await rpc(url, 'eth_sendRawTransaction', [raw])).error, undefined);
     }
     assert.equal(node.chain.pool.queuedCount, MAX_QUEUED);
