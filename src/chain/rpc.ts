@@ -121,14 +121,14 @@ export function txJson(view: SealedBlockView, index: number) {
   const tx = view.tx(index);
   return {
     ...txFields(tx),
-    blockHash: hex(view.hash), blockNumber: q(view.header.number), transactionIndex: q(index),
+    blockHash: hex(view.hash), blockNumber: q(view.header.number), blockTimestamp: q(view.header.timestamp), transactionIndex: q(index),
     from: hex(view.receipts[index]!.from), gasPrice: q(effectiveGasPrice(tx, view.header.baseFeePerGas ?? 0n)),
   };
 }
 
 function pendingTxJson(tx: TypedTransaction, from: string) {
   const t = tx as unknown as { maxFeePerGas?: bigint; gasPrice?: bigint };
-  return { ...txFields(tx), blockHash: null, blockNumber: null, transactionIndex: null, from, gasPrice: q(t.maxFeePerGas ?? t.gasPrice ?? 0n) };
+  return { ...txFields(tx), blockHash: null, blockNumber: null, blockTimestamp: null, transactionIndex: null, from, gasPrice: q(t.maxFeePerGas ?? t.gasPrice ?? 0n) };
 }
 
 function logIndexBase(view: SealedBlockView, index: number) {
@@ -304,6 +304,10 @@ export function parseLogFilter(chain: Chain, v: unknown, headNumber: bigint): Lo
   }
   const from = tagNumber(o.fromBlock, headNumber);
   const to = tagNumber(o.toBlock, headNumber);
+  // geth: an explicit range that ends before it starts is an error, not an empty answer.
+  if (from > to && o.toBlock !== undefined && o.toBlock !== null && typeof o.toBlock === 'string' && o.toBlock.startsWith('0x')) {
+    throw invalidParams('invalid block range params');
+  }
   void chain;
   return { from, to: to > headNumber ? headNumber : to, addresses, topics };
 }
@@ -449,6 +453,9 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
       };
     }
     case 'eth_getBlockByNumber': case 'eth_getBlockByHash': {
+      // Both parameters are required (execution-apis); geth answers -32602 with this text.
+      if (p.length < 2) throw invalidParams('missing value for required argument 1');
+      if (typeof p[1] !== 'boolean') throw invalidParams('hydrated transactions: expected a boolean');
       let view: SealedBlockView | undefined;
       if (method === 'eth_getBlockByHash') view = await chain.blockByHash(hash32(p[0], 'blockHash'));
       else if (p[0] === 'pending') view = await chain.blockByNumber(chain.head.header.number);
@@ -554,7 +561,8 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
       const f = filterOf(ctx, p[0]);
       if (f.kind !== 'logs') throw serverError('filter is not a log filter');
       const head = chain.head.header.number;
-      return getLogs(chain, filterObject({ ...f.filter!, to: f.filter!.to < head ? f.filter!.to : head }));
+      const to = f.filter!.to < head ? f.filter!.to : head;
+      return f.filter!.from > to ? [] : getLogs(chain, filterObject({ ...f.filter!, to }));
     }
     case 'eth_uninstallFilter': return typeof p[0] === 'string' && filters(ctx).delete(p[0].toLowerCase());
     case 'clique_getSigners': return [chain.signer.toString()];
