@@ -61,8 +61,12 @@ interface Slot {
   /** Set once the worker has loaded (first start takes a second or two): jobs wait until then. */
   ready: boolean;
   busy?: { id: number; pending: Pending; watchdog: NodeJS.Timeout };
+  /** Last state read the worker asked for: it is alive (its deadline waits for those reads). */
+  lastActivity: number;
 }
 
+/** How long past its deadline a silent worker may take before it is terminated. */
+const WATCHDOG_GRACE_MS = 2_000;
 const WORKER_URL = new URL('./callWorker.ts', import.meta.url).href;
 
 /**
@@ -99,7 +103,7 @@ export class CallPool {
   private spawn(index: number): Slot {
     const worker = new Worker(BOOTSTRAP, { eval: true, execArgv: [], workerData: { chainId: this.options.chainId, signer: this.options.signer } });
     worker.unref();
-    const slot: Slot = { index, worker, ready: false };
+    const slot: Slot = { index, worker, ready: false, lastActivity: 0 };
     this.slots[index] = slot;
     worker.on('message', (m: FromWorker) => { void this.onMessage(slot, m); });
     worker.on('error', (e) => this.replace(slot, new CallWorkerError(e.message.split('\n')[0]!.slice(0, 200))));
@@ -132,6 +136,7 @@ export class CallPool {
       return;
     }
     if (m.type === 'node' || m.type === 'blockHash') {
+      slot.lastActivity = Date.now();
       let value: Hex | null = null;
       try {
         const bytes = m.type === 'node' ? await this.options.readNode(m.key) : await this.options.blockHash(BigInt(m.number));
@@ -183,11 +188,24 @@ export class CallPool {
       const id = this.nextId++;
       const budget = pending.lane === 'public' ? this.sliceMs : this.timeoutMs;
       // The worker stops the EVM at its deadline; this only fires if it cannot (grace: 2 s).
-      const watchdog = setTimeout(() => this.replace(slot, new CallTimeoutError(this.timeoutMs)), budget + 2_000);
-      watchdog.unref();
+      const watchdog = this.watch(slot, id, budget + WATCHDOG_GRACE_MS);
       slot.busy = { id, pending, watchdog };
       slot.worker.postMessage({ type: 'job', id, job: pending.job, deadlineMs: budget } satisfies ToWorker);
     }
+  }
+
+  /**
+   * Fires when a job is overdue. A worker still asking for state is waiting on us, not stuck
+   * (its deadline moves by those waits): look again later. Otherwise replace it.
+   */
+  private watch(slot: Slot, id: number, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      if (slot.busy?.id !== id) return;
+      if (Date.now() - slot.lastActivity < WATCHDOG_GRACE_MS) slot.busy.watchdog = this.watch(slot, id, WATCHDOG_GRACE_MS);
+      else this.replace(slot, new CallTimeoutError(this.timeoutMs));
+    }, ms);
+    timer.unref();
+    return timer;
   }
 
   async close() {

@@ -51,7 +51,11 @@ const remoteDb: DB<string, string | Bytes> = {
     if (k === EMPTY_TRIE_ROOT) return undefined;
     const hit = nodes.get(k);
     if (hit) return hit;
+    // The time budget counts execution, not waiting for the main thread (busy sealing, or the
+    // machine loaded): the deadline moves by the time this read waited.
+    const asked = Date.now();
     const v = await ask({ type: 'node', key: k });
+    deadline += Date.now() - asked;
     if (v === null) return undefined;
     const bytes = hexToBytes(v);
     if (nodes.size >= NODE_CACHE_SIZE) nodes.delete(nodes.keys().next().value!);
@@ -73,7 +77,9 @@ async function newVm(): Promise<VM> {
   const stateManager = new CachedMerkleStateManager({ trie, common, caches: new Caches() });
   const blockchain = {
     async getBlock(n: number) {
+      const asked = Date.now();
       const hash = await ask({ type: 'blockHash', number: String(n) });
+      deadline += Date.now() - asked;
       return { hash: () => (hash ? hexToBytes(hash) : new Uint8Array(32)) };
     },
     async putBlock() {},
