@@ -13,7 +13,7 @@ import type { Common } from '@ethereumjs/common';
 import { MerklePatriciaTrie } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { Caches } from '@ethereumjs/statemanager';
-import { Capability, TransactionType, createTx, createTxFromBlockBodyData, createTxFromRLP, type TypedTransaction, type TypedTxData } from '@ethereumjs/tx';
+import { Capability, TransactionType, createTxFromBlockBodyData, createTxFromRLP, type TypedTransaction } from '@ethereumjs/tx';
 import {
   Account, Address, KECCAK256_RLP, bigIntToUnpaddedBytes, bytesToBigInt, bytesToHex, concatBytes, createAccount,
   createAddressFromPrivateKey, createAddressFromString, equalsBytes, hexToBytes, setLengthLeft, type PrefixedHexString,
@@ -21,11 +21,12 @@ import {
 import { buildBlock, createVM, encodeReceipt, runTx, type RunTxResult, type VM } from '@ethereumjs/vm';
 import type { Log } from '@ethereumjs/evm';
 import { CLIQUE_EPOCH, createChainCommon } from './config.ts';
+import { CallPool } from './callPool.ts';
 import { ErrorCode, RpcError, serverError } from './errors.ts';
 import { orderedTrieRoot } from './orderedTrie.ts';
 import { CachedMerkleStateManager } from './stateManager.ts';
 import { EMPTY, P, key, u64, ChainStore, type StoreOp } from './store.ts';
-import { MAX_NONCE_AHEAD, MAX_POOL_SIZE, TxPool, type PoolTx } from './txPool.ts';
+import { MAX_NONCE_AHEAD, MAX_POOL_SIZE, MAX_QUEUED, MAX_QUEUED_PER_SENDER, TxPool, type PoolTx } from './txPool.ts';
 
 export type Hex = `0x${string}`;
 type Bytes = Uint8Array;
@@ -48,7 +49,29 @@ export interface ChainOptions {
   permissioning?: Permissioning;
   /** Unix seconds of the genesis block (default: now). */
   genesisTimestamp?: number;
+  /** Per-transaction gas cap, enforced at admission (default: EIP-7825's 2^24). */
+  maxTxGas?: bigint;
+  /** Gas an eth_call / eth_estimateGas may use at most (geth --rpc.gascap; default 50M). */
+  rpcGasCap?: bigint;
+  /** Execution timeout of one eth_call / eth_estimateGas (geth --rpc.evmtimeout; default 5 s). */
+  callTimeoutMs?: number;
+  /** Call worker threads (default 2, at least 2). */
+  callWorkers?: number;
+  /** How long a transaction behind a nonce gap waits in the pool (default 3 h, as geth). */
+  queueLifetimeMs?: number;
+  /**
+   * Contracts whose transactions are sealed first (the Consent contract: a patient's revocation
+   * must not wait behind other traffic). Also settable later with `setPriorityTargets`.
+   */
+  priorityTargets?: Hex[];
+  /** Execution time after which a block takes no more transactions (default 500 ms). */
+  blockTimeBudgetMs?: number;
 }
+
+/** EIP-7825 (Osaka): a transaction's gas limit is capped at 2^24, as geth and Besu enforce. */
+export const MAX_TX_GAS = 16_777_216n;
+/** geth's txMaxSize: 4 slots of 32 KiB; larger transactions are "oversized data". */
+export const MAX_TX_BYTES = 128 * 1024;
 
 /** Receipt as stored: everything a JSON-RPC receipt needs that the block does not hold. */
 export interface StoredReceipt {
@@ -108,7 +131,7 @@ export function decodeReceipts(bytes: Bytes): StoredReceipt[] {
 export class Chain extends EventEmitter {
   readonly common: Common;
   readonly signer: Address;
-  readonly pool = new TxPool();
+  readonly pool: TxPool;
   head!: Block;
   genesisHash!: Bytes;
   permissioning: 'open' | 'allowlist' = 'open';
@@ -128,6 +151,13 @@ export class Chain extends EventEmitter {
   nextTimestamp: bigint | undefined;
   readonly blockPeriodMs: number;
   readonly blockGasLimit: bigint;
+  readonly maxTxGas: bigint;
+  readonly rpcGasCap: bigint;
+  readonly blockTimeBudgetMs: number;
+  private priorityTargets = new Set<string>();
+  /** eth_call / eth_estimateGas run here, in worker threads (see callPool.ts). */
+  calls!: CallPool;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private blockCache = new Map<bigint, SealedBlockView>();
   private cachedTxs = 0;
 
@@ -138,6 +168,18 @@ export class Chain extends EventEmitter {
     this.signer = createAddressFromPrivateKey(options.authorityKey);
     this.blockPeriodMs = options.blockPeriodMs ?? (options.mode === 'dev' ? 0 : 1000);
     this.blockGasLimit = options.blockGasLimit ?? 100_000_000n;
+    this.maxTxGas = options.maxTxGas ?? (MAX_TX_GAS < this.blockGasLimit ? MAX_TX_GAS : this.blockGasLimit);
+    this.rpcGasCap = options.rpcGasCap ?? 50_000_000n;
+    this.blockTimeBudgetMs = options.blockTimeBudgetMs ?? 500;
+    this.setPriorityTargets(options.priorityTargets ?? []);
+    this.pool = new TxPool(options.queueLifetimeMs);
+    // Queued transactions expire even when nothing else happens (the sweep is cheap when empty).
+    this.expiryTimer = setInterval(() => this.expireQueued(), Math.min(60_000, Math.max(1_000, this.pool.queueLifetimeMs / 4)));
+    this.expiryTimer.unref();
+  }
+
+  private expireQueued() {
+    for (const hash of this.pool.expire()) this.emit('dropped', hash, 'queued too long behind a nonce gap');
   }
 
   static async open(store: ChainStore, options: ChainOptions): Promise<Chain> {
@@ -192,6 +234,13 @@ export class Chain extends EventEmitter {
     this.lastSealAt = Date.now();
     this.callVm = await this.newVm(this.head.header.stateRoot, true);
     this.callRoot = this.head.header.stateRoot;
+    const trieDb = this.store.trieDb();
+    this.calls = new CallPool({
+      chainId: this.options.chainId, signer: this.signer.toString() as Hex,
+      readNode: async (k) => (await trieDb.get(k)) as Bytes | undefined,
+      blockHash: async (n) => (await this.blockByNumber(n))?.hash,
+      workers: this.options.callWorkers, timeoutMs: this.options.callTimeoutMs,
+    });
   }
 
   private async loadAllowlist() {
@@ -250,17 +299,28 @@ export class Chain extends EventEmitter {
   }
   allowlist(): string[] { return [...this.allowed]; }
 
+  /** Transactions to these contracts go first into every block (see ChainOptions). */
+  setPriorityTargets(addresses: string[]) {
+    this.priorityTargets = new Set(addresses.map((a) => a.toLowerCase()));
+  }
+  isPriority(entry: PoolTx): boolean {
+    return entry.tx.to !== undefined && this.priorityTargets.has(entry.tx.to.toString());
+  }
+
   // ---------------------------------------------------------------- admission
 
   /** Validates a signed transaction against the head state and queues it. Returns its hash. */
   async submitRaw(raw: Bytes): Promise<Hex> {
     if (this.closed) throw serverError('node is shutting down');
+    if (raw.length > MAX_TX_BYTES) throw serverError(`oversized data: transaction size ${raw.length}, limit ${MAX_TX_BYTES}`);
     let tx: TypedTransaction;
     try {
       tx = createTxFromRLP(raw, { common: this.common });
     } catch (e) {
       const message = (e as Error).message;
       if (/chain ?id/i.test(message)) throw serverError('invalid chain id for signer');
+      // ethereumjs refuses these while decoding; geth's ErrTipAboveFeeCap text is what tools match.
+      if (message.includes('maxFeePerGas cannot be less than maxPriorityFeePerGas')) throw serverError('max priority fee per gas higher than max fee per gas');
       throw serverError(`invalid transaction: ${message.split('\n')[0]!.slice(0, 200)}`);
     }
     return this.submit(tx);
@@ -284,7 +344,10 @@ export class Chain extends EventEmitter {
     if (this.pool.byHash.has(hash)) throw serverError('already known');
     const senderHex = sender.toString();
     if (!this.isAllowed(senderHex)) throw new RpcError(ErrorCode.notAuthorized, 'sender account not authorized to send transactions');
+    if (tx.serialize().length > MAX_TX_BYTES) throw serverError(`oversized data: transaction size ${tx.serialize().length}, limit ${MAX_TX_BYTES}`);
     if (tx.gasLimit > this.blockGasLimit) throw serverError('exceeds block gas limit');
+    // geth's wording for the EIP-7825 cap (core.ErrGasLimitTooHigh).
+    if (tx.gasLimit > this.maxTxGas) throw serverError(`transaction gas limit too high (cap: ${this.maxTxGas}, tx: ${tx.gasLimit})`);
     if (tx.gasLimit < tx.getIntrinsicGas()) throw serverError('intrinsic gas too low');
     const account = (await this.sealVm.stateManager.getAccount(sender)) ?? new Account();
     if (tx.nonce < account.nonce) {
@@ -302,7 +365,15 @@ export class Chain extends EventEmitter {
       if (maxFee === 0n || maxFee * 10n < oldFee * 11n) throw serverError('replacement transaction underpriced');
     }
     if (this.pool.size >= MAX_POOL_SIZE) throw serverError('txpool is full');
-    this.pool.add(tx, hash, sender);
+    if (!existing && tx.nonce > this.pool.pendingNonce(senderHex, account.nonce)) {
+      // Behind a nonce gap: queued, not executable; bounded so gaps cannot fill the pool.
+      this.expireQueued();
+      if (this.pool.queuedOf(senderHex) >= MAX_QUEUED_PER_SENDER) {
+        throw serverError(`account limit exceeded: ${MAX_QUEUED_PER_SENDER} transactions of this sender already wait for nonce ${this.pool.pendingNonce(senderHex, account.nonce)}`);
+      }
+      if (this.pool.queuedCount >= MAX_QUEUED) throw serverError('txpool is full');
+    }
+    this.pool.add(tx, hash, sender, account.nonce);
     this.emit('pending', hash);
     this.scheduleSeal();
     return hash as Hex;
@@ -316,7 +387,8 @@ export class Chain extends EventEmitter {
 
   /** Seals a block soon if transactions wait. */
   scheduleSeal() {
-    if (this.closed || this.sealing || this.sealTimer || this.pool.size === 0) return;
+    // Only executable transactions make a block: a nonce gap alone never does (no empty blocks).
+    if (this.closed || this.sealing || this.sealTimer || this.pool.pendingCount === 0) return;
     // After a failed seal (e.g. disk full) retry with a growing pause instead of spinning.
     let delay = this.lastSealAt + this.blockPeriodMs + Math.min(this.sealFailures * 500, 10_000) - Date.now();
     if (this.options.mode === 'production') {
@@ -359,7 +431,7 @@ export class Chain extends EventEmitter {
     const number = parent.header.number + 1n;
     const ts = timestamp ?? this.nextBlockTimestamp();
     const vm = this.sealVm;
-    const candidates = await this.pool.executable((a) => this.stateNonce(a));
+    const candidates = await this.pool.executable((a) => this.stateNonce(a), (e) => this.isPriority(e));
     const builder = await buildBlock(vm, {
       parentBlock: parent,
       headerData: {
@@ -385,7 +457,10 @@ export class Chain extends EventEmitter {
         await vm.evm.journal.checkpoint();
         b.checkpointed = true;
       }
+      const started = Date.now();
       for (const entry of candidates) {
+        // Bounded block time: the rest waits for the next block (consent transactions came first).
+        if (included.length > 0 && Date.now() - started > this.blockTimeBudgetMs) break;
         if (skipSender.has(entry.senderHex)) continue;
         if (entry.tx.gasLimit > this.blockGasLimit - b.gasUsed) { skipSender.add(entry.senderHex); continue; }
         try {
@@ -420,7 +495,9 @@ export class Chain extends EventEmitter {
       this.head = block;
       this.lastSealAt = Date.now();
       if (timestamp === undefined) this.nextTimestamp = undefined;
-      for (const entry of included) this.pool.remove(entry);
+      const nextNonce = new Map<string, bigint>();
+      for (const entry of included) { this.pool.remove(entry); nextNonce.set(entry.senderHex, entry.tx.nonce + 1n); }
+      for (const [sender, nonce] of nextNonce) this.pool.setBase(sender, nonce);
       this.cacheBlock(SealedBlockView.fromSealed(sealed, this.common));
       this.emit('block', sealed);
       return sealed;
@@ -523,39 +600,13 @@ export class Chain extends EventEmitter {
     }, { common: this.common });
   }
 
-  /** Runs a message call (eth_call / eth_estimateGas) on `block`'s state; state is discarded. */
-  async call(state: BlockHeader, context: Block, msg: CallMessage, gasLimit: bigint) {
-    return this.withState(state, async (vm) => {
-      await vm.evm.journal.checkpoint();
-      try {
-        return await vm.evm.runCall({
-          block: context,
-          caller: msg.from ?? ZERO_ADDRESS,
-          origin: msg.from ?? ZERO_ADDRESS,
-          to: msg.to,
-          data: msg.data ?? EMPTY,
-          value: msg.value ?? 0n,
-          gasLimit,
-          gasPrice: 0n,
-          skipBalance: true,
-        });
-      } finally {
-        await vm.evm.journal.revert();
-        vm.evm.journal.cleanup();
-      }
-    });
-  }
-
-  intrinsicGas(msg: CallMessage): bigint {
-    const data: TypedTxData = { to: msg.to, data: msg.data, value: msg.value, gasLimit: 0n, type: 2, maxFeePerGas: 0n };
-    return createTx(data, { common: this.common }).getIntrinsicGas();
-  }
-
   async close() {
     this.closed = true;
     if (this.sealTimer) clearTimeout(this.sealTimer);
+    clearInterval(this.expiryTimer);
     await this.sealLock.run(async () => {});
     await this.callLock.run(async () => {});
+    await this.calls?.close();
   }
 }
 

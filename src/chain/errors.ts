@@ -19,6 +19,8 @@ export const ErrorCode = {
   server: -32000,
   /** EIP-1474 "transaction rejected". */
   rejected: -32003,
+  /** EIP-1474 "limit exceeded" (too many calls waiting, too many logs). */
+  limitExceeded: -32005,
   /** Besu: sender account not authorized to send transactions. */
   notAuthorized: -32007,
   /** geth/EIP-1474 usage for eth_call/eth_estimateGas reverts; `data` carries the revert bytes. */

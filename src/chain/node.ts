@@ -36,6 +36,20 @@ export interface NodeOptions {
   mode?: 'dev' | 'production';
   blockPeriodMs?: number;
   blockGasLimit?: bigint;
+  /** Per-transaction gas cap at admission (default 2^24, EIP-7825). */
+  maxTxGas?: bigint;
+  /** Gas cap of eth_call / eth_estimateGas (default 50M, as geth's --rpc.gascap). */
+  rpcGasCap?: bigint;
+  /** Execution timeout of eth_call / eth_estimateGas (default 5000 ms, as geth's --rpc.evmtimeout). */
+  callTimeoutMs?: number;
+  /** Worker threads for eth_call / eth_estimateGas (default 2). */
+  callWorkers?: number;
+  /** Contracts whose transactions are sealed first (the Consent contract); see Chain.setPriorityTargets. */
+  priorityTargets?: Hex[];
+  /** Execution time after which a block takes no more transactions (default 500 ms). */
+  blockTimeBudgetMs?: number;
+  /** Lifetime of transactions queued behind a nonce gap (default 3 h). */
+  queueLifetimeMs?: number;
   genesisAlloc?: Record<string, GenesisAccount>;
   /** Default: 'open' in dev mode; in production an allowlist holding only the authority. */
   permissioning?: Permissioning;
@@ -52,7 +66,13 @@ export interface ListenOptions {
 }
 
 export interface MedChainNode {
+  /** In-process callers (the gateway's own reads): their calls go first (see callPool.ts). */
   request: EIP1193RequestFn;
+  /**
+   * The same methods for requests relayed from untrusted clients (the gateway's `/rpc`): calls
+   * in the public lane, like the HTTP/WS endpoint's.
+   */
+  publicRequest: EIP1193RequestFn;
   listen(options?: ListenOptions): Promise<ServerHandle>;
   close(): Promise<void>;
   /** The engine, for benchmarks and tests that need it directly. */
@@ -97,6 +117,13 @@ export async function createNode(options: NodeOptions): Promise<MedChainNode> {
       mode,
       blockPeriodMs: options.blockPeriodMs,
       blockGasLimit: options.blockGasLimit,
+      maxTxGas: options.maxTxGas,
+      queueLifetimeMs: options.queueLifetimeMs,
+      rpcGasCap: options.rpcGasCap,
+      callTimeoutMs: options.callTimeoutMs,
+      callWorkers: options.callWorkers,
+      priorityTargets: options.priorityTargets,
+      blockTimeBudgetMs: options.blockTimeBudgetMs,
       genesisAlloc,
       permissioning: options.permissioning ?? (mode === 'dev' ? { mode: 'open' } : { mode: 'allowlist', accounts: [] }),
       genesisTimestamp: options.genesisTimestamp,
@@ -110,21 +137,24 @@ export async function createNode(options: NodeOptions): Promise<MedChainNode> {
     console.error(`[medchain-node] sealing failed: ${e.message}`);
   });
   const devKeys = new Map(devAccounts.map((k) => [privateKeyToAddress(k).toLowerCase(), k] as const));
-  const ctx: RpcContext = { chain, mode, devKeys, admin: true };
+  const ctx: RpcContext = { chain, mode, devKeys, admin: true, lane: 'trusted' };
+  const publicCtx: RpcContext = { ...ctx, admin: false, lane: 'public' };
   const servers = new Set<ServerHandle>();
 
-  const request = (async ({ method, params }: { method: string; params?: unknown }) => {
+  const requestIn = (context: RpcContext) => (async ({ method, params }: { method: string; params?: unknown }) => {
     if (typeof method !== 'string') throw new RpcError(-32600, 'method must be a string');
-    return handle(ctx, method, params);
+    return handle(context, method, params);
   }) as EIP1193RequestFn;
+  const request = requestIn(ctx);
 
   let closed = false;
   return {
     request,
+    publicRequest: requestIn(publicCtx),
     chain,
     devAccounts: [...devAccounts],
     async listen(listenOptions: ListenOptions = {}) {
-      const server = await startServer({ ...ctx, admin: listenOptions.admin ?? false }, listenOptions.host ?? '127.0.0.1', listenOptions.port ?? 8545);
+      const server = await startServer({ ...ctx, admin: listenOptions.admin ?? false, lane: 'public' }, listenOptions.host ?? '127.0.0.1', listenOptions.port ?? 8545);
       servers.add(server);
       const close = server.close;
       return { ...server, close: async () => { servers.delete(server); await close(); } };

@@ -11,6 +11,9 @@ import type { Log } from '@ethereumjs/evm';
 import { decodeAbiParameters, isAddress, isHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { Chain, CallMessage, Hex, SealedBlockView } from './chain.ts';
+import { RLP } from '@ethereumjs/rlp';
+import type { CallJob, CallOutcome } from './callJob.ts';
+import { CallQueueFullError, CallTimeoutError, CallWorkerError, type CallLane } from './callPool.ts';
 import { ErrorCode, RpcError, invalidParams, serverError } from './errors.ts';
 import { P } from './store.ts';
 
@@ -62,6 +65,8 @@ export interface RpcContext {
   devKeys: Map<string, Hex>;
   /** perm_* admin methods are only served in-process unless the server is told otherwise. */
   admin: boolean;
+  /** Which call-worker lane this endpoint's eth_call/eth_estimateGas use (default trusted). */
+  lane?: CallLane;
   /** Installed polling filters (eth_newFilter / eth_newBlockFilter), shared by all transports. */
   filters?: Map<string, PollFilter>;
 }
@@ -116,14 +121,14 @@ export function txJson(view: SealedBlockView, index: number) {
   const tx = view.tx(index);
   return {
     ...txFields(tx),
-    blockHash: hex(view.hash), blockNumber: q(view.header.number), transactionIndex: q(index),
+    blockHash: hex(view.hash), blockNumber: q(view.header.number), blockTimestamp: q(view.header.timestamp), transactionIndex: q(index),
     from: hex(view.receipts[index]!.from), gasPrice: q(effectiveGasPrice(tx, view.header.baseFeePerGas ?? 0n)),
   };
 }
 
 function pendingTxJson(tx: TypedTransaction, from: string) {
   const t = tx as unknown as { maxFeePerGas?: bigint; gasPrice?: bigint };
-  return { ...txFields(tx), blockHash: null, blockNumber: null, transactionIndex: null, from, gasPrice: q(t.maxFeePerGas ?? t.gasPrice ?? 0n) };
+  return { ...txFields(tx), blockHash: null, blockNumber: null, blockTimestamp: null, transactionIndex: null, from, gasPrice: q(t.maxFeePerGas ?? t.gasPrice ?? 0n) };
 }
 
 function logIndexBase(view: SealedBlockView, index: number) {
@@ -228,31 +233,51 @@ function revertError(returnValue: Bytes): RpcError {
   return new RpcError(ErrorCode.executionReverted, message, d);
 }
 
-async function runCall(chain: Chain, msg: CallMessage, tag: unknown, gasLimit: bigint) {
+/** Sends an eth_call / eth_estimateGas to the call workers (never run on this event loop). */
+async function runInWorker(ctx: RpcContext, kind: CallJob['kind'], msg: CallMessage, tag: unknown, gas: bigint): Promise<CallOutcome> {
+  const { chain } = ctx;
   const { view, pending } = await resolveBlock(chain, tag);
-  const context = pending ? chain.pendingBlock() : view.contextBlock();
-  return chain.call(view.header, context, msg, gasLimit);
+  const context = pending ? chain.pendingBlock().header : view.header;
+  const job: CallJob = {
+    kind, stateRoot: hex(view.header.stateRoot), header: hex(RLP.encode(context.raw())), gas: q(gas),
+    from: msg.from ? (msg.from.toString() as Hex) : undefined, to: msg.to ? (msg.to.toString() as Hex) : undefined,
+    data: msg.data ? hex(msg.data) : undefined, value: msg.value !== undefined ? q(msg.value) : undefined,
+  };
+  try {
+    return await chain.calls.run(job, ctx.lane ?? 'trusted');
+  } catch (e) {
+    if (e instanceof CallQueueFullError) throw new RpcError(ErrorCode.limitExceeded, e.message);
+    if (e instanceof CallTimeoutError || e instanceof CallWorkerError) throw serverError(e.message);
+    throw e;
+  }
 }
 
-async function estimateGas(chain: Chain, msg: CallMessage, tag: unknown): Promise<bigint> {
-  const cap = msg.gas !== undefined && msg.gas < chain.blockGasLimit ? msg.gas : chain.blockGasLimit;
-  const intrinsic = chain.intrinsicGas(msg);
-  if (intrinsic > cap) throw serverError('intrinsic gas too low');
-  const first = await runCall(chain, msg, tag ?? 'pending', cap - intrinsic);
-  if (first.execResult.exceptionError) {
-    if (first.execResult.exceptionError.error === 'revert') throw revertError(first.execResult.returnValue);
-    throw serverError(`gas required exceeds allowance (${cap}) or always failing transaction: ${first.execResult.exceptionError.error}`);
-  }
-  // Gas used is a lower bound; the 63/64 rule (EIP-150) can require more, so search upwards.
-  let lo = intrinsic + first.execResult.executionGasUsed;
-  const ok = async (g: bigint) => !(await runCall(chain, msg, tag ?? 'pending', g - intrinsic)).execResult.exceptionError;
-  if (await ok(lo)) return lo;
-  let hi = cap;
-  while (hi - lo > 1n + lo / 1000n) {
-    const mid = (lo + hi) / 2n;
-    if (await ok(mid)) hi = mid; else lo = mid;
-  }
-  return hi;
+/** The gas an eth_call gets: what it asks for, at most the RPC gas cap (geth --rpc.gascap). */
+function callGas(chain: Chain, msg: CallMessage): bigint {
+  const cap = chain.rpcGasCap < chain.blockGasLimit ? chain.rpcGasCap : chain.blockGasLimit;
+  return msg.gas !== undefined && msg.gas < cap ? msg.gas : cap;
+}
+
+async function ethCall(ctx: RpcContext, msg: CallMessage, tag: unknown): Promise<Hex> {
+  const outcome = await runInWorker(ctx, 'call', msg, tag, callGas(ctx.chain, msg));
+  if (outcome.kind === 'timeout') throw serverError(new CallTimeoutError(ctx.chain.calls.timeoutMs).message);
+  if (outcome.kind !== 'call') throw new RpcError(ErrorCode.internal, 'internal error: unexpected call outcome');
+  if (outcome.exception === 'revert') throw revertError(hexToBytes(outcome.returnValue));
+  if (outcome.exception) throw serverError(outcome.exception);
+  return outcome.returnValue;
+}
+
+async function estimateGas(ctx: RpcContext, msg: CallMessage, tag: unknown): Promise<bigint> {
+  // A transaction can use at most the per-transaction cap, so the search stops there.
+  const max = ctx.chain.maxTxGas < callGas(ctx.chain, {}) ? ctx.chain.maxTxGas : callGas(ctx.chain, {});
+  const cap = msg.gas !== undefined && msg.gas < max ? msg.gas : max;
+  const outcome = await runInWorker(ctx, 'estimate', msg, tag ?? 'pending', cap);
+  if (outcome.kind === 'estimate') return BigInt(outcome.gas);
+  if (outcome.kind === 'timeout') throw serverError(new CallTimeoutError(ctx.chain.calls.timeoutMs).message);
+  if (outcome.kind !== 'estimate-failed') throw new RpcError(ErrorCode.internal, 'internal error: unexpected call outcome');
+  if (outcome.exception === 'revert') throw revertError(hexToBytes(outcome.returnValue));
+  if (outcome.exception === 'intrinsic gas too low') throw serverError('intrinsic gas too low');
+  throw serverError(`gas required exceeds allowance (${BigInt(outcome.cap)}) or always failing transaction: ${outcome.exception}`);
 }
 
 // ------------------------------------------------------------------ logs
@@ -279,6 +304,10 @@ export function parseLogFilter(chain: Chain, v: unknown, headNumber: bigint): Lo
   }
   const from = tagNumber(o.fromBlock, headNumber);
   const to = tagNumber(o.toBlock, headNumber);
+  // geth: an explicit range that ends before it starts is an error, not an empty answer.
+  if (from > to && o.toBlock !== undefined && o.toBlock !== null && typeof o.toBlock === 'string' && o.toBlock.startsWith('0x')) {
+    throw invalidParams('invalid block range params');
+  }
   void chain;
   return { from, to: to > headNumber ? headNumber : to, addresses, topics };
 }
@@ -366,7 +395,7 @@ async function sendTransaction(ctx: RpcContext, v: unknown): Promise<Hex> {
   if (!key) throw new RpcError(ErrorCode.server, 'unknown account');
   const { chain } = ctx;
   const nonce = optQuantity(o.nonce, 'nonce') ?? chain.pool.pendingNonce(msg.from.toString(), await chain.stateNonce(msg.from));
-  const gasLimit = msg.gas ?? await estimateGas(chain, msg, 'pending');
+  const gasLimit = msg.gas ?? await estimateGas(ctx, msg, 'pending');
   const gasPrice = optQuantity(o.gasPrice, 'gasPrice');
   const txData: TypedTxData = gasPrice !== undefined
     ? { type: 0, nonce, gasLimit, gasPrice, to: msg.to, value: msg.value, data: msg.data }
@@ -424,6 +453,9 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
       };
     }
     case 'eth_getBlockByNumber': case 'eth_getBlockByHash': {
+      // Both parameters are required (execution-apis); geth answers -32602 with this text.
+      if (p.length < 2) throw invalidParams('missing value for required argument 1');
+      if (typeof p[1] !== 'boolean') throw invalidParams('hydrated transactions: expected a boolean');
       let view: SealedBlockView | undefined;
       if (method === 'eth_getBlockByHash') view = await chain.blockByHash(hash32(p[0], 'blockHash'));
       else if (p[0] === 'pending') view = await chain.blockByNumber(chain.head.header.number);
@@ -482,15 +514,9 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
     case 'eth_call': {
       const msg = callMessage(p[0]);
       if (p[2] !== undefined && p[2] !== null) throw invalidParams('state overrides are not supported');
-      const gas = msg.gas !== undefined && msg.gas < chain.blockGasLimit ? msg.gas : chain.blockGasLimit;
-      const { execResult } = await runCall(chain, msg, p[1], gas);
-      if (execResult.exceptionError) {
-        if (execResult.exceptionError.error === 'revert') throw revertError(execResult.returnValue);
-        throw serverError(execResult.exceptionError.error);
-      }
-      return hex(execResult.returnValue);
+      return ethCall(ctx, msg, p[1]);
     }
-    case 'eth_estimateGas': return q(await estimateGas(chain, callMessage(p[0]), p[1]));
+    case 'eth_estimateGas': return q(await estimateGas(ctx, callMessage(p[0]), p[1]));
     case 'eth_sendRawTransaction': return chain.submitRaw(data(p[0], 'transaction'));
     case 'eth_sendTransaction': return sendTransaction(ctx, p[0]);
     case 'eth_sign': return privateKeyToAccount(devKey(ctx, p[0])).signMessage({ message: { raw: data(p[1], 'message') } });
@@ -535,11 +561,12 @@ export async function handle(ctx: RpcContext, method: string, rawParams: unknown
       const f = filterOf(ctx, p[0]);
       if (f.kind !== 'logs') throw serverError('filter is not a log filter');
       const head = chain.head.header.number;
-      return getLogs(chain, filterObject({ ...f.filter!, to: f.filter!.to < head ? f.filter!.to : head }));
+      const to = f.filter!.to < head ? f.filter!.to : head;
+      return f.filter!.from > to ? [] : getLogs(chain, filterObject({ ...f.filter!, to }));
     }
     case 'eth_uninstallFilter': return typeof p[0] === 'string' && filters(ctx).delete(p[0].toLowerCase());
     case 'clique_getSigners': return [chain.signer.toString()];
-    case 'txpool_status': return { pending: q(chain.pool.size), queued: '0x0' };
+    case 'txpool_status': return { pending: q(chain.pool.pendingCount), queued: q(chain.pool.queuedCount) };
 
     // --- dev-mode time control (hardhat / anvil names as aliases)
     case 'evm_increaseTime': {

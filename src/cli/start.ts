@@ -186,6 +186,8 @@ export async function start(options: StartOptions, log: (line: string) => void =
       log(`Warning: the operator ${operator} is no longer a registered anchorer: access-log anchoring fails until an admin calls AccessLogAnchor.setAnchorer.`);
     }
 
+    // Consent transactions (revocations) are sealed first, whatever else waits (docs/chain.md).
+    node?.chain.setPriorityTargets([deployment.addresses.consent]);
     const gatewayOptions = {
       dataDir: p.gateway, provider, rpcUrl: options.rpcUrl, databaseUrl: options.databaseUrl,
       chainId: remoteChainId, addresses: deployment.addresses, operatorKey, deployBlock: BigInt(deployment.deployBlock),

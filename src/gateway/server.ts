@@ -234,7 +234,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // The JSON-RPC passthrough sees the session too: what a call may see depends on who asks.
   const rpc = new Hono<GatewayEnv>();
   rpc.use('*', auth.session);
-  rpc.route('/', rpcRoutes(request));
+  // Relayed calls from any client go in the embedded node's public lane (behind the gateway's own).
+  rpc.route('/', rpcRoutes((options.provider as { publicRequest?: EIP1193RequestFn } | undefined)?.publicRequest ?? request));
   app.route('/rpc', rpc);
   app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl())));
 
