@@ -42,7 +42,8 @@ await f.mined(f.as('admin').identity.write.approve([f.addresses.identity, encode
 await f.mined(f.as('admin2').identity.write.approve([f.addresses.identity, encodeAccredit(f.addr.hospital)]));
 await measure('patient', 'rotateEncryptionKey', f.as('patient').identity.write.rotateEncryptionKey([randomKey()]));
 await measure('patient', 'setMetadataHash', f.as('patient').identity.write.setMetadataHash([randomKey()]));
-await measure('patient', 'registerDevice', f.as('patient').identity.write.registerDevice([f.addr.device]));
+const device = await f.deviceSignature('device', f.addr.patient);
+await measure('patient', 'registerDevice', f.as('patient').identity.write.registerDevice([f.addr.device, device.deadline, device.signature]));
 
 // Consent.
 const now = await f.latestTimestamp();
