@@ -76,9 +76,10 @@ export async function start(options: StartOptions, log: (line: string) => void =
     if (options.rpcUrl) {
       transport = http(options.rpcUrl, { retryCount: 2 });
     } else {
-      // Production sealing with the authority key; gas is free. Open permissioning: the node binds to
-      // loopback, and patients send their own registration transactions.
-      node = await createNode({ dataDir: p.chain, chainId, mode: 'production', authorityKey, permissioning: { mode: 'open' } });
+      // Production sealing with the authority key; gas is free, so only allowlisted accounts may send:
+      // the admin (operator) from genesis, others once registered (the gateway relays signed
+      // registrations and admits them: routes/onboarding.ts). A data directory keeps the mode it was created with.
+      node = await createNode({ dataDir: p.chain, chainId, mode: 'production', authorityKey, permissioning: { mode: 'allowlist', accounts: [privateKeyToAccount(adminKey).address] } });
       provider = node;
       transport = custom(node, { retryCount: 0 });
       rpcServer = await node.listen({ host: options.host, port: options.rpcPort });
