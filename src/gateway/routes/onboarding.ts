@@ -43,7 +43,8 @@ export function onboardingRoutes(deps: DataRouteDeps & { chainId: number; allowl
       if (error instanceof ChainRefusal) fail(422, `the chain refused the registration: ${error.errorName}`);
       throw error;
     }
-    const { admitted } = await deps.allowlist.admit([account]);
+    // The registration is on chain whatever happens next; a failed admission is retried with POST /onboarding/admit.
+    const { admitted } = await deps.allowlist.admit([account]).catch(() => ({ admitted: false }));
     return { txHash: sent.hash, blockNumber: Number(sent.blockNumber), admitted };
   }
 
