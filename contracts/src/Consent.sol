@@ -151,6 +151,7 @@ contract Consent is EIP712, Nonces {
     error NoEmergencyAccess(address patient, address provider);
     error EmergencyAccessAlreadyOpen(address patient, address provider, uint64 until);
     error EmergencyReopenBarred(address patient, address provider);
+    error EmergencyReopenNotBarred(address patient, address provider);
 
     event GrantCreated(
         uint256 indexed grantId,
@@ -346,7 +347,7 @@ contract Consent is EIP712, Nonces {
     /// @param provider The provider barred from re-opening.
     function allowEmergencyReopen(address patient, address provider) external {
         if (msg.sender != patient && msg.sender != address(identity)) revert NotGovernance();
-        if (!emergencyReopenBarred[patient][provider]) revert NoEmergencyAccess(patient, provider);
+        if (!emergencyReopenBarred[patient][provider]) revert EmergencyReopenNotBarred(patient, provider);
         emergencyReopenBarred[patient][provider] = false;
         emit EmergencyReopenAllowed(patient, provider, msg.sender);
     }

@@ -329,6 +329,6 @@ test('break-glass: a patient\'s close holds (no re-open until the patient or gov
   await f.mined(f.as('patient').consent.write.closeEmergencyAccess([f.addr.patient, f.addr.lab]));
   await expectRevert(f.as('patient2').consent.write.allowEmergencyReopen([f.addr.patient, f.addr.lab]), 'NotGovernance');
   await f.mined(f.as('patient').consent.write.allowEmergencyReopen([f.addr.patient, f.addr.lab]));
-  await expectRevert(f.as('patient').consent.write.allowEmergencyReopen([f.addr.patient, f.addr.lab]), 'NoEmergencyAccess');
+  await expectRevert(f.as('patient').consent.write.allowEmergencyReopen([f.addr.patient, f.addr.lab]), 'EmergencyReopenNotBarred');
   await f.mined(open('lab'));
 });
