@@ -168,7 +168,7 @@ export class GatewayClient {
   // ---------------------------------------------------------------- onboarding (relayed registration, see sdk/onboarding.ts)
 
   onboardingInfo(address: Address) {
-    return this.call<{ address: Address; role: string; chainId: number; identity: Address; nonce: string }>('GET', `/api/onboarding/${address}`);
+    return this.call<{ address: Address; role: string; chainId: number; identity: Address; nonce: string; now: number }>('GET', `/api/onboarding/${address}`);
   }
 
   onboard(role: 'patient' | 'provider', body: Record<string, unknown>) {

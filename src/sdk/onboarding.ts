@@ -24,7 +24,7 @@ export type Registration =
 /** Signs `registration` with `signer` and has the gateway relay it; returns the transaction and whether the node admitted the account. */
 export async function registerThroughGateway(gateway: GatewayClient, signer: TypedDataSigner, registration: Registration) {
   const info = await gateway.onboardingInfo(signer.address);
-  const deadline = BigInt(Math.floor(Date.now() / 1000)) + SIGNATURE_LIFETIME_SECONDS;
+  const deadline = BigInt(info.now) + SIGNATURE_LIFETIME_SECONDS; // the chain's clock, against which the contract checks it
   const ctx = { chainId: info.chainId, identity: info.identity, nonce: BigInt(info.nonce), deadline };
   const { encryptionKey, metadataHash } = registration;
   if (registration.role === 'patient') {

@@ -4,7 +4,7 @@
  * (Identity.registerPatientBySig / applyAsProviderBySig) and then admits the account to the node's
  * allowlist, so its own transactions are accepted from then on. No hand-made allowlist step.
  *
- *   GET  /api/onboarding/:address     what to sign: chain id, Identity address (EIP-712 domain), nonce, current role
+ *   GET  /api/onboarding/:address     what to sign: chain id, Identity address (EIP-712 domain), nonce, current role, chain time
  *   POST /api/onboarding/patient      { patient, encryptionKey, metadataHash, deadline, signature }
  *   POST /api/onboarding/provider     { provider, kind, encryptionKey, metadataHash, deadline, signature }
  *   POST /api/onboarding/admit        { address }  admit an account already registered on chain (devices, older accounts)
@@ -50,8 +50,9 @@ export function onboardingRoutes(deps: DataRouteDeps & { chainId: number; allowl
 
   app.get('/onboarding/:address', async (c) => {
     const account = parse(address, c.req.param('address'));
-    const [nonce, role] = await Promise.all([deps.client.readContract({ ...identity, functionName: 'nonces', args: [account] }), roleOf(account)]);
-    return c.json({ address: account, role: roleName[role], chainId: deps.chainId, identity: deps.addresses.identity, nonce: nonce.toString() });
+    const [nonce, role, now] = await Promise.all([deps.client.readContract({ ...identity, functionName: 'nonces', args: [account] }), roleOf(account), deps.access.clock()]);
+    // `now` is the chain's clock: deadlines are checked against block time, which may differ from the client's.
+    return c.json({ address: account, role: roleName[role], chainId: deps.chainId, identity: deps.addresses.identity, nonce: nonce.toString(), now: Number(now) });
   });
 
   app.post('/onboarding/patient', async (c) => {
