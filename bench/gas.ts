@@ -8,7 +8,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { medchainFixture, randomKey, encodeAccredit } from '../contracts/test/fixture.ts';
 import {
   ConsentAbi, EmergencyReason, IdentityAbi, Permission, ProviderKind, Purpose, ScopeKind, SuspensionReason, ZERO_SCOPE,
-  grantTypedData, recordCategory, revokeTypedData,
+  applyAsProviderTypedData, grantTypedData, recordCategory, registerPatientTypedData, revokeTypedData,
 } from '../src/sdk/contracts.ts';
 import { report, savePlot, type Row } from './lib/report.ts';
 
@@ -30,6 +30,16 @@ const measure = async (who: string, operation: string, tx: Promise<Hex> | Hex, n
 // Identity and governance.
 await measure('patient', 'registerPatient', f.as('patient').identity.write.registerPatient([randomKey(), randomKey()]));
 await f.mined(f.as('patient2').identity.write.registerPatient([randomKey(), randomKey()]));
+{
+  // Relayed registrations (onboarding on a permissioned chain): signed by the new account, sent by the relayer.
+  const deadline = (await f.latestTimestamp()) + 3600n;
+  const ctx = { chainId: 31337, identity: f.addresses.identity, nonce: 0n, deadline };
+  const [k, m] = [randomKey(), randomKey()];
+  const ps = await privateKeyToAccount(f.keys.outsider).signTypedData(registerPatientTypedData({ ...ctx, patient: f.addr.outsider, encryptionKey: k, metadataHash: m }));
+  await measure('relayer', 'registerPatientBySig (relayed EIP-712)', f.as('relayer').identity.write.registerPatientBySig([f.addr.outsider, k, m, deadline, ps]));
+  const as = await privateKeyToAccount(f.keys.applicant).signTypedData(applyAsProviderTypedData({ ...ctx, provider: f.addr.applicant, kind: ProviderKind.Other, encryptionKey: k, metadataHash: m }));
+  await measure('relayer', 'applyAsProviderBySig (relayed EIP-712)', f.as('relayer').identity.write.applyAsProviderBySig([f.addr.applicant, ProviderKind.Other, k, m, deadline, as]));
+}
 await measure('doctor', 'applyAsProvider', f.as('doctor').identity.write.applyAsProvider([ProviderKind.Doctor, randomKey(), randomKey()]));
 await measure('admin', 'approve: accreditProvider (executes, threshold 1)', f.as('admin').identity.write.approve([f.addresses.identity, encodeAccredit(f.addr.doctor)]));
 await f.mined(f.as('admin').identity.write.approve([f.addresses.identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'addAdmin', args: [f.addr.admin2] })]));
@@ -42,7 +52,8 @@ await f.mined(f.as('admin').identity.write.approve([f.addresses.identity, encode
 await f.mined(f.as('admin2').identity.write.approve([f.addresses.identity, encodeAccredit(f.addr.hospital)]));
 await measure('patient', 'rotateEncryptionKey', f.as('patient').identity.write.rotateEncryptionKey([randomKey()]));
 await measure('patient', 'setMetadataHash', f.as('patient').identity.write.setMetadataHash([randomKey()]));
-await measure('patient', 'registerDevice', f.as('patient').identity.write.registerDevice([f.addr.device]));
+const device = await f.deviceSignature('device', f.addr.patient);
+await measure('patient', 'registerDevice', f.as('patient').identity.write.registerDevice([f.addr.device, device.deadline, device.signature]), 'checks the device key\'s EIP-712 signature');
 
 // Consent.
 const now = await f.latestTimestamp();
@@ -66,7 +77,8 @@ await measure('patient2', 'approveRequest', f.as('patient2').consent.write.appro
 const r2 = await f.mined(f.as('lab').consent.write.requestAccess([f.addr.patient2, terms(f.addr.lab)]));
 await measure('patient2', 'rejectRequest', f.as('patient2').consent.write.rejectRequest([parseEventLogs({ abi: ConsentAbi, logs: r2.logs, eventName: 'AccessRequested' })[0]!.args.requestId]));
 await measure('hospital', 'openEmergencyAccess', f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient2, EmergencyReason.Unconscious, randomKey()]));
-await measure('patient2', 'closeEmergencyAccess', f.as('patient2').consent.write.closeEmergencyAccess([f.addr.patient2, f.addr.hospital]));
+await measure('patient2', 'closeEmergencyAccess', f.as('patient2').consent.write.closeEmergencyAccess([f.addr.patient2, f.addr.hospital]), 'by the patient: bars re-opening');
+await measure('patient2', 'allowEmergencyReopen', f.as('patient2').consent.write.allowEmergencyReopen([f.addr.patient2, f.addr.hospital]));
 
 // Records and rewards.
 await f.setCoinbase(f.addr.relayer);
@@ -77,8 +89,9 @@ const rec1 = randomKey();
 await measure('patient', 'addRecord (by the patient)', f.as('patient').recordRegistry.write.addRecord([rec1, f.addr.patient, category, cid(), randomKey()]), 'producer reward');
 const rec2 = randomKey();
 await measure('doctor', 'addRecord (by a provider, first reward)', f.as('doctor').recordRegistry.write.addRecord([rec2, f.addr.patient, category, cid(), randomKey()]), 'author + producer rewards');
-await measure('doctor', 'addRecord (by a provider)', f.as('doctor').recordRegistry.write.addRecord([randomKey(), f.addr.patient, category, cid(), randomKey()]), 'author + producer rewards');
-await measure('doctor', 'updateRecord (new version)', f.as('doctor').recordRegistry.write.updateRecord([rec2, 1, cid(), randomKey()]), 'author + producer rewards');
+await measure('doctor', 'addRecord (by a provider, same patient and period)', f.as('doctor').recordRegistry.write.addRecord([randomKey(), f.addr.patient, category, cid(), randomKey()]), 'producer reward only');
+await measure('doctor', 'updateRecord (new version, same patient and period)', f.as('doctor').recordRegistry.write.updateRecord([rec2, 1, cid(), randomKey()]), 'producer reward only');
+await measure('doctor', 'addRecord (by a provider, another patient)', f.as('doctor').recordRegistry.write.addRecord([randomKey(), f.addr.patient2, category, cid(), randomKey()]), 'author + producer rewards');
 await f.mined(f.as('patient').recordRegistry.write.updateRecord([rec1, 1, cid(), randomKey()]));
 await measure('patient', 'eraseRecord (2 versions)', f.as('patient').recordRegistry.write.eraseRecord([rec1]));
 await measure('patient', 'revoke', f.as('patient').consent.write.revoke([grantId]));

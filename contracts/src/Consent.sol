@@ -127,6 +127,9 @@ contract Consent is EIP712, Nonces {
     mapping(address => mapping(address => Emergency)) private _emergency;
     /// @notice How many times each provider has opened break-glass access.
     mapping(address => uint256) public emergencyOpenedBy;
+    /// @notice Whether the patient closed `provider`'s break-glass access, which bars that provider from
+    /// opening it again for that patient until the patient or governance allows it (patient => provider => barred).
+    mapping(address => mapping(address => bool)) public emergencyReopenBarred;
 
     error NotPatient(address account);
     error NotActiveProvider(address account);
@@ -146,6 +149,9 @@ contract Consent is EIP712, Nonces {
     error NotGovernance();
     error InvalidDuration(uint64 duration);
     error NoEmergencyAccess(address patient, address provider);
+    error EmergencyAccessAlreadyOpen(address patient, address provider, uint64 until);
+    error EmergencyReopenBarred(address patient, address provider);
+    error EmergencyReopenNotBarred(address patient, address provider);
 
     event GrantCreated(
         uint256 indexed grantId,
@@ -173,6 +179,10 @@ contract Consent is EIP712, Nonces {
     );
     event EmergencyAccessClosed(uint256 indexed accessId, address indexed patient, address indexed provider, address closedBy);
     event BreakGlassDurationChanged(uint64 duration);
+    /// @notice The patient closed `provider`'s break-glass access: that provider cannot open it again for them.
+    event EmergencyReopenBarredBy(address indexed patient, address indexed provider, uint256 indexed accessId);
+    /// @notice `provider` may open break-glass access to `patient` again; `allowedBy` is the patient or governance.
+    event EmergencyReopenAllowed(address indexed patient, address indexed provider, address allowedBy);
 
     /// @param identity_ The Identity contract (also the governance executor).
     constructor(IIdentity identity_) EIP712("MedChain Consent", "1") {
@@ -294,6 +304,9 @@ contract Consent is EIP712, Nonces {
     // ---------------------------------------------------------------- break-glass
 
     /// @notice An accredited provider opens time-boxed emergency read access to a patient.
+    /// @dev A window cannot be re-opened while live (so it cannot be pushed later), and a provider whose
+    /// window the patient closed cannot open another for that patient until the patient or governance
+    /// allows it (`allowEmergencyReopen`).
     /// @param patient The patient.
     /// @param reason A coded reason.
     /// @param reasonHash Hash of the stated reason kept in the off-chain audit log.
@@ -301,6 +314,9 @@ contract Consent is EIP712, Nonces {
     function openEmergencyAccess(address patient, EmergencyReason reason, bytes32 reasonHash) external returns (uint256 accessId) {
         if (!identity.isActiveProvider(msg.sender)) revert NotActiveProvider(msg.sender);
         if (!identity.isPatient(patient)) revert NotPatient(patient);
+        if (emergencyReopenBarred[patient][msg.sender]) revert EmergencyReopenBarred(patient, msg.sender);
+        uint64 current = _emergency[patient][msg.sender].until;
+        if (current > block.timestamp) revert EmergencyAccessAlreadyOpen(patient, msg.sender, current);
         accessId = ++emergencyCount;
         uint64 until = uint64(block.timestamp) + breakGlassDuration;
         _emergency[patient][msg.sender] = Emergency(uint64(block.timestamp), until, accessId);
@@ -308,7 +324,9 @@ contract Consent is EIP712, Nonces {
         emit EmergencyAccessOpened(accessId, patient, msg.sender, reason, reasonHash, until);
     }
 
-    /// @notice End emergency access early; the provider or the patient may do it.
+    /// @notice End emergency access early; the provider or the patient may do it. A close by the
+    /// patient holds: that provider cannot open break-glass access to this patient again until the
+    /// patient or governance allows it (`allowEmergencyReopen`).
     /// @param patient The patient.
     /// @param provider The provider.
     function closeEmergencyAccess(address patient, address provider) external {
@@ -317,6 +335,21 @@ contract Consent is EIP712, Nonces {
         if (e.until <= block.timestamp) revert NoEmergencyAccess(patient, provider);
         e.until = uint64(block.timestamp);
         emit EmergencyAccessClosed(e.accessId, patient, provider, msg.sender);
+        if (msg.sender == patient) {
+            emergencyReopenBarred[patient][provider] = true;
+            emit EmergencyReopenBarredBy(patient, provider, e.accessId);
+        }
+    }
+
+    /// @notice Lift the bar a patient's close put on `provider`: the patient themself, or governance
+    /// (adminThreshold approvals, e.g. the patient is incapacitated again and the hospital reviewed the case).
+    /// @param patient The patient.
+    /// @param provider The provider barred from re-opening.
+    function allowEmergencyReopen(address patient, address provider) external {
+        if (msg.sender != patient && msg.sender != address(identity)) revert NotGovernance();
+        if (!emergencyReopenBarred[patient][provider]) revert EmergencyReopenNotBarred(patient, provider);
+        emergencyReopenBarred[patient][provider] = false;
+        emit EmergencyReopenAllowed(patient, provider, msg.sender);
     }
 
     /// @notice Set how long break-glass access lasts. Governance only.

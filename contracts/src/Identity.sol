@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IIdentity} from "./IIdentity.sol";
 
 /// @title MedChain identities, roles and multi-admin governance
@@ -13,7 +16,10 @@ import {IIdentity} from "./IIdentity.sol";
 /// other contracts) uses `adminThreshold`. Suspension is immediate by any single admin, so that
 /// abuse can be stopped at once. Changing the admin set or the thresholds starts a new epoch, which
 /// discards approvals still pending.
-contract Identity is IIdentity {
+/// Registrations can be relayed: a patient or an applicant signs an EIP-712 message and anyone (the
+/// hospital gateway on a permissioned chain) sends it, so a fresh key needs no transaction of its own.
+/// A device is registered only with the device key's own EIP-712 signature, so no address can be squatted.
+contract Identity is IIdentity, EIP712, Nonces {
     /// @notice One published encryption key and when it took effect.
     struct KeyRecord {
         bytes32 publicKey;
@@ -56,6 +62,12 @@ contract Identity is IIdentity {
     /// @dev How many times an identical action has executed, so the same call can be approved again later.
     mapping(bytes32 => uint256) private _executions;
 
+    bytes32 public constant REGISTER_PATIENT_TYPEHASH =
+        keccak256("RegisterPatient(address patient,bytes32 encryptionKey,bytes32 metadataHash,uint256 nonce,uint256 deadline)");
+    bytes32 public constant APPLY_AS_PROVIDER_TYPEHASH =
+        keccak256("ApplyAsProvider(address provider,uint8 kind,bytes32 encryptionKey,bytes32 metadataHash,uint256 nonce,uint256 deadline)");
+    bytes32 public constant DEVICE_TYPEHASH = keccak256("RegisterDevice(address device,address owner,uint256 nonce,uint256 deadline)");
+
     error NotAdmin(address account);
     error NotGovernance();
     error AlreadyRegistered(address account);
@@ -69,6 +81,8 @@ contract Identity is IIdentity {
     error InvalidAddress();
     error LastAdmin();
     error InvalidAction();
+    error SignatureExpired(uint256 deadline);
+    error InvalidSignature();
 
     event PatientRegistered(address indexed patient, bytes32 encryptionKey, bytes32 metadataHash);
     event ProviderApplied(address indexed provider, ProviderKind kind, bytes32 encryptionKey, bytes32 metadataHash);
@@ -99,7 +113,7 @@ contract Identity is IIdentity {
     /// @param initialAdmins The first admins.
     /// @param accreditationThreshold_ Approvals needed to accredit or reinstate.
     /// @param adminThreshold_ Approvals needed for admin changes and parameters.
-    constructor(address[] memory initialAdmins, uint256 accreditationThreshold_, uint256 adminThreshold_) {
+    constructor(address[] memory initialAdmins, uint256 accreditationThreshold_, uint256 adminThreshold_) EIP712("MedChain Identity", "1") {
         for (uint256 i = 0; i < initialAdmins.length; i++) _addAdmin(initialAdmins[i]);
         _setThresholds(accreditationThreshold_, adminThreshold_);
     }
@@ -110,8 +124,20 @@ contract Identity is IIdentity {
     /// @param encryptionKey The caller's X25519 public key (32 bytes).
     /// @param metadataHash A hash of off-chain metadata (never personal data itself).
     function registerPatient(bytes32 encryptionKey, bytes32 metadataHash) external {
-        _register(msg.sender, Role.Patient, encryptionKey, metadataHash);
-        emit PatientRegistered(msg.sender, encryptionKey, metadataHash);
+        _registerPatient(msg.sender, encryptionKey, metadataHash);
+    }
+
+    /// @notice Register `patient` by their EIP-712 signature; anyone may relay it (the gateway on a permissioned chain).
+    /// @param patient The signer, registered as a patient.
+    /// @param encryptionKey Their X25519 public key.
+    /// @param metadataHash A hash of off-chain metadata.
+    /// @param deadline Unix time after which the signature is void.
+    /// @param signature The patient's EIP-712 `RegisterPatient` signature (or an ERC-1271 contract signature).
+    function registerPatientBySig(address patient, bytes32 encryptionKey, bytes32 metadataHash, uint256 deadline, bytes calldata signature) external {
+        _checkSignature(
+            patient, keccak256(abi.encode(REGISTER_PATIENT_TYPEHASH, patient, encryptionKey, metadataHash, nonces(patient), deadline)), deadline, signature
+        );
+        _registerPatient(patient, encryptionKey, metadataHash);
     }
 
     /// @notice Apply to be accredited as a provider; admins then accredit the application.
@@ -119,19 +145,44 @@ contract Identity is IIdentity {
     /// @param encryptionKey The provider's X25519 public key.
     /// @param metadataHash A hash of the provider's credentials document.
     function applyAsProvider(ProviderKind kind, bytes32 encryptionKey, bytes32 metadataHash) external {
-        _register(msg.sender, Role.Provider, encryptionKey, metadataHash);
-        Account storage a = _accounts[msg.sender];
-        a.status = ProviderStatus.Pending;
-        a.kind = kind;
-        emit ProviderApplied(msg.sender, kind, encryptionKey, metadataHash);
+        _applyAsProvider(msg.sender, kind, encryptionKey, metadataHash);
+    }
+
+    /// @notice Apply as a provider by the applicant's EIP-712 signature; anyone may relay it.
+    /// @param provider The signer, recorded as a pending provider.
+    /// @param kind Doctor, lab, hospital, pharmacy or other.
+    /// @param encryptionKey The applicant's X25519 public key.
+    /// @param metadataHash A hash of the applicant's credentials document.
+    /// @param deadline Unix time after which the signature is void.
+    /// @param signature The applicant's EIP-712 `ApplyAsProvider` signature.
+    function applyAsProviderBySig(
+        address provider,
+        ProviderKind kind,
+        bytes32 encryptionKey,
+        bytes32 metadataHash,
+        uint256 deadline,
+        bytes calldata signature
+    ) external {
+        _checkSignature(
+            provider,
+            keccak256(abi.encode(APPLY_AS_PROVIDER_TYPEHASH, provider, kind, encryptionKey, metadataHash, nonces(provider), deadline)),
+            deadline,
+            signature
+        );
+        _applyAsProvider(provider, kind, encryptionKey, metadataHash);
     }
 
     /// @notice A patient registers a device (a wearable, a home monitor) that may write for them once granted.
+    /// @dev The device key must consent (EIP-712 `RegisterDevice` naming the caller as owner), otherwise
+    /// any patient could claim any address as "their device" and bar it from ever registering.
     /// @param device The device's account.
-    function registerDevice(address device) external {
+    /// @param deadline Unix time after which the device's signature is void.
+    /// @param deviceSignature The device key's EIP-712 signature over (device, owner = caller, nonce, deadline).
+    function registerDevice(address device, uint256 deadline, bytes calldata deviceSignature) external {
         if (_accounts[msg.sender].role != Role.Patient) revert NotRegistered(msg.sender);
         if (device == address(0)) revert InvalidAddress();
         if (_accounts[device].role != Role.None) revert AlreadyRegistered(device);
+        _checkSignature(device, keccak256(abi.encode(DEVICE_TYPEHASH, device, msg.sender, nonces(device), deadline)), deadline, deviceSignature);
         _accounts[device] = Account(Role.Device, ProviderStatus.None, ProviderKind.Other, uint64(block.timestamp), bytes32(0), msg.sender);
         emit DeviceRegistered(device, msg.sender);
     }
@@ -332,6 +383,11 @@ contract Identity is IIdentity {
         return _adminList;
     }
 
+    /// @notice The EIP-712 domain separator of relayed registrations (binds chain id and this contract).
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
     /// @notice Everything registered about `account`.
     function accountOf(address account) external view returns (Account memory) {
         return _accounts[account];
@@ -354,6 +410,26 @@ contract Identity is IIdentity {
     }
 
     // ---------------------------------------------------------------- internals
+
+    function _registerPatient(address patient, bytes32 encryptionKey, bytes32 metadataHash) private {
+        _register(patient, Role.Patient, encryptionKey, metadataHash);
+        emit PatientRegistered(patient, encryptionKey, metadataHash);
+    }
+
+    function _applyAsProvider(address provider, ProviderKind kind, bytes32 encryptionKey, bytes32 metadataHash) private {
+        _register(provider, Role.Provider, encryptionKey, metadataHash);
+        Account storage a = _accounts[provider];
+        a.status = ProviderStatus.Pending;
+        a.kind = kind;
+        emit ProviderApplied(provider, kind, encryptionKey, metadataHash);
+    }
+
+    /// @dev Checks an EIP-712 signature by `signer` (EOA or ERC-1271) and consumes the signer's nonce, so it cannot be replayed.
+    function _checkSignature(address signer, bytes32 structHash, uint256 deadline, bytes calldata signature) private {
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        if (!SignatureChecker.isValidSignatureNowCalldata(signer, _hashTypedDataV4(structHash), signature)) revert InvalidSignature();
+        _useNonce(signer);
+    }
 
     function _register(address account, Role role, bytes32 encryptionKey, bytes32 metadataHash) private {
         if (_accounts[account].role != Role.None) revert AlreadyRegistered(account);

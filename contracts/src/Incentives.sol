@@ -5,12 +5,16 @@ import {IIdentity} from "./IIdentity.sol";
 import {MedToken} from "./MedToken.sol";
 
 /// @title Rewards for record work and block production, contribution scores and the validator set
-/// @notice Each new record version rewards its author (if an accredited provider) and the producer
-/// of the block that includes it (`block.coinbase`) in MedToken, with amounts set by governance.
-/// Providers earn one contribution point per record version they author.
+/// @notice Record work rewards its author (if an accredited provider) and the producer of the block
+/// that includes it (`block.coinbase`) in MedToken, with amounts set by governance.
+/// Bounds, so that junk versions (CIDs with no blob, repeated updates) earn next to nothing:
+/// an author earns one contribution point and one author reward per patient per `rewardPeriod`
+/// (however many versions they write for that patient; writing at all needs the patient's live
+/// write grant), and a block producer one producer reward per block.
 /// @dev `getValidators()` has the signature Hyperledger Besu's QBFT contract-based validator
-/// selection calls (`validatorselectionmode: contract`): the top `maxValidators` active providers by
-/// score (ties broken by lower address), or the initial validators while nobody has contributed.
+/// selection calls (`validatorselectionmode: contract`). Scores alone never move it: governance
+/// adopts the score ranking (`adoptValidatorRanking`, adminThreshold approvals); until then, or when
+/// every adopted validator is suspended, it returns the initial (genesis) validators.
 contract Incentives {
     IIdentity public immutable identity;
     MedToken public immutable token;
@@ -24,21 +28,34 @@ contract Incentives {
     /// @notice Bound on the validator set's size.
     uint256 public maxValidators = 4;
     uint256 public constant MAX_VALIDATORS_LIMIT = 64;
+    /// @notice Length of a reward period: an author is rewarded at most once per patient per period.
+    uint64 public rewardPeriod = 1 days;
+    uint64 public constant MIN_REWARD_PERIOD = 1 hours;
+    uint64 public constant MAX_REWARD_PERIOD = 30 days;
 
     mapping(address => uint256) public contributionScore;
     address[] private _contributors;
     address[] private _initialValidators;
+    /// @dev The validator set adopted by governance from the ranking (empty: the initial validators).
+    address[] private _adoptedValidators;
+    /// @dev keccak256(author, patient) => 1 + the last period the author was rewarded for that patient.
+    mapping(bytes32 => uint256) private _rewardedPeriod;
+    /// @dev The last block whose producer was rewarded.
+    uint256 private _rewardedBlock;
 
     error NotGovernance();
     error NotRecordRegistry(address caller);
     error InvalidValidatorCount(uint256 count);
     error NoValidators();
+    error InvalidRewardPeriod(uint64 period);
 
     event RewardsChanged(uint256 authorReward, uint256 producerReward);
     event MaxValidatorsChanged(uint256 maxValidators);
     event RecordRegistrySet(address recordRegistry);
     event AuthorRewarded(address indexed author, uint256 amount, uint256 score);
     event ProducerRewarded(address indexed producer, uint256 amount);
+    event RewardPeriodChanged(uint64 period);
+    event ValidatorSetAdopted(address[] validators);
 
     modifier onlyGovernance() {
         if (msg.sender != address(identity)) revert NotGovernance();
@@ -77,25 +94,63 @@ contract Incentives {
         emit MaxValidatorsChanged(count);
     }
 
-    /// @notice Reward a record version's author and the current block's producer. RecordRegistry only.
-    /// @param author The account that wrote the version.
-    function rewardRecordWork(address author) external {
+    /// @notice Set the reward period. Governance only.
+    /// @param period Seconds, between 1 hour and 30 days.
+    function setRewardPeriod(uint64 period) external onlyGovernance {
+        if (period < MIN_REWARD_PERIOD || period > MAX_REWARD_PERIOD) revert InvalidRewardPeriod(period);
+        rewardPeriod = period;
+        emit RewardPeriodChanged(period);
+    }
+
+    /// @notice Make the current score ranking the validator set. Governance only (adminThreshold).
+    function adoptValidatorRanking() external onlyGovernance {
+        address[] memory ranked = ranking();
+        if (ranked.length == 0) revert NoValidators();
+        _adoptedValidators = ranked;
+        emit ValidatorSetAdopted(ranked);
+    }
+
+    /// @notice Reward record work: the author once per patient per period, the producer once per block. RecordRegistry only.
+    /// @param author The account that wrote the version (rewarded only if an active provider).
+    /// @param patient Whose record it is.
+    function rewardRecordWork(address author, address patient) external {
         if (msg.sender != recordRegistry) revert NotRecordRegistry(msg.sender);
-        if (identity.isActiveProvider(author)) {
-            if (contributionScore[author] == 0) _contributors.push(author);
-            uint256 score = ++contributionScore[author];
-            if (authorReward > 0) token.mint(author, authorReward);
-            emit AuthorRewarded(author, authorReward, score);
+        if (author != patient && identity.isActiveProvider(author)) {
+            bytes32 relation = keccak256(abi.encode(author, patient));
+            uint256 period = block.timestamp / rewardPeriod + 1;
+            if (_rewardedPeriod[relation] != period) {
+                _rewardedPeriod[relation] = period;
+                if (contributionScore[author] == 0) _contributors.push(author);
+                uint256 score = ++contributionScore[author];
+                if (authorReward > 0) token.mint(author, authorReward);
+                emit AuthorRewarded(author, authorReward, score);
+            }
         }
-        if (block.coinbase != address(0) && producerReward > 0) {
+        if (block.coinbase != address(0) && producerReward > 0 && _rewardedBlock != block.number) {
+            _rewardedBlock = block.number;
             token.mint(block.coinbase, producerReward);
             emit ProducerRewarded(block.coinbase, producerReward);
         }
     }
 
     /// @notice The current validator set, as Besu's QBFT contract-based validator selection reads it.
-    /// @return validators Top contributors among active providers, at most `maxValidators`, best first.
+    /// @return validators The set governance adopted, without providers suspended since, or the initial validators.
     function getValidators() external view returns (address[] memory validators) {
+        address[] storage adopted = _adoptedValidators;
+        validators = new address[](adopted.length);
+        uint256 n = 0;
+        for (uint256 i = 0; i < adopted.length; i++) {
+            if (identity.isActiveProvider(adopted[i])) validators[n++] = adopted[i];
+        }
+        if (n == 0) return _initialValidators;
+        assembly {
+            mstore(validators, n) // shrink to the active ones
+        }
+    }
+
+    /// @notice The score ranking governance may adopt as the validator set.
+    /// @return validators Top contributors among active providers, at most `maxValidators`, best first.
+    function ranking() public view returns (address[] memory validators) {
         uint256 limit = maxValidators;
         address[] memory best = new address[](limit);
         uint256[] memory bestScores = new uint256[](limit);
@@ -118,7 +173,6 @@ contract Incentives {
             bestScores[pos] = score;
             if (n < limit) n++;
         }
-        if (n == 0) return _initialValidators;
         validators = new address[](n);
         for (uint256 i = 0; i < n; i++) validators[i] = best[i];
     }

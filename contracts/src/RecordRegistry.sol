@@ -86,7 +86,7 @@ contract RecordRegistry {
         _recordsOfPatient[patient].push(recordId);
         recordCount++;
         emit RecordAdded(recordId, patient, msg.sender, category, contentId, integrityHash);
-        incentives.rewardRecordWork(msg.sender);
+        incentives.rewardRecordWork(msg.sender, patient);
     }
 
     /// @notice Add a new version of a record.
@@ -109,7 +109,7 @@ contract RecordRegistry {
         r.latestVersion = version;
         _versions[recordId][version] = Version(msg.sender, version, previous, uint64(block.timestamp), integrityHash, contentId);
         emit RecordUpdated(recordId, r.patient, msg.sender, version, previous, contentId, integrityHash);
-        incentives.rewardRecordWork(msg.sender);
+        incentives.rewardRecordWork(msg.sender, r.patient);
     }
 
     /// @notice Erase a record: the patient's right to be forgotten. Leaves a tombstone; version

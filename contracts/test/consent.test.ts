@@ -146,7 +146,7 @@ test('a suspended provider holds no live grant and no emergency access; reinstat
 test('devices: a patient may grant write to their own device only', async () => {
   const f = await medchainFixture();
   const now = await f.latestTimestamp();
-  await f.mined(f.as('patient').identity.write.registerDevice([f.addr.device]));
+  await f.registerDevice('patient');
   const obs = recordCategory('Observation');
   await expectRevert(f.as('patient2').consent.write.grant([terms(f.addr.device, 0n, now + 100n)]), 'InvalidGrantee');
   await createGrant(f, terms(f.addr.device, 0n, now + 100n, { scopeKind: ScopeKind.Category, scopeValue: obs, permissions: Write }));
@@ -286,4 +286,49 @@ test('break-glass: opened by an accredited provider, evented, expires by itself 
   const closed = await f.mined(f.as('patient').consent.write.closeEmergencyAccess([f.addr.patient, f.addr.lab]));
   assert.equal(parseEventLogs({ abi: ConsentAbi, logs: closed.logs, eventName: 'EmergencyAccessClosed' }).length, 1);
   assert.equal(await f.read.consent.read.hasEmergencyAccess([f.addr.patient, f.addr.lab]), false);
+});
+
+test('break-glass: a patient\'s close holds (no re-open until the patient or governance allows it); a live window cannot be extended', async () => {
+  const f = await medchainFixture();
+  const open = (actor: 'lab' | 'doctor') => f.as(actor).consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, randomKey()]);
+  const first = await f.mined(open('lab'));
+  const { until } = parseEventLogs({ abi: ConsentAbi, logs: first.logs, eventName: 'EmergencyAccessOpened' })[0]!.args;
+
+  // Re-opening while live is refused: the end cannot be pushed later.
+  await f.mineAt(until - 60n);
+  await expectRevert(open('lab'), 'EmergencyAccessAlreadyOpen');
+  assert.equal((await f.read.consent.read.emergencyOf([f.addr.patient, f.addr.lab])).until, until);
+  assert.equal(await f.read.consent.read.emergencyOpenedBy([f.addr.lab]), 1n);
+
+  // The patient closes it: an event the patient's UI alerts on, and the bar on that provider.
+  const closed = await f.mined(f.as('patient').consent.write.closeEmergencyAccess([f.addr.patient, f.addr.lab]));
+  const barred = parseEventLogs({ abi: ConsentAbi, logs: closed.logs, eventName: 'EmergencyReopenBarredBy' });
+  assert.deepEqual(barred.map((e) => [e.args.patient, e.args.provider]), [[f.addr.patient, f.addr.lab]]);
+  assert.equal(await f.read.consent.read.emergencyReopenBarred([f.addr.patient, f.addr.lab]), true);
+  // The provider re-opens at once, later, and after the window would have ended: refused every time.
+  await expectRevert(open('lab'), 'EmergencyReopenBarred');
+  await f.mineAt(until + 30n * 86_400n);
+  await expectRevert(open('lab'), 'EmergencyReopenBarred');
+  assert.equal(await f.read.consent.read.hasEmergencyAccess([f.addr.patient, f.addr.lab]), false);
+  assert.equal(await f.read.consent.read.emergencyOpenedBy([f.addr.lab]), 1n);
+  // Other providers are not barred; a provider's own close bars nothing.
+  await f.mined(open('doctor'));
+  await f.mined(f.as('doctor').consent.write.closeEmergencyAccess([f.addr.patient, f.addr.doctor]));
+  assert.equal(await f.read.consent.read.emergencyReopenBarred([f.addr.patient, f.addr.doctor]), false);
+
+  // Only the patient or governance lifts the bar: not the provider, not an admin alone outside governance.
+  await expectRevert(f.as('lab').consent.write.allowEmergencyReopen([f.addr.patient, f.addr.lab]), 'NotGovernance');
+  await expectRevert(f.as('admin').consent.write.allowEmergencyReopen([f.addr.patient, f.addr.lab]), 'NotGovernance');
+  const allow = encodeFunctionData({ abi: ConsentAbi, functionName: 'allowEmergencyReopen', args: [f.addr.patient, f.addr.lab] });
+  const lifted = await f.mined(f.as('admin').identity.write.approve([f.addresses.consent, allow]));
+  const allowed = parseEventLogs({ abi: ConsentAbi, logs: lifted.logs, eventName: 'EmergencyReopenAllowed' });
+  assert.equal(allowed[0]!.args.allowedBy.toLowerCase(), f.addresses.identity.toLowerCase());
+  await f.mined(open('lab'));
+  assert.equal(await f.read.consent.read.hasEmergencyAccess([f.addr.patient, f.addr.lab]), true);
+  // The patient may also lift a bar they set themself.
+  await f.mined(f.as('patient').consent.write.closeEmergencyAccess([f.addr.patient, f.addr.lab]));
+  await expectRevert(f.as('patient2').consent.write.allowEmergencyReopen([f.addr.patient, f.addr.lab]), 'NotGovernance');
+  await f.mined(f.as('patient').consent.write.allowEmergencyReopen([f.addr.patient, f.addr.lab]));
+  await expectRevert(f.as('patient').consent.write.allowEmergencyReopen([f.addr.patient, f.addr.lab]), 'EmergencyReopenNotBarred');
+  await f.mined(open('lab'));
 });

@@ -9,7 +9,7 @@ import {
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createEdrProvider } from '../../src/chain/edrProvider.ts';
-import { deployMedChain, medChainContracts, ProviderKind, type DeployOptions, type MedChainAddresses } from '../../src/sdk/contracts.ts';
+import { deployMedChain, medChainContracts, ProviderKind, registerDeviceTypedData, type DeployOptions, type MedChainAddresses } from '../../src/sdk/contracts.ts';
 
 export const ACTORS = ['admin', 'admin2', 'admin3', 'patient', 'patient2', 'doctor', 'lab', 'hospital', 'outsider', 'relayer', 'device', 'applicant'] as const;
 export type Actor = (typeof ACTORS)[number];
@@ -64,6 +64,20 @@ export async function medchainFixture(options: DeployOptions & { setUpActors?: b
     }
   }
 
+  /** The device key's EIP-712 consent to belong to `owner` (what Identity.registerDevice checks). */
+  async function deviceSignature(device: Actor, owner: Address, deadline?: bigint): Promise<{ deadline: bigint; signature: Hex }> {
+    const nonce = await read.identity.read.nonces([addr[device]]);
+    const until = deadline ?? (await latestTimestamp()) + 3600n;
+    const signature = await privateKeyToAccount(keys[device]).signTypedData(
+      registerDeviceTypedData({ chainId: chain.id, identity: addresses.identity, nonce, deadline: until, device: addr[device], owner }));
+    return { deadline: until, signature };
+  }
+  /** `owner` registers `device` as their device, with the device key's signature. */
+  async function registerDevice(owner: Actor, device: Actor = 'device') {
+    const { deadline, signature } = await deviceSignature(device, addr[owner]);
+    return mined(as(owner).identity.write.registerDevice([addr[device], deadline, signature]));
+  }
+
   if (options.setUpActors !== false) {
     await mined(as('patient').identity.write.registerPatient([randomKey(), randomKey()]));
     await mined(as('patient2').identity.write.registerPatient([randomKey(), randomKey()]));
@@ -74,7 +88,10 @@ export async function medchainFixture(options: DeployOptions & { setUpActors?: b
     }
   }
 
-  return { provider, publicClient, wallets, keys, addr, addresses, read, as, mined, rpc, latestTimestamp, setNextTimestamp, mineAt, setCoinbase, accredit, coinbase };
+  return {
+    provider, publicClient, wallets, keys, addr, addresses, read, as, mined, rpc, latestTimestamp, setNextTimestamp, mineAt, setCoinbase, accredit, coinbase,
+    deviceSignature, registerDevice,
+  };
 }
 
 export type Fixture = Awaited<ReturnType<typeof medchainFixture>>;

@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFunctionData, parseEventLogs } from 'viem';
-import { IdentityAbi, ProviderKind, ProviderStatus, Role, SuspensionReason } from '../../src/sdk/contracts.ts';
-import { encodeAccredit, expectRevert, medchainFixture, randomKey } from './fixture.ts';
+import { privateKeyToAccount } from 'viem/accounts';
+import {
+  IdentityAbi, ProviderKind, ProviderStatus, Role, SuspensionReason, applyAsProviderTypedData, registerPatientTypedData,
+} from '../../src/sdk/contracts.ts';
+import { chain, encodeAccredit, expectRevert, medchainFixture, randomKey } from './fixture.ts';
 
 const addAdmin = (a: `0x${string}`) => encodeFunctionData({ abi: IdentityAbi, functionName: 'addAdmin', args: [a] });
 const setThresholds = (acc: bigint, adm: bigint) => encodeFunctionData({ abi: IdentityAbi, functionName: 'setThresholds', args: [acc, adm] });
@@ -141,12 +144,72 @@ test('auditors are appointed by governance; devices are registered by their pati
   await f.mined(f.as('admin').identity.write.approve([f.addresses.identity, setAuditor]));
   assert.equal(await f.read.identity.read.isAuditor([f.addr.outsider]), true);
 
-  await expectRevert(f.as('doctor').identity.write.registerDevice([f.addr.device]), 'NotRegistered');
-  await f.mined(f.as('patient').identity.write.registerDevice([f.addr.device]));
+  const forDoctor = await f.deviceSignature('device', f.addr.doctor);
+  await expectRevert(f.as('doctor').identity.write.registerDevice([f.addr.device, forDoctor.deadline, forDoctor.signature]), 'NotRegistered');
+  const receipt = await f.registerDevice('patient');
+  assert.deepEqual(parseEventLogs({ abi: IdentityAbi, logs: receipt.logs, eventName: 'DeviceRegistered' })[0]!.args, { device: f.addr.device, patient: f.addr.patient });
   assert.equal(await f.read.identity.read.deviceOwner([f.addr.device]), f.addr.patient);
   assert.equal(await f.read.identity.read.roleOf([f.addr.device]), Role.Device);
-  await expectRevert(f.as('patient2').identity.write.registerDevice([f.addr.device]), 'AlreadyRegistered');
+  const again = await f.deviceSignature('device', f.addr.patient2);
+  await expectRevert(f.as('patient2').identity.write.registerDevice([f.addr.device, again.deadline, again.signature]), 'AlreadyRegistered');
   await expectRevert(f.as('patient2').identity.write.removeDevice([f.addr.device]), 'NotRegistered');
   await f.mined(f.as('patient').identity.write.removeDevice([f.addr.device]));
   assert.equal(await f.read.identity.read.deviceOwner([f.addr.device]), '0x0000000000000000000000000000000000000000');
+});
+
+test('a device is registered only with the device key\'s own signature: no patient can squat an address', async () => {
+  const f = await medchainFixture();
+  const now = await f.latestTimestamp();
+  // Squatting the doctor-to-be's address: no signature, a signature by the squatter, one for another owner, one expired.
+  await expectRevert(f.as('patient2').identity.write.registerDevice([f.addr.applicant, now + 600n, '0x']), 'InvalidSignature');
+  const bySquatter = await f.deviceSignature('patient2', f.addr.patient2);
+  await expectRevert(f.as('patient2').identity.write.registerDevice([f.addr.applicant, bySquatter.deadline, bySquatter.signature]), 'InvalidSignature');
+  const forPatient = await f.deviceSignature('applicant', f.addr.patient);
+  await expectRevert(f.as('patient2').identity.write.registerDevice([f.addr.applicant, forPatient.deadline, forPatient.signature]), 'InvalidSignature');
+  const expired = await f.deviceSignature('applicant', f.addr.patient2, now - 1n);
+  await expectRevert(f.as('patient2').identity.write.registerDevice([f.addr.applicant, expired.deadline, expired.signature]), 'SignatureExpired');
+  // Nothing changed: the address registers as a provider as it means to.
+  assert.equal(await f.read.identity.read.roleOf([f.addr.applicant]), Role.None);
+  await f.mined(f.as('applicant').identity.write.applyAsProvider([ProviderKind.Lab, randomKey(), randomKey()]));
+  assert.equal(await f.read.identity.read.roleOf([f.addr.applicant]), Role.Provider);
+
+  // A device's signature is used once: after removal, the old signature cannot re-register it.
+  const sig = await f.deviceSignature('device', f.addr.patient);
+  await f.mined(f.as('patient').identity.write.registerDevice([f.addr.device, sig.deadline, sig.signature]));
+  await f.mined(f.as('patient').identity.write.removeDevice([f.addr.device]));
+  await expectRevert(f.as('patient').identity.write.registerDevice([f.addr.device, sig.deadline, sig.signature]), 'InvalidSignature');
+  assert.equal(await f.read.identity.read.nonces([f.addr.device]), 1n);
+});
+
+test('registrations relayed by anyone with the account\'s EIP-712 signature; replays, forgeries and expired ones refused', async () => {
+  const f = await medchainFixture({ setUpActors: false });
+  const now = await f.latestTimestamp();
+  const sign = (actor: 'patient' | 'applicant' | 'outsider', data: Parameters<ReturnType<typeof privateKeyToAccount>['signTypedData']>[0]) => privateKeyToAccount(f.keys[actor]).signTypedData(data);
+  const ctx = { chainId: chain.id, identity: f.addresses.identity, nonce: 0n, deadline: now + 600n };
+  const key = randomKey();
+  const meta = randomKey();
+  const patientSig = await sign('patient', registerPatientTypedData({ ...ctx, patient: f.addr.patient, encryptionKey: key, metadataHash: meta }));
+  // A forged signature (by another key), or one over other fields, registers nobody.
+  const forged = await sign('outsider', registerPatientTypedData({ ...ctx, patient: f.addr.patient, encryptionKey: key, metadataHash: meta }));
+  await expectRevert(f.as('relayer').identity.write.registerPatientBySig([f.addr.patient, key, meta, ctx.deadline, forged]), 'InvalidSignature');
+  await expectRevert(f.as('relayer').identity.write.registerPatientBySig([f.addr.patient, randomKey(), meta, ctx.deadline, patientSig]), 'InvalidSignature');
+  assert.equal(await f.read.identity.read.roleOf([f.addr.patient]), Role.None);
+
+  const receipt = await f.mined(f.as('relayer').identity.write.registerPatientBySig([f.addr.patient, key, meta, ctx.deadline, patientSig]));
+  assert.equal(parseEventLogs({ abi: IdentityAbi, logs: receipt.logs, eventName: 'PatientRegistered' })[0]!.args.patient, f.addr.patient);
+  assert.equal(await f.read.identity.read.isPatient([f.addr.patient]), true);
+  assert.equal(await f.read.identity.read.encryptionKeyOf([f.addr.patient]), key);
+  assert.equal(await f.read.identity.read.roleOf([f.addr.relayer]), Role.None, 'the relayer registers nothing for itself');
+  await expectRevert(f.as('relayer').identity.write.registerPatientBySig([f.addr.patient, key, meta, ctx.deadline, patientSig]), 'InvalidSignature');
+
+  const applySig = await sign('applicant', applyAsProviderTypedData({ ...ctx, provider: f.addr.applicant, kind: ProviderKind.Hospital, encryptionKey: key, metadataHash: meta }));
+  await expectRevert(f.as('relayer').identity.write.applyAsProviderBySig([f.addr.applicant, ProviderKind.Doctor, key, meta, ctx.deadline, applySig]), 'InvalidSignature');
+  await f.mined(f.as('relayer').identity.write.applyAsProviderBySig([f.addr.applicant, ProviderKind.Hospital, key, meta, ctx.deadline, applySig]));
+  assert.equal(await f.read.identity.read.providerStatus([f.addr.applicant]), ProviderStatus.Pending);
+  assert.equal(await f.read.identity.read.providerKind([f.addr.applicant]), ProviderKind.Hospital);
+
+  const late = await sign('outsider', registerPatientTypedData({ ...ctx, deadline: now, patient: f.addr.outsider, encryptionKey: key, metadataHash: meta }));
+  await f.mineAt(now + 5n);
+  await expectRevert(f.as('relayer').identity.write.registerPatientBySig([f.addr.outsider, key, meta, now, late]), 'SignatureExpired');
+  assert.equal(await f.read.identity.read.roleOf([f.addr.outsider]), Role.None);
 });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeFunctionData, parseEther, parseEventLogs, type Address, type Hex } from 'viem';
+import { parseEventLogs, type Address, type Hex } from 'viem';
 import {
-  IncentivesAbi, Permission, ProviderKind, Purpose, RecordRegistryAbi, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory, type GrantTerms,
+  Permission, Purpose, RecordRegistryAbi, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory, type GrantTerms,
 } from '../../src/sdk/contracts.ts';
 import { expectRevert, medchainFixture, randomKey, type Actor, type Fixture } from './fixture.ts';
 
@@ -122,65 +122,6 @@ test('erasure leaves a tombstone; only the patient may erase; nothing more is wr
   }
   await expectRevert(f.as('patient').recordRegistry.write.updateRecord([id, 2, cid(3), randomKey()]), 'RecordIsErased');
   await expectRevert(f.as('patient').recordRegistry.write.eraseRecord([id]), 'RecordIsErased');
-});
-
-test('record work rewards the author (accredited providers only) and the block producer, with governance-set amounts', async () => {
-  const f = await medchainFixture();
-  const producer = f.addr.relayer;
-  await f.setCoinbase(producer);
-  await f.mined(f.as('patient').consent.write.grant([grantOf(f.addr.doctor, (await f.latestTimestamp()) + 5000n)]));
-  const balance = (a: Address) => f.read.token.read.balanceOf([a]);
-  const id = randomKey();
-  const receipt = await add(f, 'doctor', id);
-  const events = parseEventLogs({ abi: IncentivesAbi, logs: receipt.logs });
-  assert.deepEqual(events.map((e) => e.eventName).sort(), ['AuthorRewarded', 'ProducerRewarded']);
-  assert.equal(await balance(f.addr.doctor), parseEther('10'));
-  assert.equal(await balance(producer), parseEther('1'));
-  assert.equal(await f.read.incentives.read.contributionScore([f.addr.doctor]), 1n);
-
-  // The patient writing their own record earns nothing; the producer still does.
-  await add(f, 'patient', randomKey());
-  assert.equal(await balance(f.addr.patient), 0n);
-  assert.equal(await balance(producer), parseEther('2'));
-
-  const setRewards = encodeFunctionData({ abi: IncentivesAbi, functionName: 'setRewards', args: [parseEther('3'), 0n] });
-  await expectRevert(f.as('admin').incentives.write.setRewards([1n, 1n]), 'NotGovernance');
-  await expectRevert(f.as('doctor').identity.write.approve([f.addresses.incentives, setRewards]), 'NotAdmin');
-  await f.mined(f.as('admin').identity.write.approve([f.addresses.incentives, setRewards]));
-  await f.mined(f.as('doctor').recordRegistry.write.updateRecord([id, 1, cid(2), randomKey()]));
-  assert.equal(await balance(f.addr.doctor), parseEther('13'));
-  assert.equal(await balance(producer), parseEther('2'));
-  assert.equal(await f.read.incentives.read.contributionScore([f.addr.doctor]), 2n);
-
-  // Only the registry reports work; only the incentives contract mints.
-  await expectRevert(f.as('doctor').incentives.write.rewardRecordWork([f.addr.doctor]), 'NotRecordRegistry');
-  await expectRevert(f.as('admin').token.write.mint([f.addr.admin, 1n]), 'OwnableUnauthorizedAccount');
-  assert.equal(await f.read.token.read.symbol(), 'MED');
-});
-
-test('getValidators: the top accredited contributors, bounded, suspended ones left out, genesis set as fallback', async () => {
-  const f = await medchainFixture({ genesisValidators: [] as Address[] }).catch((e: Error) => e);
-  assert.ok(f instanceof Error, 'an empty genesis validator set is refused');
-
-  const g = await medchainFixture();
-  assert.deepEqual(await g.read.incentives.read.getValidators(), [g.addr.admin], 'genesis validators while nobody contributed');
-  const until = (await g.latestTimestamp()) + 10_000n;
-  await g.accredit('applicant', ProviderKind.Hospital);
-  const providers: Actor[] = ['doctor', 'lab', 'hospital', 'applicant'];
-  for (const p of providers) await g.mined(g.as('patient').consent.write.grant([grantOf(g.addr[p], until)]));
-  const work = { doctor: 3, lab: 1, hospital: 5, applicant: 2 } as Record<string, number>;
-  for (const p of providers) for (let i = 0; i < work[p]!; i++) await add(g, p, randomKey());
-
-  const setMax = (n: bigint) => encodeFunctionData({ abi: IncentivesAbi, functionName: 'setMaxValidators', args: [n] });
-  await g.mined(g.as('admin').identity.write.approve([g.addresses.incentives, setMax(3n)]));
-  assert.deepEqual(await g.read.incentives.read.getValidators(), [g.addr.hospital, g.addr.doctor, g.addr.applicant]);
-  await g.mined(g.as('admin').identity.write.suspendProvider([g.addr.hospital, SuspensionReason.Other]));
-  assert.deepEqual(await g.read.incentives.read.getValidators(), [g.addr.doctor, g.addr.applicant, g.addr.lab]);
-  await g.mined(g.as('admin').identity.write.approve([g.addresses.incentives, setMax(10n)]));
-  assert.equal((await g.read.incentives.read.getValidators()).length, 3);
-  await expectRevert(g.as('admin').identity.write.approve([g.addresses.incentives, setMax(0n)]), 'InvalidValidatorCount');
-  await expectRevert(g.as('admin').identity.write.approve([g.addresses.incentives, setMax(65n)]), 'InvalidValidatorCount');
-  assert.equal((await g.read.incentives.read.contributors()).length, 4);
 });
 
 test('access-log roots are anchored by hospitals or admins, per period, never overwritten', async () => {

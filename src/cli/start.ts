@@ -137,9 +137,14 @@ export async function start(options: StartOptions, log: (line: string) => void =
     if (options.rpcUrl) {
       transport = http(options.rpcUrl, { retryCount: 2 });
     } else {
-      // Production sealing with the authority key; gas is free. Open permissioning: the node binds to
-      // loopback, and patients send their own registration transactions.
-      node = await createNode({ dataDir: p.chain, chainId, mode: 'production', authorityKey, permissioning: { mode: 'open' } });
+      // Production sealing with the authority key; gas is free, so only allowlisted accounts may send:
+      // the admin and the operator from genesis, others once registered (the gateway relays signed
+      // registrations and admits them: routes/onboarding.ts). A data directory keeps the mode it was created with.
+      const genesisSenders = [operator, ...(adminKey ? [privateKeyToAccount(adminKey).address] : [])];
+      node = await createNode({ dataDir: p.chain, chainId, mode: 'production', authorityKey, permissioning: { mode: 'allowlist', accounts: genesisSenders } });
+      // The operator relays and anchors: on a chain allowlisted before it existed (a migrated data
+      // directory), admit it now.
+      if (!node.chain.isAllowed(operator)) await node.chain.setAllowed([operator], true);
       provider = node;
       transport = custom(node, { retryCount: 0 });
       rpcServer = await node.listen({ host: options.host, port: options.rpcPort }).catch((error: unknown) => {

@@ -44,6 +44,8 @@ import { custodialKeystore, type CustodialKey } from './fhir/custodial.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { recordRoutes } from './routes/records.ts';
 import { rpcRoutes } from './routes/rpc.ts';
+import { onboardingRoutes } from './routes/onboarding.ts';
+import { nodeAllowlist } from './chain/allowlist.ts';
 import type { DataRouteDeps, GatewayEnv, UploadQuota } from './routes/types.ts';
 
 export interface GatewayOptions {
@@ -215,6 +217,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const api = new Hono<GatewayEnv>();
   api.use('*', auth.session);
   api.route('/', chainInfoRoutes({ ...deps, chainId: options.chainId }));
+  api.route('/', onboardingRoutes({ ...deps, chainId: options.chainId, allowlist: nodeAllowlist(request) }));
   const signedIn = new Hono<GatewayEnv>();
   signedIn.use('*', auth.requireSession);
   signedIn.route('/', recordRoutes(deps));

@@ -179,3 +179,55 @@ export function extendTypedData(ctx: SigContext & { grantId: bigint; validUntil:
     message: { patient: ctx.patient, grantId: ctx.grantId, validUntil: ctx.validUntil, nonce: ctx.nonce, deadline: ctx.deadline },
   };
 }
+
+// ---------------------------------------------------------------- EIP-712 identity messages
+
+export function identityDomain(chainId: number, identity: Address) {
+  return { name: 'MedChain Identity', version: '1', chainId, verifyingContract: identity } as const;
+}
+
+export const identityTypes = {
+  RegisterPatient: [
+    { name: 'patient', type: 'address' }, { name: 'encryptionKey', type: 'bytes32' }, { name: 'metadataHash', type: 'bytes32' },
+    { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' },
+  ],
+  ApplyAsProvider: [
+    { name: 'provider', type: 'address' }, { name: 'kind', type: 'uint8' }, { name: 'encryptionKey', type: 'bytes32' },
+    { name: 'metadataHash', type: 'bytes32' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' },
+  ],
+  RegisterDevice: [
+    { name: 'device', type: 'address' }, { name: 'owner', type: 'address' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' },
+  ],
+} as const;
+
+interface IdentitySigContext { chainId: number; identity: Address; nonce: bigint; deadline: bigint }
+
+/** Typed data a new patient signs so that the gateway relays their registration (Identity.registerPatientBySig). */
+export function registerPatientTypedData(ctx: IdentitySigContext & { patient: Address; encryptionKey: Hex; metadataHash: Hex }) {
+  return {
+    domain: identityDomain(ctx.chainId, ctx.identity),
+    types: { RegisterPatient: identityTypes.RegisterPatient },
+    primaryType: 'RegisterPatient' as const,
+    message: { patient: ctx.patient, encryptionKey: ctx.encryptionKey, metadataHash: ctx.metadataHash, nonce: ctx.nonce, deadline: ctx.deadline },
+  };
+}
+
+/** Typed data an applicant signs so that the gateway relays their provider application (Identity.applyAsProviderBySig). */
+export function applyAsProviderTypedData(ctx: IdentitySigContext & { provider: Address; kind: number; encryptionKey: Hex; metadataHash: Hex }) {
+  return {
+    domain: identityDomain(ctx.chainId, ctx.identity),
+    types: { ApplyAsProvider: identityTypes.ApplyAsProvider },
+    primaryType: 'ApplyAsProvider' as const,
+    message: { provider: ctx.provider, kind: ctx.kind, encryptionKey: ctx.encryptionKey, metadataHash: ctx.metadataHash, nonce: ctx.nonce, deadline: ctx.deadline },
+  };
+}
+
+/** Typed data the device key signs to consent to belonging to `owner` (Identity.registerDevice's deviceSignature). */
+export function registerDeviceTypedData(ctx: IdentitySigContext & { device: Address; owner: Address }) {
+  return {
+    domain: identityDomain(ctx.chainId, ctx.identity),
+    types: { RegisterDevice: identityTypes.RegisterDevice },
+    primaryType: 'RegisterDevice' as const,
+    message: { device: ctx.device, owner: ctx.owner, nonce: ctx.nonce, deadline: ctx.deadline },
+  };
+}

@@ -184,6 +184,16 @@ export class GatewayClient {
     return this.call<{ txHash: Hex }>('POST', `/api/grants/${grantId}/extend/relay`, args);
   }
 
+  // ---------------------------------------------------------------- onboarding (relayed registration, see sdk/onboarding.ts)
+
+  onboardingInfo(address: Address) {
+    return this.call<{ address: Address; role: string; chainId: number; identity: Address; nonce: string; now: number }>('GET', `/api/onboarding/${address}`);
+  }
+
+  onboard(role: 'patient' | 'provider', body: Record<string, unknown>) {
+    return this.call<{ address: Address; role: string; txHash: Hex; blockNumber: number; admitted: boolean }>('POST', `/api/onboarding/${role}`, body);
+  }
+
   requests(query: { patient?: Address; provider?: Address }) {
     const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as Array<[string, string]>);
     return this.call<{ requests: Array<Record<string, unknown>> }>('GET', `/api/requests?${q}`);

@@ -301,6 +301,8 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   const leader = section(adminPage, 'Leaderboard').getByTestId('leader').filter({ hasText: provider.slice(0, 8) });
   await leader.filter({ hasText: '2.5' }).waitFor({ timeout: 20_000 });
   assert.match(await leader.textContent() ?? '', /^1.*1.*2\.5.*accredited$/);
+  // Scores alone do not move the validator set: the admin adopts the ranking (governance).
+  await section(adminPage, 'Validator set').getByRole('button', { name: 'Approve adopting the ranking' }).click();
   await section(adminPage, 'Validator set').getByTestId('validator').filter({ hasText: provider }).waitFor({ timeout: 20_000 });
   await shot(adminPage, 'admin-leaderboard', section(adminPage, 'Leaderboard'));
 

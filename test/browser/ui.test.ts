@@ -282,6 +282,15 @@ it('consent: the patient approves a provider request by transaction, sees it on 
   await shot(page, 'patient-consent');
   await assertLabelled(page);
 
+  // The patient closes it: the close holds (the provider cannot re-open) until the patient allows it again.
+  await page.getByRole('button', { name: 'Close it now' }).click();
+  await page.getByTestId('emergency-barred').waitFor({ timeout: 20_000 });
+  assert.equal(await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'emergencyReopenBarred', args: [patientAddress, applicant.address] }), true);
+  await assert.rejects(client.simulateContract({ account: applicant.address, address: addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patientAddress, 0, keccak256('0x02')] }), /EmergencyReopenBarred/);
+  await page.getByTestId('emergency-barred').getByRole('button', { name: 'Allow again' }).click();
+  await page.getByTestId('emergency-barred').waitFor({ state: 'detached', timeout: 20_000 });
+  assert.equal(await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'emergencyReopenBarred', args: [patientAddress, applicant.address] }), false);
+
   await page.getByTestId('grant').filter({ hasText: 'left' }).getByRole('button', { name: 'Revoke' }).click();
   await page.getByTestId('grant').filter({ hasText: 'revoked' }).waitFor({ timeout: 20_000 });
   assert.equal(await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'grantState', args: [grantId!] }), 4);

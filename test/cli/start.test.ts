@@ -19,6 +19,8 @@ import { medChainContracts, Role, type MedChainAddresses } from '../../src/sdk/c
 import { decryptKeystore } from '../../src/crypto/keystore.ts';
 import { legacyCustodianKeys } from '../../src/gateway/escrow/custodian.ts';
 import { openCustodianKeystore } from '../../src/cli/roleKeys.ts';
+import { GatewayClient } from '../../src/sdk/gateway.ts';
+import { registerThroughGateway } from '../../src/sdk/onboarding.ts';
 
 const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
 const env = { ...process.env, MEDCHAIN_PASSPHRASE: 'test passphrase 1', MEDCHAIN_SCRYPT_N: '1024', MEDCHAIN_LOG_LEVEL: 'warn' };
@@ -70,12 +72,13 @@ test('medchain start: first run, second instance refused, clean stop, resume, ki
     assert.equal(JSON.parse(adminKeystore).crypto.kdf, 'scrypt');
     assert.equal((await (await fetch(`${first.url}/healthz`)).json()).status, 'ok');
 
-    // A patient registers through the chain the node serves.
+    // A patient registers through the gateway's onboarding (the node is permissioned), then sends their own transaction.
     const chain = defineChain({ id: 1337, name: 'm', nativeCurrency: { name: 'E', symbol: 'E', decimals: 18 }, rpcUrls: { default: { http: [first.rpcUrl] } } });
     const transport = http(first.rpcUrl);
     const client = createPublicClient({ chain, transport });
     const patient = createWalletClient({ account: privateKeyToAccount(generatePrivateKey()), chain, transport });
-    const hash = await medChainContracts(patient, first.addresses).identity.write.registerPatient([`0x${'12'.repeat(32)}`, `0x${'34'.repeat(32)}`]);
+    assert.equal((await registerThroughGateway(new GatewayClient(first.url), patient.account, { role: 'patient', encryptionKey: `0x${'12'.repeat(32)}`, metadataHash: `0x${'34'.repeat(32)}` })).admitted, true);
+    const hash = await medChainContracts(patient, first.addresses).identity.write.setMetadataHash([`0x${'56'.repeat(32)}`]);
     assert.equal((await client.waitForTransactionReceipt({ hash, pollingInterval: 100 })).status, 'success');
 
     // A second instance on the same data directory is refused with a clear message.

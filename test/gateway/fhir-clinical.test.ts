@@ -156,7 +156,7 @@ test('FHIR clinical resources: create, read, update, history, search, Bundle, Pr
     assert.deepEqual((labEverything.json!.entry as Array<{ resource: { resourceType: string } }>).map((e) => e.resource.resourceType).sort(), ['Condition', 'Consent', 'Immunization', 'Observation']);
 
     // A wearable: registered by the patient, with a write grant on Observations only.
-    await f.mined(f.as('patient').identity.write.registerDevice([f.addr.device]));
+    await f.registerDevice('patient');
     await grant('device', Permission.Write, { kind: ScopeKind.Category, value: recordCategory('Observation') });
     const pushed = await fhir('device', 'POST', '/Observation', heartRate(P, 64, '2026-03-03T07:00:00Z'));
     assert.equal(pushed.status, 201, pushed.text);

@@ -189,7 +189,7 @@ for (const engine of engines) {
       assert.match(text, /lab emergency access = true\nlab emergency access after 4 h = false/);
       assert.match(text, /suspended lab tries break-glass: reverted NotActiveProvider/);
       assert.match(text, /stale update: reverted StaleVersion/);
-      assert.match(text, /doctor MED balance = "20000000000000000000"/);
+      assert.match(text, /doctor MED balance = "10000000000000000000"/, "two records for one patient in one reward period: one author reward");
       assert.match(text, /ProducerRewarded\{"producer":"<producer>"/);
     } finally {
       await instance.close();

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { formatEther, keccak256, toHex as viemHex } from 'viem';
 import { IdentityAbi, ProviderKind, Role } from '../../src/sdk/contracts.ts';
+import { registerThroughGateway, type Registration, type TypedDataSigner } from '../../src/sdk/onboarding.ts';
 import { loadConfig, type UiConfig } from './lib/config.ts';
 import { loadStoredKeys } from './lib/keystoreStorage.ts';
 import { SessionContext, sendTx, signInGateway, type Session } from './lib/session.tsx';
@@ -64,6 +65,15 @@ function AccountPanel({ session, onLock, onSession }: { session: Session; onLock
   const [kind, setKind] = useState<number>(ProviderKind.Doctor);
   const pub = viemHex(session.encryption.publicKey);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['account', session.address] });
+  // Registration is signed here and relayed by the gateway, which admits the account to a permissioned
+  // chain; without a gateway session (a bare JSON-RPC setup) the account sends its own transaction.
+  const signer: TypedDataSigner = { address: session.address, signTypedData: (data) => session.wallet.signTypedData({ ...data, account: session.account } as never) };
+  const register = async (registration: Registration) => {
+    if (session.gatewayStatus.ok) await registerThroughGateway(session.gateway, signer, registration);
+    else if (registration.role === 'patient') await sendTx(session, { address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'registerPatient', args: [registration.encryptionKey, registration.metadataHash] });
+    else await sendTx(session, { address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'applyAsProvider', args: [registration.kind, registration.encryptionKey, registration.metadataHash] });
+    await refresh();
+  };
   // The gateway fixes a session's role at sign-in: when the role on chain changes (registered,
   // accredited, suspended, made admin), sign in again so the gateway serves the new role.
   const roleKey = info.data ? `${info.data.role}/${info.data.providerStatus}/${info.data.isAdmin}` : undefined;
@@ -101,14 +111,14 @@ function AccountPanel({ session, onLock, onSession }: { session: Session; onLock
           <p>This account is not registered yet. Registering puts only your address and your public encryption key on chain.</p>
           {info.data.balance === 0n ? <p className="state empty">The account holds no ETH for gas; on a chain that charges gas, ask the hospital to fund it first.</p> : null}
           <ActionButton label="Register as patient" kind="primary" done="Registered"
-            run={async () => { await sendTx(session, { address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'registerPatient', args: [pub, keccak256(viemHex('medchain-patient'))] }); await refresh(); }} />
+            run={() => register({ role: 'patient', encryptionKey: pub, metadataHash: keccak256(viemHex('medchain-patient')) })} />
           <Field label="Provider kind">
             <select value={kind} onChange={(e) => setKind(Number(e.target.value))}>
               {Object.entries(ProviderKind).map(([name, value]) => <option key={name} value={value}>{name}</option>)}
             </select>
           </Field>
           <ActionButton label="Apply as provider" done="Applied; waiting for accreditation"
-            run={async () => { await sendTx(session, { address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'applyAsProvider', args: [kind, pub, keccak256(viemHex('medchain-provider'))] }); await refresh(); }} />
+            run={() => register({ role: 'provider', kind, encryptionKey: pub, metadataHash: keccak256(viemHex('medchain-provider')) })} />
         </div>
       ) : null}
       <div className="row">

@@ -1,10 +1,13 @@
 /**
  * `medchain patient register` and `medchain provider apply`: put the acting account on chain with
- * its public encryption key (nothing else: no health information is ever on chain). A provider is
+ * its public encryption key (nothing else: no health information is ever on chain). The account
+ * signs an EIP-712 registration that the gateway relays and then admits the account to the chain's
+ * allowlist, so a fresh key needs no transaction (and no allowlist entry) of its own. A provider is
  * then accredited by the admins (`medchain admin accredit`).
  */
 import { keccak256, toHex } from 'viem';
-import { IdentityAbi, ProviderKind, Role } from '../../sdk/contracts.ts';
+import { ProviderKind, Role } from '../../sdk/contracts.ts';
+import { registerThroughGateway } from '../../sdk/onboarding.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
@@ -20,11 +23,10 @@ export const accountCommands: Command[] = [
       const session = await openSession(global);
       const current = await roleOf(session, session.address);
       if (current !== Role.None) throw new CliError(`${session.address} is already registered (${roleName(current)})`, EXIT.runtime);
-      const receipt = await session.send({
-        address: session.addresses.identity, abi: IdentityAbi, functionName: 'registerPatient',
-        args: [toHex(encryptionKey(session).publicKey), keccak256(toHex('medchain-patient'))],
+      const { txHash } = await registerThroughGateway(session.gateway, session.key.account, {
+        role: 'patient', encryptionKey: toHex(encryptionKey(session).publicKey), metadataHash: keccak256(toHex('medchain-patient')),
       });
-      emit(global.json, { address: session.address, role: 'patient', txHash: receipt.transactionHash }, `registered ${session.address} as a patient (tx ${receipt.transactionHash})`);
+      emit(global.json, { address: session.address, role: 'patient', txHash }, `registered ${session.address} as a patient (tx ${txHash})`);
     },
   },
   {
@@ -38,11 +40,10 @@ export const accountCommands: Command[] = [
       const session = await openSession(global);
       const current = await roleOf(session, session.address);
       if (current !== Role.None) throw new CliError(`${session.address} is already registered (${roleName(current)})`, EXIT.runtime);
-      const receipt = await session.send({
-        address: session.addresses.identity, abi: IdentityAbi, functionName: 'applyAsProvider',
-        args: [kind, toHex(encryptionKey(session).publicKey), keccak256(toHex('medchain-provider'))],
+      const { txHash } = await registerThroughGateway(session.gateway, session.key.account, {
+        role: 'provider', kind, encryptionKey: toHex(encryptionKey(session).publicKey), metadataHash: keccak256(toHex('medchain-provider')),
       });
-      emit(global.json, { address: session.address, role: 'provider', status: 'pending', kind: kindName, txHash: receipt.transactionHash },
+      emit(global.json, { address: session.address, role: 'provider', status: 'pending', kind: kindName, txHash },
         `${session.address} applied as a provider (${kindName}); an admin accredits it with: medchain admin accredit ${session.address}`);
     },
   },

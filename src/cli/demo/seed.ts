@@ -80,7 +80,9 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     stage('registering');
     const identity = { to: addresses.identity, abi: IdentityAbi } as const;
     const consent = { to: addresses.consent, abi: ConsentAbi } as const;
-    // Round 1: everyone registers with their own key.
+    // Round 1: everyone registers with their own key. On a permissioned node the seeder (in process,
+    // where perm_* is served) admits the synthetic accounts first, as the gateway does after onboarding.
+    await options.provider.request({ method: 'perm_addAccountsToAllowlist', params: [[...providers.map(({ p }) => p.account.address), ...patients.map((p) => p.account.address)]] } as never);
     await batch.round([
       ...providers.map(({ p, kind, name }): Call => ({ ...identity, from: p.account, functionName: 'applyAsProvider', args: [kind, toHex(p.enc.publicKey), keccak256(toHex(`medchain-demo-${name}`))], label: `apply ${name}` })),
       ...patients.map((p): Call => ({ ...identity, from: p.account, functionName: 'registerPatient', args: [toHex(p.enc.publicKey), keccak256(toHex('medchain-patient'))], label: 'register patient' })),

@@ -1,13 +1,14 @@
 /**
  * The hospital's relayer: the gateway's own account sends the transactions patients sign but do
- * not pay for (EIP-712 grants, revocations, extensions) and the access-log anchors. viem's nonce
+ * not pay for (EIP-712 grants, revocations, extensions, registrations of new patients and provider
+ * applicants on a permissioned chain) and the access-log anchors. viem's nonce
  * manager hands out nonces locally, so concurrent relays do not collide.
  */
 import {
   BaseError, ContractFunctionRevertedError, createWalletClient, type Address, type Chain, type Hex, type PublicClient, type Transport,
 } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
-import { AccessLogAnchorAbi, ConsentAbi, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
 
 /** A transaction the chain refused, with the contract's custom error name (e.g. InvalidSignature). */
 export class ChainRefusal extends Error {
@@ -59,6 +60,7 @@ export function createRelayer({ client, transport, chain, addresses, privateKey 
   const { account, send } = transactionSender({ client, transport, chain, privateKey });
 
   const consent = { address: addresses.consent, abi: ConsentAbi, account } as const;
+  const identity = { address: addresses.identity, abi: IdentityAbi, account } as const;
   return {
     address: account.address as Address,
     grantBySig: (patient: Address, terms: GrantTerms, requestId: bigint, deadline: bigint, signature: Hex) =>
@@ -67,6 +69,10 @@ export function createRelayer({ client, transport, chain, addresses, privateKey 
       send(() => client.simulateContract({ ...consent, functionName: 'revokeBySig', args: [patient, grantId, deadline, signature] })),
     extendBySig: (patient: Address, grantId: bigint, validUntil: bigint, deadline: bigint, signature: Hex) =>
       send(() => client.simulateContract({ ...consent, functionName: 'extendBySig', args: [patient, grantId, validUntil, deadline, signature] })),
+    registerPatientBySig: (patient: Address, encryptionKey: Hex, metadataHash: Hex, deadline: bigint, signature: Hex) =>
+      send(() => client.simulateContract({ ...identity, functionName: 'registerPatientBySig', args: [patient, encryptionKey, metadataHash, deadline, signature] })),
+    applyAsProviderBySig: (provider: Address, kind: number, encryptionKey: Hex, metadataHash: Hex, deadline: bigint, signature: Hex) =>
+      send(() => client.simulateContract({ ...identity, functionName: 'applyAsProviderBySig', args: [provider, kind, encryptionKey, metadataHash, deadline, signature] })),
     /** Anchors an access-log period's Merkle root; returns the transaction hash. */
     anchor: async (periodId: bigint, root: Hex, count: bigint): Promise<Hex> => (await send(() => client.simulateContract({
       address: addresses.accessLogAnchor, abi: AccessLogAnchorAbi, account, functionName: 'anchor', args: [periodId, root, count],

@@ -9,6 +9,7 @@ import { verifyBody } from '../auth/siwe.ts';
 import { relayExtendBody, relayGrantBody, relayRevokeBody } from '../routes/consent.ts';
 import { depositReasonBody } from '../routes/breakGlassReason.ts';
 import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
+import { admitBody, onboardPatientBody, onboardProviderBody } from '../routes/onboarding.ts';
 
 type Auth = 'public' | 'session';
 interface Operation { method: 'get' | 'post' | 'put' | 'delete'; path: string; summary: string; auth: Auth; tag: string; body?: z.ZodType; binary?: 'request' | 'response'; fhir?: boolean }
@@ -25,6 +26,10 @@ const ops: Operation[] = [
   { method: 'get', path: '/api/providers', summary: 'Providers with status, contribution score and MED balance (leaderboard)', auth: 'session', tag: 'chain' },
   { method: 'get', path: '/api/validators', summary: 'Validator set and block rewards', auth: 'session', tag: 'chain' },
   { method: 'get', path: '/api/admin/actions', summary: 'Governance actions waiting for more admin approvals, with the decoded call (auditors, admins)', auth: 'session', tag: 'chain' },
+  { method: 'get', path: '/api/onboarding/{address}', summary: 'What a new account signs to register: chain id, Identity address, nonce, role', auth: 'public', tag: 'onboarding' },
+  { method: 'post', path: '/api/onboarding/patient', summary: "Relay a new patient's EIP-712 registration, then admit the account to the chain's allowlist", auth: 'public', tag: 'onboarding', body: onboardPatientBody },
+  { method: 'post', path: '/api/onboarding/provider', summary: "Relay a provider applicant's EIP-712 application, then admit the account", auth: 'public', tag: 'onboarding', body: onboardProviderBody },
+  { method: 'post', path: '/api/onboarding/admit', summary: "Admit an account already registered on chain to the chain's allowlist", auth: 'public', tag: 'onboarding', body: admitBody },
   { method: 'get', path: '/api/explorer/blocks', summary: 'Latest blocks', auth: 'session', tag: 'explorer' },
   { method: 'get', path: '/api/explorer/tx/{hash}', summary: 'A transaction, its receipt and its decoded MedChain events', auth: 'session', tag: 'explorer' },
   { method: 'get', path: '/api/explorer/events', summary: 'Latest MedChain events (members: the events about them)', auth: 'session', tag: 'explorer' },

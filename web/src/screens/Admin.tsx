@@ -118,7 +118,7 @@ function Incentives({ session }: { session: Session }) {
   return (
     <Section title="Incentive parameters">
       <dl className="facts">
-        <dt>Author reward</dt><dd data-testid="author-reward">{formatUnits(p.authorReward, 18)} MED per record version</dd>
+        <dt>Author reward</dt><dd data-testid="author-reward">{formatUnits(p.authorReward, 18)} MED per patient per reward period</dd>
         <dt>Producer reward</dt><dd data-testid="producer-reward">{formatUnits(p.producerReward, 18)} MED per block with record work</dd>
         <dt>Max validators</dt><dd data-testid="max-validators">{String(p.maxValidators)}</dd>
         <dt>Break-glass duration</dt><dd data-testid="break-glass-duration">{duration(p.breakGlass)}</dd>
@@ -153,13 +153,16 @@ function Incentives({ session }: { session: Session }) {
   );
 }
 
-function Leaderboard({ session }: { session: Session }) {
+function Leaderboard({ session, isAdmin = false }: { session: Session; isAdmin?: boolean }) {
   const { client, addresses } = session.config;
+  const queryClient = useQueryClient();
   const q = useQuery({
     queryKey: ['leaderboard'],
     queryFn: async () => {
       const inc = { address: addresses.incentives, abi: IncentivesAbi } as const;
-      const [contributors, validators] = await Promise.all([client.readContract({ ...inc, functionName: 'contributors' }), client.readContract({ ...inc, functionName: 'getValidators' })]);
+      const [contributors, validators, ranking] = await Promise.all([
+        client.readContract({ ...inc, functionName: 'contributors' }), client.readContract({ ...inc, functionName: 'getValidators' }), client.readContract({ ...inc, functionName: 'ranking' }),
+      ]);
       const rows = await Promise.all(contributors.map(async (a) => ({
         address: a,
         score: await client.readContract({ ...inc, functionName: 'contributionScore', args: [a] }),
@@ -167,7 +170,7 @@ function Leaderboard({ session }: { session: Session }) {
         status: Number(await client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'providerStatus', args: [a] })),
       })));
       rows.sort((x, y) => (y.score > x.score ? 1 : y.score < x.score ? -1 : x.address.localeCompare(y.address)));
-      return { rows, validators };
+      return { rows, validators, ranking };
     },
     refetchInterval: 10_000,
   });
@@ -182,9 +185,18 @@ function Leaderboard({ session }: { session: Session }) {
         )}
       </Section>
       <Section title="Validator set">
-        <p className="muted">Incentives.getValidators(): what Besu's QBFT contract-based validator selection reads.</p>
+        <p className="muted">Incentives.getValidators(): what Besu's QBFT contract-based validator selection reads. Scores alone never change it: governance adopts the score ranking.</p>
         {q.isPending ? <Loading what="validators" /> : q.error ? <ErrorNote error={q.error} /> : (
-          <ol>{q.data.validators.map((v) => <li key={v} data-testid="validator"><code>{v}</code></li>)}</ol>
+          <>
+            <ol>{q.data.validators.map((v) => <li key={v} data-testid="validator"><code>{v}</code></li>)}</ol>
+            <p className="muted">Current ranking: {q.data.ranking.length === 0 ? 'nobody has contributed yet' : q.data.ranking.map((v) => v.slice(0, 10)).join(', ')}</p>
+            {isAdmin && q.data.ranking.length > 0 ? (
+              <ActionButton label="Approve adopting the ranking" done="Approval recorded" run={async () => {
+                await approveGovernance(session, addresses.incentives, encodeFunctionData({ abi: IncentivesAbi, functionName: 'adoptValidatorRanking' }));
+                await queryClient.invalidateQueries({ queryKey: ['leaderboard'] });
+              }} />
+            ) : null}
+          </>
         )}
       </Section>
     </>
@@ -203,7 +215,7 @@ export function AdminScreen() {
     <main className="screen">
       <Providers session={session} />
       <Incentives session={session} />
-      <Leaderboard session={session} />
+      <Leaderboard session={session} isAdmin />
     </main>
   );
 }

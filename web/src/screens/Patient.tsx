@@ -60,7 +60,7 @@ function GrantAccess({ session }: { session: Session }) {
   );
 }
 
-interface EmergencyRow { accessId: number; provider: string; until: number; live: boolean; txHash?: string }
+interface EmergencyRow { accessId: number; provider: string; until: number; live: boolean; txHash?: string; barred?: boolean }
 
 function Emergencies({ session }: { session: Session }) {
   const { client, addresses } = session.config;
@@ -69,15 +69,35 @@ function Emergencies({ session }: { session: Session }) {
   const q = useQuery({
     queryKey: ['emergencies', session.address],
     queryFn: async (): Promise<{ source: string; rows: EmergencyRow[] }> => {
-      if (session.gatewayStatus.ok) return { source: 'gateway', rows: (await session.gateway.emergencies(session.address)).emergencies };
-      // Without the gateway: the chain's own events, still authoritative.
-      const logs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessOpened', fromBlock: 0n });
+      const found = await emergencyRows();
+      // Per provider, from the chain: the latest window as it stands (a close moves its end) and
+      // whether the patient's close bars the provider from opening again (Consent.emergencyReopenBarred).
       const now = Math.floor(Date.now() / 1000);
-      const mine = logs.filter((l) => l.args.patient?.toLowerCase() === session.address.toLowerCase());
-      return { source: 'chain', rows: mine.map((l) => ({ accessId: Number(l.args.accessId), provider: l.args.provider!, until: Number(l.args.until), live: Number(l.args.until) > now, txHash: l.transactionHash })) };
+      const consent = { address: addresses.consent, abi: ConsentAbi } as const;
+      const state = new Map(await Promise.all([...new Set(found.rows.map((r) => r.provider))].map(async (p) => [p, {
+        latest: await client.readContract({ ...consent, functionName: 'emergencyOf', args: [session.address, p as Hex] }),
+        barred: await client.readContract({ ...consent, functionName: 'emergencyReopenBarred', args: [session.address, p as Hex] }),
+      }] as const)));
+      return {
+        ...found,
+        rows: found.rows.map((r) => {
+          const { latest, barred } = state.get(r.provider)!;
+          const until = Number(latest.accessId) === r.accessId ? Number(latest.until) : r.until;
+          return { ...r, until, live: r.live && until > now, barred };
+        }),
+      };
     },
     refetchInterval: 15_000,
   });
+  async function emergencyRows(): Promise<{ source: string; rows: EmergencyRow[] }> {
+    if (session.gatewayStatus.ok) return { source: 'gateway', rows: (await session.gateway.emergencies(session.address)).emergencies };
+    // Without the gateway: the chain's own events, still authoritative.
+    const logs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessOpened', fromBlock: 0n });
+    const now = Math.floor(Date.now() / 1000);
+    const mine = logs.filter((l) => l.args.patient?.toLowerCase() === session.address.toLowerCase());
+    return { source: 'chain', rows: mine.map((l) => ({ accessId: Number(l.args.accessId), provider: l.args.provider!, until: Number(l.args.until), live: Number(l.args.until) > now, txHash: l.transactionHash })) };
+  }
+  const latestOf = (provider: string) => Math.max(...(q.data?.rows ?? []).filter((r) => r.provider === provider).map((r) => r.accessId));
   const token = session.token();
   useEffect(() => {
     if (!token) return;
@@ -98,6 +118,11 @@ function Emergencies({ session }: { session: Session }) {
               await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'closeEmergencyAccess', args: [session.address, e.provider as Hex] });
               await queryClient.invalidateQueries({ queryKey: ['emergencies'] });
             }} /> : null}
+            {!e.live && e.barred && e.accessId === latestOf(e.provider) ? <span data-testid="emergency-barred"> — you closed it: this provider cannot open emergency access to your records again until you allow it
+              <ActionButton label="Allow again" done="Allowed" run={async () => {
+                await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'allowEmergencyReopen', args: [session.address, e.provider as Hex] });
+                await queryClient.invalidateQueries({ queryKey: ['emergencies'] });
+              }} /></span> : null}
           </li>
         ))}</ul>
       )}
