@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPublicClient, encodeFunctionData, http, type Address, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { readKeyBundle, unlockBundle } from '../../src/cli/keyFile.ts';
 import { ConsentAbi } from '../../src/sdk/contracts.ts';
 import { GatewayClient } from '../../src/sdk/gateway.ts';
@@ -22,8 +23,9 @@ const FLOODERS = 8;
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!;
 const fmt = (xs: number[]) => `p50 ${quantile(xs, 0.5).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms (n=${xs.length})`;
 
-async function rpc(url: string, method: string, params: unknown[] = []) {
-  const res = await fetch(`${url}/rpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+async function rpc(url: string, token: string | undefined, method: string, params: unknown[] = []) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const res = await fetch(`${url}/rpc`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
   return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
 }
 
@@ -63,11 +65,20 @@ test('an eth_call loop flood from 8 clients leaves /healthz, authorized reads an
     const nonce = await pub.getTransactionCount({ address: patient.address, blockTag: 'pending' });
     const revoke = await patient.signTransaction({ chainId: 1337, type: 'eip1559', nonce, gas: gas * 2n, maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, to: running.addresses.consent, data });
 
-    // The flood: 8 clients, each sending the loop again as soon as it is answered.
+    // The flood: 8 clients, each a fresh key signed in (the gateway's /rpc answers eth_call only to a
+    // session; anyone can get one), sending the loop again as soon as it is answered.
+    const floodTokens = await Promise.all(Array.from({ length: FLOODERS }, async () => {
+      const attacker = new GatewayClient(url);
+      await attacker.signIn(privateKeyToAccount(generatePrivateKey()), { chainId: 1337 });
+      return attacker.sessionToken!;
+    }));
+    const patientClient = new GatewayClient(url);
+    await patientClient.signIn(patient, { chainId: 1337 });
+    const patientToken = patientClient.sessionToken!;
     const floodAnswers = new Map<string, number>();
-    const flooders = Array.from({ length: FLOODERS }, async () => {
+    const flooders = floodTokens.map(async (token) => {
       while (flooding) {
-        const r = await rpc(url, 'eth_call', [{ data: LOOP }]).catch((e: Error) => ({ error: { code: 0, message: e.message } }));
+        const r = await rpc(url, token, 'eth_call', [{ data: LOOP }]).catch((e: Error) => ({ error: { code: 0, message: e.message } }));
         const key = 'error' in r && r.error ? `${r.error.code} ${r.error.message}` : 'result';
         floodAnswers.set(key, (floodAnswers.get(key) ?? 0) + 1);
       }
@@ -87,14 +98,14 @@ test('an eth_call loop flood from 8 clients leaves /healthz, authorized reads an
       await new Promise((res) => setTimeout(res, 200));
     }
 
-    const submittedAt = BigInt((await rpc(url, 'eth_blockNumber')).result as string);
+    const submittedAt = BigInt((await rpc(url, patientToken, 'eth_blockNumber')).result as string);
     const sentAt = performance.now();
-    const hash = (await rpc(url, 'eth_sendRawTransaction', [revoke])).result as Hex;
+    const hash = (await rpc(url, patientToken, 'eth_sendRawTransaction', [revoke])).result as Hex;
     assert.match(hash, /^0x[0-9a-f]{64}$/);
     type Receipt = { blockNumber: string; status: string; transactionIndex: string };
     let receipt: Receipt | undefined;
     while (!receipt && performance.now() - sentAt < 60_000) {
-      receipt = ((await rpc(url, 'eth_getTransactionReceipt', [hash])).result ?? undefined) as Receipt | undefined;
+      receipt = ((await rpc(url, patientToken, 'eth_getTransactionReceipt', [hash])).result ?? undefined) as Receipt | undefined;
       if (!receipt) await new Promise((r) => setTimeout(r, 50));
     }
     const minedMs = performance.now() - sentAt;
