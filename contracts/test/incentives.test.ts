@@ -9,13 +9,15 @@ import { expectRevert, medchainFixture, randomKey, type Actor, type Fixture } fr
 const OBS = recordCategory('Observation');
 const DAY = 86_400n;
 const cid = (n: number): Hex => `0x01551220${n.toString(16).padStart(64, '0')}`; // CIDv1 raw sha2-256, binary
+/** A content id nobody registered yet: each belongs to exactly one record version (RecordRegistry.ContentIdInUse). */
+const freshCid = (): Hex => `0x01551220${randomKey().slice(2)}`;
 
 function grantOf(grantee: Address, until: bigint, over: Partial<GrantTerms> = {}): GrantTerms {
   return { grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: until, ...over };
 }
 
 async function add(f: Fixture, actor: Actor, recordId: Hex, patient: Actor = 'patient') {
-  return f.mined(f.as(actor).recordRegistry.write.addRecord([recordId, f.addr[patient], OBS, cid(1), randomKey()]));
+  return f.mined(f.as(actor).recordRegistry.write.addRecord([recordId, f.addr[patient], OBS, freshCid(), randomKey()]));
 }
 
 const governed = (f: Fixture, data: Hex) => f.mined(f.as('admin').identity.write.approve([f.addresses.incentives, data]));

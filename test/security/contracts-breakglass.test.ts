@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesToHex, createPublicClient, createWalletClient, defineChain, http, parseEventLogs, type Hex } from 'viem';
+import { bytesToHex, createPublicClient, createWalletClient, defineChain, parseEventLogs, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { ConsentAbi, EmergencyReason, medChainContracts } from '../../src/sdk/contracts.ts';
 import { GatewayError } from '../../src/sdk/gateway.ts';
@@ -15,9 +15,9 @@ import { expectRevert } from '../../contracts/test/fixture.ts';
 import { gatewayHarness, httpCall, type Harness } from '../gateway/harness.ts';
 
 /** The actor's own wallet, talking to the chain only through the gateway's public /rpc. */
-function overPublicRpc(h: Harness, actor: 'hospital' | 'patient') {
+async function overPublicRpc(h: Harness, actor: 'hospital' | 'patient') {
   const chain = defineChain({ id: 31337, name: 'medchain', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [`${h.gateway.url}/rpc`] } } });
-  const transport = http(`${h.gateway.url}/rpc`, { retryCount: 0 });
+  const transport = (await h.client(actor)).rpcTransport({ retryCount: 0 });
   const wallet = createWalletClient({ account: privateKeyToAccount(h.f.keys[actor]), chain, transport });
   return { wallet, client: createPublicClient({ chain, transport }), contracts: medChainContracts(wallet, h.f.addresses) };
 }
@@ -40,7 +40,7 @@ test('break-glass: re-opening after the patient\'s close and re-opening a live w
     const hospital = await h.client('hospital');
     const release = async () => (await httpCall(h.gateway.url, 'POST', `/api/records/${id}/versions/1/escrow/release`, { token: hospital.sessionToken!, body: {} })).status;
 
-    const attacker = overPublicRpc(h, 'hospital');
+    const attacker = await overPublicRpc(h, 'hospital');
     const reason = bytesToHex(new Uint8Array(32).fill(9));
     const openHash = await attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, reason]);
     const opened = await attacker.client.waitForTransactionReceipt({ hash: openHash, pollingInterval: 20 });
@@ -52,7 +52,7 @@ test('break-glass: re-opening after the patient\'s close and re-opening a live w
     assert.equal((await f.read.consent.read.emergencyOf([f.addr.patient, f.addr.hospital])).until, until);
 
     // The patient closes it (their own transaction through /rpc).
-    const victim = overPublicRpc(h, 'patient');
+    const victim = await overPublicRpc(h, 'patient');
     const closeHash = await victim.contracts.consent.write.closeEmergencyAccess([f.addr.patient, f.addr.hospital]);
     const closed = await victim.client.waitForTransactionReceipt({ hash: closeHash, pollingInterval: 20 });
     assert.equal(parseEventLogs({ abi: ConsentAbi, logs: closed.logs, eventName: 'EmergencyReopenBarredBy' }).length, 1, 'an event the patient\'s UI alerts on');

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicClient, createWalletClient, defineChain, http, type Hex } from 'viem';
+import { createPublicClient, createWalletClient, defineChain, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { ProviderKind, Role, medChainContracts, registerDeviceTypedData } from '../../src/sdk/contracts.ts';
 import { GatewayClient } from '../../src/sdk/gateway.ts';
@@ -19,7 +19,7 @@ test('device squatting: registering someone else\'s address as a device is refus
   const { f } = h;
   try {
     const chain = defineChain({ id: 31337, name: 'medchain', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [`${h.gateway.url}/rpc`] } } });
-    const transport = http(`${h.gateway.url}/rpc`, { retryCount: 0 });
+    const transport = (await h.client('patient2')).rpcTransport({ retryCount: 0 });
     const client = createPublicClient({ chain, transport });
     const squatter = medChainContracts(createWalletClient({ account: privateKeyToAccount(f.keys.patient2), chain, transport }), f.addresses);
     const victim = privateKeyToAccount(generatePrivateKey()); // a doctor-to-be, not yet registered

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPublicClient, createWalletClient, defineChain, http, parseEther, type Hex } from 'viem';
+import { createPublicClient, createWalletClient, defineChain, parseEther, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { Permission, Purpose, ScopeKind, ZERO_SCOPE, medChainContracts } from '../../src/sdk/contracts.ts';
 import { openRecordVersion } from '../../src/sdk/records.ts';
@@ -26,7 +26,7 @@ test('reward farming with junk versions: one point and one reward per patient pe
     }]));
 
     const chain = defineChain({ id: 31337, name: 'medchain', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [`${h.gateway.url}/rpc`] } } });
-    const transport = http(`${h.gateway.url}/rpc`, { retryCount: 0 });
+    const transport = (await h.client('lab')).rpcTransport({ retryCount: 0 });
     const client = createPublicClient({ chain, transport });
     const lab = medChainContracts(createWalletClient({ account: privateKeyToAccount(f.keys.lab), chain, transport }), f.addresses);
     const FLOOD = 12;

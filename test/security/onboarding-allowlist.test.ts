@@ -30,8 +30,8 @@ function tempDataDir() {
   return { dataDir, passphraseFile, cleanup: () => { rmSync(dataDir, { recursive: true, force: true }); rmSync(passphraseFile, { force: true }); } };
 }
 
-async function rpc(url: string, method: string, params: unknown[]) {
-  const r = await httpCall(url, 'POST', '', { body: { jsonrpc: '2.0', id: 1, method, params } });
+async function rpc(url: string, method: string, params: unknown[], token?: string) {
+  const r = await httpCall(url, 'POST', '', { token, body: { jsonrpc: '2.0', id: 1, method, params } });
   return r.json as { result?: unknown; error?: { code: number; message: string } };
 }
 
@@ -53,13 +53,17 @@ test('production: a fresh key\'s own transaction is refused; the relayed registr
     const read = medChainContracts(client, running.deployment.addresses);
     const fresh = privateKeyToAccount(generatePrivateKey());
 
-    // The attack: a fresh key sends for free, on the node's JSON-RPC and through the gateway's /rpc.
+    // The attack: a fresh key sends for free, on the node's JSON-RPC and through the gateway's /rpc
+    // (where anyone may sign in: a session carries no right to send).
+    const freshSession = new GatewayClient(running.gateway.url);
+    await freshSession.signIn(fresh, { chainId: CHAIN_ID });
     for (const url of [running.rpcUrl, gatewayRpc]) {
-      const refused = await rpc(url, 'eth_sendRawTransaction', [await ownTransaction(fresh, identity, 0, registerSelf)]);
+      const token = url === gatewayRpc ? freshSession.sessionToken : undefined;
+      const refused = await rpc(url, 'eth_sendRawTransaction', [await ownTransaction(fresh, identity, 0, registerSelf)], token);
       assert.ok(refused.error, `a fresh key's transaction must be refused at ${url}`);
       assert.match(refused.error.message, /not authorized/);
       // Nor can it allowlist itself over the public endpoints.
-      const selfAdmit = await rpc(url, 'perm_addAccountsToAllowlist', [[fresh.address]]);
+      const selfAdmit = await rpc(url, 'perm_addAccountsToAllowlist', [[fresh.address]], token);
       assert.equal(selfAdmit.error?.code, -32601);
     }
     assert.equal(await read.identity.read.roleOf([fresh.address]), Role.None, 'nothing registered');

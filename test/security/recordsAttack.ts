@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BaseError, ContractFunctionRevertedError, bytesToHex, createPublicClient, createWalletClient, http, type Address, type Hex } from 'viem';
+import { BaseError, ContractFunctionRevertedError, bytesToHex, createPublicClient, createWalletClient, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../src/crypto/index.ts';
 import { medChainContracts, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
@@ -17,8 +17,11 @@ import type { Harness } from '../gateway/harness.ts';
 
 /** An account that self-registers as a patient through the gateway's /rpc and signs in. */
 export async function selfRegisteredAttacker(h: Harness, key: Hex) {
-  const transport = http(`${h.gateway.url}/rpc`, { retryCount: 0 });
   const account = privateKeyToAccount(key);
+  // Anyone may sign in (no role needed): the session is what the gateway's /rpc asks of a caller.
+  const rpcSession = new GatewayClient(h.gateway.url);
+  await rpcSession.signIn(account, { chainId: 31337 });
+  const transport = rpcSession.rpcTransport({ retryCount: 0 });
   const wallet = createWalletClient({ account, chain, transport });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 20 });
   const contracts = medChainContracts(wallet, h.f.addresses);
@@ -29,6 +32,7 @@ export async function selfRegisteredAttacker(h: Harness, key: Hex) {
     return receipt;
   };
   await mined(contracts.identity.write.registerPatient([bytesToHex(encryption.publicKey), ZERO_SCOPE]));
+  // Signed in again now that it has a role (record routes need one).
   const gateway = new GatewayClient(h.gateway.url);
   await gateway.signIn(account, { chainId: 31337 });
   return { address: account.address as Address, contracts, publicClient, mined, gateway, encryption, token: gateway.sessionToken! };
