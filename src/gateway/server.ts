@@ -28,8 +28,11 @@ import { openApiDocument } from './http/openapi.ts';
 import { applyChainEvent, type IndexedLog } from './index/handlers.ts';
 import { envelopeMigrations, envelopeStore } from './index/envelopes.ts';
 import { chainIndexMigrations } from './index/schema.ts';
+import { directoryMigrations } from './directory/schema.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { careRoutes } from './routes/care.ts';
 import { chainInfoRoutes } from './routes/chainInfo.ts';
+import { directoryRoutes } from './routes/directory.ts';
 import { fhirRoutes } from './routes/fhir.ts';
 import { fhirClinicalRoutes } from './routes/fhirClinical.ts';
 import { clinicalStore } from './fhir/clinical.ts';
@@ -104,7 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = options.db ?? (options.databaseUrl !== undefined
     ? await openPostgres(options.databaseUrl)
     : await openSqlite(join(options.dataDir, 'gateway.sqlite')));
-  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations]);
+  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...directoryMigrations]);
   const blobs = options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs'));
 
   const access = createChainAccess({ client, addresses: options.addresses });
@@ -146,10 +149,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const api = new Hono<GatewayEnv>();
   api.use('*', auth.session);
   api.route('/', chainInfoRoutes({ ...deps, chainId: options.chainId }));
+  api.route('/', directoryRoutes({ ...deps, chainId: options.chainId }));
   const signedIn = new Hono<GatewayEnv>();
   signedIn.use('*', auth.requireSession);
   signedIn.route('/', recordRoutes(deps));
   signedIn.route('/', consentRoutes(deps));
+  signedIn.route('/', careRoutes(deps));
   signedIn.route('/', auditRoutes({ ...deps, accessLog }));
   api.route('/', signedIn);
   const fhir = new Hono<GatewayEnv>();
