@@ -10,15 +10,16 @@ import { hashTypedData, type Address, type Hex } from 'viem';
 
 export const PROVIDER_KINDS = ['doctor', 'lab', 'hospital', 'pharmacy', 'other'] as const;
 
-const line = (name: string, max: number) => z.string().trim().min(1, `${name} is required`).max(max, `${name} is at most ${max} characters`)
-  // Control characters would let a profile forge extra lines in lists and logs.
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `${name} may not contain control characters`);
+// Control characters (C0 and DEL) would let a profile forge extra lines in lists and logs.
+const hasControl = (s: string) => [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+const text = (name: string, max: number) => z.string().trim().max(max, `${name} is at most ${max} characters`).refine((s) => !hasControl(s), `${name} may not contain control characters`);
+const line = (name: string, max: number) => text(name, max).refine((s) => s !== '', `${name} is required`);
 
 /** The profile as the provider fills it in. */
 export const providerProfileFields = z.object({
   displayName: line('displayName', 80),
   kind: z.enum(PROVIDER_KINDS),
-  specialty: z.string().trim().max(80, 'specialty is at most 80 characters').refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'specialty may not contain control characters'),
+  specialty: text('specialty', 80),
   organization: line('organization', 120),
   licenceNumber: line('licenceNumber', 40),
 });

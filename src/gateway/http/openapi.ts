@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { verifyBody } from '../auth/siwe.ts';
 import { relayExtendBody, relayGrantBody, relayRevokeBody } from '../routes/consent.ts';
 import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
+import { publishProfileBody } from '../routes/directory.ts';
 
 type Auth = 'public' | 'session';
 interface Operation { method: 'get' | 'post' | 'put'; path: string; summary: string; auth: Auth; tag: string; body?: z.ZodType; binary?: 'request' | 'response'; fhir?: boolean }
@@ -24,6 +25,11 @@ const ops: Operation[] = [
   { method: 'get', path: '/api/providers', summary: 'Providers with status, contribution score and MED balance (leaderboard)', auth: 'public', tag: 'chain' },
   { method: 'get', path: '/api/validators', summary: 'Validator set and block rewards', auth: 'public', tag: 'chain' },
   { method: 'get', path: '/api/admin/actions', summary: 'Governance actions waiting for more admin approvals, with the decoded call', auth: 'public', tag: 'chain' },
+  { method: 'get', path: '/api/directory/providers', summary: 'Provider directory: search by name (q), by status, or names for addresses', auth: 'public', tag: 'directory' },
+  { method: 'get', path: '/api/directory/providers/{address}', summary: "A provider's signed professional profile and whether the chain commits to it", auth: 'public', tag: 'directory' },
+  { method: 'put', path: '/api/directory/providers/{address}', summary: 'Publish a professional profile signed by the provider (EIP-712)', auth: 'public', tag: 'directory', body: publishProfileBody },
+  { method: 'get', path: '/api/care/patients', summary: "The caller's patients open now (live grant or break-glass), paginated", auth: 'session', tag: 'consent' },
+  { method: 'get', path: '/api/care/grants', summary: "The caller's grants in one state, paginated, with counts per state", auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/explorer/blocks', summary: 'Latest blocks', auth: 'public', tag: 'explorer' },
   { method: 'get', path: '/api/explorer/tx/{hash}', summary: 'A transaction, its receipt and its decoded MedChain events', auth: 'public', tag: 'explorer' },
   { method: 'get', path: '/api/explorer/events', summary: 'Latest MedChain events', auth: 'public', tag: 'explorer' },
