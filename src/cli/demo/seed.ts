@@ -18,7 +18,9 @@ import { prepareRecordVersion, type PreparedRecordVersion } from '../../sdk/reco
 import { writeFileAtomic } from '../dataDir.ts';
 import { newBundle, writeKeyBundle } from '../keyFile.ts';
 import { createBatchSender, type Call } from './batchSender.ts';
+import { DEMO_PROFILES, publishProfile, signedDemoProfile } from './providerProfiles.ts';
 import { syntheticRecords } from './syntheticRecords.ts';
+import { hba1cSeries } from './observationSeries.ts';
 import { DEMO_PASSPHRASE, demoMarker, type DemoGrantState, type DemoLogin, type DemoSummary } from './summary.ts';
 
 /** The second grant's state cycles through these, patient by patient (the doctor's grant is live for all). */
@@ -56,10 +58,14 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
   const batch = createBatchSender(options.provider, options.chainId);
   const admin = privateKeyToAccount(options.adminKey);
   const doctor = person(), lab = person(), hospital = person();
-  const providers = [{ p: doctor, kind: ProviderKind.Doctor, name: 'doctor' }, { p: lab, kind: ProviderKind.Lab, name: 'lab' }, { p: hospital, kind: ProviderKind.Hospital, name: 'hospital' }];
+  const providers = [{ p: doctor, kind: ProviderKind.Doctor, name: 'doctor' }, { p: lab, kind: ProviderKind.Lab, name: 'lab' }, { p: hospital, kind: ProviderKind.Hospital, name: 'hospital' }] as const;
+  // Each provider applies committing to its professional profile (published once accredited).
+  const issuedAt = BigInt(Math.floor(Date.now() / 1000));
+  const profiles = await Promise.all(providers.map(({ p, name }) => signedDemoProfile(p.account, options.chainId, DEMO_PROFILES[name], issuedAt)));
   const patients = Array.from({ length: count }, person);
   const state = (i: number) => STATES[i % STATES.length]!;
-  const drafts = patients.map((p, i) => syntheticRecords(p.account.address, 1000 + i));
+  // The patients with demo logins also get an HbA1c series (for the web UI's chart).
+  const drafts = patients.map((p, i) => [...syntheticRecords(p.account.address, 1000 + i), ...(i < STATES.length ? hba1cSeries(p.account.address, 5000 + i) : [])]);
   const recordCount = drafts.reduce((n, d) => n + d.length, 0);
 
   const bar = new cliProgress.SingleBar({
@@ -81,9 +87,10 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     const consent = { to: addresses.consent, abi: ConsentAbi } as const;
     // Round 1: everyone registers with their own key.
     await batch.round([
-      ...providers.map(({ p, kind, name }): Call => ({ ...identity, from: p.account, functionName: 'applyAsProvider', args: [kind, toHex(p.enc.publicKey), keccak256(toHex(`medchain-demo-${name}`))], label: `apply ${name}` })),
+      ...providers.map(({ p, kind, name }, i): Call => ({ ...identity, from: p.account, functionName: 'applyAsProvider', args: [kind, toHex(p.enc.publicKey), profiles[i]!.hash], label: `apply ${name}` })),
       ...patients.map((p): Call => ({ ...identity, from: p.account, functionName: 'registerPatient', args: [toHex(p.enc.publicKey), keccak256(toHex('medchain-patient'))], label: 'register patient' })),
     ], tick);
+    for (const signed of profiles) await publishProfile(options.gatewayUrl, signed);
     // Round 2: the admin accredits the providers (governance; threshold 1 on a fresh installation).
     stage('accrediting');
     await batch.round(providers.map(({ p, name }): Call => ({
