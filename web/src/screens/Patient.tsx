@@ -6,16 +6,19 @@
  */
 import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { getAddress, isAddress, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, EmergencyReason, Role } from '../../../src/sdk/contracts.ts';
 import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/gateway/audit/merkle.ts';
 import { useAccountInfo } from '../App.tsx';
 import { exportBundle } from '../lib/fhir.ts';
 import { subscribeEvents } from '../lib/events.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
-import { GrantTimeline, Requests, TermsFields, defaultTerms, grantByRelay, shareWithGrantee, termsOf } from '../consent.tsx';
+import { FinalTerms, GrantTimeline, Requests, TermsFields, defaultTerms, grantByRelay, shareWithGrantee, termsOf } from '../consent.tsx';
+import { ProviderPicker } from '../providerPicker.tsx';
+import { ProviderName } from '../names.tsx';
+import { auditPurpose, auditVerb, denialText, groupAudit } from '../auditText.ts';
 import { GatewayUnavailable, RecordForm, RecordList, openVersion, type OpenedVersion } from '../records.tsx';
-import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
+import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
 
 const REASONS = Object.keys(EmergencyReason);
 
@@ -35,22 +38,23 @@ function ExportData({ session }: { session: Session }) {
 
 function GrantAccess({ session }: { session: Session }) {
   const queryClient = useQueryClient();
-  const [grantee, setGrantee] = useState('');
+  const [grantee, setGrantee] = useState<Address | undefined>();
   const [terms, setTerms] = useState(defaultTerms);
   const [via, setVia] = useState<'relay' | 'tx'>(session.gatewayStatus.ok ? 'relay' : 'tx');
   return (
     <div>
-      <Field label="Provider address"><input value={grantee} onChange={(e) => setGrantee(e.target.value)} spellCheck={false} /></Field>
+      <ProviderPicker session={session} value={grantee} onChange={setGrantee} />
       <TermsFields prefix="grant" value={terms} onChange={setTerms} />
       <Field label="Grant by">
         <select value={via} onChange={(e) => setVia(e.target.value as 'relay' | 'tx')}>
-          <option value="relay" disabled={!session.gatewayStatus.ok}>Signature relayed by the gateway (no gas)</option>
+          <option value="relay" disabled={!session.gatewayStatus.ok}>Signature relayed by the hospital (free)</option>
           <option value="tx">My own transaction</option>
         </select>
       </Field>
+      <FinalTerms session={session} input={terms} grantee={grantee} />
       <ActionButton label="Grant access" kind="primary" done="Granted" run={async () => {
-        if (!isAddress(grantee.trim(), { strict: false })) throw new Error('enter the provider as a 0x-prefixed 20-byte address');
-        const t = termsOf(terms, getAddress(grantee.trim()));
+        if (!grantee) throw new Error('choose a provider first: search by name above');
+        const t = termsOf(terms, grantee);
         if (via === 'relay') await grantByRelay(session, t);
         else await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'grant', args: [t] });
         if (t.validFrom === 0n) await shareWithGrantee(session, t);
@@ -60,7 +64,7 @@ function GrantAccess({ session }: { session: Session }) {
   );
 }
 
-interface EmergencyRow { accessId: number; provider: string; until: number; live: boolean; txHash?: string }
+interface EmergencyRow { accessId: number; provider: string; until: number; live: boolean; txHash?: string; closedBy?: string | null; closedAt?: number }
 
 function Emergencies({ session }: { session: Session }) {
   const { client, addresses } = session.config;
@@ -69,12 +73,26 @@ function Emergencies({ session }: { session: Session }) {
   const q = useQuery({
     queryKey: ['emergencies', session.address],
     queryFn: async (): Promise<{ source: string; rows: EmergencyRow[] }> => {
-      if (session.gatewayStatus.ok) return { source: 'gateway', rows: (await session.gateway.emergencies(session.address)).emergencies };
+      // When an access was closed early, it ended then, not at its scheduled end: the closing
+      // events (Consent.EmergencyAccessClosed, filtered by the indexed patient) give the time.
+      const closed = async () => {
+        const logs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessClosed', args: { patient: session.address }, fromBlock: 0n });
+        const times = await Promise.all(logs.map(async (l) => [Number(l.args.accessId), Number((await client.getBlock({ blockNumber: l.blockNumber })).timestamp), l.args.closedBy] as const));
+        return new Map(times.map(([id, t, by]) => [id, { t, by }]));
+      };
+      if (session.gatewayStatus.ok) {
+        const [list, ends] = await Promise.all([session.gateway.emergencies(session.address), closed()]);
+        return { source: 'gateway', rows: list.emergencies.map((e) => ({ ...e, closedAt: ends.get(e.accessId)?.t, closedBy: (e as { closedBy?: string | null }).closedBy ?? ends.get(e.accessId)?.by })) };
+      }
       // Without the gateway: the chain's own events, still authoritative.
       const logs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessOpened', fromBlock: 0n });
       const now = Math.floor(Date.now() / 1000);
       const mine = logs.filter((l) => l.args.patient?.toLowerCase() === session.address.toLowerCase());
-      return { source: 'chain', rows: mine.map((l) => ({ accessId: Number(l.args.accessId), provider: l.args.provider!, until: Number(l.args.until), live: Number(l.args.until) > now, txHash: l.transactionHash })) };
+      const ends = await closed();
+      return { source: 'chain', rows: mine.map((l) => {
+        const end = ends.get(Number(l.args.accessId));
+        return { accessId: Number(l.args.accessId), provider: l.args.provider!, until: Number(l.args.until), live: !end && Number(l.args.until) > now, txHash: l.transactionHash, closedAt: end?.t, closedBy: end?.by };
+      }) };
     },
     refetchInterval: 15_000,
   });
@@ -93,7 +111,10 @@ function Emergencies({ session }: { session: Session }) {
       {q.isPending ? <Loading what="emergency accesses" /> : q.error ? <ErrorNote error={q.error} /> : q.data.rows.length === 0 ? <Empty>Nobody has opened emergency access to your records.</Empty> : (
         <ul className="events">{q.data.rows.map((e) => (
           <li key={e.accessId} className={e.live ? 'alert' : ''} role={e.live ? 'alert' : undefined}>
-            <strong>{e.live ? 'LIVE emergency access' : 'Emergency access'}</strong> by <Addr value={e.provider} />, {e.live ? <Countdown until={e.until} /> : `ended ${when(e.until)}`}
+            <strong>{e.live ? 'LIVE emergency access' : 'Emergency access'}</strong> by <ProviderName origin={session.config.origin} address={e.provider} />,{' '}
+            {e.live ? <Countdown until={e.until} /> : <span data-testid="emergency-end">{e.closedAt
+              ? `closed ${when(e.closedAt)}${e.closedBy ? ` by ${e.closedBy.toLowerCase() === session.address.toLowerCase() ? 'you' : 'the provider'}` : ''}`
+              : `ended ${when(e.until)}`}</span>}
             {e.live ? <ActionButton label="Close it now" kind="danger" done="Closed" run={async () => {
               await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'closeEmergencyAccess', args: [session.address, e.provider as Hex] });
               await queryClient.invalidateQueries({ queryKey: ['emergencies'] });
@@ -114,6 +135,7 @@ function Emergencies({ session }: { session: Session }) {
  */
 function AuditTrail({ session }: { session: Session }) {
   const token = session.token();
+  const queryClient = useQueryClient();
   const [checks, setChecks] = useState<Record<number, { ok: boolean; text: string }>>({});
   const q = useQuery({
     queryKey: ['audit', session.address],
@@ -144,16 +166,30 @@ function AuditTrail({ session }: { session: Session }) {
   if (q.error) return <ErrorNote error={q.error} />;
   if (!q.data.available) return <Empty>This gateway does not serve the audit trail (GET /api/audit answered 404). The gateway still logs every access.</Empty>;
   if (q.data.entries.length === 0) return <Empty>Nobody has accessed your records.</Empty>;
+  const title = (recordId?: string | null) => {
+    if (!recordId) return 'your records';
+    const known = queryClient.getQueryData<{ title: string; type: string }>(['record-title', recordId.toLowerCase()]);
+    return known ? `your ${known.title} (${known.type})` : 'one of your records';
+  };
   return (
-    <div className="scroll"><table>
-      <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Why</th><th scope="col">Outcome</th><th scope="col">On chain</th></tr></thead>
-      <tbody>{[...q.data.entries].reverse().map((e) => (
-        <tr key={e.seq} data-testid="audit-entry"><td>{when(e.time)}</td><td>{e.actor.toLowerCase() === session.address.toLowerCase() ? 'you' : <Addr value={e.actor} />}</td>
-          <td>{e.action}{e.recordId ? <> <Addr value={e.recordId} /></> : null}</td><td>{e.purpose}</td><td>{e.outcome}{e.outcome === 'denied' ? ` (${e.reason})` : ''}</td>
-          <td data-testid="audit-check">{checks[e.seq] ? <span className={checks[e.seq]!.ok ? 'badge ok' : 'badge warn'}>{checks[e.seq]!.text}</span> : null}
-            {checks[e.seq]?.ok ? null : <ActionButton label={checks[e.seq] ? 'Check again' : 'Verify on chain'} run={() => verify(e)} />}</td></tr>
-      ))}</tbody>
-    </table></div>
+    <ol className="audit-cards">{groupAudit(q.data.entries).map((event) => {
+      const e = event.first;
+      const seq = event.entries[event.entries.length - 1]!.seq;
+      const you = e.actor.toLowerCase() === session.address.toLowerCase();
+      const purpose = you || e.outcome === 'denied' ? '' : auditPurpose(e.purpose);
+      const check = checks[seq];
+      return (
+        <li key={e.seq} className={`audit-card ${e.outcome}`} data-testid="audit-entry">
+          <p className="sentence">
+            {you ? 'You' : <ProviderName origin={session.config.origin} address={e.actor} />} {auditVerb(event, title(e.recordId))}{purpose ? ` ${purpose}` : ''}
+            {' — '}<strong className={e.outcome === 'allowed' ? 'ok' : 'error'}>{e.outcome === 'allowed' ? 'allowed' : `refused: ${denialText(e.reason)}`}</strong>
+          </p>
+          <p className="muted small">{when(e.time)}{event.entries.length > 1 ? ` · ${event.entries.length} log entries` : ''}</p>
+          <div data-testid="audit-check">{check ? <span className={check.ok ? 'badge ok' : 'badge warn'}>{check.text}</span> : null}
+            {check?.ok ? null : <ActionButton label={check ? 'Check again' : 'Verify on chain'} run={() => verify(event.entries[event.entries.length - 1]!)} />}</div>
+        </li>
+      );
+    })}</ol>
   );
 }
 
