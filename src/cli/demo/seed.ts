@@ -44,11 +44,22 @@ export interface SeedOptions {
 interface Person { account: PrivateKeyAccount; key: Hex; enc: EncryptionKeyPair }
 const person = (): Person => { const key = generatePrivateKey(); return { key, account: privateKeyToAccount(key), enc: generateEncryptionKeyPair() }; };
 
-/** Runs `task` over `items`, `width` at a time. */
+/**
+ * Runs `task` over `items`, `width` at a time. The tasks are idempotent uploads and deposits; one
+ * whose connection failed (on a loaded machine the in-process gateway can miss undici's connect
+ * timeout) is tried again, up to three times.
+ */
 async function pool<T>(items: T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  const attempt = async (item: T, left: number): Promise<void> => {
+    try { await task(item); } catch (error) {
+      if (left === 0 || (error as Error).message !== 'fetch failed') throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+      await attempt(item, left - 1);
+    }
+  };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]!);
+    while (next < items.length) await attempt(items[next++]!, 3);
   }));
 }
 

@@ -136,6 +136,11 @@ function Emergencies({ session }: { session: Session }) {
 function AuditTrail({ session }: { session: Session }) {
   const token = session.token();
   const queryClient = useQueryClient();
+  // Record titles arrive as the records are decrypted: draw the sentences again when one does.
+  const [, setTitles] = useState(0);
+  useEffect(() => queryClient.getQueryCache().subscribe((e) => {
+    if (e.type === 'updated' && e.query.queryKey[0] === 'record-title') setTitles((n) => n + 1);
+  }), [queryClient]);
   const [checks, setChecks] = useState<Record<number, { ok: boolean; text: string }>>({});
   const q = useQuery({
     queryKey: ['audit', session.address],
