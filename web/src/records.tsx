@@ -99,8 +99,8 @@ function useExpiringState<T>(until: number | null | undefined): [T | undefined, 
  * One record, opened (decrypted, integrity checked) as soon as it is listed: its latest version is
  * shown for people, the raw FHIR JSON and the older versions one click away.
  */
-function RecordItem({ session, recordId, patient, canErase, onOpened }: {
-  session: Session; recordId: Hex; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void;
+function RecordItem({ session, recordId, patient, canErase, onOpened, onCleared }: {
+  session: Session; recordId: Hex; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void; onCleared?: (recordId: Hex) => void;
 }) {
   const queryClient = useQueryClient();
   const detail = useQuery({ queryKey: ['record', recordId], queryFn: () => session.gateway.getRecord(recordId) });
@@ -115,13 +115,18 @@ function RecordItem({ session, recordId, patient, canErase, onOpened }: {
       queryClient.setQueryData(['record-title', recordId.toLowerCase()], { title: resourceTitle(o.resource), type: String(o.resource.resourceType) });
     } catch (e) { setError(e); }
   }, [session, recordId, patient, detail.data?.access.basis, setOpened, onOpened, queryClient]);
-  const autoOpened = useRef<number | undefined>(undefined);
+  // Opened again when a new version appears or the access changes (a new grant, break-glass).
+  const autoOpened = useRef<string | undefined>(undefined);
   const latest = detail.data && !detail.data.erasedAt ? detail.data.latestVersion : undefined;
+  const accessKey = `${latest}:${detail.data?.access.basis}:${detail.data?.access.until}`;
   useEffect(() => {
-    if (latest === undefined || autoOpened.current === latest) return;
-    autoOpened.current = latest;
+    if (latest === undefined || autoOpened.current === accessKey) return;
+    if (detail.data?.access.until && detail.data.access.until * 1000 <= Date.now()) return;
+    autoOpened.current = accessKey;
     void open(latest);
-  }, [latest, open]);
+  }, [latest, accessKey, open, detail.data?.access.until]);
+  // Whatever was drawn from this record (the charts) goes when its decrypted data does.
+  useEffect(() => { if (!opened) onCleared?.(recordId); }, [opened, onCleared, recordId]);
   if (detail.isPending) return <li><Loading what="record" /></li>;
   if (detail.error) return <li><ErrorNote error={detail.error} /></li>;
   const d = detail.data;
@@ -180,6 +185,11 @@ export function RecordList({ session, patient, canErase, onOpened, onBasis }: {
     setResources((r) => ({ ...r, [o.recordId]: o.resource }));
     onOpened?.(o);
   }, [onOpened]);
+  const cleared = useCallback((id: Hex) => setResources((r) => {
+    if (!(id in r)) return r;
+    const { [id]: _gone, ...rest } = r;
+    return rest;
+  }), []);
   const basis = list.data?.records.some((r) => r.access.basis !== 'break-glass') ? 'grant' : list.data?.records[0]?.access.basis;
   useEffect(() => { if (basis) onBasis?.(basis); }, [basis, onBasis]);
   if (!session.gatewayStatus.ok) return <GatewayUnavailable session={session} what="Records" />;
@@ -203,7 +213,7 @@ export function RecordList({ session, patient, canErase, onOpened, onBasis }: {
     <ObservationCharts resources={Object.entries(resources).filter(([id]) => live.has(id as Hex)).map(([, r]) => r)} />
     {[...groups].sort(([a], [b]) => (a === 'Personal details' ? -1 : b === 'Personal details' ? 1 : a.localeCompare(b))).map(([name, records]) => (
       <div key={name}><h3>{name} ({records.length})</h3>
-        <ul className="records">{records.map((r) => <RecordItem key={r.recordId} session={session} recordId={r.recordId} patient={patient} canErase={canErase} onOpened={opened} />)}</ul>
+        <ul className="records">{records.map((r) => <RecordItem key={r.recordId} session={session} recordId={r.recordId} patient={patient} canErase={canErase} onOpened={opened} onCleared={cleared} />)}</ul>
       </div>
     ))}
     </div>
