@@ -36,6 +36,7 @@ let ownDataDir = false;
 let demo: DemoSummary;
 let seededAt: number;
 const pageErrors: string[] = [];
+const pages: Page[] = [];
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
@@ -50,6 +51,8 @@ before(async () => {
 }, { timeout: 30 * 60_000 });
 
 after(async () => {
+  // What each page showed at the end (after a failure: where it stopped).
+  for (const [i, page] of pages.entries()) if (!page.isClosed()) await page.screenshot({ path: join(SHOTS, `last-${i}.png`), fullPage: true }).catch(() => undefined);
   await browser?.close();
   if (medchain) await stop(medchain.child);
   if (ownDataDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -62,6 +65,7 @@ const section = (page: Page, title: string) => page.locator('section', { has: pa
 async function signIn(who: string, screen: string, width = 1100, height = 900): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
+  pages.push(page);
   page.on('pageerror', (error) => { pageErrors.push(`${who}: ${error.message}`); });
   await page.goto(`${medchain!.url}/#/${screen}`);
   await page.getByLabel('Backup file (medchain-keys.json)').setInputFiles(login(who).file);
@@ -106,7 +110,7 @@ it(`each demo provider lists its patients and grants with names (${PATIENTS} pat
   await grants.getByRole('button', { name: `Active (${PATIENTS})` }).waitFor({ timeout: 30_000 });
   await grants.getByTestId('grant').first().getByTestId('patient-name').waitFor({ timeout: 60_000 });
   await noErrors(grants);
-  await shot(doctor, 'provider-patients', patients);
+  await shot(doctor, 'demo-provider-patients', patients);
 
   // ---- One patient's records: rendered for people, with the HbA1c series as a chart.
   const patientOne = login('patient-1');
@@ -117,7 +121,8 @@ it(`each demo provider lists its patients and grants with names (${PATIENTS} pat
     await patients.getByRole('button', { name: 'Open', exact: true }).click();
   }
   const records = section(doctor, 'Patient records');
-  await records.getByTestId('observation-chart').filter({ hasText: 'HbA1c' }).waitFor({ timeout: 120_000 });
+  // The HbA1c series (LOINC 4548-4), titled by the first value's code text.
+  await records.getByTestId('observation-chart').filter({ hasText: /HbA1c|Hemoglobin A1c/ }).first().waitFor({ timeout: 120_000 });
   const value = records.getByTestId('observation-value').first();
   await value.waitFor();
   assert.match(await value.textContent() ?? '', /^\d+(\.\d+)? \S+/, 'a value and its unit');
@@ -126,7 +131,7 @@ it(`each demo provider lists its patients and grants with names (${PATIENTS} pat
   assert.equal(await records.locator('details.raw[open]').count(), 0, 'raw JSON is one click away, not the default');
   await records.getByTestId('resource-view').filter({ hasText: /Born/ }).waitFor();
   await noErrors(records);
-  await shot(doctor, 'provider-records', records.getByTestId('observation-chart').first());
+  await shot(doctor, 'demo-provider-records', records.getByTestId('observation-chart').first());
 
   // ---- The lab: live grants while the seeded "expiring soon" windows last, expired ones after.
   const lab = await signIn('lab', 'provider');
@@ -154,7 +159,7 @@ it(`each demo provider lists its patients and grants with names (${PATIENTS} pat
   await hospitalGrants.getByTestId('grant').first().waitFor();
   await noErrors(hospitalPatients);
   await noErrors(hospitalGrants);
-  for (const page of [doctor, lab, hospital]) await page.context().close();
+  for (const page of [doctor, lab, hospital]) { pages.splice(pages.indexOf(page), 1); await page.context().close(); }
   assert.deepEqual(pageErrors, []);
 });
 
@@ -180,7 +185,7 @@ it('a patient grants access by searching a provider by name, sees it on the time
   await mine.getByTestId('grant').filter({ hasText: `to ${LABEL.lab}` }).filter({ hasText: 'Condition' }).filter({ hasText: 'left' }).waitFor({ timeout: 30_000 });
   await mine.getByTestId('grant-windows').waitFor();
   await mine.getByTestId('grant').filter({ hasText: `to ${LABEL.doctor}` }).first().waitFor();
-  await shot(patient, 'patient-consent', mine);
+  await shot(patient, 'demo-patient-consent', mine);
 
   // Plain language: who (by name) did what to which record, and why.
   const audit = section(patient, 'Who accessed what');
@@ -194,6 +199,6 @@ it('a patient grants access by searching a provider by name, sees it on the time
   await patient.setViewportSize({ width: 390, height: 844 });
   await patient.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth + 1, undefined, { timeout: 5_000 });
   assert.doesNotMatch(await patient.textContent('body') ?? '', /ETH/);
-  await shot(patient, 'patient-audit-phone', audit);
+  await shot(patient, 'demo-patient-audit-phone', audit);
   assert.deepEqual(pageErrors, []);
 });

@@ -181,7 +181,8 @@ function AuditTrail({ session }: { session: Session }) {
       const e = event.first;
       const seq = event.entries[event.entries.length - 1]!.seq;
       const you = e.actor.toLowerCase() === session.address.toLowerCase();
-      const purpose = you || e.outcome === 'denied' ? '' : auditPurpose(e.purpose);
+      // An escrow release says "emergency" in its verb already.
+      const purpose = you || e.outcome === 'denied' || event.entries.some((x) => x.action === 'escrow-release') ? '' : auditPurpose(e.purpose);
       const check = checks[seq];
       return (
         <li key={e.seq} className={`audit-card ${e.outcome}`} data-testid="audit-entry">
