@@ -76,6 +76,8 @@ function IntegrityBadge({ verified }: { verified: boolean | undefined }) {
   return <span className="badge warn">Not checked</span>;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Decrypted data held only until `until` (the end of the reader's access window): a timer clears
  * it the second the window closes, so the screen stops showing data the reader may no longer read.
@@ -83,13 +85,20 @@ function IntegrityBadge({ verified }: { verified: boolean | undefined }) {
 function useExpiringState<T>(until: number | null | undefined): [T | undefined, (v: T | undefined) => void, boolean] {
   const [value, setValue] = useState<T | undefined>();
   const [expired, setExpired] = useState(false);
+  const [recheck, setRecheck] = useState(0);
   useEffect(() => {
     if (value === undefined || until === null || until === undefined) return;
     const ms = until * 1000 - Date.now();
     if (ms <= 0) { setValue(undefined); setExpired(true); return; }
+    // Timers hold a signed 32-bit delay (HTML §timers): a longer one (a 90-day grant) would fire at
+    // once, so wait the longest allowed and look again.
+    if (ms > MAX_TIMER_MS) {
+      const timer = setTimeout(() => setRecheck((n) => n + 1), MAX_TIMER_MS);
+      return () => clearTimeout(timer);
+    }
     const timer = setTimeout(() => { setValue(undefined); setExpired(true); }, ms);
     return () => clearTimeout(timer);
-  }, [value, until]);
+  }, [value, until, recheck]);
   // A new access (a fresh grant, break-glass) replaces the "window ended" note.
   useEffect(() => { if (until && until * 1000 > Date.now()) setExpired(false); }, [until]);
   return [value, (v) => { setExpired(false); setValue(v); }, expired];
