@@ -37,10 +37,10 @@ export function GrantWindows({ session, grants, now }: { session: Session; grant
   return (
     <figure className="chart grant-windows" data-testid="grant-windows" aria-label="Your grants on a time line">
       <figcaption>Who can see your records, and when (the red line is now)</figcaption>
-      <ResponsiveContainer width="100%" height={40 + data.length * 30}>
+      <ResponsiveContainer width="100%" height={50 + data.length * 38}>
         <BarChart data={data} layout="vertical" margin={{ top: 4, right: 16, bottom: 4, left: 8 }}>
           <XAxis type="number" domain={[min - pad, max + pad]} tickFormatter={short} scale="time" />
-          <YAxis type="category" dataKey="name" width={170} tick={{ fontSize: 12 }} />
+          <YAxis type="category" dataKey="name" width={200} tick={{ fontSize: 12 }} interval={0} />
           <Tooltip formatter={(v, _n, item) => {
             const [from, until] = v as unknown as [number, number];
             return [`${new Date(from * 1000).toLocaleString()} → ${new Date(until * 1000).toLocaleString()} (${STATE_NAMES[(item.payload as { state: number }).state]})`, 'window'];
