@@ -265,7 +265,7 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   const patients = providerPage.getByTestId('patient').filter({ has: titled(providerPage, patient) });
   await patients.waitFor({ timeout: 15_000 });
   await patients.getByRole('button', { name: 'Open records' }).click();
-  const record = providerPage.getByTestId('record').filter({ hasText: 'HbA1c' });
+  const record = providerPage.getByTestId('record').filter({ hasText: 'Observation ·' });
   await record.getByText('HbA1c: 6.1 %').waitFor({ timeout: 15_000 });
   await record.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
   assert.ok(Date.now() / 1000 < windowEnd, 'read inside the window');
@@ -338,7 +338,7 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   const banner = providerPage.getByTestId('emergency-banner');
   await banner.filter({ hasText: 'of emergency access left' }).waitFor({ timeout: 15_000 });
   assert.match(await banner.textContent() ?? '', /Emergency access \(break-glass\)[\s\S]*(9m|10m)/);
-  const emergencyRecord = section(providerPage, 'Patient records').getByTestId('record').filter({ hasText: 'HbA1c' });
+  const emergencyRecord = section(providerPage, 'Patient records').getByTestId('record').filter({ hasText: 'Observation ·' });
   await emergencyRecord.getByText('HbA1c: 6.1 %').waitFor({ timeout: 15_000 });
   await emergencyRecord.getByTestId('via-escrow').waitFor();
   await emergencyRecord.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
