@@ -200,5 +200,33 @@ it('a patient grants access by searching a provider by name, sees it on the time
   await patient.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth + 1, undefined, { timeout: 5_000 });
   assert.doesNotMatch(await patient.textContent('body') ?? '', /ETH/);
   await shot(patient, 'demo-patient-audit-phone', audit);
+  await patient.setViewportSize({ width: 1100, height: 900 });
+
+  // The patient closes the hospital's break-glass: the alert shows when it really ended, not the scheduled end.
+  const live = alerts.getByRole('alert').filter({ hasText: 'LIVE emergency access' });
+  if (await live.count() > 0) {
+    await live.first().getByRole('button', { name: 'Close it now' }).click();
+    await alerts.getByTestId('emergency-end').filter({ hasText: /^closed .+ by you$/ }).first().waitFor({ timeout: 60_000 });
+    const closedAt = Date.parse((await alerts.getByTestId('emergency-end').first().textContent())!.replace(/^closed | by you$/g, ''));
+    if (!Number.isNaN(closedAt)) assert.ok(Math.abs(closedAt - Date.now()) < 5 * 60_000, 'the real end, minutes ago at most');
+  }
+  await patient.context().close();
+  pages.splice(pages.indexOf(patient), 1);
+
+  // The explorer names the producer (the Clique sealer, not 0x000…) and a malformed look-up clears the old result.
+  const explorer = await browser.newPage();
+  pages.push(explorer);
+  await explorer.goto(`${medchain!.url}/#/explorer`);
+  const producer = explorer.getByTestId('producer').first();
+  await producer.locator('code, span.who').first().waitFor({ timeout: 30_000 });
+  assert.doesNotMatch(await producer.textContent() ?? '', /^0x000000/);
+  const txHash = await explorer.getByTestId('tx-row').first().locator('code').first().getAttribute('title');
+  await explorer.getByLabel('Transaction hash or record id').fill(txHash!);
+  await explorer.getByRole('button', { name: 'Look up' }).click();
+  await explorer.getByTestId('lookup-tx').waitFor({ timeout: 30_000 });
+  await explorer.getByLabel('Transaction hash or record id').fill('0x1234');
+  await explorer.getByRole('button', { name: 'Look up' }).click();
+  await explorer.getByRole('alert').filter({ hasText: '32-byte' }).waitFor();
+  assert.equal(await explorer.getByTestId('lookup-tx').count(), 0);
   assert.deepEqual(pageErrors, []);
 });
