@@ -208,8 +208,10 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await adminPage.getByLabel('Provider address').fill(provider);
   await adminPage.getByRole('button', { name: 'Check status' }).click();
   await adminPage.getByTestId('provider-status').filter({ hasText: 'pending' }).waitFor();
-  await adminPage.getByRole('button', { name: 'Approve accreditation' }).click();
+  // Approved from the pending list, where the admin sees the profile it checks.
+  await adminPage.getByTestId('pending-application').filter({ hasText: PROVIDER_LABEL }).getByRole('button', { name: 'Approve accreditation' }).click();
   await adminPage.getByTestId('provider-status').filter({ hasText: 'accredited' }).waitFor({ timeout: 20_000 });
+  await adminPage.getByTestId('pending-application').filter({ hasText: PROVIDER_LABEL }).waitFor({ state: 'detached', timeout: 20_000 });
   assert.equal(await client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'isActiveProvider', args: [provider] }), true);
 
   // Incentive parameters: read, then changed by governance (one admin: the threshold is 1).

@@ -134,6 +134,12 @@ test('care views: a provider pages through its patients and grants from the inde
     assert.deepEqual([mine.counts.revoked, mine.grants.map((g) => g.grantee)], [1, [f.addr.doctor]]);
     assert.equal((await httpCall(h.gateway.url, 'GET', '/api/care/patients', { token: doctor })).json!.total, 1, 'a revoked grant opens nothing');
 
+    // The explorer's producer: `miner` where the chain sets it (EDR's coinbase); Clique seals are
+    // covered by src/gateway/explorer/cliqueProducer.test.ts on the embedded node.
+    const blocks = (await httpCall(h.gateway.url, 'GET', '/api/explorer/blocks?count=2')).json as { blocks: Array<{ miner: string; producer: string }> };
+    assert.equal(blocks.blocks.length, 2);
+    for (const b of blocks.blocks) assert.equal(b.producer.toLowerCase(), f.coinbase.toLowerCase());
+
     // Another provider sees none of it; signed out, nothing at all; bad paging is a clear 400.
     assert.equal((await httpCall(h.gateway.url, 'GET', '/api/care/patients', { token: lab })).json!.total, 0);
     assert.deepEqual((await grants(lab, 'state=active')).counts, { active: 0, upcoming: 0, expired: 0, revoked: 0 });
