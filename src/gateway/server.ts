@@ -35,7 +35,10 @@ import { createBlobCollector } from './index/blobCollector.ts';
 import { createShredder } from './index/shredder.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { breakGlassReasonMigrations, breakGlassReasonRoutes } from './routes/breakGlassReason.ts';
+import { directoryMigrations } from './directory/schema.ts';
+import { careRoutes } from './routes/care.ts';
 import { chainInfoRoutes } from './routes/chainInfo.ts';
+import { directoryRoutes } from './routes/directory.ts';
 import { fhirRoutes } from './routes/fhir.ts';
 import { fhirClinicalRoutes } from './routes/fhirClinical.ts';
 import { clinicalStore } from './fhir/clinical.ts';
@@ -158,7 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = options.db ?? (options.databaseUrl !== undefined
     ? await openPostgres(options.databaseUrl)
     : await openSqlite(join(options.dataDir, 'gateway.sqlite')));
-  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations]);
+  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations]);
   const blobs = options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs'));
 
   const access = createChainAccess({ client, addresses: options.addresses });
@@ -218,10 +221,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   api.use('*', auth.session);
   api.route('/', chainInfoRoutes({ ...deps, chainId: options.chainId }));
   api.route('/', onboardingRoutes({ ...deps, chainId: options.chainId, allowlist: nodeAllowlist(request) }));
+  api.route('/', directoryRoutes({ ...deps, chainId: options.chainId }));
   const signedIn = new Hono<GatewayEnv>();
   signedIn.use('*', auth.requireSession);
   signedIn.route('/', recordRoutes(deps));
   signedIn.route('/', consentRoutes(deps));
+  signedIn.route('/', careRoutes(deps));
   signedIn.route('/', auditRoutes({ ...deps, accessLog }));
   signedIn.route('/', breakGlassReasonRoutes({ ...deps, db }));
   api.route('/', signedIn);

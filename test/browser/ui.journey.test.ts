@@ -145,12 +145,9 @@ async function createAccount(page: Page, screen: string): Promise<Address> {
 const section = (page: Page, title: string) => page.locator('section', { has: page.getByRole('heading', { name: title, exact: true }) });
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
-/** Opens a record's version history (a <details>; clicking its summary again would close it). */
-async function openHistory(record: Locator) {
-  const details = record.locator('details');
-  await details.waitFor();
-  if (!await details.evaluate((d) => (d as HTMLDetailsElement).open)) await record.getByText('Version history').click();
-}
+const PROVIDER_LABEL = 'Dr. Journey Test · General practice · Journey Clinic';
+/** The element naming an account (a name shown, the address in its title). */
+const titled = (page: Page, address: string) => page.locator(`[title="${address}"]`);
 
 it('journey on `medchain start`: register, accredit, request, approve a short window, read, window ends, break-glass via escrow, audit, suspend', { timeout: 420_000 }, async () => {
   // ---- Patient: account, registration, a record of their own (escrow shares deposited).
@@ -174,11 +171,19 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   const [recordId] = await client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'recordsOf', args: [patient] });
   assert.ok(recordId);
   // It appears under "My records" once the gateway has indexed it.
-  await section(patientPage, 'My records').getByTestId('record').filter({ hasText: /^Observation/ }).waitFor({ timeout: 30_000 });
+  // Opened at once and shown for people: value and unit, not JSON.
+  await section(patientPage, 'My records').getByTestId('record').filter({ hasText: 'HbA1c: 6.1 %' }).waitFor({ timeout: 30_000 });
 
   // ---- Provider: account and application.
   const providerPage = await newPage();
   const provider = await createAccount(providerPage, 'provider');
+  // The professional profile is required, signed, and committed on chain with the application.
+  await providerPage.getByRole('button', { name: 'Apply as provider' }).click();
+  await providerPage.getByRole('alert').filter({ hasText: 'displayName is required' }).waitFor();
+  await providerPage.getByLabel('Display name').fill('Dr. Journey Test');
+  await providerPage.getByLabel('Specialty').fill('General practice');
+  await providerPage.getByLabel('Organization').fill('Journey Clinic');
+  await providerPage.getByLabel('Licence number').fill('GMC-1234567');
   await providerPage.getByRole('button', { name: 'Apply as provider' }).click();
   await providerPage.getByTestId('role').filter({ hasText: 'Provider' }).waitFor({ timeout: 20_000 });
 
@@ -195,14 +200,18 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await adminPage.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await adminPage.getByRole('button', { name: 'Import and unlock' }).click();
   await adminPage.getByTestId('role').filter({ hasText: 'Admin' }).waitFor({ timeout: 20_000 });
+  // The pending application, with the profile the chain commits to.
+  await section(adminPage, 'Accreditation').getByTestId('pending-application').filter({ hasText: PROVIDER_LABEL }).filter({ hasText: 'profile committed on chain' }).waitFor({ timeout: 20_000 });
   const stored = JSON.parse(await adminPage.evaluate(() => localStorage.getItem('medchain.keystores.v1')) ?? '{}');
   assert.equal(stored.account.address, JSON.parse(readFileSync(join(dataDir, 'keys', 'admin.json'), 'utf8')).address);
   assert.equal(stored.encryption.medchain.kind, 'encryption');
   await adminPage.getByLabel('Provider address').fill(provider);
   await adminPage.getByRole('button', { name: 'Check status' }).click();
   await adminPage.getByTestId('provider-status').filter({ hasText: 'pending' }).waitFor();
-  await adminPage.getByRole('button', { name: 'Approve accreditation' }).click();
+  // Approved from the pending list, where the admin sees the profile it checks.
+  await adminPage.getByTestId('pending-application').filter({ hasText: PROVIDER_LABEL }).getByRole('button', { name: 'Approve accreditation' }).click();
   await adminPage.getByTestId('provider-status').filter({ hasText: 'accredited' }).waitFor({ timeout: 20_000 });
+  await adminPage.getByTestId('pending-application').filter({ hasText: PROVIDER_LABEL }).waitFor({ state: 'detached', timeout: 20_000 });
   assert.equal(await client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'isActiveProvider', args: [provider] }), true);
 
   // Incentive parameters: read, then changed by governance (one admin: the threshold is 1).
@@ -255,12 +264,10 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await shot(patientPage, 'patient-consent', section(patientPage, 'My grants'));
 
   // ---- Provider reads the decrypted record within the window.
-  const patients = providerPage.getByTestId('patient').filter({ hasText: patient });
+  const patients = providerPage.getByTestId('patient').filter({ has: titled(providerPage, patient) });
   await patients.waitFor({ timeout: 15_000 });
   await patients.getByRole('button', { name: 'Open records' }).click();
-  const record = providerPage.getByTestId('record').filter({ hasText: /^Observation/ });
-  await openHistory(record);
-  await record.getByRole('button', { name: 'Decrypt v1' }).click();
+  const record = providerPage.getByTestId('record').filter({ hasText: 'Observation ·' });
   await record.getByText('HbA1c: 6.1 %').waitFor({ timeout: 15_000 });
   await record.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
   assert.ok(Date.now() / 1000 < windowEnd, 'read inside the window');
@@ -269,7 +276,9 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   // ---- Meanwhile: the patient grants conditions (read + write) directly, extends the grant and
   // revokes it by relayed signatures; under it the provider adds a Condition and earns MedToken.
   const grantCard = section(patientPage, 'Grant a provider access');
-  await grantCard.getByLabel('Provider address').fill(provider);
+  // Found by name in the directory.
+  await grantCard.getByLabel('Find a provider by name').fill('journey');
+  await grantCard.getByTestId('provider-result').filter({ hasText: PROVIDER_LABEL }).getByRole('radio').check();
   await grantCard.getByLabel('Scope').selectOption('Condition');
   await grantCard.getByLabel('Write').check();
   await grantCard.getByRole('button', { name: 'Grant access' }).click();
@@ -298,7 +307,7 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   await providerPage.getByTestId('med-balance').filter({ hasText: '2.5 MED' }).waitFor({ timeout: 20_000 });
   assert.equal(await client.readContract({ address: addresses.token, abi: MedTokenAbi, functionName: 'balanceOf', args: [provider] }), 25n * 10n ** 17n);
   // The admin's leaderboard and validator set: the provider is the top (only) contributor.
-  const leader = section(adminPage, 'Leaderboard').getByTestId('leader').filter({ hasText: provider.slice(0, 8) });
+  const leader = section(adminPage, 'Leaderboard').getByTestId('leader').filter({ hasText: 'Dr. Journey Test' });
   await leader.filter({ hasText: '2.5' }).waitFor({ timeout: 20_000 });
   assert.match(await leader.textContent() ?? '', /^1.*1.*2\.5.*accredited$/);
   // Scores alone do not move the validator set: the admin adopts the ranking (governance).
@@ -318,8 +327,10 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   assert.equal(await providerPage.getByText('HbA1c: 6.1 %').count(), 0);
   assert.equal(await providerPage.getByText('"resourceType": "Observation"').count(), 0);
   // No live grant any more: the patient leaves "My patients", the grant moves to Expired.
-  await providerPage.getByTestId('patient').filter({ hasText: patient }).waitFor({ state: 'detached', timeout: 15_000 });
-  await section(providerPage, 'Grants to me').locator('li.expired').filter({ hasText: `#${grantId} ` }).waitFor({ timeout: 15_000 });
+  await providerPage.getByTestId('patient').filter({ has: titled(providerPage, patient) }).waitFor({ state: 'detached', timeout: 15_000 });
+  const toMe = section(providerPage, 'Grants to me');
+  await toMe.getByRole('button', { name: /^Expired \([1-9]/ }).click({ timeout: 15_000 });
+  await toMe.locator('li.expired').filter({ hasText: `#${grantId} ` }).waitFor({ timeout: 15_000 });
 
   // ---- Break-glass: the provider opens emergency access and reads through the escrow release.
   const glass = section(providerPage, 'Break-glass');
@@ -331,23 +342,22 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   const banner = providerPage.getByTestId('emergency-banner');
   await banner.filter({ hasText: 'of emergency access left' }).waitFor({ timeout: 15_000 });
   assert.match(await banner.textContent() ?? '', /Emergency access \(break-glass\)[\s\S]*(9m|10m)/);
-  const emergencyRecord = section(providerPage, 'Patient records').getByTestId('record').filter({ hasText: /^Observation/ });
-  await openHistory(emergencyRecord);
-  await emergencyRecord.getByRole('button', { name: 'Decrypt v1' }).click();
+  const emergencyRecord = section(providerPage, 'Patient records').getByTestId('record').filter({ hasText: 'Observation ·' });
   await emergencyRecord.getByText('HbA1c: 6.1 %').waitFor({ timeout: 15_000 });
   await emergencyRecord.getByTestId('via-escrow').waitFor();
   await emergencyRecord.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
+  // Break-glass is read-only: no form to add or update records.
+  assert.equal(await section(providerPage, 'Patient records').getByRole('button', { name: 'Encrypt and save' }).count(), 0);
   await shot(providerPage, 'provider-emergency', section(providerPage, 'Patient records'));
   await assertLabelled(providerPage);
   await phoneShot(providerPage);
 
   // ---- The patient is alerted and sees the accesses in the audit trail, and verifies one on chain.
   await patientPage.getByRole('alert').filter({ hasText: 'LIVE emergency access' }).waitFor({ timeout: 20_000 });
-  const short = new RegExp(provider.slice(0, 8), 'i');
   const audit = section(patientPage, 'Who accessed what');
-  const escrowEntry = audit.getByTestId('audit-entry').filter({ hasText: short }).filter({ hasText: 'escrow-release' }).first();
+  const escrowEntry = audit.getByTestId('audit-entry').filter({ hasText: `${PROVIDER_LABEL} opened your HbA1c (Observation) with emergency (break-glass) access — allowed` }).first();
   await escrowEntry.waitFor({ timeout: 30_000 });
-  const readEntry = audit.getByTestId('audit-entry').filter({ hasText: short }).filter({ hasText: /read/ }).last();
+  const readEntry = audit.getByTestId('audit-entry').filter({ hasText: `${PROVIDER_LABEL} read your HbA1c (Observation) for treatment — allowed` }).last();
   await readEntry.waitFor();
   await shot(patientPage, 'patient-audit', audit);
   await assertLabelled(patientPage);

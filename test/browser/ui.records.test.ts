@@ -112,7 +112,10 @@ it('records: relayed grant, provider writes an encrypted record, patient decrypt
 
   // Grant read + write to the provider by an EIP-712 signature relayed by the gateway (default when signed in).
   const grantCard = patientPage.locator('section', { has: patientPage.getByRole('heading', { name: 'Grant a provider access' }) });
+  // This provider published no profile: chosen by address.
+  await grantCard.getByText("Or enter a provider's address").click();
   await grantCard.getByLabel('Provider address').fill(provider.address);
+  await grantCard.getByRole('button', { name: 'Use this address' }).click();
   await grantCard.getByLabel('Write').check();
   await grantCard.getByRole('button', { name: 'Grant access' }).click();
   await grantCard.getByText('Granted').waitFor({ timeout: 20_000 });
@@ -123,7 +126,7 @@ it('records: relayed grant, provider writes an encrypted record, patient decrypt
 
   // The provider writes an Observation for the patient.
   const providerPage = await signedInPage(KEYS.provider, providerEnc.privateKey, 'provider');
-  await providerPage.getByTestId('patient').filter({ hasText: patient.address }).getByRole('button', { name: 'Open records' }).click();
+  await providerPage.getByTestId('patient').filter({ has: providerPage.locator(`[title="${patient.address}"]`) }).getByRole('button', { name: 'Open records' }).click();
   await providerPage.getByLabel('Observation (e.g. HbA1c)').fill('HbA1c');
   await providerPage.getByLabel('Value').fill('6.1');
   await providerPage.getByLabel('Unit').fill('%');
@@ -131,9 +134,8 @@ it('records: relayed grant, provider writes an encrypted record, patient decrypt
   await providerPage.getByText(/Saved Observation 0x[0-9a-f]{64} v1/).waitFor({ timeout: 20_000 });
   const [recordId] = await client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'recordsOf', args: [patient.address] });
   // The provider reads it within the window; when the window ends the decrypted data leaves the screen.
+  // It appears in the provider's list without a reload, opened and shown for people.
   const providerRecord = providerPage.getByTestId('record').first();
-  await providerRecord.getByText('Version history').click();
-  await providerRecord.getByRole('button', { name: 'Decrypt v1' }).click();
   await providerRecord.getByText('HbA1c: 6.1 %').waitFor();
   await providerRecord.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
   await providerPage.screenshot({ path: join(SHOTS, 'provider-records.png'), fullPage: true });
@@ -147,9 +149,6 @@ it('records: relayed grant, provider writes an encrypted record, patient decrypt
   await patientPage.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await patientPage.getByRole('button', { name: 'Unlock' }).click();
   const record = patientPage.getByTestId('record').first();
-  await record.waitFor();
-  await record.getByText('Version history').click();
-  await record.getByRole('button', { name: 'Decrypt v1' }).click();
   await record.getByText('HbA1c: 6.1 %').waitFor();
   await record.getByTestId('integrity').filter({ hasText: 'Integrity verified on chain' }).waitFor();
   await patientPage.screenshot({ path: join(SHOTS, 'patient-records.png'), fullPage: true });

@@ -9,6 +9,8 @@ import { formatEther, keccak256, toHex as viemHex } from 'viem';
 import { IdentityAbi, ProviderKind, Role } from '../../src/sdk/contracts.ts';
 import { registerThroughGateway, type Registration, type TypedDataSigner } from '../../src/sdk/onboarding.ts';
 import { loadConfig, type UiConfig } from './lib/config.ts';
+import { directory } from './lib/api.ts';
+import { PROVIDER_KINDS, providerProfileFields, providerProfileHash, providerProfileTypedData, type ProviderProfile } from '../../src/sdk/providerProfile.ts';
 import { loadStoredKeys } from './lib/keystoreStorage.ts';
 import { SessionContext, sendTx, signInGateway, type Session } from './lib/session.tsx';
 import { ActionButton, ErrorNote, Field, Loading, Section } from './ui.tsx';
@@ -32,7 +34,7 @@ function useHashScreen(): Screen {
   return screen;
 }
 
-export interface AccountInfo { role: number; isAdmin: boolean; providerStatus: number; balance: bigint; encryptionKey: `0x${string}` }
+export interface AccountInfo { role: number; isAdmin: boolean; providerStatus: number; balance: bigint; encryptionKey: `0x${string}`; chargesGas: boolean }
 
 export function useAccountInfo(session: Session) {
   const { client, addresses } = session.config;
@@ -40,17 +42,35 @@ export function useAccountInfo(session: Session) {
     queryKey: ['account', session.address],
     queryFn: async (): Promise<AccountInfo> => {
       const identity = { address: addresses.identity, abi: IdentityAbi } as const;
-      const [role, isAdmin, providerStatus, balance, encryptionKey] = await Promise.all([
+      const [role, isAdmin, providerStatus, balance, encryptionKey, gasPrice] = await Promise.all([
         client.readContract({ ...identity, functionName: 'roleOf', args: [session.address] }),
         client.readContract({ ...identity, functionName: 'isAdmin', args: [session.address] }),
         client.readContract({ ...identity, functionName: 'providerStatus', args: [session.address] }),
         client.getBalance({ address: session.address }),
         client.readContract({ ...identity, functionName: 'encryptionKeyOf', args: [session.address] }),
+        client.getGasPrice().catch(() => 1n),
       ]);
-      return { role: Number(role), isAdmin, providerStatus: Number(providerStatus), balance, encryptionKey };
+      // A private chain with free gas (the embedded node: zero base fee) needs no talk of balances.
+      return { role: Number(role), isAdmin, providerStatus: Number(providerStatus), balance, encryptionKey, chargesGas: gasPrice > 0n };
     },
     refetchInterval: 5000,
   });
+}
+
+/**
+ * Applies as a provider committing to a signed professional profile: the profile's EIP-712 hash is
+ * the metadataHash on chain, and the signed profile is published in the gateway's directory.
+ */
+async function applyAsProvider(session: Session, kind: number, fields: { displayName: string; specialty: string; organization: string; licenceNumber: string }, register: (registration: Registration) => Promise<void>) {
+  const kindName = PROVIDER_KINDS[kind] ?? 'other';
+  const checked = providerProfileFields.safeParse({ ...fields, kind: kindName });
+  if (!checked.success) throw new Error(checked.error.issues.map((i) => i.message).join('; '));
+  const profile: ProviderProfile = { ...checked.data, provider: session.address, issuedAt: BigInt(Math.floor(Date.now() / 1000)) };
+  const signature = await session.wallet.signTypedData({ account: session.account, ...providerProfileTypedData(session.config.chainId, profile) });
+  await register({ role: 'provider', kind, encryptionKey: viemHex(session.encryption.publicKey), metadataHash: providerProfileHash(session.config.chainId, profile) });
+  if (session.gatewayStatus.ok) {
+    await directory.publish(session.config.origin, session.address, { ...checked.data, issuedAt: profile.issuedAt.toString() }, signature);
+  }
 }
 
 const roleName = (info: AccountInfo) => {
@@ -63,6 +83,7 @@ function AccountPanel({ session, onLock, onSession }: { session: Session; onLock
   const info = useAccountInfo(session);
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<number>(ProviderKind.Doctor);
+  const [profile, setProfile] = useState({ displayName: '', specialty: '', organization: '', licenceNumber: '' });
   const pub = viemHex(session.encryption.publicKey);
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['account', session.address] });
   // Registration is signed here and relayed by the gateway, which admits the account to a permissioned
@@ -99,7 +120,7 @@ function AccountPanel({ session, onLock, onSession }: { session: Session; onLock
         <dt>Address</dt><dd><code data-testid="address">{session.address}</code></dd>
         <dt>Signing</dt><dd>{session.via === 'keystore' ? 'browser keystore' : 'browser wallet'}</dd>
         <dt>Role on chain</dt><dd data-testid="role">{info.isPending ? 'reading…' : info.data ? roleName(info.data) : '—'}</dd>
-        <dt>Balance</dt><dd>{info.data ? `${formatEther(info.data.balance)} ETH` : '—'}</dd>
+        {info.data?.chargesGas ? <><dt>Balance</dt><dd>{formatEther(info.data.balance)} ETH</dd></> : null}
         <dt>Gateway</dt><dd data-testid="gateway-status">{session.gatewayStatus.ok ? `signed in (${session.gatewayStatus.role})` : session.gatewayStatus.error}</dd>
       </dl>
       {info.error ? <ErrorNote error={info.error} title="Could not read your account from the chain" /> : null}
@@ -109,16 +130,24 @@ function AccountPanel({ session, onLock, onSession }: { session: Session; onLock
       {info.data?.role === Role.None ? (
         <div className="register">
           <p>This account is not registered yet. Registering puts only your address and your public encryption key on chain.</p>
-          {info.data.balance === 0n ? <p className="state empty">The account holds no ETH for gas; on a chain that charges gas, ask the hospital to fund it first.</p> : null}
+          {info.data.chargesGas && info.data.balance === 0n ? <p className="state empty">This chain charges for transactions and the account holds no ETH: ask the hospital to fund it first.</p> : null}
           <ActionButton label="Register as patient" kind="primary" done="Registered"
             run={() => register({ role: 'patient', encryptionKey: pub, metadataHash: keccak256(viemHex('medchain-patient')) })} />
-          <Field label="Provider kind">
-            <select value={kind} onChange={(e) => setKind(Number(e.target.value))}>
-              {Object.entries(ProviderKind).map(([name, value]) => <option key={name} value={value}>{name}</option>)}
-            </select>
-          </Field>
-          <ActionButton label="Apply as provider" done="Applied; waiting for accreditation"
-            run={() => register({ role: 'provider', kind, encryptionKey: pub, metadataHash: keccak256(viemHex('medchain-provider')) })} />
+          <fieldset className="terms">
+            <legend>Or apply as a provider: your professional profile</legend>
+            <p className="muted">Public professional data, shown to patients and checked by the hospital's admin before accreditation.</p>
+            <Field label="Provider kind">
+              <select value={kind} onChange={(e) => setKind(Number(e.target.value))}>
+                {Object.entries(ProviderKind).map(([name, value]) => <option key={name} value={value}>{name}</option>)}
+              </select>
+            </Field>
+            <Field label="Display name" hint="e.g. Dr. Ada Grey"><input value={profile.displayName} onChange={(e) => setProfile({ ...profile, displayName: e.target.value })} /></Field>
+            <Field label="Specialty"><input value={profile.specialty} onChange={(e) => setProfile({ ...profile, specialty: e.target.value })} /></Field>
+            <Field label="Organization"><input value={profile.organization} onChange={(e) => setProfile({ ...profile, organization: e.target.value })} /></Field>
+            <Field label="Licence number"><input value={profile.licenceNumber} onChange={(e) => setProfile({ ...profile, licenceNumber: e.target.value })} /></Field>
+            <ActionButton label="Apply as provider" done="Applied; waiting for accreditation"
+              run={async () => { await applyAsProvider(session, kind, profile, register); await refresh(); }} />
+          </fieldset>
         </div>
       ) : null}
       <div className="row">

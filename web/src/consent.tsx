@@ -12,6 +12,8 @@ import { shareWithGrantee as shareVersionsWithGrantee } from '../../src/sdk/shar
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES } from './lib/fhir.ts';
 import { categoryName } from './records.tsx';
+import { ProviderName } from './names.tsx';
+import { GrantWindows } from './grantWindows.tsx';
 import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, useNow, when } from './ui.tsx';
 
 export interface GrantRow {
@@ -70,6 +72,8 @@ export function GrantTimeline({ session, side, who }: { session: Session; side: 
   if (grants.data.length === 0) return <Empty>{side === 'patient' ? 'You have not granted anyone access.' : 'No patient has granted you access yet.'}</Empty>;
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['grants'] });
   return (
+    <>
+    {side === 'patient' ? <GrantWindows session={session} grants={grants.data} now={now} /> : null}
     <div className="grid">{GROUPS.map(([name, state]) => {
       const rows = grants.data.filter((g) => stateAt(g, now) === state);
       return (
@@ -78,7 +82,7 @@ export function GrantTimeline({ session, side, who }: { session: Session; side: 
           {rows.length === 0 ? <p className="muted">None.</p> : (
             <ol className="timeline">{rows.map((g) => (
               <li key={String(g.grantId)} className={name.toLowerCase()} data-testid="grant">
-                <div>#{String(g.grantId)} {side === 'patient' ? <>to <Addr value={g.grantee} /></> : <>from <Addr value={g.patient} /></>} · {scopeText(g.scopeKind, g.scopeValue)} · {permText(g.permissions)} · {PURPOSES[g.purpose]?.toLowerCase()}</div>
+                <div>#{String(g.grantId)} {side === 'patient' ? <>to <ProviderName origin={session.config.origin} address={g.grantee} /></> : <>from <Addr value={g.patient} /></>} · {scopeText(g.scopeKind, g.scopeValue)} · {permText(g.permissions)} · {PURPOSES[g.purpose]?.toLowerCase()}</div>
                 <div className="muted">{when(g.validFrom)} → {when(g.validUntil)}{g.revokedAt ? ` · revoked ${when(g.revokedAt)}` : ''}</div>
                 {state === GrantState.Active ? <Countdown until={g.validUntil} /> : state === GrantState.Upcoming ? <Countdown until={g.validFrom} label="until it starts" /> : null}
                 {side === 'patient' && (state === GrantState.Active || state === GrantState.Upcoming) ? <GrantActions session={session} grant={g} onDone={refresh} /> : null}
@@ -88,6 +92,7 @@ export function GrantTimeline({ session, side, who }: { session: Session; side: 
         </div>
       );
     })}</div>
+    </>
   );
 }
 
@@ -158,7 +163,13 @@ export async function shareWithGrantee(session: Session, terms: GrantTerms): Pro
   });
 }
 
-export interface TermsInput { scope: string; read: boolean; write: boolean; purpose: number; hours: number; startsIn: number }
+export interface TermsInput {
+  scope: string; read: boolean; write: boolean; purpose: number; hours: number; startsIn: number;
+  /** A request's single record (scope "record"), kept as asked. */
+  recordId?: Hex;
+  /** A request's exact end (unix seconds), kept until the patient changes the window. */
+  endsAt?: number;
+}
 
 export function TermsFields({ value, onChange, prefix }: { value: TermsInput; onChange: (v: TermsInput) => void; prefix: string }) {
   return (
@@ -167,6 +178,7 @@ export function TermsFields({ value, onChange, prefix }: { value: TermsInput; on
       <Field label="Scope">
         <select value={value.scope} onChange={(e) => onChange({ ...value, scope: e.target.value })} id={`${prefix}-scope`}>
           <option value="all">All records</option>
+          {value.recordId ? <option value="record">This record only ({value.recordId.slice(0, 10)}…)</option> : null}
           {RECORD_TYPES.map((t) => <option key={t} value={t}>{t === 'Binary' ? 'Attachments' : t} only</option>)}
         </select>
       </Field>
@@ -177,9 +189,27 @@ export function TermsFields({ value, onChange, prefix }: { value: TermsInput; on
       <Field label="Purpose">
         <select value={value.purpose} onChange={(e) => onChange({ ...value, purpose: Number(e.target.value) })}>{PURPOSES.map((p, i) => <option key={p} value={i}>{p}</option>)}</select>
       </Field>
-      <Field label="Window length (hours)"><input type="number" min={0.01} step="any" value={value.hours} onChange={(e) => onChange({ ...value, hours: Number(e.target.value) })} /></Field>
-      <Field label="Starts in (hours, 0 = now)"><input type="number" min={0} step="any" value={value.startsIn} onChange={(e) => onChange({ ...value, startsIn: Number(e.target.value) })} /></Field>
+      <Field label="Window length (hours)"><input type="number" min={0.01} step="any" value={value.hours} onChange={(e) => onChange({ ...value, hours: Number(e.target.value), endsAt: undefined })} /></Field>
+      <Field label="Starts in (hours, 0 = now)"><input type="number" min={0} step="any" value={value.startsIn} onChange={(e) => onChange({ ...value, startsIn: Number(e.target.value), endsAt: undefined })} /></Field>
     </fieldset>
+  );
+}
+
+/**
+ * The terms exactly as they will be signed: who, what, why, and the exact start and end (the end
+ * is absolute on chain, so a grant that starts "now" starts when its transaction is mined and ends
+ * at this second, not a window-length later).
+ */
+export function FinalTerms({ session, input, grantee, verb = 'You will grant' }: { session: Session; input: TermsInput; grantee?: Address; verb?: string }) {
+  useNow();
+  if (!grantee) return <p className="muted final-terms">Choose who to grant access to.</p>;
+  let terms: GrantTerms;
+  try { terms = termsOf(input, grantee); } catch (error) { return <p className="state error final-terms" role="alert">{(error as Error).message}</p>; }
+  return (
+    <p className="final-terms" data-testid="final-terms">
+      {verb} <ProviderName origin={session.config.origin} address={grantee} />: <strong>{permText(terms.permissions)}</strong> of <strong>{scopeText(terms.scopeKind, terms.scopeValue)}</strong>,
+      {' '}for {PURPOSES[terms.purpose]?.toLowerCase()}, from {terms.validFrom === 0n ? 'the moment it is confirmed' : when(Number(terms.validFrom))} until <strong data-testid="final-end">{when(Number(terms.validUntil))}</strong> exactly.
+    </p>
   );
 }
 
@@ -192,9 +222,13 @@ export function termsOf(input: TermsInput, grantee: Address): GrantTerms {
   if (!(input.startsIn >= 0)) throw new Error('the start cannot be in the past');
   const now = Math.floor(Date.now() / 1000);
   const from = input.startsIn === 0 ? 0 : now + Math.round(input.startsIn * 3600);
-  const until = (from || now) + Math.round(input.hours * 3600);
+  const until = input.endsAt ?? (from || now) + Math.round(input.hours * 3600);
+  if (until <= now) throw new Error('the requested window has already ended: choose a new window length');
+  const scope = input.scope === 'all' ? { scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE }
+    : input.scope === 'record' && input.recordId ? { scopeKind: ScopeKind.Record, scopeValue: input.recordId }
+      : { scopeKind: ScopeKind.Category, scopeValue: recordCategory(input.scope) };
   return {
-    grantee, scopeKind: input.scope === 'all' ? ScopeKind.All : ScopeKind.Category, scopeValue: input.scope === 'all' ? ZERO_SCOPE : recordCategory(input.scope),
+    grantee, ...scope,
     permissions: (input.read ? 1 : 0) | (input.write ? 2 : 0), purpose: input.purpose, validFrom: BigInt(from), validUntil: BigInt(until),
   };
 }
@@ -238,13 +272,18 @@ export function Requests({ session }: { session: Session }) {
       </Field>
       <ul className="events">{q.data.map((r) => {
         const key = String(r.id);
+        // The request's own terms until the patient changes one: amending one field keeps the others as asked.
+        const startsIn = Math.max(0, Number(r.terms.validFrom) - Math.floor(Date.now() / 1000)) / 3600;
         const proposed: TermsInput = terms[key] ?? { ...defaultTerms, read: (r.terms.permissions & 1) !== 0, write: (r.terms.permissions & 2) !== 0, purpose: r.terms.purpose,
-          scope: r.terms.scopeKind === ScopeKind.Category ? categoryName(r.terms.scopeValue) : 'all',
-          hours: Math.max(1, Math.round((Number(r.terms.validUntil) - Math.max(Number(r.terms.validFrom), Math.floor(Date.now() / 1000))) / 3600)) };
+          scope: r.terms.scopeKind === ScopeKind.Category ? categoryName(r.terms.scopeValue) : r.terms.scopeKind === ScopeKind.Record ? 'record' : 'all',
+          recordId: r.terms.scopeKind === ScopeKind.Record ? r.terms.scopeValue : undefined,
+          startsIn: Number(startsIn.toFixed(4)), endsAt: Number(r.terms.validUntil),
+          hours: Number(((Number(r.terms.validUntil) - Math.max(Number(r.terms.validFrom), Math.floor(Date.now() / 1000))) / 3600).toFixed(4)) };
         return (
           <li key={key} data-testid="request">
-            <p>Request #{key} from <Addr value={r.provider} /> for {scopeText(r.terms.scopeKind, r.terms.scopeValue)}, {permText(r.terms.permissions)}, {PURPOSES[r.terms.purpose]?.toLowerCase()} — asked {when(Number(r.createdAt))}</p>
+            <p>Request #{key} from <ProviderName origin={session.config.origin} address={r.provider} /> for {scopeText(r.terms.scopeKind, r.terms.scopeValue)}, {permText(r.terms.permissions)}, {PURPOSES[r.terms.purpose]?.toLowerCase()} — asked {when(Number(r.createdAt))}</p>
             <TermsFields prefix={`req-${key}`} value={proposed} onChange={(v) => setTerms({ ...terms, [key]: v })} />
+            <FinalTerms session={session} input={proposed} grantee={r.provider} verb="Approving grants" />
             <div className="row">
               <ActionButton label="Approve" kind="primary" done="Approved" run={async () => {
                 const t = termsOf(proposed, r.provider);

@@ -4,7 +4,7 @@
  * against the hash registered on chain, read over /rpc, not against the gateway's word), write a
  * new record or version (encrypt → upload ciphertext → register on chain → deposit envelopes).
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
 import { RecordRegistryAbi, recordCategory } from '../../src/sdk/contracts.ts';
@@ -12,11 +12,23 @@ import { openEscrowedRecordVersion, openRecordVersion } from '../../src/sdk/reco
 import { writeRecordVersion } from '../../src/sdk/writeRecord.ts';
 import type { AccessView } from '../../src/sdk/gateway.ts';
 import { sendTx, type Session } from './lib/session.tsx';
-import { RECORD_TYPES, buildResource, fileToBase64, summary, validateFields, type RecordFields, type RecordType } from './lib/fhir.ts';
-import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, when } from './ui.tsx';
+import { RECORD_TYPES, buildResource, fileToBase64, validateFields, type RecordFields, type RecordType } from './lib/fhir.ts';
+import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, when } from './ui.tsx';
+import { ResourceView, resourceTitle } from './resourceView.tsx';
+import { ObservationCharts } from './observationChart.tsx';
+import { ProviderName } from './names.tsx';
 
-const CATEGORY_NAMES = new Map<string, string>(RECORD_TYPES.map((t) => [recordCategory(t).toLowerCase(), t]));
-export const categoryName = (category: Hex) => CATEGORY_NAMES.get(category.toLowerCase()) ?? `category ${category.slice(0, 10)}…`;
+/** Category hashes people can read: the forms' types, the patient's own Patient resource, reports and documents. */
+const KNOWN_TYPES = [...RECORD_TYPES, 'Patient', 'DiagnosticReport', 'DocumentReference', 'MedicationStatement', 'Procedure'];
+const CATEGORY_LABELS: Record<string, string> = {
+  Patient: 'Personal details', Observation: 'Observations', Condition: 'Conditions', MedicationRequest: 'Medications', AllergyIntolerance: 'Allergies',
+  Immunization: 'Immunizations', Binary: 'Attachments', DiagnosticReport: 'Reports', DocumentReference: 'Documents', MedicationStatement: 'Medications taken', Procedure: 'Procedures',
+};
+const CATEGORY_NAMES = new Map<string, string>(KNOWN_TYPES.map((t) => [recordCategory(t).toLowerCase(), t]));
+/** The resource type a category hash stands for ("Observation"), or a short hash for one nobody named. */
+export const categoryName = (category: Hex) => CATEGORY_NAMES.get(category.toLowerCase()) ?? `other (${category.slice(0, 10)}…)`;
+/** The heading for a category in lists ("Observations", "Personal details"). */
+export const categoryLabel = (category: Hex) => CATEGORY_LABELS[categoryName(category)] ?? categoryName(category);
 
 export interface OpenedVersion {
   recordId: Hex; version: number; resource: Record<string, unknown>; integrityVerified: boolean | undefined; until: number | null;
@@ -64,6 +76,8 @@ function IntegrityBadge({ verified }: { verified: boolean | undefined }) {
   return <span className="badge warn">Not checked</span>;
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Decrypted data held only until `until` (the end of the reader's access window): a timer clears
  * it the second the window closes, so the screen stops showing data the reader may no longer read.
@@ -71,57 +85,87 @@ function IntegrityBadge({ verified }: { verified: boolean | undefined }) {
 function useExpiringState<T>(until: number | null | undefined): [T | undefined, (v: T | undefined) => void, boolean] {
   const [value, setValue] = useState<T | undefined>();
   const [expired, setExpired] = useState(false);
+  const [recheck, setRecheck] = useState(0);
   useEffect(() => {
     if (value === undefined || until === null || until === undefined) return;
     const ms = until * 1000 - Date.now();
     if (ms <= 0) { setValue(undefined); setExpired(true); return; }
+    // Timers hold a signed 32-bit delay (HTML §timers): a longer one (a 90-day grant) would fire at
+    // once, so wait the longest allowed and look again.
+    if (ms > MAX_TIMER_MS) {
+      const timer = setTimeout(() => setRecheck((n) => n + 1), MAX_TIMER_MS);
+      return () => clearTimeout(timer);
+    }
     const timer = setTimeout(() => { setValue(undefined); setExpired(true); }, ms);
     return () => clearTimeout(timer);
-  }, [value, until]);
+  }, [value, until, recheck]);
   // A new access (a fresh grant, break-glass) replaces the "window ended" note.
   useEffect(() => { if (until && until * 1000 > Date.now()) setExpired(false); }, [until]);
   return [value, (v) => { setExpired(false); setValue(v); }, expired];
 }
 
-function RecordItem({ session, recordId, patient, canErase, onOpened }: {
-  session: Session; recordId: Hex; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void;
+/**
+ * One record, opened (decrypted, integrity checked) as soon as it is listed: its latest version is
+ * shown for people, the raw FHIR JSON and the older versions one click away.
+ */
+function RecordItem({ session, recordId, patient, canErase, onOpened, onCleared }: {
+  session: Session; recordId: Hex; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void; onCleared?: (recordId: Hex) => void;
 }) {
   const queryClient = useQueryClient();
   const detail = useQuery({ queryKey: ['record', recordId], queryFn: () => session.gateway.getRecord(recordId) });
   const [opened, setOpened, expired] = useExpiringState<OpenedVersion>(detail.data?.access.until);
   const [error, setError] = useState<unknown>();
-  const open = async (version: number) => {
+  const open = useCallback(async (version: number) => {
     setError(undefined);
-    try { const o = await openVersion(session, recordId, version, patient, detail.data?.access.basis); setOpened(o); onOpened?.(o); } catch (e) { setError(e); }
-  };
+    try {
+      const o = await openVersion(session, recordId, version, patient, detail.data?.access.basis);
+      setOpened(o); onOpened?.(o);
+      // The audit trail names records by what they are ("your HbA1c (Observation)").
+      queryClient.setQueryData(['record-title', recordId.toLowerCase()], { title: resourceTitle(o.resource), type: String(o.resource.resourceType) });
+    } catch (e) { setError(e); }
+  }, [session, recordId, patient, detail.data?.access.basis, setOpened, onOpened, queryClient]);
+  // Opened again when a new version appears or the access changes (a new grant, break-glass).
+  const autoOpened = useRef<string | undefined>(undefined);
+  const latest = detail.data && !detail.data.erasedAt ? detail.data.latestVersion : undefined;
+  const accessKey = `${latest}:${detail.data?.access.basis}:${detail.data?.access.until}`;
+  useEffect(() => {
+    if (latest === undefined || autoOpened.current === accessKey) return;
+    if (detail.data?.access.until && detail.data.access.until * 1000 <= Date.now()) return;
+    autoOpened.current = accessKey;
+    void open(latest);
+  }, [latest, accessKey, open, detail.data?.access.until]);
+  // Whatever was drawn from this record (the charts) goes when its decrypted data does.
+  useEffect(() => { if (!opened) onCleared?.(recordId); }, [opened, onCleared, recordId]);
   if (detail.isPending) return <li><Loading what="record" /></li>;
   if (detail.error) return <li><ErrorNote error={detail.error} /></li>;
   const d = detail.data;
   return (
     <li className="record" data-testid="record">
-      <div className="row">
-        <strong>{categoryName(d.category)}</strong> <span className="muted">created {when(d.createdAt)} · {d.latestVersion} version(s)</span>
+      {opened ? <ResourceView resource={opened.resource} /> : !d.erasedAt && !expired && error === undefined ? <Loading what="and decrypting the record" /> : null}
+      <div className="row muted small">
+        <span>{categoryName(d.category)} · v{opened?.version ?? d.latestVersion} of {d.latestVersion} · added {when(d.createdAt)}</span>
+        {opened ? <IntegrityBadge verified={opened.integrityVerified} /> : null}
+        {opened?.viaEscrow ? <span className="badge warn" data-testid="via-escrow">opened by escrow release</span> : null}
         {d.erasedAt ? <span className="badge bad">erased {when(d.erasedAt)}</span> : null}
         {d.access.until ? <Countdown until={d.access.until} label="of access left" /> : null}
       </div>
-      {!d.erasedAt ? (
-        <details>
-          <summary>Version history</summary>
-          <ul>{[...d.versions].reverse().map((v) => (
-            <li key={v.version}>v{v.version} by <Addr value={v.author} /> at {when(v.timestamp)}{' '}
-              <button type="button" onClick={() => open(v.version)}>Decrypt v{v.version}</button></li>
-          ))}</ul>
-        </details>
-      ) : null}
       {error !== undefined ? <ErrorNote error={error} title="Could not open" /> : null}
       {expired ? <p className="state empty" role="status">Your access window ended; the decrypted data was cleared.</p> : null}
       {opened ? (
-        <div>
-          <p>v{opened.version}: {summary(opened.resource)} <IntegrityBadge verified={opened.integrityVerified} />{opened.viaEscrow ? <> <span className="badge warn" data-testid="via-escrow">opened by escrow release</span></> : null}</p>
+        <details className="raw">
+          <summary>Raw FHIR JSON</summary>
           <pre className="record">{JSON.stringify(opened.resource, null, 2)}</pre>
-          <button type="button" onClick={() => setOpened(undefined)}>Hide</button>
-        </div>
+        </details>
       ) : null}
+      {!d.erasedAt && d.versions.length > 1 ? (
+        <details>
+          <summary>Version history ({d.versions.length})</summary>
+          <ul>{[...d.versions].reverse().map((v) => (
+            <li key={v.version}>v{v.version} by <ProviderName origin={session.config.origin} address={v.author} you={session.address} /> at {when(v.timestamp)}{' '}
+              <button type="button" onClick={() => open(v.version)}>Show v{v.version}</button></li>
+          ))}</ul>
+        </details>
+      ) : !d.erasedAt && d.versions[0] ? <p className="muted small">Written by <ProviderName origin={session.config.origin} address={d.versions[0].author} you={session.address} /></p> : null}
       {canErase && !d.erasedAt ? (
         <ActionButton label="Erase this record" kind="danger" done="Erased" run={async () => {
           if (!window.confirm('Erase this record? Its ciphertext and every key are destroyed; only a tombstone stays on chain.')) return;
@@ -136,18 +180,35 @@ function RecordItem({ session, recordId, patient, canErase, onOpened }: {
 }
 
 /** A patient's records grouped by category, newest first within each. */
-export function RecordList({ session, patient, canErase, onOpened }: { session: Session; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void }) {
+export function RecordList({ session, patient, canErase, onOpened, onBasis }: {
+  session: Session; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void; onBasis?: (basis: AccessView['basis']) => void;
+}) {
   // One's own records are polled: the gateway lists what its chain indexer has seen, which can be a
   // block behind a save. (Another patient's list is not: once access ends it would only say so.)
   const own = patient.toLowerCase() === session.address.toLowerCase();
   const list = useQuery({ queryKey: ['records', patient], queryFn: () => session.gateway.listRecords(patient), enabled: session.gatewayStatus.ok, refetchInterval: own ? 10_000 : false });
+  // What has been decrypted, for the charts of Observations over time.
+  const [resources, setResources] = useState<Record<string, Record<string, unknown>>>({});
+  useEffect(() => { setResources({}); }, [patient]);
+  const opened = useCallback((o: OpenedVersion) => {
+    setResources((r) => ({ ...r, [o.recordId]: o.resource }));
+    onOpened?.(o);
+  }, [onOpened]);
+  const cleared = useCallback((id: Hex) => setResources((r) => {
+    if (!(id in r)) return r;
+    const { [id]: _gone, ...rest } = r;
+    return rest;
+  }), []);
+  const basis = list.data?.records.some((r) => r.access.basis !== 'break-glass') ? 'grant' : list.data?.records[0]?.access.basis;
+  useEffect(() => { if (basis) onBasis?.(basis); }, [basis, onBasis]);
   if (!session.gatewayStatus.ok) return <GatewayUnavailable session={session} what="Records" />;
   if (list.isPending) return <Loading what="records" />;
   if (list.error && !list.data) return <ErrorNote error={list.error} title="Could not list records" />;
   if (list.data.records.length === 0) return <Empty>{own ? 'No records yet.' : 'No records of this patient are open to you right now.'}</Empty>;
   const emergency = list.data.records.find((r) => r.access.basis === 'break-glass');
   const groups = new Map<string, typeof list.data.records>();
-  for (const r of list.data.records) groups.set(categoryName(r.category), [...(groups.get(categoryName(r.category)) ?? []), r]);
+  for (const r of list.data.records) groups.set(categoryLabel(r.category), [...(groups.get(categoryLabel(r.category)) ?? []), r]);
+  const live = new Set(list.data.records.map((r) => r.recordId));
   return (
     <div>
     {/* A failed refresh (e.g. access has ended) keeps the items, whose decrypted data clears itself. */}
@@ -158,9 +219,10 @@ export function RecordList({ session, patient, canErase, onOpened }: { session: 
         {emergency.access.until ? <Countdown until={emergency.access.until} label="of emergency access left" /> : null}
       </p>
     ) : null}
-    {[...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, records]) => (
+    <ObservationCharts resources={Object.entries(resources).filter(([id]) => live.has(id as Hex)).map(([, r]) => r)} />
+    {[...groups].sort(([a], [b]) => (a === 'Personal details' ? -1 : b === 'Personal details' ? 1 : a.localeCompare(b))).map(([name, records]) => (
       <div key={name}><h3>{name} ({records.length})</h3>
-        <ul className="records">{records.map((r) => <RecordItem key={r.recordId} session={session} recordId={r.recordId} patient={patient} canErase={canErase} onOpened={onOpened} />)}</ul>
+        <ul className="records">{records.map((r) => <RecordItem key={r.recordId} session={session} recordId={r.recordId} patient={patient} canErase={canErase} onOpened={opened} onCleared={cleared} />)}</ul>
       </div>
     ))}
     </div>
@@ -196,7 +258,15 @@ export function RecordForm({ session, patient }: { session: Session; patient: Ad
         send: (call) => sendTx(session, call), onStep: (busy) => setState({ busy }),
       });
       setState({ done: `Saved ${type} ${saved.recordId} v${saved.version}${saved.escrow ? ` (emergency escrow: ${saved.escrow.threshold} of ${saved.escrow.custodians} custodians)` : ''}` });
-      await queryClient.invalidateQueries({ queryKey: ['records', patient] });
+      // The gateway lists what its chain indexer has seen, which can be a block behind the save:
+      // ask again until the new record (or version) is listed, so it appears without a reload.
+      for (let i = 0; i < 20; i++) {
+        await queryClient.invalidateQueries({ queryKey: ['record', saved.recordId] });
+        await queryClient.refetchQueries({ queryKey: ['records', patient] });
+        const listed = queryClient.getQueryData<{ records: Array<{ recordId: Hex; latestVersion: number }> }>(['records', patient]);
+        if (listed?.records.some((r) => r.recordId === saved.recordId && r.latestVersion >= saved.version)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
     } catch (error) { setState({ error }); }
   };
   const labels: Record<RecordType, [string, string]> = {

@@ -19,7 +19,9 @@ import { prepareRecordVersion, type PreparedRecordVersion } from '../../sdk/reco
 import { writeFileAtomic } from '../dataDir.ts';
 import { newBundle, writeKeyBundle } from '../keyFile.ts';
 import { createBatchSender, type Call } from './batchSender.ts';
+import { DEMO_PROFILES, publishProfile, signedDemoProfile } from './providerProfiles.ts';
 import { syntheticRecords } from './syntheticRecords.ts';
+import { hba1cSeries } from './observationSeries.ts';
 import { DEMO_PASSPHRASE, demoMarker, type DemoGrantState, type DemoLogin, type DemoSummary } from './summary.ts';
 
 /** The second grant's state cycles through these, patient by patient (the doctor's grant is live for all). */
@@ -43,11 +45,22 @@ export interface SeedOptions {
 interface Person { account: PrivateKeyAccount; key: Hex; enc: EncryptionKeyPair }
 const person = (): Person => { const key = generatePrivateKey(); return { key, account: privateKeyToAccount(key), enc: generateEncryptionKeyPair() }; };
 
-/** Runs `task` over `items`, `width` at a time. */
+/**
+ * Runs `task` over `items`, `width` at a time. The tasks are idempotent uploads and deposits; one
+ * whose connection failed (on a loaded machine the in-process gateway can miss undici's connect
+ * timeout) is tried again, up to three times.
+ */
 async function pool<T>(items: T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  const attempt = async (item: T, left: number): Promise<void> => {
+    try { await task(item); } catch (error) {
+      if (left === 0 || (error as Error).message !== 'fetch failed') throw error;
+      await new Promise((r) => setTimeout(r, 1000));
+      await attempt(item, left - 1);
+    }
+  };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]!);
+    while (next < items.length) await attempt(items[next++]!, 3);
   }));
 }
 
@@ -57,10 +70,14 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
   const batch = createBatchSender(options.provider, options.chainId);
   const admin = privateKeyToAccount(options.adminKey);
   const doctor = person(), lab = person(), hospital = person();
-  const providers = [{ p: doctor, kind: ProviderKind.Doctor, name: 'doctor' }, { p: lab, kind: ProviderKind.Lab, name: 'lab' }, { p: hospital, kind: ProviderKind.Hospital, name: 'hospital' }];
+  const providers = [{ p: doctor, kind: ProviderKind.Doctor, name: 'doctor' }, { p: lab, kind: ProviderKind.Lab, name: 'lab' }, { p: hospital, kind: ProviderKind.Hospital, name: 'hospital' }] as const;
+  // Each provider applies committing to its professional profile (published once accredited).
+  const issuedAt = BigInt(Math.floor(Date.now() / 1000));
+  const profiles = await Promise.all(providers.map(({ p, name }) => signedDemoProfile(p.account, options.chainId, DEMO_PROFILES[name], issuedAt)));
   const patients = Array.from({ length: count }, person);
   const state = (i: number) => STATES[i % STATES.length]!;
-  const drafts = patients.map((p, i) => syntheticRecords(p.account.address, 1000 + i));
+  // The patients with demo logins also get an HbA1c series (for the web UI's chart).
+  const drafts = patients.map((p, i) => [...syntheticRecords(p.account.address, 1000 + i), ...(i < STATES.length ? hba1cSeries(p.account.address, 5000 + i) : [])]);
   const recordCount = drafts.reduce((n, d) => n + d.length, 0);
 
   const bar = new cliProgress.SingleBar({
@@ -84,9 +101,10 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     // where perm_* is served) admits the synthetic accounts first, as the gateway does after onboarding.
     await options.provider.request({ method: 'perm_addAccountsToAllowlist', params: [[...providers.map(({ p }) => p.account.address), ...patients.map((p) => p.account.address)]] } as never);
     await batch.round([
-      ...providers.map(({ p, kind, name }): Call => ({ ...identity, from: p.account, functionName: 'applyAsProvider', args: [kind, toHex(p.enc.publicKey), keccak256(toHex(`medchain-demo-${name}`))], label: `apply ${name}` })),
+      ...providers.map(({ p, kind, name }, i): Call => ({ ...identity, from: p.account, functionName: 'applyAsProvider', args: [kind, toHex(p.enc.publicKey), profiles[i]!.hash], label: `apply ${name}` })),
       ...patients.map((p): Call => ({ ...identity, from: p.account, functionName: 'registerPatient', args: [toHex(p.enc.publicKey), keccak256(toHex('medchain-patient'))], label: 'register patient' })),
     ], tick);
+    for (const signed of profiles) await publishProfile(options.gatewayUrl, signed);
     // Round 2: the admin accredits the providers (governance; threshold 1 on a fresh installation).
     stage('accrediting');
     await batch.round(providers.map(({ p, name }): Call => ({

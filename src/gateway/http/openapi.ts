@@ -10,6 +10,7 @@ import { relayExtendBody, relayGrantBody, relayRevokeBody } from '../routes/cons
 import { depositReasonBody } from '../routes/breakGlassReason.ts';
 import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
 import { admitBody, onboardPatientBody, onboardProviderBody } from '../routes/onboarding.ts';
+import { publishProfileBody } from '../routes/directory.ts';
 
 type Auth = 'public' | 'session';
 interface Operation { method: 'get' | 'post' | 'put' | 'delete'; path: string; summary: string; auth: Auth; tag: string; body?: z.ZodType; binary?: 'request' | 'response'; fhir?: boolean }
@@ -30,6 +31,11 @@ const ops: Operation[] = [
   { method: 'post', path: '/api/onboarding/patient', summary: "Relay a new patient's EIP-712 registration, then admit the account to the chain's allowlist", auth: 'public', tag: 'onboarding', body: onboardPatientBody },
   { method: 'post', path: '/api/onboarding/provider', summary: "Relay a provider applicant's EIP-712 application, then admit the account", auth: 'public', tag: 'onboarding', body: onboardProviderBody },
   { method: 'post', path: '/api/onboarding/admit', summary: "Admit an account already registered on chain to the chain's allowlist", auth: 'public', tag: 'onboarding', body: admitBody },
+  { method: 'get', path: '/api/directory/providers', summary: 'Provider directory: search by name (q), by status, or names for addresses', auth: 'public', tag: 'directory' },
+  { method: 'get', path: '/api/directory/providers/{address}', summary: "A provider's signed professional profile and whether the chain commits to it", auth: 'public', tag: 'directory' },
+  { method: 'put', path: '/api/directory/providers/{address}', summary: 'Publish a professional profile signed by the provider (EIP-712)', auth: 'public', tag: 'directory', body: publishProfileBody },
+  { method: 'get', path: '/api/care/patients', summary: "The caller's patients open now (live grant or break-glass), paginated", auth: 'session', tag: 'consent' },
+  { method: 'get', path: '/api/care/grants', summary: "The caller's grants in one state, paginated, with counts per state", auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/explorer/blocks', summary: 'Latest blocks', auth: 'session', tag: 'explorer' },
   { method: 'get', path: '/api/explorer/tx/{hash}', summary: 'A transaction, its receipt and its decoded MedChain events', auth: 'session', tag: 'explorer' },
   { method: 'get', path: '/api/explorer/events', summary: 'Latest MedChain events (members: the events about them)', auth: 'session', tag: 'explorer' },

@@ -16,6 +16,7 @@ import { HTTPException } from 'hono/http-exception';
 import { allows, audienceOf, EXPLORER_ROUTES, transactionConcerns, type ChainAudience } from '../auth/chainAccessPolicy.ts';
 import { decodeFunctionData, getAddress, parseEventLogs, type Abi, type Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi } from '../../sdk/contracts.ts';
+import { blockProducer, type RpcBlockHeader } from '../explorer/cliqueProducer.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 
 const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi] as Abi;
@@ -75,9 +76,11 @@ export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
     const count = boundedInt(c.req.query('count'), 10, 50);
     const head = await deps.client.getBlockNumber({ cacheTime: 0 });
     const numbers = Array.from({ length: Math.min(count, Number(head) + 1) }, (_, i) => head - BigInt(i));
-    const blocks = await Promise.all(numbers.map((n) => deps.client.getBlock({ blockNumber: n })));
+    const blocks = await Promise.all(numbers.map((n) => deps.client.request({ method: 'eth_getBlockByNumber', params: [`0x${n.toString(16)}`, false] }) as Promise<RpcBlockHeader & { transactions: Hex[] }>));
     return c.json({
-      blocks: blocks.map((b) => ({ number: Number(b.number), hash: b.hash, timestamp: Number(b.timestamp), miner: b.miner, transactions: b.transactions, gasUsed: b.gasUsed.toString() })),
+      blocks: await Promise.all(blocks.map(async (b) => ({
+        number: Number(b.number), hash: b.hash, timestamp: Number(b.timestamp), miner: b.miner, producer: await blockProducer(b), transactions: b.transactions, gasUsed: BigInt(b.gasUsed).toString(),
+      }))),
     });
   });
 

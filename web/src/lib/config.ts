@@ -6,6 +6,9 @@
 import { createPublicClient, defineChain, http, type Chain, type PublicClient } from 'viem';
 import type { MedChainAddresses } from '../../../src/sdk/contracts.ts';
 
+/** The gateway's /rpc refuses batches of more than 50 calls (src/gateway/routes/rpc.ts): viem splits larger ones. */
+const RPC_BATCH_LIMIT = 50;
+
 export interface UiConfig {
   chainId: number;
   addresses: MedChainAddresses;
@@ -37,6 +40,6 @@ export async function loadConfig(origin = window.location.origin): Promise<UiCon
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
     rpcUrls: { default: { http: [`${origin}/rpc`] } },
   });
-  const client = createPublicClient({ chain, transport: http(`${origin}/rpc`, { batch: { wait: 5 }, fetchFn: rpcFetch }), pollingInterval: 250 }) as PublicClient;
+  const client = createPublicClient({ chain, transport: http(`${origin}/rpc`, { batch: { wait: 5, batchSize: RPC_BATCH_LIMIT }, fetchFn: rpcFetch }), pollingInterval: 250 }) as PublicClient;
   return { chainId: body.chainId, addresses: body.addresses, chain, client, origin };
 }

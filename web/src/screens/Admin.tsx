@@ -10,6 +10,8 @@ import { encodeFunctionData, formatUnits, getAddress, isAddress, type Address, t
 import { ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, SuspensionReason } from '../../../src/sdk/contracts.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
 import { useAccountInfo } from '../App.tsx';
+import { directory } from '../lib/api.ts';
+import { ProviderName } from '../names.tsx';
 import { ActionButton, Addr, Empty, ErrorNote, Field, Loading, Section, duration } from '../ui.tsx';
 
 const STATUS = ['not a provider', 'pending accreditation', 'accredited', 'suspended'];
@@ -28,6 +30,38 @@ function usePending(session: Session, target: Address, data: Hex | undefined) {
       return { approvals: Number(approvals), threshold: Number(threshold) };
     },
   });
+}
+
+/**
+ * Applications waiting for accreditation, with each applicant's signed professional profile and
+ * whether the chain commits to it (the metadataHash the provider applied with is the profile's
+ * EIP-712 hash): what the admin checks (licence number, organization) before approving.
+ */
+function PendingApplications({ session }: { session: Session }) {
+  const queryClient = useQueryClient();
+  const q = useQuery({
+    queryKey: ['pending-applications'], enabled: session.gatewayStatus.ok, refetchInterval: 10_000,
+    queryFn: () => directory.search(session.config.origin, { status: 'pending', limit: 50 }),
+  });
+  if (!session.gatewayStatus.ok) return <Empty>The list of pending applications needs the gateway's directory; look a provider up by address below.</Empty>;
+  if (q.isPending) return <Loading what="pending applications" />;
+  if (q.error) return <ErrorNote error={q.error} title="Could not list pending applications" />;
+  if (q.data.providers.length === 0) return <Empty>No applications are waiting for accreditation.</Empty>;
+  return (
+    <ul className="people">{q.data.providers.map((p) => (
+      <li key={p.address} data-testid="pending-application">
+        <div>
+          <strong>{p.profile ? p.label : 'No profile published'}</strong> <span className="muted">({p.kind})</span>
+          {p.profile ? <div className="muted small">licence {p.profile.licenceNumber} · signed {new Date(p.profile.issuedAt * 1000).toLocaleString()}</div> : null}
+          <div className="small">{p.committed ? <span className="badge ok">profile committed on chain</span> : <span className="badge warn">{p.profile ? 'profile differs from what was applied with' : 'nothing to check: ask the applicant for a profile'}</span>} <Addr value={p.address} /></div>
+        </div>
+        <ActionButton label="Approve accreditation" kind="primary" done="Approval recorded" run={async () => {
+          await approveGovernance(session, session.config.addresses.identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'accreditProvider', args: [p.address] }));
+          await queryClient.invalidateQueries({ predicate: (x) => ['pending-applications', 'provider-status', 'pending', 'leaderboard'].includes(String(x.queryKey[0])) });
+        }} />
+      </li>
+    ))}</ul>
+  );
 }
 
 function Providers({ session }: { session: Session }) {
@@ -54,6 +88,9 @@ function Providers({ session }: { session: Session }) {
   };
   return (
     <Section title="Accreditation">
+      <h3>Pending applications</h3>
+      <PendingApplications session={session} />
+      <h3>Look up a provider</h3>
       <form onSubmit={check} className="inline">
         <Field label="Provider address"><input name="provider" required spellCheck={false} /></Field>
         <button type="submit">Check status</button>
@@ -180,7 +217,7 @@ function Leaderboard({ session, isAdmin = false }: { session: Session; isAdmin?:
         {q.isPending ? <Loading what="contributors" /> : q.error ? <ErrorNote error={q.error} /> : q.data.rows.length === 0 ? <Empty>No provider has contributed a record yet.</Empty> : (
           <div className="scroll"><table>
             <thead><tr><th scope="col">#</th><th scope="col">Provider</th><th scope="col">Score</th><th scope="col">MED</th><th scope="col">Status</th></tr></thead>
-            <tbody>{q.data.rows.map((r, i) => <tr key={r.address} data-testid="leader"><td>{i + 1}</td><td><Addr value={r.address} /></td><td>{String(r.score)}</td><td>{formatUnits(r.balance, 18)}</td><td>{STATUS[r.status]}</td></tr>)}</tbody>
+            <tbody>{q.data.rows.map((r, i) => <tr key={r.address} data-testid="leader"><td>{i + 1}</td><td><ProviderName origin={session.config.origin} address={r.address} /></td><td>{String(r.score)}</td><td>{formatUnits(r.balance, 18)}</td><td>{STATUS[r.status]}</td></tr>)}</tbody>
           </table></div>
         )}
       </Section>

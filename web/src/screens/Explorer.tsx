@@ -12,6 +12,8 @@ import {
 import type { UiConfig } from '../lib/config.ts';
 import type { Session } from '../lib/session.tsx';
 import { Addr, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
+import { ProviderName } from '../names.tsx';
+import { categoryName } from '../records.tsx';
 
 const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi] as Abi;
 const EVENT_WINDOW = 500n;
@@ -45,6 +47,16 @@ function Blocks({ config }: { config: UiConfig }) {
     },
     refetchInterval: 3000,
   });
+  // Clique leaves `miner` zero: the gateway recovers the sealer from the seal in extraData.
+  const producers = useQuery({
+    queryKey: ['explorer', 'producers', q.data?.[0]?.number?.toString()], enabled: !!q.data,
+    queryFn: async () => {
+      const response = await fetch(`${config.origin}/api/explorer/blocks?count=10`);
+      if (!response.ok) return new Map<string, string>();
+      const body = await response.json() as { blocks: Array<{ number: number; producer: string | null }> };
+      return new Map(body.blocks.filter((b) => b.producer).map((b) => [String(b.number), b.producer!]));
+    },
+  });
   if (q.isPending) return <Loading what="blocks" />;
   if (q.error) return <ErrorNote error={q.error} title="Cannot read blocks" />;
   const txs = q.data.flatMap((b) => b.transactions.map((t) => ({ ...t, time: Number(b.timestamp) })));
@@ -54,7 +66,10 @@ function Blocks({ config }: { config: UiConfig }) {
         <div className="scroll"><table>
           <thead><tr><th scope="col">Block</th><th scope="col">Time</th><th scope="col">Txs</th><th scope="col">Gas used</th><th scope="col">Producer</th></tr></thead>
           <tbody>{q.data.map((b) => (
-            <tr key={String(b.number)} data-testid="block-row"><td>{String(b.number)}</td><td>{when(Number(b.timestamp))}</td><td>{b.transactions.length}</td><td>{String(b.gasUsed)}</td><td><Addr value={b.miner} /></td></tr>
+            <tr key={String(b.number)} data-testid="block-row"><td>{String(b.number)}</td><td>{when(Number(b.timestamp))}</td><td>{b.transactions.length}</td><td>{String(b.gasUsed)}</td><td data-testid="producer">{(() => {
+              const producer = producers.data?.get(String(b.number)) ?? (BigInt(b.miner) !== 0n ? b.miner : undefined);
+              return producer ? <ProviderName origin={config.origin} address={producer} /> : <span className="muted">unknown</span>;
+            })()}</td></tr>
           ))}</tbody>
         </table></div>
       </Section>
@@ -63,7 +78,7 @@ function Blocks({ config }: { config: UiConfig }) {
           <div className="scroll"><table>
             <thead><tr><th scope="col">Hash</th><th scope="col">Block</th><th scope="col">From</th><th scope="col">To</th></tr></thead>
             <tbody>{txs.map((t) => (
-              <tr key={t.hash} data-testid="tx-row"><td><Addr value={t.hash} /></td><td>{String(t.blockNumber)}</td><td><Addr value={t.from} /></td><td>{t.to ? <Addr value={t.to} /> : 'contract creation'}</td></tr>
+              <tr key={t.hash} data-testid="tx-row"><td><Addr value={t.hash} /></td><td>{String(t.blockNumber)}</td><td><ProviderName origin={config.origin} address={t.from} /></td><td>{t.to ? contractNames(config).get(t.to.toLowerCase()) ?? <Addr value={t.to} /> : 'contract creation'}</td></tr>
             ))}</tbody>
           </table></div>
         )}
@@ -88,6 +103,7 @@ function Events({ config }: { config: UiConfig }) {
         <ul className="events">{q.data.map((e) => (
           <li key={`${e.txHash}-${e.logIndex}`} data-testid="event">
             <strong>{e.contract}.{e.name}</strong> <span className="muted">block {String(e.blockNumber)}</span>
+            {['provider', 'grantee', 'author'].map((k) => typeof e.args[k] === 'string' ? <span key={k}> · {k} <ProviderName origin={config.origin} address={e.args[k] as string} /></span> : null)}
             <code className="args">{plain(e.args)}</code>
           </li>
         ))}</ul>
@@ -124,14 +140,16 @@ function Lookup({ config }: { config: UiConfig }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const input = String(new FormData(event.target as HTMLFormElement).get('query'));
+    // A new look-up replaces the old result at once, so a malformed one never leaves it on screen.
     setResult({ busy: true });
     try { setResult({ data: await lookup(config, input) }); } catch (error) { setResult({ error }); }
   };
   const r = result.data;
   return (
     <Section title="Look up a transaction or record">
-      <form onSubmit={submit} className="inline">
-        <Field label="Transaction hash or record id"><input name="query" required pattern="0x[0-9a-fA-F]{64}" spellCheck={false} /></Field>
+      {/* noValidate: our own check answers a malformed id with an error (and clears the old result). */}
+      <form onSubmit={submit} className="inline" noValidate>
+        <Field label="Transaction hash or record id"><input name="query" required spellCheck={false} /></Field>
         <button type="submit" disabled={result.busy}>Look up</button>
       </form>
       {result.busy ? <Loading what="chain data" /> : null}
@@ -148,10 +166,10 @@ function Lookup({ config }: { config: UiConfig }) {
       {r?.kind === 'record' ? (
         <div data-testid="lookup-record">
           <dl className="facts">
-            <dt>Record</dt><dd><code>{r.id}</code></dd><dt>Patient</dt><dd><code>{r.patient}</code></dd><dt>Created</dt><dd>{when(r.createdAt)}</dd>
+            <dt>Record</dt><dd><code>{r.id}</code></dd><dt>Patient</dt><dd><code>{r.patient}</code></dd><dt>Kind</dt><dd>{categoryName(r.category)}</dd><dt>Created</dt><dd>{when(r.createdAt)}</dd>
             <dt>Versions</dt><dd>{r.latestVersion}</dd><dt>Erased</dt><dd>{r.erasedAt ? `yes, ${when(r.erasedAt)} (tombstone)` : 'no'}</dd>
           </dl>
-          <ul>{r.versions.map((v) => <li key={v.version}>v{v.version} by <Addr value={v.author} /> at {when(v.timestamp)}: <code>{v.integrityHash}</code></li>)}</ul>
+          <ul>{r.versions.map((v) => <li key={v.version}>v{v.version} by <ProviderName origin={config.origin} address={v.author} /> at {when(v.timestamp)}: <code>{v.integrityHash}</code></li>)}</ul>
         </div>
       ) : null}
     </Section>

@@ -6,16 +6,19 @@
  */
 import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { getAddress, isAddress, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, EmergencyReason, Role } from '../../../src/sdk/contracts.ts';
 import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/gateway/audit/merkle.ts';
 import { useAccountInfo } from '../App.tsx';
 import { exportBundle } from '../lib/fhir.ts';
 import { subscribeEvents } from '../lib/events.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
-import { GrantTimeline, Requests, TermsFields, defaultTerms, grantByRelay, shareWithGrantee, termsOf } from '../consent.tsx';
+import { FinalTerms, GrantTimeline, Requests, TermsFields, defaultTerms, grantByRelay, shareWithGrantee, termsOf } from '../consent.tsx';
+import { ProviderPicker } from '../providerPicker.tsx';
+import { ProviderName } from '../names.tsx';
+import { auditPurpose, auditVerb, denialText, groupAudit } from '../auditText.ts';
 import { GatewayUnavailable, RecordForm, RecordList, openVersion, type OpenedVersion } from '../records.tsx';
-import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
+import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
 
 const REASONS = Object.keys(EmergencyReason);
 
@@ -35,22 +38,23 @@ function ExportData({ session }: { session: Session }) {
 
 function GrantAccess({ session }: { session: Session }) {
   const queryClient = useQueryClient();
-  const [grantee, setGrantee] = useState('');
+  const [grantee, setGrantee] = useState<Address | undefined>();
   const [terms, setTerms] = useState(defaultTerms);
   const [via, setVia] = useState<'relay' | 'tx'>(session.gatewayStatus.ok ? 'relay' : 'tx');
   return (
     <div>
-      <Field label="Provider address"><input value={grantee} onChange={(e) => setGrantee(e.target.value)} spellCheck={false} /></Field>
+      <ProviderPicker session={session} value={grantee} onChange={setGrantee} />
       <TermsFields prefix="grant" value={terms} onChange={setTerms} />
       <Field label="Grant by">
         <select value={via} onChange={(e) => setVia(e.target.value as 'relay' | 'tx')}>
-          <option value="relay" disabled={!session.gatewayStatus.ok}>Signature relayed by the gateway (no gas)</option>
+          <option value="relay" disabled={!session.gatewayStatus.ok}>Signature relayed by the hospital (free)</option>
           <option value="tx">My own transaction</option>
         </select>
       </Field>
+      <FinalTerms session={session} input={terms} grantee={grantee} />
       <ActionButton label="Grant access" kind="primary" done="Granted" run={async () => {
-        if (!isAddress(grantee.trim(), { strict: false })) throw new Error('enter the provider as a 0x-prefixed 20-byte address');
-        const t = termsOf(terms, getAddress(grantee.trim()));
+        if (!grantee) throw new Error('choose a provider first: search by name above');
+        const t = termsOf(terms, grantee);
         if (via === 'relay') await grantByRelay(session, t);
         else await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'grant', args: [t] });
         if (t.validFrom === 0n) await shareWithGrantee(session, t);
@@ -60,7 +64,7 @@ function GrantAccess({ session }: { session: Session }) {
   );
 }
 
-interface EmergencyRow { accessId: number; provider: string; until: number; live: boolean; txHash?: string; barred?: boolean }
+interface EmergencyRow { accessId: number; provider: string; until: number; live: boolean; txHash?: string; barred?: boolean; closedBy?: string | null; closedAt?: number }
 
 function Emergencies({ session }: { session: Session }) {
   const { client, addresses } = session.config;
@@ -70,6 +74,10 @@ function Emergencies({ session }: { session: Session }) {
     queryKey: ['emergencies', session.address],
     queryFn: async (): Promise<{ source: string; rows: EmergencyRow[] }> => {
       const found = await emergencyRows();
+      // When an access was closed early, it ended then, not at its scheduled end: the closing
+      // events (Consent.EmergencyAccessClosed, filtered by the indexed patient) give the time.
+      const closedLogs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessClosed', args: { patient: session.address }, fromBlock: 0n });
+      const ends = new Map(await Promise.all(closedLogs.map(async (l) => [Number(l.args.accessId), { t: Number((await client.getBlock({ blockNumber: l.blockNumber })).timestamp), by: l.args.closedBy }] as const)));
       // Per provider, from the chain: the latest window as it stands (a close moves its end) and
       // whether the patient's close bars the provider from opening again (Consent.emergencyReopenBarred).
       const now = Math.floor(Date.now() / 1000);
@@ -83,7 +91,8 @@ function Emergencies({ session }: { session: Session }) {
         rows: found.rows.map((r) => {
           const { latest, barred } = state.get(r.provider)!;
           const until = Number(latest.accessId) === r.accessId ? Number(latest.until) : r.until;
-          return { ...r, until, live: r.live && until > now, barred };
+          const end = ends.get(r.accessId);
+          return { ...r, until, live: r.live && !end && until > now, barred, closedAt: end?.t, closedBy: r.closedBy ?? end?.by };
         }),
       };
     },
@@ -113,7 +122,10 @@ function Emergencies({ session }: { session: Session }) {
       {q.isPending ? <Loading what="emergency accesses" /> : q.error ? <ErrorNote error={q.error} /> : q.data.rows.length === 0 ? <Empty>Nobody has opened emergency access to your records.</Empty> : (
         <ul className="events">{q.data.rows.map((e) => (
           <li key={e.accessId} className={e.live ? 'alert' : ''} role={e.live ? 'alert' : undefined}>
-            <strong>{e.live ? 'LIVE emergency access' : 'Emergency access'}</strong> by <Addr value={e.provider} />, {e.live ? <Countdown until={e.until} /> : `ended ${when(e.until)}`}
+            <strong>{e.live ? 'LIVE emergency access' : 'Emergency access'}</strong> by <ProviderName origin={session.config.origin} address={e.provider} />,{' '}
+            {e.live ? <Countdown until={e.until} /> : <span data-testid="emergency-end">{e.closedAt
+              ? `closed ${when(e.closedAt)}${e.closedBy ? ` by ${e.closedBy.toLowerCase() === session.address.toLowerCase() ? 'you' : 'the provider'}` : ''}`
+              : `ended ${when(e.until)}`}</span>}
             {e.live ? <ActionButton label="Close it now" kind="danger" done="Closed" run={async () => {
               await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'closeEmergencyAccess', args: [session.address, e.provider as Hex] });
               await queryClient.invalidateQueries({ queryKey: ['emergencies'] });
@@ -139,6 +151,12 @@ function Emergencies({ session }: { session: Session }) {
  */
 function AuditTrail({ session }: { session: Session }) {
   const token = session.token();
+  const queryClient = useQueryClient();
+  // Record titles arrive as the records are decrypted: draw the sentences again when one does.
+  const [, setTitles] = useState(0);
+  useEffect(() => queryClient.getQueryCache().subscribe((e) => {
+    if (e.type === 'updated' && e.query.queryKey[0] === 'record-title') setTitles((n) => n + 1);
+  }), [queryClient]);
   const [checks, setChecks] = useState<Record<number, { ok: boolean; text: string }>>({});
   const q = useQuery({
     queryKey: ['audit', session.address],
@@ -169,16 +187,31 @@ function AuditTrail({ session }: { session: Session }) {
   if (q.error) return <ErrorNote error={q.error} />;
   if (!q.data.available) return <Empty>This gateway does not serve the audit trail (GET /api/audit answered 404). The gateway still logs every access.</Empty>;
   if (q.data.entries.length === 0) return <Empty>Nobody has accessed your records.</Empty>;
+  const title = (recordId?: string | null) => {
+    if (!recordId) return 'your records';
+    const known = queryClient.getQueryData<{ title: string; type: string }>(['record-title', recordId.toLowerCase()]);
+    return known ? `your ${known.title} (${known.type})` : 'one of your records';
+  };
   return (
-    <div className="scroll"><table>
-      <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Why</th><th scope="col">Outcome</th><th scope="col">On chain</th></tr></thead>
-      <tbody>{[...q.data.entries].reverse().map((e) => (
-        <tr key={e.seq} data-testid="audit-entry"><td>{when(e.time)}</td><td>{e.actor.toLowerCase() === session.address.toLowerCase() ? 'you' : <Addr value={e.actor} />}</td>
-          <td>{e.action}{e.recordId ? <> <Addr value={e.recordId} /></> : null}</td><td>{e.purpose}</td><td>{e.outcome}{e.outcome === 'denied' ? ` (${e.reason})` : ''}</td>
-          <td data-testid="audit-check">{checks[e.seq] ? <span className={checks[e.seq]!.ok ? 'badge ok' : 'badge warn'}>{checks[e.seq]!.text}</span> : null}
-            {checks[e.seq]?.ok ? null : <ActionButton label={checks[e.seq] ? 'Check again' : 'Verify on chain'} run={() => verify(e)} />}</td></tr>
-      ))}</tbody>
-    </table></div>
+    <ol className="audit-cards">{groupAudit(q.data.entries).map((event) => {
+      const e = event.first;
+      const seq = event.entries[event.entries.length - 1]!.seq;
+      const you = e.actor.toLowerCase() === session.address.toLowerCase();
+      // An escrow release says "emergency" in its verb already.
+      const purpose = you || e.outcome === 'denied' || event.entries.some((x) => x.action === 'escrow-release') ? '' : auditPurpose(e.purpose);
+      const check = checks[seq];
+      return (
+        <li key={e.seq} className={`audit-card ${e.outcome}`} data-testid="audit-entry">
+          <p className="sentence">
+            {you ? 'You' : <ProviderName origin={session.config.origin} address={e.actor} />} {auditVerb(event, title(e.recordId))}{purpose ? ` ${purpose}` : ''}
+            {' — '}<strong className={e.outcome === 'allowed' ? 'ok' : 'error'}>{e.outcome === 'allowed' ? 'allowed' : `refused: ${denialText(e.reason)}`}</strong>
+          </p>
+          <p className="muted small">{when(e.time)}{event.entries.length > 1 ? ` · ${event.entries.length} log entries` : ''}</p>
+          <div data-testid="audit-check">{check ? <span className={check.ok ? 'badge ok' : 'badge warn'}>{check.text}</span> : null}
+            {check?.ok ? null : <ActionButton label={check ? 'Check again' : 'Verify on chain'} run={() => verify(event.entries[event.entries.length - 1]!)} />}</div>
+        </li>
+      );
+    })}</ol>
   );
 }
 

@@ -6,12 +6,13 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { formatUnits, getAddress, isAddress, keccak256, toHex, type Address } from 'viem';
-import { ConsentAbi, EmergencyReason, GrantState, IncentivesAbi, MedTokenAbi, ProviderStatus, Role } from '../../../src/sdk/contracts.ts';
+import { ConsentAbi, EmergencyReason, IncentivesAbi, MedTokenAbi, ProviderStatus, Role } from '../../../src/sdk/contracts.ts';
 import { useAccountInfo } from '../App.tsx';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
-import { GrantTimeline, TermsFields, defaultTerms, stateAt, termsOf, useGrants } from '../consent.tsx';
+import { TermsFields, defaultTerms, termsOf } from '../consent.tsx';
+import { GrantsToMe, MyPatients } from '../careLists.tsx';
 import { RecordForm, RecordList } from '../records.tsx';
-import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, Section, useNow } from '../ui.tsx';
+import { ActionButton, Addr, Empty, ErrorNote, Field, Loading, Section } from '../ui.tsx';
 
 function Earnings({ session }: { session: Session }) {
   const { client, addresses } = session.config;
@@ -35,25 +36,6 @@ function Earnings({ session }: { session: Session }) {
       <dt>Contribution score</dt><dd>{String(q.data.score)}</dd>
       <dt>Validator</dt><dd>{q.data.validator ? 'yes — run a QBFT node with this key' : 'no'}</dd>
     </dl>
-  );
-}
-
-function MyPatients({ session, onPick }: { session: Session; onPick: (p: Address) => void }) {
-  const grants = useGrants(session, 'grantee', session.address);
-  const now = useNow();
-  if (grants.isPending) return <Loading what="patients" />;
-  if (grants.error) return <ErrorNote error={grants.error} />;
-  const live = grants.data.filter((g) => stateAt(g, now) === GrantState.Active);
-  const patients = [...new Map(live.map((g) => [g.patient, Math.max(...live.filter((x) => x.patient === g.patient).map((x) => x.validUntil))])).entries()];
-  return (
-    <>
-    <OpenByAddress onPick={onPick} />
-    {patients.length === 0 ? <Empty>No live grants: no patient's records are open to you right now.</Empty> : (
-    <ul className="events">{patients.map(([p, until]) => (
-      <li key={p} data-testid="patient"><code>{p}</code> · <Countdown until={until} /> <button type="button" onClick={() => onPick(p)}>Open records</button></li>
-    ))}</ul>
-    )}
-    </>
   );
 }
 
@@ -117,11 +99,13 @@ function BreakGlass({ session, onOpened }: { session: Session; onOpened: (p: Add
 export function ProviderScreen() {
   const session = useSession();
   const info = useAccountInfo(session);
-  const [patient, setPatient] = useState<Address | undefined>();
+  const [open, setOpen] = useState<{ patient: Address; basis?: 'grant' | 'break-glass' } | undefined>();
+  const patient = open?.patient;
+  const setPatient = (p: Address | undefined, basis?: 'grant' | 'break-glass') => setOpen(p ? { patient: p, basis } : undefined);
   const queryClient = useQueryClient();
   // Break-glass changes the basis of access to the patient's records: read them again.
   const openedEmergency = (p: Address) => {
-    setPatient(p);
+    setPatient(p, 'break-glass');
     void queryClient.invalidateQueries({ predicate: (q) => ['records', 'record'].includes(String(q.queryKey[0])) });
   };
   if (info.isPending) return <Loading what="your role" />;
@@ -132,16 +116,24 @@ export function ProviderScreen() {
     <main className="screen">
       {!active ? <p className="state error" role="alert">Your provider account is {info.data.providerStatus === ProviderStatus.Pending ? 'waiting for accreditation' : 'suspended'}: grants and emergency access do not work until an admin {info.data.providerStatus === ProviderStatus.Pending ? 'accredits' : 'reinstates'} you.</p> : null}
       <Section title="My MedToken"><Earnings session={session} /></Section>
-      <Section title="My patients"><MyPatients session={session} onPick={setPatient} /></Section>
+      <Section title="My patients">
+        <OpenByAddress onPick={(p) => setPatient(p)} />
+        <MyPatients session={session} onPick={setPatient} />
+      </Section>
       {patient ? (
         <Section title="Patient records">
-          <p>Records of <code>{patient}</code>; data disappears from this screen when your access ends. <button type="button" onClick={() => setPatient(undefined)}>Close</button></p>
-          <RecordList session={session} patient={patient} canErase={false} />
-          <h3>Add or update a record</h3>
-          <RecordForm session={session} patient={patient} />
+          <p>Records of <Addr value={patient} />; data disappears from this screen when your access ends. <button type="button" onClick={() => setPatient(undefined)}>Close</button></p>
+          <RecordList session={session} patient={patient} canErase={false} onBasis={(basis) => { if (basis !== open?.basis) setOpen({ patient, basis: basis === 'break-glass' ? 'break-glass' : 'grant' }); }} />
+          {/* Break-glass is read-only (Consent: emergency access never grants write). */}
+          {open?.basis === 'break-glass' ? null : (
+            <>
+              <h3>Add or update a record</h3>
+              <RecordForm session={session} patient={patient} />
+            </>
+          )}
         </Section>
       ) : null}
-      <Section title="Grants to me"><GrantTimeline session={session} side="grantee" who={session.address} /></Section>
+      <Section title="Grants to me"><GrantsToMe session={session} /></Section>
       <Section title="Request access"><RequestAccess session={session} /></Section>
       <Section title="Break-glass"><BreakGlass session={session} onOpened={openedEmergency} /></Section>
     </main>
