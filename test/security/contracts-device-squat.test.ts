@@ -45,7 +45,9 @@ test('device squatting: registering someone else\'s address as a device is refus
     // A real device consents with its own key and is registered to its patient.
     const device = privateKeyToAccount(f.keys.device);
     const deviceSig = await device.signTypedData(registerDeviceTypedData({ chainId: 31337, identity: f.addresses.identity, nonce: 0n, deadline, device: device.address, owner: f.addr.patient }));
-    const owner = medChainContracts(createWalletClient({ account: privateKeyToAccount(f.keys.patient), chain, transport }), f.addresses);
+    // The owner sends her own transaction through her own session (the gateway's /rpc takes only those).
+    const ownerTransport = (await h.client('patient')).rpcTransport({ retryCount: 0 });
+    const owner = medChainContracts(createWalletClient({ account: privateKeyToAccount(f.keys.patient), chain, transport: ownerTransport }), f.addresses);
     const ok = await owner.identity.write.registerDevice([device.address, deadline, deviceSig]);
     assert.equal((await client.waitForTransactionReceipt({ hash: ok, pollingInterval: 20 })).status, 'success');
     assert.equal(await f.read.identity.read.deviceOwner([device.address]), f.addr.patient);

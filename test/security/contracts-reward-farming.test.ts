@@ -18,7 +18,7 @@ test('reward farming with junk versions: one point and one reward per patient pe
   const h = await gatewayHarness();
   const { f } = h;
   try {
-    const validatorsBefore = (await httpCall(h.gateway.url, 'GET', '/api/validators')).json!.validators;
+    const validatorsBefore = (await httpCall(h.gateway.url, 'GET', '/api/validators', { token: (await h.client('patient')).sessionToken })).json!.validators;
     const resource = { resourceType: 'Observation', status: 'final', code: { text: 'glucose' }, subject: { reference: `Patient/${f.addr.patient}` } };
     const prepared = await h.addRecord('patient', 'patient', resource);
     await f.mined(f.as('patient').consent.write.grant([{
@@ -39,10 +39,10 @@ test('reward farming with junk versions: one point and one reward per patient pe
     // Bounded: one point and one author reward for this patient in this period, however many versions.
     assert.equal(await f.read.incentives.read.contributionScore([f.addr.lab]), 1n);
     assert.equal(await f.read.token.read.balanceOf([f.addr.lab]), parseEther('10'));
-    const providers = (await httpCall(h.gateway.url, 'GET', '/api/providers')).json!.providers as Array<{ address: string; score: number }>;
+    const providers = (await httpCall(h.gateway.url, 'GET', '/api/providers', { token: (await h.client('patient')).sessionToken })).json!.providers as Array<{ address: string; score: number }>;
     assert.equal(providers.find((p) => p.address === f.addr.lab)?.score, 1);
     // The validator set does not move without governance.
-    assert.deepEqual((await httpCall(h.gateway.url, 'GET', '/api/validators')).json!.validators, validatorsBefore);
+    assert.deepEqual((await httpCall(h.gateway.url, 'GET', '/api/validators', { token: (await h.client('patient')).sessionToken })).json!.validators, validatorsBefore);
     assert.deepEqual(await f.read.incentives.read.getValidators(), [f.addr.admin]);
     // The patient's own version still opens.
     const patient = await h.client('patient');
