@@ -116,8 +116,12 @@ async function main(argv: string[]) {
   await command.run({ args, values, global });
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+/** Any failure — returned by a command or thrown later by a server, a socket or a timer — is one line. */
+function fail(error: unknown): never {
   const { message, code } = describeError(error);
   process.stderr.write(`medchain: ${message}\n`);
   process.exit(code);
-});
+}
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+main(process.argv.slice(2)).catch(fail);
