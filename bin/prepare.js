@@ -77,7 +77,18 @@ export async function ensureContracts(log) {
     try {
       log('compiling the contracts with solc-js (once after install or a change to contracts/src; a minute or two)…');
       const { compileContracts } = await import(pathToFileURL(join(ROOT, 'contracts', 'compile.ts')).href);
-      try { compileContracts(); } catch (error) { throw new PrepareError(`the contracts do not compile: ${error.message.split('\n')[0]}`); }
+      // solc's formatted diagnostics are many lines each: keep the first error's first line for the message.
+      const diagnostics = [];
+      const { error: consoleError, warn: consoleWarn } = console;
+      console.error = (text) => diagnostics.push(String(text));
+      console.warn = () => {};
+      try { compileContracts(); } catch (error) {
+        const first = diagnostics[0]?.split('\n').find((l) => l.trim()) ?? error.message.split('\n')[0];
+        throw new PrepareError(`the contracts do not compile: ${first.trim()} (${error.message.split('\n')[0]})`);
+      } finally {
+        console.error = consoleError;
+        console.warn = consoleWarn;
+      }
       // An unchanged source hash rewrites nothing: mark the build as checked so the next run skips solc.
       const now = new Date();
       utimesSync(join(CONTRACTS_BUILD, 'source-hash'), now, now);
