@@ -6,7 +6,10 @@ import { getAddress, isAddress, type Address, type Hex } from 'viem';
 import { Purpose, ScopeKind, ZERO_SCOPE, recordCategory, type GrantTerms } from '../sdk/contracts.ts';
 import { RECORD_TYPES, isRecordType } from '../sdk/recordTypes.ts';
 import { str, type Options, type Values } from './command.ts';
-import { CliError } from './dataDir.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, paths } from './dataDir.ts';
+import { readKeyBundle } from './keyFile.ts';
 import { EXIT } from './errors.ts';
 import { duration } from './output.ts';
 
@@ -41,9 +44,16 @@ export function parseTime(text: string, flag: string): number {
   return Math.floor(ms / 1000);
 }
 
-export function parseAddress(text: string | undefined, what: string): Address {
-  if (!text || !isAddress(text, { strict: false })) throw new CliError(`${what} must be a 0x-prefixed 20-byte address${text ? `, got ${JSON.stringify(text)}` : ''}`, EXIT.usage);
-  return getAddress(text);
+/**
+ * An account given on the command line: a 0x address, or — with `dataDir` — the name of a key file
+ * in <data-dir>/keys (`--to drbob`), whose public address is read without unlocking it.
+ */
+export function parseAddress(text: string | undefined, what: string, dataDir?: string): Address {
+  if (text && isAddress(text, { strict: false })) return getAddress(text);
+  const named = text && dataDir && /^[\w.-]+$/.test(text) ? join(paths(dataDir).keys, text.endsWith('.json') ? text : `${text}.json`) : undefined;
+  if (named && existsSync(named)) return getAddress(readKeyBundle(named).address);
+  const hint = dataDir ? ' or the name of a key file in ' + paths(dataDir).keys : '';
+  throw new CliError(`${what} must be a 0x-prefixed 20-byte address${hint}${text ? `, got ${JSON.stringify(text)}` : ''}`, EXIT.usage);
 }
 
 export function parseScope(text: string | undefined): { scopeKind: number; scopeValue: Hex } {

@@ -20,7 +20,7 @@ function freshCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'medchain-fresh-'));
   const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
   for (const file of files) {
-    if (!existsSync(join(ROOT, file))) continue; // deleted in the working tree
+    if (file === 'node_modules' || !existsSync(join(ROOT, file))) continue; // deleted in the working tree; node_modules is linked below
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     copyFileSync(join(ROOT, file), join(dir, file));
   }

@@ -83,7 +83,7 @@ export const grantCommands: Command[] = [
     options: { to: { type: 'string' }, direct: { type: 'boolean' }, ...TERMS_OPTIONS },
     help: `  --to <address>            the provider (required)\n${TERMS_HELP}${DIRECT_HELP}`,
     async run({ values, global }) {
-      const grantee = parseAddress(str(values, 'to'), '--to');
+      const grantee = parseAddress(str(values, 'to'), '--to', global.dataDir);
       termsFrom(values, grantee); // usage errors before the passphrase prompt
       const session = await openSession(global);
       const now = await signingNow(session);
@@ -142,8 +142,8 @@ export const grantCommands: Command[] = [
     async run({ values, global }) {
       const session = await openSession(global);
       const query: { patient?: Address; grantee?: Address } = {};
-      if (str(values, 'patient')) query.patient = parseAddress(str(values, 'patient'), '--patient');
-      if (str(values, 'grantee')) query.grantee = parseAddress(str(values, 'grantee'), '--grantee');
+      if (str(values, 'patient')) query.patient = parseAddress(str(values, 'patient'), '--patient', global.dataDir);
+      if (str(values, 'grantee')) query.grantee = parseAddress(str(values, 'grantee'), '--grantee', global.dataDir);
       if (!query.patient && !query.grantee) {
         if (session.role === 'patient') query.patient = session.address;
         else query.grantee = session.address;

@@ -59,8 +59,8 @@ export async function resourceFromFile(file: string, contentType?: string): Prom
 }
 
 /** Whose record: --patient, or the acting account when it is a patient. */
-async function patientOf(session: Session, value: string | undefined): Promise<Address> {
-  if (value) return parseAddress(value, '--patient');
+async function patientOf(session: Session, value: string | undefined, dataDir: string): Promise<Address> {
+  if (value) return parseAddress(value, '--patient', dataDir);
   if (await roleOf(session, session.address) === Role.Patient) return session.address;
   throw new CliError('name the patient with --patient <address> (you are not a patient)', EXIT.usage);
 }
@@ -86,7 +86,7 @@ export const recordCommands: Command[] = [
     async run({ args, values, global }) {
       const { resourceType, plaintext } = await resourceFromFile(args[0]!, str(values, 'content-type'));
       const session = await openSession(global);
-      const patient = await patientOf(session, str(values, 'patient'));
+      const patient = await patientOf(session, str(values, 'patient'), global.dataDir);
       const own = encryptionKey(session);
       const written = await writeRecordVersion({
         gateway: session.gateway, client: session.client, addresses: session.addresses, author: { address: session.address, publicKey: own.publicKey },
@@ -121,7 +121,7 @@ export const recordCommands: Command[] = [
     options: { patient: { type: 'string' } }, help: '  --patient <address>       whose records (default: you, as a patient)\n',
     async run({ values, global }) {
       const session = await openSession(global);
-      const patient = await patientOf(session, str(values, 'patient'));
+      const patient = await patientOf(session, str(values, 'patient'), global.dataDir);
       const list = await session.gateway.listRecords(patient);
       emit(global.json, list, () => table(['record', 'type', 'versions', 'access', 'until'],
         list.records.map((r) => [r.recordId, categoryName(r.category), String(r.latestVersion), r.erased ? 'erased' : r.access.basis, isoTime(r.access.until)])));

@@ -23,7 +23,7 @@ export const requestCommands: Command[] = [
     options: { patient: { type: 'string' }, ...TERMS_OPTIONS },
     help: `  --patient <address>       the patient (required)\n${TERMS_HELP}`,
     async run({ values, global }) {
-      const patient = parseAddress(str(values, 'patient'), '--patient');
+      const patient = parseAddress(str(values, 'patient'), '--patient', global.dataDir);
       const session = await openSession(global, { signIn: false });
       const terms = termsFrom(values, session.address);
       const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'requestAccess', args: [patient, terms] });
