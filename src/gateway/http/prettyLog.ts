@@ -28,7 +28,29 @@ export function wantPretty(env = process.env, stdout: { isTTY?: boolean } = proc
   return stdout.isTTY === true;
 }
 
+/**
+ * While a progress bar is drawn on the terminal (the demo seeding), lines below `level` are dropped
+ * and the others clear the bar's line first, so no log text lands inside the bar. Returns the undo.
+ */
+let progressFloor: number | undefined;
+export function quietLogsDuringProgress(level = 40): () => void {
+  progressFloor = level;
+  return () => { progressFloor = undefined; };
+}
+
 /** A pino destination writing human lines to stdout. */
 export function prettyDestination(out: NodeJS.WritableStream = process.stdout): DestinationStream {
-  return { write: (chunk: string) => { for (const line of chunk.split('\n')) if (line) out.write(`${prettyLine(line)}\n`); } };
+  return {
+    write: (chunk: string) => {
+      for (const line of chunk.split('\n')) {
+        if (!line) continue;
+        if (progressFloor !== undefined) {
+          const level = (/"level":(\d+)/.exec(line)?.[1]) ?? '0';
+          if (Number(level) < progressFloor) continue;
+          process.stderr.write('\r\x1b[K');
+        }
+        out.write(`${prettyLine(line)}\n`);
+      }
+    },
+  };
 }
