@@ -30,7 +30,8 @@ try {
   const log = (line) => process.stderr.write(`medchain: ${line}\n`);
   await ensureContracts(log);
   if (commandWord(process.argv.slice(2)) === 'start' && !process.argv.includes('--help') && !process.argv.includes('-h')) await ensureWeb(log);
-  const bundle = process.env.MEDCHAIN_NO_BUNDLE === '1' ? undefined : await ensureBundle();
+  // A read-only install cannot cache a bundle: it runs the sources through tsx, as before.
+  const bundle = process.env.MEDCHAIN_NO_BUNDLE === '1' ? undefined : await ensureBundle().catch(() => undefined);
   if (bundle) await import(pathToFileURL(bundle).href);
   else {
     const { register } = await import('tsx/esm/api');
