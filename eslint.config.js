@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'contracts/build/**', 'web/dist/**', 'data/**', 'bench/results/**', '.tmp/**'] },
+  { ignores: ['node_modules/**', 'contracts/build/**', 'web/dist/**', 'data/**', 'bench/results/**', '.tmp/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -12,6 +12,7 @@ import type { Address, Hex } from 'viem';
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { decryptKeystore, encryptKeystore, generateEncryptionKeyPair, keystoreSchema, type KeystoreV3 } from '../crypto/index.ts';
 import { CliError, paths, writeFileAtomic } from './dataDir.ts';
+import { nativeScrypt } from './nativeScrypt.ts';
 import { readPassphrase } from './passphrase.ts';
 
 export interface KeyBundleFile {
@@ -72,18 +73,15 @@ export function readKeyBundle(file: string): KeyBundleFile {
 
 export async function unlockBundle(file: string, bundle: KeyBundleFile, passphrase: string): Promise<UnlockedKey> {
   const open = async (ks: KeystoreV3) => {
-    try { return await decryptKeystore(ks, passphrase); } catch (error) {
+    try { return await decryptKeystore(ks, passphrase, { scrypt: nativeScrypt }); } catch (error) {
       throw new CliError(`cannot open ${file}: ${(error as Error).message}`);
     }
   };
-  const account = await open(bundle.account);
-  const privateKey = hex(account.privateKey);
-  const encryption = [];
-  for (const ks of [bundle.encryption, ...(bundle.previousEncryption ?? [])]) {
-    if (!ks) continue;
-    const k = await open(ks);
-    encryption.push({ privateKey: k.privateKey, publicKey: k.publicKey! });
-  }
+  // All keystores at once: native scrypt runs on the thread pool, one per core.
+  const encryptionKeystores = [bundle.encryption, ...(bundle.previousEncryption ?? [])].filter((ks): ks is KeystoreV3 => ks !== undefined);
+  const [account, ...opened] = await Promise.all([open(bundle.account), ...encryptionKeystores.map(open)]);
+  const privateKey = hex(account!.privateKey);
+  const encryption = opened.map((k) => ({ privateKey: k.privateKey, publicKey: k.publicKey! }));
   const signer = privateKeyToAccount(privateKey);
   return { file, address: signer.address, account: signer, privateKey, encryption };
 }

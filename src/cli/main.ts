@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { Command, GlobalOptions, Options, Values } from './command.ts';
 import { CliError } from './dataDir.ts';
 import { describeError, EXIT } from './errors.ts';
+import { setQuiet } from './output.ts';
 import { startCommands } from './commands/start.ts';
 import { keysCommands } from './commands/keys.ts';
 import { accountCommands } from './commands/account.ts';
@@ -28,7 +29,7 @@ const COMMANDS: Command[] = [
 ];
 
 const GLOBAL_OPTIONS: Options = {
-  gateway: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' },
+  gateway: { type: 'string' }, key: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' },
   'data-dir': { type: 'string' }, 'passphrase-file': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 };
 
@@ -38,6 +39,8 @@ const GLOBAL_HELP = `Global options (environment variable in brackets):
   --data-dir <dir>          data directory [MEDCHAIN_DATA_DIR] (default ./data)
   --passphrase-file <file>  keystore passphrase from a file (else MEDCHAIN_PASSPHRASE, else a prompt; never printed)
   --json                    machine-readable output on stdout
+  -q, --quiet               print only the id of what the command made (record, grant, request, key address)
+An <address> argument may also be a key name: --to drbob means the address in <data-dir>/keys/drbob.json.
   -h, --help                help (also: medchain <command> --help)
 
 Exit codes: 0 ok, 1 runtime error, 2 usage error, 3 refused (denied by the gateway or the contracts).`;
@@ -104,6 +107,7 @@ async function main(argv: string[]) {
   if (args.length < min || args.length > max) {
     usageError(args.length < min ? `missing argument: medchain ${command.name} ${command.synopsis ?? ''}`.trimEnd() : `unexpected argument ${JSON.stringify(args[max])}`, `see medchain ${command.name} --help`);
   }
+  setQuiet(values.quiet === true);
   const env = process.env;
   const global: GlobalOptions = {
     gateway: (values.gateway as string | undefined) ?? env.MEDCHAIN_GATEWAY ?? 'http://127.0.0.1:8080',
@@ -116,8 +120,12 @@ async function main(argv: string[]) {
   await command.run({ args, values, global });
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+/** Any failure — returned by a command or thrown later by a server, a socket or a timer — is one line. */
+function fail(error: unknown): never {
   const { message, code } = describeError(error);
   process.stderr.write(`medchain: ${message}\n`);
   process.exit(code);
-});
+}
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+main(process.argv.slice(2)).catch(fail);

@@ -6,9 +6,17 @@ export function jsonText(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v), 2);
 }
 
-/** Prints `value` as JSON with --json, else the human text. */
+/** With --quiet: print only the id of what a command made (for `RECORD=$(medchain record add … -q)`). */
+let idOnly = false;
+export function setQuiet(quiet: boolean): void { idOnly = quiet; }
+const ID_FIELDS = ['seq', 'recordId', 'grantId', 'requestId', 'address'] as const;
+const idOf = (value: unknown) => (typeof value === 'object' && value !== null ? ID_FIELDS.map((f) => (value as Record<string, unknown>)[f]).find((v) => v !== undefined && v !== null) : undefined);
+
+/** Prints `value` as JSON with --json, its id (a list: one id a line) with --quiet, else the human text. */
 export function emit(json: boolean, value: unknown, human: string | (() => string)): void {
-  process.stdout.write(json ? `${jsonText(value)}\n` : `${typeof human === 'function' ? human() : human}\n`);
+  const ids = idOnly && !json ? (Array.isArray(value) ? value.map(idOf) : [idOf(value)]).filter((v) => v !== undefined) : [];
+  if (ids.length > 0) process.stdout.write(`${ids.map(String).join('\n')}\n`);
+  else process.stdout.write(json ? `${jsonText(value)}\n` : `${typeof human === 'function' ? human() : human}\n`);
 }
 
 export function note(line: string): void {

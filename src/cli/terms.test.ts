@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ScopeKind, ZERO_SCOPE, recordCategory } from '../sdk/contracts.ts';
 import { CliError } from './dataDir.ts';
-import { parseDuration, parseScope, parseWindow, termsFrom } from './terms.ts';
+import { amendedTerms, describeTerms, parseDuration, parseScope, parseWindow, termsFrom } from './terms.ts';
 
 const usage = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof CliError && e.exitCode === 2);
 
@@ -36,4 +36,31 @@ test('permissions default to read; --write alone is write only', () => {
   assert.equal(termsFrom({}, to).permissions, 1);
   assert.equal(termsFrom({ write: true }, to).permissions, 2);
   assert.equal(termsFrom({ read: true, write: true }, to).permissions, 3);
+});
+
+test('scopes: an unknown category is refused with the valid list', () => {
+  assert.throws(() => parseScope('Foo'), (e: unknown) => e instanceof CliError && e.exitCode === 2 && /one of Patient, Observation, Condition/.test(e.message));
+  assert.throws(() => parseScope('condition'), /did you mean Condition\?/);
+});
+
+test('amending a request keeps every term not given explicitly', () => {
+  const now = 1_800_000_000;
+  const requested = { grantee: '0x0000000000000000000000000000000000000001' as const, ...parseScope('Condition'), permissions: 1, purpose: 1, validFrom: 0n, validUntil: BigInt(now + 7200) };
+  assert.deepEqual(amendedTerms(requested, {}, now), requested);
+  assert.deepEqual(amendedTerms(requested, { for: '30m', write: true }, now), { ...requested, permissions: 3, validUntil: BigInt(now + 1800) });
+  assert.deepEqual(amendedTerms(requested, { permissions: 'write' }, now), { ...requested, permissions: 2 });
+  assert.deepEqual(amendedTerms(requested, { scope: 'all' }, now), { ...requested, ...parseScope('all') });
+  assert.deepEqual(amendedTerms(requested, { purpose: 'treatment' }, now), { ...requested, purpose: 0 });
+  // A requested start in the future is kept when only the length changes.
+  const later = { ...requested, validFrom: BigInt(now + 3600), validUntil: BigInt(now + 7200) };
+  assert.deepEqual(amendedTerms(later, { for: '10m' }, now), { ...later, validUntil: BigInt(now + 4200) });
+  // An expired request window becomes 24 h from now.
+  assert.deepEqual(amendedTerms({ ...requested, validUntil: BigInt(now - 1) }, {}, now), { ...requested, validUntil: BigInt(now + 86400) });
+  usage(() => amendedTerms(requested, { permissions: 'all' }, now));
+  usage(() => amendedTerms(requested, { permissions: 'read', write: true }, now));
+});
+
+test('terms in words, as printed before signing', () => {
+  const terms = termsFrom({ scope: 'Condition', read: true, write: true, for: '30m' }, '0x0000000000000000000000000000000000000001', 1_800_000_000);
+  assert.equal(describeTerms(terms, 1_800_000_000), 'read+write · Condition · treatment · from the block that includes it until 2027-01-15T08:30:00Z (30m)');
 });

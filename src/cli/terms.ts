@@ -4,21 +4,28 @@
  */
 import { getAddress, isAddress, type Address, type Hex } from 'viem';
 import { Purpose, ScopeKind, ZERO_SCOPE, recordCategory, type GrantTerms } from '../sdk/contracts.ts';
+import { RECORD_TYPES, isRecordType } from '../sdk/recordTypes.ts';
 import { str, type Options, type Values } from './command.ts';
-import { CliError } from './dataDir.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError, paths } from './dataDir.ts';
+import { readKeyBundle } from './keyFile.ts';
 import { EXIT } from './errors.ts';
+import { duration } from './output.ts';
 
 export const TERMS_OPTIONS: Options = {
   scope: { type: 'string' }, read: { type: 'boolean' }, write: { type: 'boolean' }, purpose: { type: 'string' },
-  for: { type: 'string' }, until: { type: 'string' }, from: { type: 'string' },
+  for: { type: 'string' }, until: { type: 'string' }, from: { type: 'string' }, permissions: { type: 'string' },
 };
 
 export const PURPOSES = Object.keys(Purpose).map((p) => p.toLowerCase());
 
 export const TERMS_HELP = `  --scope <scope>           all (default) | a FHIR resource type (Observation, Condition, …) | record:<record-id>
-  --read, --write           permissions (default --read)
+  --read, --write           permissions (default --read; approving a request: added to the requested ones)
+  --permissions <p>         exactly these permissions: read | write | read+write
   --purpose <purpose>       ${PURPOSES.join(' | ')} (default treatment)
-  --for <duration>          window length, e.g. 20s, 10m, 2h, 7d, 1h30m (default 24h)
+  --for <duration>          window length, e.g. 20s, 10m, 2h, 7d, 1h30m (default 24h), counted from just
+                            before signing; the exact end is printed before the signature
   --until <iso time>        window end instead of --for, e.g. 2026-12-01T18:00:00Z
   --from <iso time>         window start (default now)
 `;
@@ -37,9 +44,16 @@ export function parseTime(text: string, flag: string): number {
   return Math.floor(ms / 1000);
 }
 
-export function parseAddress(text: string | undefined, what: string): Address {
-  if (!text || !isAddress(text, { strict: false })) throw new CliError(`${what} must be a 0x-prefixed 20-byte address${text ? `, got ${JSON.stringify(text)}` : ''}`, EXIT.usage);
-  return getAddress(text);
+/**
+ * An account given on the command line: a 0x address, or — with `dataDir` — the name of a key file
+ * in <data-dir>/keys (`--to drbob`), whose public address is read without unlocking it.
+ */
+export function parseAddress(text: string | undefined, what: string, dataDir?: string): Address {
+  if (text && isAddress(text, { strict: false })) return getAddress(text);
+  const named = text && dataDir && /^[\w.-]+$/.test(text) ? join(paths(dataDir).keys, text.endsWith('.json') ? text : `${text}.json`) : undefined;
+  if (named && existsSync(named)) return getAddress(readKeyBundle(named).address);
+  const hint = dataDir ? ' or the name of a key file in ' + paths(dataDir).keys : '';
+  throw new CliError(`${what} must be a 0x-prefixed 20-byte address${hint}${text ? `, got ${JSON.stringify(text)}` : ''}`, EXIT.usage);
 }
 
 export function parseScope(text: string | undefined): { scopeKind: number; scopeValue: Hex } {
@@ -49,7 +63,10 @@ export function parseScope(text: string | undefined): { scopeKind: number; scope
     if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new CliError('--scope record:<id> takes a 0x-prefixed 32-byte record id', EXIT.usage);
     return { scopeKind: ScopeKind.Record, scopeValue: id.toLowerCase() as Hex };
   }
-  if (!/^[A-Z][A-Za-z]+$/.test(text)) throw new CliError(`--scope is all, a FHIR resource type (e.g. Observation) or record:<id>; got ${JSON.stringify(text)}`, EXIT.usage);
+  if (!isRecordType(text)) {
+    const near = RECORD_TYPES.find((t) => t.toLowerCase() === text.toLowerCase());
+    throw new CliError(`--scope ${JSON.stringify(text)} is not a record category${near ? ` (did you mean ${near}?)` : ''}: use all, record:<id> or one of ${RECORD_TYPES.join(', ')}`, EXIT.usage);
+  }
   return { scopeKind: ScopeKind.Category, scopeValue: recordCategory(text) };
 }
 
@@ -59,21 +76,87 @@ export function parsePurpose(text: string | undefined): number {
   return i;
 }
 
-/** The window [validFrom, validUntil] from --from / --for / --until (validFrom 0 = from the mining block). */
-export function parseWindow(values: Values, now = Math.floor(Date.now() / 1000)): { validFrom: bigint; validUntil: bigint } {
+/**
+ * The window [validFrom, validUntil] from --from / --for / --until (validFrom 0 = from the block that
+ * includes the grant). `--for` counts from `now`, so callers pass the time just before signing (see
+ * finalTerms): the slower steps (unlocking the key, signing in) must not eat into the window.
+ */
+export function parseWindow(values: Values, now = Math.floor(Date.now() / 1000), defaultFrom = 0): { validFrom: bigint; validUntil: bigint } {
   const fromText = str(values, 'from');
-  const from = fromText ? parseTime(fromText, '--from') : 0;
+  const from = fromText ? parseTime(fromText, '--from') : defaultFrom > now ? defaultFrom : 0;
   if (str(values, 'for') && str(values, 'until')) throw new CliError('give --for or --until, not both', EXIT.usage);
   const until = str(values, 'until') ? parseTime(str(values, 'until')!, '--until') : (from || now) + parseDuration(str(values, 'for') ?? '24h');
   if (until <= Math.max(from, now)) throw new CliError('the window must end in the future and after its start', EXIT.usage);
   return { validFrom: BigInt(from), validUntil: BigInt(until) };
 }
 
-export function termsFrom(values: Values, grantee: Address): GrantTerms {
-  const read = values.read === true;
-  const write = values.write === true;
+const PERMISSIONS: Record<string, number> = { read: 1, write: 2, 'read+write': 3, 'write+read': 3, 'read,write': 3 };
+
+/**
+ * Permission bits from the flags: --permissions sets them exactly; --read/--write add to `base`
+ * (nothing for a new grant, the requested ones when approving a request); default read.
+ */
+export function parsePermissions(values: Values, base = 0): number {
+  const exact = str(values, 'permissions');
+  if (exact !== undefined) {
+    const bits = PERMISSIONS[exact.toLowerCase()];
+    if (!bits) throw new CliError(`--permissions is read, write or read+write; got ${JSON.stringify(exact)}`, EXIT.usage);
+    if (values.read || values.write) throw new CliError('give --permissions or --read/--write, not both', EXIT.usage);
+    return bits;
+  }
+  const bits = base | (values.read === true ? 1 : 0) | (values.write === true ? 2 : 0);
+  return bits || 1;
+}
+
+export function termsFrom(values: Values, grantee: Address, now = Math.floor(Date.now() / 1000)): GrantTerms {
   return {
-    grantee, ...parseScope(str(values, 'scope')), permissions: (read || !write ? 1 : 0) | (write ? 2 : 0),
-    purpose: parsePurpose(str(values, 'purpose')), ...parseWindow(values),
+    grantee, ...parseScope(str(values, 'scope')), permissions: parsePermissions(values),
+    purpose: parsePurpose(str(values, 'purpose')), ...parseWindow(values, now),
+  };
+}
+
+const WINDOW_FLAGS = ['for', 'until', 'from'] as const;
+
+/**
+ * The terms of a grant approving a request: the requested ones, with only what the patient changed
+ * explicitly replaced — a flag never resets another term to its default (--write keeps the requested
+ * scope and read permission). Without window flags the requested window is kept, or, if it has
+ * already ended, 24 h from now.
+ */
+export function amendedTerms(requested: GrantTerms, values: Values, now = Math.floor(Date.now() / 1000)): GrantTerms {
+  const scope = str(values, 'scope') !== undefined ? parseScope(str(values, 'scope')) : { scopeKind: requested.scopeKind, scopeValue: requested.scopeValue };
+  const purpose = str(values, 'purpose') !== undefined ? parsePurpose(str(values, 'purpose')) : requested.purpose;
+  const permissions = parsePermissions(values, str(values, 'permissions') !== undefined ? 0 : requested.permissions);
+  let window = { validFrom: requested.validFrom, validUntil: requested.validUntil };
+  if (WINDOW_FLAGS.some((k) => values[k] !== undefined)) {
+    const keepUntil = values.for === undefined && values.until === undefined ? { until: new Date(Number(requested.validUntil) * 1000).toISOString() } : {};
+    window = parseWindow({ ...values, ...keepUntil }, now, Number(requested.validFrom));
+  } else if (Number(requested.validUntil) <= now) {
+    window = parseWindow({ for: '24h' }, now);
+  }
+  return { grantee: requested.grantee, ...scope, permissions, purpose, ...window };
+}
+
+/** The terms in words, as printed before signing: "read+write · Condition · treatment · now → 2026-…Z (30m)". */
+export function describeTerms(terms: GrantTerms, now = Math.floor(Date.now() / 1000), scopeName: (terms: GrantTerms) => string = defaultScopeName): string {
+  const perms = [terms.permissions & 1 ? 'read' : '', terms.permissions & 2 ? 'write' : ''].filter(Boolean).join('+');
+  const start = terms.validFrom === 0n ? 'from the block that includes it' : `from ${iso(terms.validFrom)}`;
+  const startAt = terms.validFrom === 0n ? now : Number(terms.validFrom);
+  return `${perms} · ${scopeName(terms)} · ${PURPOSES[terms.purpose] ?? terms.purpose} · ${start} until ${iso(terms.validUntil)} (${duration(Number(terms.validUntil) - startAt)})`;
+}
+
+const iso = (unix: bigint | number) => new Date(Number(unix) * 1000).toISOString().replace('.000Z', 'Z');
+
+function defaultScopeName(terms: GrantTerms): string {
+  if (terms.scopeKind === ScopeKind.All) return 'all records';
+  if (terms.scopeKind === ScopeKind.Record) return `record ${terms.scopeValue}`;
+  return RECORD_TYPES.find((t) => recordCategory(t) === terms.scopeValue) ?? `category ${terms.scopeValue}`;
+}
+
+/** The terms as JSON for --json output (bigints as numbers, names for enums). */
+export function termsJson(terms: GrantTerms) {
+  return {
+    grantee: terms.grantee, scope: defaultScopeName(terms), read: (terms.permissions & 1) !== 0, write: (terms.permissions & 2) !== 0,
+    purpose: PURPOSES[terms.purpose] ?? terms.purpose, validFrom: Number(terms.validFrom), validUntil: Number(terms.validUntil),
   };
 }

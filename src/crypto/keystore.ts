@@ -81,14 +81,21 @@ async function aes128Ctr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Pro
   return new Uint8Array(await subtle().encrypt({ name: 'AES-CTR', counter: bs(iv), length: 128 }, k, bs(data)));
 }
 
-async function deriveKey(passphrase: string, section: NonNullable<KeystoreV3['crypto']>): Promise<Uint8Array> {
+/**
+ * An scrypt implementation (RFC 7914). The default is @noble/hashes (runs in browsers too); Node
+ * callers may pass node:crypto's, which is native and runs off the main thread, so two keystores
+ * open in parallel.
+ */
+export type ScryptFn = (password: Uint8Array, salt: Uint8Array, params: { N: number; r: number; p: number; dkLen: number; maxmem: number }) => Promise<Uint8Array>;
+
+async function deriveKey(passphrase: string, section: NonNullable<KeystoreV3['crypto']>, scrypt: ScryptFn = scryptAsync): Promise<Uint8Array> {
   const password = utf8ToBytes(passphrase);
   const salt = fromHex(section.kdfparams.salt, 'kdf salt');
   if (section.kdf === 'scrypt') {
     const { n, r, p } = section.kdfparams;
     if ((n & (n - 1)) !== 0) throw new KeystoreFormatError('scrypt n must be a power of two');
     if (128 * n * r > MAX_SCRYPT_MEMORY || p > 64) throw new KeystoreFormatError('scrypt parameters exceed the allowed cost (n·r·128 <= 1 GiB, p <= 64)');
-    return scryptAsync(password, salt, { N: n, r, p, dkLen: 32, maxmem: MAX_SCRYPT_MEMORY + 2 ** 20 });
+    return scrypt(password, salt, { N: n, r, p, dkLen: 32, maxmem: MAX_SCRYPT_MEMORY + 2 ** 20 });
   }
   const base = await subtle().importKey('raw', bs(password), 'PBKDF2', false, ['deriveBits']);
   return new Uint8Array(await subtle().deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: bs(salt), iterations: section.kdfparams.c }, base, 256));
@@ -154,11 +161,11 @@ export function parseKeystore(input: unknown): KeystoreV3 {
 }
 
 /** Decrypts a keystore (object or JSON text). Wrong passphrase -> KeystorePassphraseError. */
-export async function decryptKeystore(keystore: unknown, passphrase: string): Promise<DecryptedKey> {
+export async function decryptKeystore(keystore: unknown, passphrase: string, options: { scrypt?: ScryptFn } = {}): Promise<DecryptedKey> {
   requirePassphrase(passphrase);
   const ks = parseKeystore(keystore);
   const section = (ks.crypto ?? ks.Crypto)!;
-  const derived = await deriveKey(passphrase, section);
+  const derived = await deriveKey(passphrase, section, options.scrypt);
   const ciphertext = fromHex(section.ciphertext);
   const mac = keccak_256(concatBytes(derived.subarray(16, 32), ciphertext));
   if (!equalBytes(mac, fromHex(section.mac))) {

@@ -1,6 +1,6 @@
 /**
  * Runs the `medchain` command as a user does, in child processes: `cli(args)` for one command
- * (exit code, stdout, stderr), `startMedchain(args)` for a running `medchain start` (resolves on
+ * through bin/medchain.js, as `npx medchain` runs it (exit code, stdout, stderr), `startMedchain(args)` for a running `medchain start` (resolves on
  * its `started` line). Keystores use a cheap scrypt (MEDCHAIN_SCRYPT_N) to keep the suite fast.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +8,8 @@ import { resolve } from 'node:path';
 import type { MedChainAddresses } from '../../src/sdk/contracts.ts';
 
 export const MAIN = resolve(import.meta.dirname, '../../src/cli/main.ts');
+/** The installed command (`npx medchain`): compiles the contracts if needed and runs the cached bundle. */
+export const BIN = resolve(import.meta.dirname, '../../bin/medchain.js');
 export const PASSPHRASE = 'test passphrase 1';
 export const env = { ...process.env, MEDCHAIN_PASSPHRASE: PASSPHRASE, MEDCHAIN_SCRYPT_N: '1024', MEDCHAIN_LOG_LEVEL: 'warn' };
 
@@ -15,7 +17,7 @@ export interface CliResult { code: number; stdout: string; stderr: string }
 
 export function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((ok) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...env, ...extraEnv }, maxBuffer: 64 * 2 ** 20, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...env, ...extraEnv }, maxBuffer: 64 * 2 ** 20, timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
       ok({ code, stdout, stderr });
     });

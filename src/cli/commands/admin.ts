@@ -43,7 +43,7 @@ function governed(name: 'accredit' | 'reinstate', fn: 'accreditProvider' | 'rein
     name: `admin ${name}`, synopsis: '<provider>', arity: 1,
     summary: name === 'accredit' ? 'approve a provider\'s accreditation (governance: executes at the threshold)' : 'approve reinstating a suspended provider (governance)',
     async run({ args, global }) {
-      const provider = parseAddress(args[0], 'the provider');
+      const provider = parseAddress(args[0], 'the provider', global.dataDir);
       const session = await adminSession(global);
       const before = await statusOf(session, provider);
       if (before !== needs) throw new CliError(`${provider} is ${before === 'none' ? 'not a provider (it applies first with `medchain provider apply`)' : before}, not ${needs}`);
@@ -59,7 +59,7 @@ export const adminCommands: Command[] = [
     name: 'admin suspend', synopsis: '<provider>', arity: 1, summary: 'suspend a provider at once (one admin suffices)',
     options: { reason: { type: 'string' } }, help: `  --reason <reason>         ${REASONS.join(' | ')} (default other)\n`,
     async run({ args, values, global }) {
-      const provider = parseAddress(args[0], 'the provider');
+      const provider = parseAddress(args[0], 'the provider', global.dataDir);
       const reason = REASONS.indexOf(str(values, 'reason') ?? 'other');
       if (reason < 0) throw new CliError(`--reason must be one of ${REASONS.join(', ')}`, EXIT.usage);
       const session = await adminSession(global);

@@ -22,8 +22,8 @@ export const auditCommands: Command[] = [
       const session = await openSession(global);
       const limit = str(values, 'limit') ? Number(str(values, 'limit')) : undefined;
       if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new CliError('--limit is a positive whole number', EXIT.usage);
-      const query = str(values, 'actor') ? { actor: parseAddress(str(values, 'actor'), '--actor') }
-        : { patient: str(values, 'patient') ? parseAddress(str(values, 'patient'), '--patient') : session.address };
+      const query = str(values, 'actor') ? { actor: parseAddress(str(values, 'actor'), '--actor', global.dataDir) }
+        : { patient: str(values, 'patient') ? parseAddress(str(values, 'patient'), '--patient', global.dataDir) : session.address };
       const { entries } = await session.gateway.audit({ ...query, limit });
       emit(global.json, entries, () => table(['seq', 'time', 'actor', 'patient', 'action', 'record', 'purpose', 'outcome'],
         entries.map((e) => [String(e.seq), isoTime(e.time), e.actor, e.patient, e.action, e.recordId ? `${e.recordId.slice(0, 12)}…` : '-', e.purpose, e.outcome === 'denied' ? `denied (${e.reason})` : e.outcome])));

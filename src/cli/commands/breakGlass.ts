@@ -28,7 +28,7 @@ export const breakGlassCommands: Command[] = [
     options: { reason: { type: 'string' }, code: { type: 'string' } },
     help: `  --reason <text>           why (required; a salted commitment goes on chain, the text encrypted to the patient and auditors)\n  --code <code>             ${CODES.join(' | ')} (default other)\n`,
     async run({ args, values, global }) {
-      const patient = parseAddress(args[0], 'the patient');
+      const patient = parseAddress(args[0], 'the patient', global.dataDir);
       const reason = str(values, 'reason')?.trim();
       if (!reason) throw new CliError('break-glass needs --reason "<why>"', EXIT.usage);
       const code = CODES.indexOf(str(values, 'code') ?? 'other');

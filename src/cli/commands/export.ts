@@ -19,7 +19,7 @@ export const exportCommands: Command[] = [
     help: '  --out <file>              write the Bundle there (default stdout)\n  --patient <address>       another patient whose records you may read (default: you)\n  --all-versions            every version, not only the latest\n',
     async run({ values, global }) {
       const session = await openSession(global);
-      const patient = str(values, 'patient') ? parseAddress(str(values, 'patient'), '--patient') : session.address;
+      const patient = str(values, 'patient') ? parseAddress(str(values, 'patient'), '--patient', global.dataDir) : session.address;
       if (patient === session.address && await roleOf(session, patient) !== Role.Patient) throw new CliError('you are not a patient: name one with --patient <address>', EXIT.usage);
       const { records } = await session.gateway.listRecords(patient);
       const entries = [];

@@ -13,7 +13,7 @@ import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
 import { duration, emit, isoTime, note, table } from '../output.ts';
 import { openSession, type Session } from '../session.ts';
-import { parseAddress, parseDuration, parseTime, TERMS_HELP, TERMS_OPTIONS, termsFrom } from '../terms.ts';
+import { describeTerms, parseAddress, parseDuration, parseTime, TERMS_HELP, TERMS_OPTIONS, termsFrom, termsJson } from '../terms.ts';
 
 const DIRECT_HELP = '  --direct                  send the patient\'s own transaction instead of a signature relayed by the gateway\n';
 
@@ -21,6 +21,26 @@ const DIRECT_HELP = '  --direct                  send the patient\'s own transac
 async function sigContext(session: Session) {
   const nonce = await session.client.readContract({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'nonces', args: [session.address] });
   return { chainId: session.chainId, consent: session.addresses.consent, patient: session.address, nonce, deadline: BigInt(Math.floor(Date.now() / 1000) + 600) };
+}
+
+/**
+ * The time a window given as a duration counts from: now, read just before signing (after the key is
+ * unlocked and the session signed in), and never before the chain's latest block, whose timestamp
+ * the contract compares with.
+ */
+export async function signingNow(session: Session): Promise<number> {
+  const latest = await session.client.getBlock({ blockTag: 'latest' });
+  return Math.max(Math.floor(Date.now() / 1000), Number(latest.timestamp));
+}
+
+/** Prints the final terms on stderr before they are signed, so the patient sees exactly what they give. */
+export function announceTerms(terms: GrantTerms, now: number): void {
+  note(`signing a grant to ${terms.grantee}: ${describeTerms(terms, now)}`);
+}
+
+/** The grant as the chain holds it: its effective window (validFrom 0 became the including block's time). */
+export async function grantOnChain(session: Session, grantId: number) {
+  return session.client.readContract({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'getGrant', args: [BigInt(grantId)] });
 }
 
 /** Grants `terms` as the session's patient (relayed or direct); returns the grant id. Used by request approve too. */
@@ -63,13 +83,17 @@ export const grantCommands: Command[] = [
     options: { to: { type: 'string' }, direct: { type: 'boolean' }, ...TERMS_OPTIONS },
     help: `  --to <address>            the provider (required)\n${TERMS_HELP}${DIRECT_HELP}`,
     async run({ values, global }) {
-      const terms = termsFrom(values, parseAddress(str(values, 'to'), '--to'));
+      const grantee = parseAddress(str(values, 'to'), '--to', global.dataDir);
+      termsFrom(values, grantee); // usage errors before the passphrase prompt
       const session = await openSession(global);
+      const now = await signingNow(session);
+      const terms = termsFrom(values, grantee, now);
+      announceTerms(terms, now);
       const { grantId: id, txHash } = await createGrant(session, terms, { direct: values.direct === true });
       const shared = await shareAfterGrant(session, terms);
-      const from = terms.validFrom === 0n ? 'now' : isoTime(terms.validFrom);
-      emit(global.json, { grantId: id, txHash, grantee: terms.grantee, validFrom: Number(terms.validFrom), validUntil: Number(terms.validUntil), sharedVersions: shared },
-        `grant #${id} to ${terms.grantee}: ${from} → ${isoTime(terms.validUntil)}${shared ? ` (keys of ${shared} record version(s) shared)` : ''}`);
+      const g = await grantOnChain(session, id);
+      emit(global.json, { grantId: id, txHash, grantee: terms.grantee, terms: termsJson(terms), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
+        `grant #${id} to ${terms.grantee}: ${isoTime(g.validFrom)} → ${isoTime(g.validUntil)} (${duration(Number(g.validUntil - g.validFrom))} from the block that includes it)${shared ? ` (keys of ${shared} record version(s) shared)` : ''}`);
     },
   },
   {
@@ -118,8 +142,8 @@ export const grantCommands: Command[] = [
     async run({ values, global }) {
       const session = await openSession(global);
       const query: { patient?: Address; grantee?: Address } = {};
-      if (str(values, 'patient')) query.patient = parseAddress(str(values, 'patient'), '--patient');
-      if (str(values, 'grantee')) query.grantee = parseAddress(str(values, 'grantee'), '--grantee');
+      if (str(values, 'patient')) query.patient = parseAddress(str(values, 'patient'), '--patient', global.dataDir);
+      if (str(values, 'grantee')) query.grantee = parseAddress(str(values, 'grantee'), '--grantee', global.dataDir);
       if (!query.patient && !query.grantee) {
         if (session.role === 'patient') query.patient = session.address;
         else query.grantee = session.address;

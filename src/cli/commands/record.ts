@@ -8,7 +8,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { Address, Hex } from 'viem';
-import { RecordRegistryAbi, Role, recordCategory } from '../../sdk/contracts.ts';
+import { RecordRegistryAbi, Role } from '../../sdk/contracts.ts';
+import { RECORD_TYPES, isRecordType, recordTypeOf } from '../../sdk/recordTypes.ts';
 import { readRecordVersion } from '../../sdk/readRecord.ts';
 import { writeRecordVersion } from '../../sdk/writeRecord.ts';
 import { str, type Command } from '../command.ts';
@@ -18,9 +19,7 @@ import { emit, isoTime, table } from '../output.ts';
 import { encryptionKey, openSession, roleOf, type Session } from '../session.ts';
 import { parseAddress } from '../terms.ts';
 
-const FHIR_TYPES = ['Patient', 'Observation', 'Condition', 'DiagnosticReport', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'DocumentReference', 'Binary', 'Procedure', 'Encounter', 'CarePlan'];
-const CATEGORY = new Map(FHIR_TYPES.map((t) => [recordCategory(t).toLowerCase(), t]));
-export const categoryName = (c: Hex) => CATEGORY.get(c.toLowerCase()) ?? c;
+export const categoryName = (c: Hex) => recordTypeOf(c) ?? c;
 
 const MIME: Record<string, string> = { '.pdf': 'application/pdf', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.txt': 'text/plain', '.dcm': 'application/dicom', '.xml': 'application/xml', '.csv': 'text/csv' };
 
@@ -35,13 +34,24 @@ function versionOf(text: string | undefined): number | undefined {
   return Number(text);
 }
 
-/** A FHIR JSON file as it is, or any other file as a FHIR R4 Binary (§Binary: contentType + base64 data). */
-export function resourceFromFile(file: string, contentType?: string): { resourceType: string; plaintext: Uint8Array } {
+/**
+ * A FHIR JSON file as it is, or any other file as a FHIR R4 Binary (§Binary: contentType + base64
+ * data). A FHIR resource must be one of the record types and valid R4 (the gateway's validator, from
+ * the SDK): an invalid one is refused here, before anything is encrypted or sent.
+ */
+export async function resourceFromFile(file: string, contentType?: string): Promise<{ resourceType: string; plaintext: Uint8Array }> {
   const bytes = readFileSync(file);
   if (extname(file).toLowerCase() === '.json' && !contentType) {
     let resource: { resourceType?: unknown };
     try { resource = JSON.parse(bytes.toString('utf8')); } catch { throw new CliError(`${file} is not valid JSON (pass --content-type to store it as an attachment)`, EXIT.usage); }
-    if (typeof resource.resourceType !== 'string' || !/^[A-Z][A-Za-z]+$/.test(resource.resourceType)) throw new CliError(`${file} is not a FHIR resource (no resourceType)`, EXIT.usage);
+    if (typeof resource !== 'object' || resource === null || typeof resource.resourceType !== 'string' || !/^[A-Z][A-Za-z]+$/.test(resource.resourceType)) throw new CliError(`${file} is not a FHIR resource (no resourceType)`, EXIT.usage);
+    if (!isRecordType(resource.resourceType)) throw new CliError(`${file}: ${resource.resourceType} is not a record type; one of ${RECORD_TYPES.join(', ')}`, EXIT.usage);
+    // Loaded only here: the R4 definitions take a second or two to index.
+    const { FhirValidationError, validateFhirResource } = await import('../../sdk/validateResource.ts');
+    try { validateFhirResource(resource); } catch (error) {
+      if (error instanceof FhirValidationError) throw new CliError(`${file} is not valid FHIR R4: ${error.message}`, EXIT.usage);
+      throw error;
+    }
     return { resourceType: resource.resourceType, plaintext: new TextEncoder().encode(JSON.stringify(resource)) };
   }
   const binary = { resourceType: 'Binary', contentType: contentType ?? MIME[extname(file).toLowerCase()] ?? 'application/octet-stream', data: bytes.toString('base64'), meta: { tag: [{ display: basename(file) }] } };
@@ -49,8 +59,8 @@ export function resourceFromFile(file: string, contentType?: string): { resource
 }
 
 /** Whose record: --patient, or the acting account when it is a patient. */
-async function patientOf(session: Session, value: string | undefined): Promise<Address> {
-  if (value) return parseAddress(value, '--patient');
+async function patientOf(session: Session, value: string | undefined, dataDir: string): Promise<Address> {
+  if (value) return parseAddress(value, '--patient', dataDir);
   if (await roleOf(session, session.address) === Role.Patient) return session.address;
   throw new CliError('name the patient with --patient <address> (you are not a patient)', EXIT.usage);
 }
@@ -74,9 +84,9 @@ export const recordCommands: Command[] = [
   --no-escrow               do not split the data key among the gateway's break-glass escrow custodians
 `,
     async run({ args, values, global }) {
-      const { resourceType, plaintext } = resourceFromFile(args[0]!, str(values, 'content-type'));
+      const { resourceType, plaintext } = await resourceFromFile(args[0]!, str(values, 'content-type'));
       const session = await openSession(global);
-      const patient = await patientOf(session, str(values, 'patient'));
+      const patient = await patientOf(session, str(values, 'patient'), global.dataDir);
       const own = encryptionKey(session);
       const written = await writeRecordVersion({
         gateway: session.gateway, client: session.client, addresses: session.addresses, author: { address: session.address, publicKey: own.publicKey },
@@ -111,7 +121,7 @@ export const recordCommands: Command[] = [
     options: { patient: { type: 'string' } }, help: '  --patient <address>       whose records (default: you, as a patient)\n',
     async run({ values, global }) {
       const session = await openSession(global);
-      const patient = await patientOf(session, str(values, 'patient'));
+      const patient = await patientOf(session, str(values, 'patient'), global.dataDir);
       const list = await session.gateway.listRecords(patient);
       emit(global.json, list, () => table(['record', 'type', 'versions', 'access', 'until'],
         list.records.map((r) => [r.recordId, categoryName(r.category), String(r.latestVersion), r.erased ? 'erased' : r.access.basis, isoTime(r.access.until)])));

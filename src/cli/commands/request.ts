@@ -9,8 +9,8 @@ import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
 import { emit, isoTime, table } from '../output.ts';
 import { openSession } from '../session.ts';
-import { parseAddress, parseWindow, TERMS_HELP, TERMS_OPTIONS, termsFrom } from '../terms.ts';
-import { createGrant, shareAfterGrant } from './grant.ts';
+import { amendedTerms, describeTerms, parseAddress, TERMS_HELP, TERMS_OPTIONS, termsFrom, termsJson } from '../terms.ts';
+import { announceTerms, createGrant, grantOnChain, shareAfterGrant, signingNow } from './grant.ts';
 
 function requestId(text: string): bigint {
   if (!/^\d+$/.test(text)) throw new CliError(`a request id is a whole number, got ${JSON.stringify(text)}`, EXIT.usage);
@@ -23,7 +23,7 @@ export const requestCommands: Command[] = [
     options: { patient: { type: 'string' }, ...TERMS_OPTIONS },
     help: `  --patient <address>       the patient (required)\n${TERMS_HELP}`,
     async run({ values, global }) {
-      const patient = parseAddress(str(values, 'patient'), '--patient');
+      const patient = parseAddress(str(values, 'patient'), '--patient', global.dataDir);
       const session = await openSession(global);
       const terms = termsFrom(values, session.address);
       const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'requestAccess', args: [patient, terms] });
@@ -36,23 +36,22 @@ export const requestCommands: Command[] = [
     name: 'request approve', synopsis: '<request-id>', arity: 1,
     summary: 'as the patient, approve a request (with its own terms, or amended by the flags)',
     options: { direct: { type: 'boolean' }, ...TERMS_OPTIONS },
-    help: `${TERMS_HELP}  (without --for/--until the requested window is kept)\n  --direct                  your own transaction instead of a relayed signature\n`,
+    help: `${TERMS_HELP}  (every term not given keeps its requested value; without --for/--until the requested window is kept)\n  --direct                  your own transaction instead of a relayed signature\n`,
     async run({ args, values, global }) {
       const id = requestId(args[0]!);
       const session = await openSession(global);
       const r = await session.client.readContract({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'getRequest', args: [id] });
       if (r.status !== RequestStatus.Pending) throw new CliError(`request #${id} is not pending`);
-      const amended = ['scope', 'read', 'write', 'purpose', 'for', 'until', 'from'].some((k) => values[k] !== undefined);
-      let terms: GrantTerms = { ...r.terms, grantee: r.provider };
-      if (amended) {
-        terms = termsFrom({ ...values }, r.provider);
-        if (values.for === undefined && values.until === undefined && values.from === undefined) terms = { ...terms, validFrom: r.terms.validFrom, validUntil: r.terms.validUntil };
-      } else if (Number(r.terms.validUntil) <= Date.now() / 1000) {
-        terms = { ...terms, ...parseWindow({ for: '24h' }) };
-      }
+      const requested: GrantTerms = { ...r.terms, grantee: r.provider };
+      amendedTerms(requested, values); // usage errors first
+      const now = await signingNow(session);
+      const terms = amendedTerms(requested, values, now);
+      announceTerms(terms, now);
       const { grantId, txHash } = await createGrant(session, terms, { direct: values.direct === true, requestId: id });
       const shared = await shareAfterGrant(session, terms);
-      emit(global.json, { requestId: Number(id), grantId, txHash, sharedVersions: shared }, `request #${id} approved: grant #${grantId} until ${isoTime(terms.validUntil)}`);
+      const g = await grantOnChain(session, grantId);
+      emit(global.json, { requestId: Number(id), grantId, txHash, requested: termsJson(requested), terms: termsJson(terms), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
+        `request #${id} approved: grant #${grantId}, ${describeTerms({ ...terms, validFrom: g.validFrom }, now)}`);
     },
   },
   {

@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
+import { quietLogsDuringProgress } from '../../gateway/http/prettyLog.ts';
 import { encodeFunctionData, getAddress, keccak256, parseEventLogs, toHex, type Address, type EIP1193RequestFn, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../crypto/index.ts';
@@ -86,6 +87,8 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
   // Work units: each transaction, and each record's sealing, upload and deposit.
   const stateCount = (s: DemoGrantState) => patients.filter((_, i) => state(i) === s).length;
   const grantTxs = count * 2 - stateCount('requested');
+  // On a terminal the private seeding gateway's request lines would be drawn into the bar: only its warnings show.
+  const restoreLogs = process.stderr.isTTY ? quietLogsDuringProgress() : () => {};
   bar.start((count + 3) + 3 + grantTxs + recordCount * 4 + stateCount('revoked') + stateCount('requested') + 1, 0, { stage: '' });
   const tick = (n: number) => bar.increment(n);
   // Without a terminal the bar draws nothing: each stage is logged as a line instead.
@@ -206,5 +209,6 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     return summary;
   } finally {
     bar.stop();
+    restoreLogs();
   }
 }

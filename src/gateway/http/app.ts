@@ -12,6 +12,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { rateLimiter } from 'hono-rate-limiter';
 import pino, { type Logger } from 'pino';
+import { prettyDestination, wantPretty } from './prettyLog.ts';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { errorHandler, errorResponse } from './errors.ts';
 
@@ -32,7 +33,9 @@ export interface GatewayAppOptions {
 export const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'token', 'signature', 'passphrase', 'privateKey', 'body'];
 
 export function createLogger(options: pino.LoggerOptions = {}): Logger {
-  return pino({ level: process.env.MEDCHAIN_LOG_LEVEL ?? 'info', redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'medchain-gateway' }, ...options });
+  const config = { level: process.env.MEDCHAIN_LOG_LEVEL ?? 'info', redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'medchain-gateway' }, ...options };
+  // JSON lines to a file or a pipe; human lines on a terminal (./prettyLog.ts).
+  return wantPretty() ? pino(config, prettyDestination()) : pino(config);
 }
 
 export function createGatewayApp(options: GatewayAppOptions = {}) {
