@@ -124,8 +124,10 @@ test('an eth_call loop flood from 8 clients leaves /healthz, authorized reads an
     flooding = false;
     await Promise.all(flooders);
     const answers = Object.fromEntries(floodAnswers);
-    assert.ok(Object.keys(answers).every((k) => k === '-32000 execution aborted (timeout = 5s)' || k.startsWith('-32005 ')), `flood answers: ${JSON.stringify(answers)}`);
-    assert.ok((answers['-32000 execution aborted (timeout = 5s)'] ?? 0) >= 1);
+    // Each loop ends at the 5 s timeout, or at the 50M RPC gas cap when the machine runs it faster.
+    const bounded = (k: string) => k === '-32000 execution aborted (timeout = 5s)' || k === '-32000 out of gas' || k.startsWith('-32005 ');
+    assert.ok(Object.keys(answers).every(bounded), `flood answers: ${JSON.stringify(answers)}`);
+    assert.ok((answers['-32000 execution aborted (timeout = 5s)'] ?? 0) + (answers['-32000 out of gas'] ?? 0) >= 1);
     console.log(`under a ${FLOODERS}-client eth_call loop flood: /healthz ${fmt(healthz)}; authorized read ${fmt(reads)}; revocation mined after ${minedMs.toFixed(0)} ms, ${blocks} block(s) after submission, index ${BigInt(receipt.transactionIndex)}; flood answers ${JSON.stringify(answers)}`);
   } finally {
     flooding = false;

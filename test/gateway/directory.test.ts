@@ -136,7 +136,7 @@ test('care views: a provider pages through its patients and grants from the inde
 
     // The explorer's producer: `miner` where the chain sets it (EDR's coinbase); Clique seals are
     // covered by src/gateway/explorer/cliqueProducer.test.ts on the embedded node.
-    const blocks = (await httpCall(h.gateway.url, 'GET', '/api/explorer/blocks?count=2')).json as { blocks: Array<{ miner: string; producer: string }> };
+    const blocks = (await httpCall(h.gateway.url, 'GET', '/api/explorer/blocks?count=2', { token: doctor })).json as { blocks: Array<{ miner: string; producer: string }> };
     assert.equal(blocks.blocks.length, 2);
     for (const b of blocks.blocks) assert.equal(b.producer.toLowerCase(), f.coinbase.toLowerCase());
 
