@@ -49,7 +49,8 @@ test('device squatting: registering someone else\'s address as a device is refus
     const ownerTransport = (await h.client('patient')).rpcTransport({ retryCount: 0 });
     const owner = medChainContracts(createWalletClient({ account: privateKeyToAccount(f.keys.patient), chain, transport: ownerTransport }), f.addresses);
     const ok = await owner.identity.write.registerDevice([device.address, deadline, deviceSig]);
-    assert.equal((await client.waitForTransactionReceipt({ hash: ok, pollingInterval: 20 })).status, 'success');
+    // Read back as the owner: the gateway shows a receipt only to the accounts it concerns.
+    assert.equal((await createPublicClient({ chain, transport: ownerTransport }).waitForTransactionReceipt({ hash: ok, pollingInterval: 20, timeout: 30_000 })).status, 'success');
     assert.equal(await f.read.identity.read.deviceOwner([device.address]), f.addr.patient);
   } finally {
     await h.close();
