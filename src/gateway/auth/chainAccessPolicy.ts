@@ -31,7 +31,7 @@ export const RPC_METHODS: Record<string, { audience: Exclude<ChainAudience, 'ove
   eth_getTransactionCount: { audience: 'member' }, eth_getBalance: { audience: 'member' }, eth_getCode: { audience: 'member' },
   eth_call: { audience: 'member' }, eth_estimateGas: { audience: 'member' },
   eth_sendRawTransaction: { audience: 'member', scoped: true }, // only transactions signed by the session's account
-  // Blocks (members: other accounts' transactions as hashes only), transactions, receipts and logs.
+  // Blocks (members: with full transactions, other accounts' are left out), transactions, receipts and logs.
   eth_getBlockByNumber: { audience: 'member', scoped: true }, eth_getBlockByHash: { audience: 'member', scoped: true },
   eth_getTransactionByHash: { audience: 'member', scoped: true }, eth_getTransactionReceipt: { audience: 'member', scoped: true },
   eth_getLogs: { audience: 'member', scoped: true },

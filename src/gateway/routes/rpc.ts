@@ -54,7 +54,10 @@ export function rpcRoutes(request: EIP1193RequestFn) {
       case 'eth_getBlockByNumber': case 'eth_getBlockByHash': {
         const block = await forward(method, params) as { transactions?: Array<string | RpcTx> } | null;
         if (!block?.transactions) return block;
-        return { ...block, transactions: block.transactions.map((t) => (typeof t === 'string' || transactionConcerns(t, [], me) ? t : t.hash)) };
+        // With full transaction objects asked for, others' transactions are left out rather than shown
+        // as bare hashes: clients (viem's replacement check in waitForTransactionReceipt) read every
+        // entry of such a list as an object. With hashes asked for, hashes reveal nothing more.
+        return { ...block, transactions: block.transactions.filter((t) => typeof t === 'string' || transactionConcerns(t, [], me)) };
       }
       default:
         return forward(method, params);
