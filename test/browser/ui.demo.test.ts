@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'vite';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { startMedchain, stop, type Started } from '../cli/cliHarness.ts';
+import { PASSPHRASE, startMedchain, stop, type Started } from '../cli/cliHarness.ts';
 import type { DemoSummary } from '../../src/cli/demo/summary.ts';
 import { DEMO_PROFILES } from '../../src/cli/demo/providerProfiles.ts';
 import { providerLabel } from '../../src/sdk/providerProfile.ts';
@@ -220,8 +220,15 @@ it('a patient grants access by searching a provider by name, sees it on the time
   pages.splice(pages.indexOf(patient), 1);
 
   // The explorer names the producer (the Clique sealer, not 0x000…) and a malformed look-up clears the old result.
-  const explorer = await browser.newPage();
+  // The whole chain is shown to auditors and admins only (docs/gateway.md, "Who sees the chain"):
+  // the admin imports keys/admin.json of the data directory, as the journey test does.
+  const explorer = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
   pages.push(explorer);
+  await explorer.goto(`${medchain!.url}/#/admin`);
+  await explorer.getByLabel('Backup file (medchain-keys.json)').setInputFiles(join(dataDir, 'keys', 'admin.json'));
+  await explorer.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await explorer.getByRole('button', { name: 'Import and unlock' }).click();
+  await explorer.getByTestId('gateway-status').filter({ hasText: 'signed in' }).waitFor({ timeout: 60_000 });
   await explorer.goto(`${medchain!.url}/#/explorer`);
   const producer = explorer.getByTestId('producer').first();
   await producer.locator('code, span.who').first().waitFor({ timeout: 30_000 });

@@ -9,7 +9,7 @@ import { parseEventLogs, type Abi, type Address, type Hex } from 'viem';
 import {
   AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi,
 } from '../../../src/sdk/contracts.ts';
-import type { UiConfig } from '../lib/config.ts';
+import { rpcFetch, type UiConfig } from '../lib/config.ts';
 import type { Session } from '../lib/session.tsx';
 import { Addr, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
 import { ProviderName } from '../names.tsx';
@@ -51,7 +51,8 @@ function Blocks({ config }: { config: UiConfig }) {
   const producers = useQuery({
     queryKey: ['explorer', 'producers', q.data?.[0]?.number?.toString()], enabled: !!q.data,
     queryFn: async () => {
-      const response = await fetch(`${config.origin}/api/explorer/blocks?count=10`);
+      // The explorer's API answers by session, like /rpc: rpcFetch sends the token once signed in.
+      const response = await rpcFetch(`${config.origin}/api/explorer/blocks?count=10`);
       if (!response.ok) return new Map<string, string>();
       const body = await response.json() as { blocks: Array<{ number: number; producer: string | null }> };
       return new Map(body.blocks.filter((b) => b.producer).map((b) => [String(b.number), b.producer!]));
