@@ -5,7 +5,6 @@
  */
 import { useState, type FormEvent } from 'react';
 import { getAddress, type Address } from 'viem';
-import { IdentityAbi } from '../../../src/sdk/contracts.ts';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
   decryptKeystore, encryptKeystore, encryptionPublicKey, generateEncryptionKeyPair, toHex, KeystorePassphraseError, type KeystoreV3,
@@ -53,8 +52,12 @@ async function openSession(config: UiConfig, keys: StoredKeys, passphrase: strin
 async function withNewEncryptionKey(config: UiConfig, account: KeystoreV3, passphrase: string): Promise<StoredKeys> {
   const address = getAddress(`0x${account.address!.replace(/^0x/, '')}`);
   (await decryptKeystore(account, passphrase)).privateKey.fill(0); // wrong passphrase: refused before anything is created
-  const onChain = await config.client.readContract({ address: config.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [address] });
-  if (!/^0x0*$/.test(onChain)) throw new Error('this account already has a record encryption key on chain; import its MedChain key backup (medchain-keys.json), which holds both keys');
+  // Before sign-in the gateway's /rpc answers nothing about accounts; its public onboarding view
+  // tells the account's role, and only registered patients and providers publish encryption keys.
+  const response = await fetch(`${config.origin}/api/onboarding/${address}`);
+  if (!response.ok) throw new Error(`cannot read the account's role from the gateway (HTTP ${response.status})`);
+  const { role } = await response.json() as { role: string };
+  if (role === 'patient' || role === 'provider') throw new Error('this account already has a record encryption key on chain; import its MedChain key backup (medchain-keys.json), which holds both keys');
   const encryption = await encryptKeystore(generateEncryptionKeyPair().privateKey, passphrase, { kind: 'encryption', scryptN: scryptCost() });
   return { account, encryption, address };
 }
