@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { bytesToHex } from 'viem';
 import { EmergencyReason, Purpose, ScopeKind, ZERO_SCOPE, Permission } from '../../src/sdk/contracts.ts';
 import { GatewayError } from '../../src/sdk/gateway.ts';
-import { openEscrowedRecordVersion, prepareRecordVersion } from '../../src/sdk/records.ts';
+import { openEscrowedRecordVersion } from '../../src/sdk/records.ts';
 import { gatewayHarness, httpCall } from './harness.ts';
 
 test('break-glass escrow: released only under live break-glass, to the requester only, gone at erasure', async () => {
@@ -22,13 +22,7 @@ test('break-glass escrow: released only under live break-glass, to the requester
     assert.ok(policy.custodians.every((c) => /^x25519:[0-9a-f]{64}$/.test(c.id)));
 
     const resource = { resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${f.addr.patient}` }, code: { text: 'penicillin' } };
-    const prepared = await prepareRecordVersion({
-      plaintext: new TextEncoder().encode(JSON.stringify(resource)), patient: f.addr.patient, resourceType: 'AllergyIntolerance',
-      recipients: [{ address: f.addr.patient, publicKey: h.encryption.patient.publicKey }], escrow: policy,
-    });
-    await patient.uploadCiphertext(prepared.ciphertext);
-    await f.mined(f.as('patient').recordRegistry.write.addRecord([prepared.recordId, f.addr.patient, prepared.category, prepared.contentId, prepared.integrityHash]));
-    await patient.depositEnvelopes(prepared.recordId, 1, prepared.envelopes, undefined, prepared.escrow);
+    const prepared = await h.addRecord('patient', 'patient', resource, [], { escrow: true });
     const id = prepared.recordId;
 
     const status = async (actor: 'hospital' | 'doctor' | 'patient') =>

@@ -59,15 +59,17 @@ export async function gatewayHarness(options: { anchorPeriodSeconds?: number; op
   }
 
   /** The patient (or an author with a write grant) encrypts a FHIR resource, uploads it, registers it on chain and deposits envelopes. */
-  async function addRecord(author: Actor, patient: Actor, resource: Record<string, unknown>, readers: Actor[] = []) {
+  async function addRecord(author: Actor, patient: Actor, resource: Record<string, unknown>, readers: Actor[] = [], options: { escrow?: boolean } = {}) {
     const recipients = [...new Set([patient, author, ...readers])].map((a) => ({ address: f.addr[a], publicKey: encryption[a].publicKey }));
-    const prepared = await prepareRecordVersion({
-      plaintext: new TextEncoder().encode(JSON.stringify(resource)), patient: f.addr[patient], resourceType: String(resource.resourceType), recipients,
-    });
     const c = await client(author);
+    // `escrow`: the data key is also split among the gateway's custodians (break-glass).
+    const escrow = options.escrow ? await c.escrowConfig() : undefined;
+    const prepared = await prepareRecordVersion({
+      plaintext: new TextEncoder().encode(JSON.stringify(resource)), patient: f.addr[patient], resourceType: String(resource.resourceType), recipients, escrow,
+    });
     await c.uploadCiphertext(prepared.ciphertext);
     await f.mined(f.as(author).recordRegistry.write.addRecord([prepared.recordId, f.addr[patient], prepared.category, prepared.contentId, prepared.integrityHash]));
-    await c.depositEnvelopes(prepared.recordId, 1, prepared.envelopes);
+    await c.depositEnvelopes(prepared.recordId, 1, prepared.envelopes, undefined, prepared.escrow);
     return prepared;
   }
 

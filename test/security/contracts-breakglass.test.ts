@@ -10,7 +10,7 @@ import { bytesToHex, createPublicClient, createWalletClient, defineChain, parseE
 import { privateKeyToAccount } from 'viem/accounts';
 import { ConsentAbi, EmergencyReason, medChainContracts } from '../../src/sdk/contracts.ts';
 import { GatewayError } from '../../src/sdk/gateway.ts';
-import { openRecordVersion, prepareRecordVersion } from '../../src/sdk/records.ts';
+import { openRecordVersion } from '../../src/sdk/records.ts';
 import { expectRevert } from '../../contracts/test/fixture.ts';
 import { gatewayHarness, httpCall, type Harness } from '../gateway/harness.ts';
 
@@ -27,15 +27,8 @@ test('break-glass: re-opening after the patient\'s close and re-opening a live w
   const { f } = h;
   try {
     const patient = await h.client('patient');
-    const policy = await patient.escrowConfig();
     const resource = { resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${f.addr.patient}` }, code: { text: 'penicillin' } };
-    const prepared = await prepareRecordVersion({
-      plaintext: new TextEncoder().encode(JSON.stringify(resource)), patient: f.addr.patient, resourceType: 'AllergyIntolerance',
-      recipients: [{ address: f.addr.patient, publicKey: h.encryption.patient.publicKey }], escrow: policy,
-    });
-    await patient.uploadCiphertext(prepared.ciphertext);
-    await f.mined(f.as('patient').recordRegistry.write.addRecord([prepared.recordId, f.addr.patient, prepared.category, prepared.contentId, prepared.integrityHash]));
-    await patient.depositEnvelopes(prepared.recordId, 1, prepared.envelopes, undefined, prepared.escrow);
+    const prepared = await h.addRecord('patient', 'patient', resource, [], { escrow: true });
     const id = prepared.recordId;
     const hospital = await h.client('hospital');
     const release = async () => (await httpCall(h.gateway.url, 'POST', `/api/records/${id}/versions/1/escrow/release`, { token: hospital.sessionToken!, body: {} })).status;

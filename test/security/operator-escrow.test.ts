@@ -17,7 +17,7 @@ import { encryptionPublicKey, generateEncryptionKeyPair, recoverEscrowedDataKey,
 import { BreakGlassNotLive, escrowCustodian, escrowStore, legacyCustodianKeys, type CustodianKey } from '../../src/gateway/escrow/custodian.ts';
 import { EmergencyReason, Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { GatewayClient } from '../../src/sdk/gateway.ts';
-import { bindingOf, openEscrowedRecordVersion, openRecordVersion, prepareRecordVersion } from '../../src/sdk/records.ts';
+import { bindingOf, openEscrowedRecordVersion, openRecordVersion } from '../../src/sdk/records.ts';
 import { FsBlobStore } from '../../src/storage/FsBlobStore.ts';
 import { gatewayHarness, httpCall } from '../gateway/harness.ts';
 
@@ -36,13 +36,7 @@ test('the operator key and the gateway files open no escrowed data key; release 
     const records: Array<{ recordId: Hex; resource: Record<string, unknown>; integrityHash: Hex }> = [];
     for (let i = 0; i < RECORDS; i++) {
       const resource = { resourceType: 'Observation', status: 'final', code: { text: `glucose ${i}` }, valueQuantity: { value: 90 + i, unit: 'mg/dL' } };
-      const prepared = await prepareRecordVersion({
-        plaintext: new TextEncoder().encode(JSON.stringify(resource)), patient: f.addr.patient, resourceType: 'Observation',
-        recipients: [{ address: f.addr.patient, publicKey: h.encryption.patient.publicKey }], escrow: policy,
-      });
-      await patient.uploadCiphertext(prepared.ciphertext);
-      await f.mined(f.as('patient').recordRegistry.write.addRecord([prepared.recordId, f.addr.patient, prepared.category, prepared.contentId, prepared.integrityHash]));
-      await patient.depositEnvelopes(prepared.recordId, 1, prepared.envelopes, undefined, prepared.escrow);
+      const prepared = await h.addRecord('patient', 'patient', resource, [], { escrow: true });
       records.push({ recordId: prepared.recordId, resource, integrityHash: prepared.integrityHash });
     }
 
