@@ -164,7 +164,7 @@ it('patient: creates a keystore in the browser, registers on chain with a real t
   // Explorer: real blocks and the registration event decoded with the ABIs.
   await page.goto(`${origin}/#/explorer`);
   await page.getByTestId('event').filter({ hasText: 'Identity.PatientRegistered' }).first().waitFor();
-  assert.ok(await page.getByTestId('block-row').count() >= 1);
+  await page.getByTestId('block-row').first().waitFor();
   const logs = await client.getContractEvents({ address: addresses.identity, abi: IdentityAbi, eventName: 'PatientRegistered', fromBlock: 0n });
   const registration = logs.find((l) => getAddress(l.args.patient!) === address)!;
   await page.getByLabel('Transaction hash or record id').fill(registration.transactionHash);
@@ -219,7 +219,8 @@ it('admin: imports a key backup and accredits a provider with the approvals the 
   await page.getByRole('button', { name: 'Import and unlock' }).click();
   await page.getByTestId('role').filter({ hasText: 'Admin' }).waitFor();
   await page.getByRole('heading', { name: 'Validator set' }).waitFor();
-  assert.ok((await page.getByTestId('validator').allTextContents()).some((t) => t.includes(deployer.address)));
+  // The heading renders before the list is read from the chain: wait for the entry itself.
+  await page.getByTestId('validator').filter({ hasText: deployer.address }).waitFor();
 
   await page.getByLabel('Provider address').fill(applicant.address);
   await page.getByRole('button', { name: 'Check status' }).click();
