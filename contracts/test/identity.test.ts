@@ -112,7 +112,10 @@ test('admin changes: thresholds are bounded, removal lowers thresholds, epochs v
   await expectRevert(approve('admin', setThresholds(0n, 1n)), 'InvalidThreshold');
   await expectRevert(approve('admin', addAdmin(f.addr.admin)), 'AlreadyAdmin');
   await f.mined(approve('admin', addAdmin(f.addr.admin2)));
+  // Adding an admin starts a new epoch, so approvals gathered under the old admin set lapse.
+  const beforeAdd = await f.read.identity.read.epoch();
   await f.mined(approve('admin', addAdmin(f.addr.admin3)));
+  assert.equal(await f.read.identity.read.epoch(), beforeAdd + 1n, 'addAdmin bumps the epoch');
   await f.mined(approve('admin', setThresholds(3n, 2n)));
   const epoch = await f.read.identity.read.epoch();
 
