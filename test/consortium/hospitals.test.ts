@@ -225,6 +225,18 @@ test('consortium: records cross hospitals, peer requests are authenticated, brea
     assert.equal(replayed.status, 401);
     assert.match(new TextDecoder().decode(replayed.body), /nonce already used/);
     assert.equal(await aEntries(), before + 1, 'refused requests changed nothing in a\'s access log (only the one served request was logged)');
+    // Bad input under a valid signature: a 400 naming the field, nothing logged.
+    const badPath = path.replace(`reader=${addr.docB}`, 'reader=nobody');
+    const bad = await peerGet(badPath, await sign('opB', { path: badPath }));
+    assert.equal(bad.status, 400);
+    assert.match(new TextDecoder().decode(bad.body), /address/);
+    // A hospital whose operator an admin unregistered on chain is refused, whatever consortium.json says.
+    await mined(as('admin').accessLogAnchor.write.setAnchorer([addr.opB!, false]));
+    const removed = await peerGet(path, await sign('opB'));
+    assert.equal(removed.status, 401);
+    assert.match(new TextDecoder().decode(removed.body), /b's operator is not a registered anchorer on chain/);
+    await mined(as('admin').accessLogAnchor.write.setAnchorer([addr.opB!, true]));
+    assert.equal(await aEntries(), before + 1, 'neither changed a\'s access log');
     // A signed request for a reader the chain gives no access is refused by a's own decision.
     const noAccessPath = path.replace(`reader=${addr.docB}`, `reader=${addr.stranger}`);
     assert.equal((await peerGet(noAccessPath, await sign('opB', { path: noAccessPath }))).status, 403);
