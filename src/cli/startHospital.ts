@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { bytesToHex, createPublicClient, defineChain, http, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { defaultEscrowThreshold, readConsortium, ConsortiumConfigError } from '../consortium/config.ts';
+import { ConsortiumConfigError, defaultEscrowThreshold, hospitalNamed, readConsortiumConfig } from '../consortium/config.ts';
 import { decryptKeystore, parseKeystore } from '../crypto/keystore.ts';
 import { custodianId, type CustodianKey, type CustodianView } from '../gateway/escrow/custodian.ts';
 import { GatewayListenError, startGateway, type Gateway } from '../gateway/server.ts';
@@ -52,12 +52,18 @@ async function openCustodian(file: string, passphrase: string, source: string): 
 
 export async function startHospital(options: HospitalStartOptions, log: (line: string) => void) {
   let config;
-  try { config = readConsortium(options.file); } catch (error) {
+  let hospital;
+  try {
+    config = readConsortiumConfig(options.file);
+    hospital = hospitalNamed(config, options.hospital, options.file);
+  } catch (error) {
     if (error instanceof ConsortiumConfigError) throw new CliError(error.message, 2);
     throw error;
   }
-  const hospital = config.hospitals.find((h) => h.name === options.hospital);
-  if (!hospital) throw new CliError(`${options.file} has no hospital ${JSON.stringify(options.hospital)} (hospitals: ${config.hospitals.map((h) => h.name).join(', ')})`, 2);
+  // Peer requests are told apart by the signing operator; k of n needs n custodians.
+  if (new Set(config.hospitals.map((h) => h.operator)).size !== config.hospitals.length) throw new CliError(`${options.file}: two hospitals share an operator; each needs its own`, 2);
+  const threshold = config.escrowThreshold ?? defaultEscrowThreshold(config.hospitals.length);
+  if (config.escrowThreshold !== undefined && threshold > config.hospitals.length) throw new CliError(`${options.file}: escrowThreshold ${threshold} exceeds the number of hospitals (${config.hospitals.length})`, 2);
   const keysDir = options.keysDir ?? join(dirname(options.file), hospital.name);
   const operatorFile = join(keysDir, 'operator.json');
   const custodianFile = join(keysDir, 'custodian.json');
@@ -96,7 +102,6 @@ export async function startHospital(options: HospitalStartOptions, log: (line: s
     });
     // EHR integrations whose keys this hospital holds (<data-dir>/custodial/, as for `medchain start`).
     const custodialKeys = await loadCustodialKeys(paths(options.dataDir).custodial, passphrase);
-    const threshold = config.escrowThreshold ?? defaultEscrowThreshold(config.hospitals.length);
     const port = options.port ?? Number(new URL(hospital.gatewayUrl).port || 80);
     gateway = await startGateway({
       dataDir: paths(options.dataDir).gateway, rpcUrl, databaseUrl: options.databaseUrl, chainId, addresses: config.contracts, operatorKey,

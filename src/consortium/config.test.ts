@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConsortiumConfigError, defaultEscrowThreshold, parseConsortium, readConsortium } from './config.ts';
+import { ConsortiumConfigError, defaultEscrowThreshold, hospitalNamed, parseConsortiumConfig, readConsortiumConfig } from './config.ts';
 
 const address = (n: number) => `0x${n.toString(16).padStart(40, '0')}`;
 const hospital = (name: string, n: number) => ({
@@ -19,34 +19,35 @@ const valid = () => ({
 });
 
 test('consortium.json: the shared format parses, addresses come back checksummed', () => {
-  const config = parseConsortium(valid());
+  const config = parseConsortiumConfig(valid());
   assert.equal(config.hospitals.length, 4);
   assert.equal(config.contracts.identity, '0x0000000000000000000000000000000000000001');
-  assert.equal(parseConsortium({ ...valid(), escrowThreshold: 3 }).escrowThreshold, 3);
+  assert.equal(parseConsortiumConfig({ ...valid(), escrowThreshold: 3 }).escrowThreshold, 3);
+  assert.equal(hospitalNamed(config, 'c').gatewayUrl, 'http://127.0.0.1:813');
+  assert.throws(() => hospitalNamed(config, 'z'), /no hospital "z" \(there are: a, b, c, d\)/);
 });
 
 test('consortium.json: each mistake is refused with the field that is wrong', () => {
   const cases: Array<[unknown, RegExp]> = [
     [{ ...valid(), version: 2 }, /version/],
-    [{ ...valid(), hospitals: [hospital('a', 1), hospital('a', 2)] }, /names must be unique/],
-    [{ ...valid(), hospitals: [hospital('a', 1), { ...hospital('b', 2), operator: address(201) }] }, /its own operator/],
+    [{ ...valid(), hospitals: [hospital('a', 1), hospital('a', 2)] }, /appears twice/],
     [{ ...valid(), hospitals: [{ ...hospital('A b', 1) }] }, /hospitals\.0\.name/],
     [{ ...valid(), hospitals: [{ ...hospital('a', 1), operator: '0x12' }] }, /hospitals\.0\.operator/],
     [{ ...valid(), hospitals: [{ ...hospital('a', 1), custodianPublicKey: '0x1234' }] }, /custodianPublicKey/],
-    [{ ...valid(), escrowThreshold: 5 }, /exceeds the number of hospitals/],
+    [{ ...valid(), escrowThreshold: 1 }, /escrowThreshold/],
     [{ ...valid(), contracts: { identity: address(1) } }, /contracts\.consent/],
   ];
   for (const [json, message] of cases) {
-    assert.throws(() => parseConsortium(json, 'c.json'), (e: Error) => e instanceof ConsortiumConfigError && message.test(e.message) && e.message.startsWith('c.json: '));
+    assert.throws(() => parseConsortiumConfig(json, 'c.json'), (e: Error) => e instanceof ConsortiumConfigError && message.test(e.message) && e.message.startsWith('c.json: '));
   }
 });
 
 test('consortium.json: a missing or non-JSON file says so', () => {
   const dir = mkdtempSync(join(tmpdir(), 'medchain-consortium-config-'));
   try {
-    assert.throws(() => readConsortium(join(dir, 'none.json')), /none\.json: no such file/);
+    assert.throws(() => readConsortiumConfig(join(dir, 'none.json')), /none\.json: cannot read it/);
     writeFileSync(join(dir, 'bad.json'), '{');
-    assert.throws(() => readConsortium(join(dir, 'bad.json')), /bad\.json: not JSON/);
+    assert.throws(() => readConsortiumConfig(join(dir, 'bad.json')), /bad\.json: not JSON/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

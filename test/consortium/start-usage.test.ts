@@ -18,18 +18,22 @@ test('start --consortium: bad usage and bad consortium files exit 2 with one lin
       engine: { kind: 'besu-qbft', besuVersion: '25.10.0', blockPeriodSeconds: 2, requestTimeoutSeconds: 4, epochLength: 30000 },
       contracts: { identity: address(1), consent: address(2), incentives: address(3), token: address(4), recordRegistry: address(5), accessLogAnchor: address(6) },
       validatorContract: address(3),
-      hospitals: [{ name: 'a', gatewayUrl: 'http://127.0.0.1:8101', rpcUrl: 'http://127.0.0.1:9', validator: address(7), operator: address(8), custodianPublicKey: `0x${'ab'.repeat(32)}`, enode: 'enode://x@127.0.0.1:30303' }],
+      hospitals: [{ name: 'a', gatewayUrl: 'http://127.0.0.1:8101', rpcUrl: 'http://127.0.0.1:9', validator: address(7), operator: address(8), custodianPublicKey: `0x${'ab'.repeat(32)}`, enode: `enode://${'0'.repeat(128)}@127.0.0.1:30303` }],
     };
     writeFileSync(join(dir, 'good.json'), JSON.stringify(good));
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...good, chainId: 'x' }));
+    writeFileSync(join(dir, 'k.json'), JSON.stringify({ ...good, escrowThreshold: 3 }));
+    writeFileSync(join(dir, 'dup.json'), JSON.stringify({ ...good, hospitals: [good.hospitals[0], { ...good.hospitals[0], name: 'b', validator: address(9) }] }));
     const data = join(dir, 'data');
     const cases: Array<[string[], RegExp]> = [
       [['start', '--consortium', join(dir, 'good.json')], /--consortium and --hospital go together/],
       [['start', '--keys-dir', dir], /--keys-dir goes with --consortium/],
       [['start', '--consortium', join(dir, 'good.json'), '--hospital', 'a', '--demo'], /--demo .* cannot be combined with --consortium/],
-      [['start', '--consortium', join(dir, 'none.json'), '--hospital', 'a'], /none\.json: no such file/],
+      [['start', '--consortium', join(dir, 'none.json'), '--hospital', 'a'], /none\.json: cannot read it/],
       [['start', '--consortium', join(dir, 'bad.json'), '--hospital', 'a'], /bad\.json: chainId: /],
-      [['start', '--consortium', join(dir, 'good.json'), '--hospital', 'z'], /has no hospital "z" \(hospitals: a\)/],
+      [['start', '--consortium', join(dir, 'good.json'), '--hospital', 'z'], /no hospital "z" \(there are: a\)/],
+      [['start', '--consortium', join(dir, 'k.json'), '--hospital', 'a'], /escrowThreshold 3 exceeds the number of hospitals \(1\)/],
+      [['start', '--consortium', join(dir, 'dup.json'), '--hospital', 'a'], /two hospitals share an operator/],
       [['start', '--consortium', join(dir, 'good.json'), '--hospital', 'a'], /no .*operator\.json: pass --keys-dir/],
     ];
     for (let i = 0; i < cases.length; i += 3) {
