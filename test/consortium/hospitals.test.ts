@@ -242,13 +242,24 @@ test('consortium: records cross hospitals, peer requests are authenticated, brea
     assert.equal((await peerGet(noAccessPath, await sign('opB', { path: noAccessPath }))).status, 403);
 
     // A peer serving other bytes is caught by CID: nothing stored, the reader gets a 503 naming it.
-    const evil: Server = createServer((_req, res) => { res.writeHead(200, { 'content-type': 'application/octet-stream' }); res.end(Buffer.from(rec1.ciphertext.map((x) => x ^ 1))); });
+    // The rogue peer: flipped ciphertext bits, and an escrow bundle with a share of random bytes for custodian `evilCustodian`.
+    const evilCustodian = newCustodianKey();
+    const evil: Server = createServer((req, res) => {
+      if (req.url?.includes('/escrow')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ threshold: 2, commitment: Buffer.alloc(32).toString('base64'), shares: [{ custodian: evilCustodian.id, index: 0, envelope: Buffer.alloc(120, 7).toString('base64') }] }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(Buffer.from(rec1.ciphertext.map((x) => x ^ 1)));
+    });
     await new Promise<void>((ok) => evil.listen(0, '127.0.0.1', ok));
     cleanup.push(() => new Promise((ok) => evil.close(ok)));
-    const d = await startGateway({
-      dataDir: join(dir, 'd'), rpcUrl: rpc.httpUrl, chainId: CHAIN_ID, addresses, operatorKey: keys.opB!, port: 0, pollMs: 100,
+    const rogue = () => startGateway({
+      dataDir: join(dir, 'd'), rpcUrl: rpc.httpUrl, chainId: CHAIN_ID, addresses, operatorKey: keys.opB!, port: 0, pollMs: 100, escrow: { custodianKeys: [evilCustodian] },
       peers: { self: 'd', hospitals: [{ name: 'evil', gatewayUrl: `http://127.0.0.1:${(evil.address() as { port: number }).port}`, operator: addr.stranger! }] },
     });
+    const d = await rogue();
     try {
       const docBAtD = await signedIn(d.url, 'docB');
       await assert.rejects(docBAtD.getCiphertext(rec1.recordId, 1), (e: GatewayError) => e.status === 503 && /evil served bytes that do not match the content id/.test(e.message));
@@ -320,6 +331,14 @@ test('consortium: records cross hospitals, peer requests are authenticated, brea
     const fromB = await atB.releaseEscrow(rec1.recordId, 1);
     const opened = await openWith([...fromC.shares, ...fromB.shares]);
     assert.deepEqual(JSON.parse(new TextDecoder().decode(opened.plaintext)), resource('HbA1c'));
+    // A bundle from a rogue peer that the custodian's key does not open: a clear 503, nothing kept.
+    const d2 = await rogue();
+    try {
+      await assert.rejects((await signedIn(d2.url, 'docC')).releaseEscrow(rec1.recordId, 1), (e: GatewayError) => e.status === 503 && /does not open with this hospital's custodian key/.test(e.message));
+      assert.equal((await d2.db.query('SELECT * FROM escrow_shares')).length, 0);
+    } finally {
+      await d2.close();
+    }
     // Break-glass over: no custodian releases.
     await mineAt((await latest()) + 4n * 3600n);
     await assert.rejects(atB.releaseEscrow(rec1.recordId, 1), (e: GatewayError) => e.status === 403);

@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { getAddress, type Address, type Hex } from 'viem';
 import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import { bindingOf, cidOrUndefined, contentIdFromCid } from '../../sdk/records.ts';
+import { CryptoError } from '../../crypto/errors.ts';
 import { EscrowConflictError, escrowStore } from '../escrow/custodian.ts';
 import { EnvelopeConflictError, envelopeStore } from '../index/envelopes.ts';
 import { accessView, authorizeAndLog } from './authorize.ts';
@@ -239,7 +240,11 @@ export function recordRoutes(deps: DataRouteDeps) {
     if (!escrow) fail(404, `no escrow shares were deposited for version ${v}`);
     const key = await deps.client.readContract({ address: deps.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [s.address] });
     if (/^0x0{64}$/.test(key)) fail(409, 'publish your encryption key on chain (Identity.rotateEncryptionKey) before asking for a release');
-    const shares = await deps.custodian.release(escrow, bindingOf(recordId, v, getAddress(record.patient)), s.address);
+    const shares = await deps.custodian.release(escrow, bindingOf(recordId, v, getAddress(record.patient)), s.address).catch((error: unknown) => {
+      // A bundle another hospital served that this custodian's key does not open: not kept, not a 500.
+      if (!local && error instanceof CryptoError) fail(503, 'the escrow bundle another hospital served does not open with this hospital\'s custodian key; it was discarded');
+      throw error;
+    });
     if (shares.length === 0) fail(404, 'this gateway holds none of the custodian shares for this version');
     // Kept once this hospital's own share opened from it (write-once; a copy already here is left as it is).
     if (!local) await deps.escrow.put(recordId, v, escrow).catch(() => undefined);
