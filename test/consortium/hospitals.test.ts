@@ -342,6 +342,16 @@ test('consortium: records cross hospitals, peer requests are authenticated, brea
     // Break-glass over: no custodian releases.
     await mineAt((await latest()) + 4n * 3600n);
     await assert.rejects(atB.releaseEscrow(rec1.recordId, 1), (e: GatewayError) => e.status === 403);
+
+    // Erasure on chain shreds b's replica too (b's shredder follows RecordErased like a's).
+    await mined(as('patient').recordRegistry.write.eraseRecord([rec1.recordId]));
+    await b.gateway.indexer.waitFor(await client.getBlockNumber({ cacheTime: 0 }));
+    await b.gateway.shredPending();
+    const [job] = await b.gateway.db.query<{ status: string; ciphertexts_destroyed: number | string; escrow_shares_destroyed: number | string }>(
+      'SELECT status, ciphertexts_destroyed, escrow_shares_destroyed FROM shred_jobs WHERE record_id = $1', [rec1.recordId.toLowerCase()]);
+    assert.equal(job?.status, 'done');
+    assert.equal(Number(job?.ciphertexts_destroyed), 1, 'b destroyed its replica');
+    assert.equal(Number(job?.escrow_shares_destroyed), 3, 'and the escrow bundle it had fetched');
   } finally {
     for (const fn of cleanup.reverse()) await fn().catch(() => undefined);
     await rpc.close();
