@@ -49,6 +49,10 @@ import { recordRoutes } from './routes/records.ts';
 import { rpcRoutes } from './routes/rpc.ts';
 import { onboardingRoutes } from './routes/onboarding.ts';
 import { nodeAllowlist } from './chain/allowlist.ts';
+import { peerAuth, peerAuthMigrations } from './peers/peerAuth.ts';
+import { peerExchange, type PeerExchange, type PeerOptions } from './peers/peerExchange.ts';
+import { peerReplicas } from './peers/replicas.ts';
+import { peerRoutes } from './peers/peerRoutes.ts';
 import type { DataRouteDeps, GatewayEnv, UploadQuota } from './routes/types.ts';
 
 export interface GatewayOptions {
@@ -102,6 +106,12 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Upload quotas, garbage collection and crypto-shredding of the record store (docs/gateway.md#storage-limits). */
   storage?: StorageOptions;
+  /**
+   * A consortium: this hospital's name and every hospital's gateway URL and operator. Records,
+   * envelopes and escrow bundles written at another hospital are fetched from its gateway by signed
+   * requests (docs/consortium-sharing.md); /peer/v1 serves the others.
+   */
+  peers?: PeerOptions;
 }
 
 export interface StorageOptions {
@@ -135,6 +145,8 @@ export interface Gateway {
   shredPending(): Promise<number>;
   /** Garbage-collects unregistered uploads past the grace period now; returns how many blobs went. */
   collectGarbage(): Promise<number>;
+  /** Gateway-to-gateway exchange in a consortium (traffic counters for the bench). */
+  peers?: PeerExchange;
   close(): Promise<void>;
 }
 
@@ -161,7 +173,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = options.db ?? (options.databaseUrl !== undefined
     ? await openPostgres(options.databaseUrl)
     : await openSqlite(join(options.dataDir, 'gateway.sqlite')));
-  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations]);
+  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations, ...peerAuthMigrations]);
   const blobs = options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs'));
 
   const access = createChainAccess({ client, addresses: options.addresses });
@@ -187,6 +199,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     escrow: escrowStore(db), custodian, transaction: (fn) => db.transaction(fn), uploads: blobUploads(db),
     uploadQuota: { ...DEFAULT_UPLOAD_QUOTA, ...storage.quota, graceSeconds: gcGraceSeconds }, shredder, indexed,
   };
+  const replicas = peerReplicas(db);
+  deps.replicas = replicas;
+  if (options.peers) deps.peers = peerExchange({ ...deps, options: options.peers, chainId: options.chainId, operatorKey: options.operatorKey, replicas, log });
 
   const indexer = createIndexer({
     db, client, fromBlock: options.deployBlock ?? 0n, batchSize: 2_000n, confirmations: 0, pollMs: options.pollMs ?? 500,
@@ -245,12 +260,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Relayed calls from any client go in the embedded node's public lane (behind the gateway's own).
   rpc.route('/', rpcRoutes((options.provider as { publicRequest?: EIP1193RequestFn } | undefined)?.publicRequest ?? request));
   app.route('/rpc', rpc);
+  if (options.peers) {
+    const auth = peerAuth({
+      self: options.peers.self, chainId: options.chainId, hospitals: options.peers.hospitals, db,
+      isRegistered: (operator) => client.readContract({ address: options.addresses.accessLogAnchor, abi: AccessLogAnchorAbi, functionName: 'isAnchorer', args: [operator] }),
+    });
+    app.route('/peer/v1', peerRoutes({ ...deps, replicas }, auth));
+  }
   app.get('/openapi.json', (c) => c.json(openApiDocument(baseUrl())));
 
   const webDist = options.webDist ?? resolve(import.meta.dirname, '../../web/dist');
   if (existsSync(join(webDist, 'index.html'))) {
     const index = readFileSync(join(webDist, 'index.html'), 'utf8');
-    const isApi = (path: string) => /^\/(api|auth|rpc|fhir)(\/|$)/.test(path);
+    const isApi = (path: string) => /^\/(api|auth|rpc|fhir|peer)(\/|$)/.test(path);
     app.use('/*', async (c, next) => (isApi(c.req.path) ? next() : serveStatic({ root: webDist })(c, next)));
     // Client-side routes get the app; unknown API paths fall through to the JSON 404.
     app.get('*', async (c, next) => (isApi(c.req.path) ? next() : c.html(index)));
@@ -315,7 +337,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   log.info({ url }, 'gateway listening');
 
   return {
-    url, app, db, client, accessLog, indexer, sweepEnvelopes, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
+    url, app, db, client, accessLog, indexer, peers: deps.peers, sweepEnvelopes, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
     async close() {
       clearInterval(anchorTimer);
       clearInterval(sweepTimer);

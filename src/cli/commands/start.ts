@@ -28,6 +28,11 @@ const START_HELP = `  --host <addr>             bind address [MEDCHAIN_HOST] (de
   --demo                    seed a demo hospital on first start (providers, patients, records, grants)
   --demo-patients <n>       how many synthetic patients --demo creates (default 200)
   --database-url <url>      the gateway's SQL on PostgreSQL (postgres://…) instead of SQLite [MEDCHAIN_DATABASE_URL]
+  --consortium <file>       join a consortium chain as one hospital (consortium.json; no embedded node,
+                            no deploy); with --hospital [MEDCHAIN_CONSORTIUM]
+  --hospital <name>         this hospital's name in consortium.json [MEDCHAIN_HOSPITAL]
+  --keys-dir <dir>          its operator.json and custodian.json (default: <dir of consortium.json>/<name>),
+                            passphrase from MEDCHAIN_CONSORTIUM_PASSPHRASE or --passphrase-file
 ${KEY_HELP}`;
 
 const KEY_OPTIONS = { 'operator-passphrase-file': { type: 'string' }, 'custodian-passphrase-file': { type: 'string' } } as const;
@@ -61,6 +66,7 @@ export const startCommands: Command[] = [
     options: {
       host: { type: 'string' }, port: { type: 'string' }, 'rpc-port': { type: 'string' }, 'rpc-url': { type: 'string' },
       demo: { type: 'boolean' }, 'demo-patients': { type: 'string' }, 'database-url': { type: 'string' }, ...KEY_OPTIONS,
+      consortium: { type: 'string' }, hospital: { type: 'string' }, 'keys-dir': { type: 'string' },
     },
     help: START_HELP,
     async run(ctx) {
@@ -69,7 +75,18 @@ export const startCommands: Command[] = [
       if (demoPatients !== undefined && !ctx.values.demo) throw new CliError('--demo-patients goes with --demo', EXIT.usage);
       const patients = demoPatients === undefined ? 200 : Number(demoPatients);
       if (!Number.isInteger(patients) || patients < 1 || patients > 100_000) throw new CliError(`--demo-patients must be a whole number from 1 to 100000, got ${JSON.stringify(demoPatients)}`, EXIT.usage);
-      const running = await (await runtime()).start({ ...options, demo: ctx.values.demo ? { patients } : undefined });
+      const consortium = str(ctx.values, 'consortium') ?? process.env.MEDCHAIN_CONSORTIUM;
+      const hospital = str(ctx.values, 'hospital') ?? process.env.MEDCHAIN_HOSPITAL;
+      if ((consortium === undefined) !== (hospital === undefined)) throw new CliError('--consortium and --hospital go together', EXIT.usage);
+      if (str(ctx.values, 'keys-dir') !== undefined && consortium === undefined) throw new CliError('--keys-dir goes with --consortium', EXIT.usage);
+      if (consortium !== undefined && ctx.values.demo) throw new CliError('--demo seeds the embedded node; it cannot be combined with --consortium', EXIT.usage);
+      const explicitPort = str(ctx.values, 'port') ?? process.env.MEDCHAIN_PORT;
+      const running = consortium !== undefined
+        ? await (await import('../startHospital.ts')).startHospital({
+          file: consortium, hospital: hospital!, keysDir: str(ctx.values, 'keys-dir'), dataDir: options.dataDir, host: options.host,
+          port: explicitPort === undefined ? undefined : options.port, rpcUrl: options.rpcUrl, passphraseFile: options.passphraseFile, databaseUrl: options.databaseUrl,
+        }, (l) => process.stderr.write(`${l}\n`))
+        : await (await runtime()).start({ ...options, demo: ctx.values.demo ? { patients } : undefined });
       process.stdout.write(`${JSON.stringify({ event: 'started', url: running.gateway.url, rpcUrl: running.rpcUrl, addresses: running.deployment.addresses, demo: running.demo })}\n`);
       let stopping = false;
       const shutdown = (signal: string) => {

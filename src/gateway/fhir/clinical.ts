@@ -132,6 +132,9 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
   async function open(account: CustodialAccount, recordId: Hex, patient: Address, version: number): Promise<StoredVersion | undefined> {
     const v = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, version] });
     if (v.version === 0) return undefined;
+    // Written at another hospital: envelope and ciphertext come from its gateway (peers/peerExchange.ts).
+    await deps.peers?.ensureEnvelope(recordId, version, account.address);
+    await deps.peers?.ensureCiphertext(recordId, version, { contentId: v.contentId, author: getAddress(v.author) }, account.address);
     const envelope = await deps.envelopes.get(recordId, version, account.address);
     if (!envelope) return undefined;
     const ciphertext = await deps.blobs.get(cidFromContentId(v.contentId));

@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { getAddress, type Address, type Hex } from 'viem';
 import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import { bindingOf, cidOrUndefined, contentIdFromCid } from '../../sdk/records.ts';
+import { CryptoError } from '../../crypto/errors.ts';
 import { EscrowConflictError, escrowStore } from '../escrow/custodian.ts';
 import { EnvelopeConflictError, envelopeStore } from '../index/envelopes.ts';
 import { accessView, authorizeAndLog } from './authorize.ts';
@@ -185,8 +186,11 @@ export function recordRoutes(deps: DataRouteDeps) {
     if (ver.version === 0) fail(404, `no version ${v}`);
     const cid = cidOrUndefined(ver.contentId);
     if (!cid) fail(404, 'this version\'s content id is not a CIDv1: there is no ciphertext to serve');
+    // Written at another hospital: fetched from its gateway and verified by CID (peers/peerExchange.ts).
+    await deps.peers?.ensureCiphertext(recordId, v, { contentId: ver.contentId, author: getAddress(ver.author) }, s.address);
+    const replica = await deps.replicas?.holds(ver.contentId, recordId, v);
     // Served only as the version its uploader registered it for: a content id copied into another record names nothing here.
-    if (!(await deps.uploads.uploadedBy(ver.contentId, getAddress(ver.author)))) fail(404, 'ciphertext not held by this gateway for this version (its author did not upload it here)');
+    if (!replica && !(await deps.uploads.uploadedBy(ver.contentId, getAddress(ver.author)))) fail(404, 'ciphertext not held by this gateway for this version (its author did not upload it here)');
     const bytes = await deps.blobs.get(cid).catch(() => fail(404, 'ciphertext not held by this gateway'));
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
   });
@@ -199,6 +203,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     const record = await chainRecord(recordId, at);
     if (record.erasedAt !== 0n) fail(404, 'record erased');
     const decision = await authorize(s, record, recordId, Permission.Read, 'read-key', at);
+    await deps.peers?.ensureEnvelope(recordId, v, s.address);
     const envelope = await deps.envelopes.get(recordId, v, s.address);
     if (!envelope) fail(404, decision.basis === 'break-glass' ? 'no envelope for you: request escrow release' : 'no envelope for you yet: the patient shares the key after approving');
     return c.json({ recordId, version: v, envelope: Buffer.from(envelope).toString('base64'), access: accessView(decision) }, 200, { 'cache-control': 'no-store' });
@@ -229,12 +234,20 @@ export function recordRoutes(deps: DataRouteDeps) {
     const decision = await authorize(s, record, recordId, Permission.Read, 'escrow-release');
     // Escrow is for emergencies: anyone else reads through the patient's own share of the key.
     if (decision.basis !== 'break-glass') fail(409, `escrow is released only under live break-glass; you have access as ${decision.basis}`);
-    const escrow = await deps.escrow.get(recordId, v);
+    const local = await deps.escrow.get(recordId, v);
+    // Deposited at another hospital: its bundle is fetched (each share opens only with its custodian's key).
+    const escrow = local ?? await deps.peers?.escrowBundle(recordId, v, s.address);
     if (!escrow) fail(404, `no escrow shares were deposited for version ${v}`);
     const key = await deps.client.readContract({ address: deps.addresses.identity, abi: IdentityAbi, functionName: 'encryptionKeyOf', args: [s.address] });
     if (/^0x0{64}$/.test(key)) fail(409, 'publish your encryption key on chain (Identity.rotateEncryptionKey) before asking for a release');
-    const shares = await deps.custodian.release(escrow, bindingOf(recordId, v, getAddress(record.patient)), s.address);
+    const shares = await deps.custodian.release(escrow, bindingOf(recordId, v, getAddress(record.patient)), s.address).catch((error: unknown) => {
+      // A bundle another hospital served that this custodian's key does not open: not kept, not a 500.
+      if (!local && error instanceof CryptoError) fail(503, 'the escrow bundle another hospital served does not open with this hospital\'s custodian key; it was discarded');
+      throw error;
+    });
     if (shares.length === 0) fail(404, 'this gateway holds none of the custodian shares for this version');
+    // Kept once this hospital's own share opened from it (write-once; a copy already here is left as it is).
+    if (!local) await deps.escrow.put(recordId, v, escrow).catch(() => undefined);
     return c.json({
       recordId, version: v, threshold: escrow.threshold, commitment: b64(escrow.commitment),
       shares: shares.map((sh) => ({ index: sh.index, envelope: b64(sh.envelope) })), access: accessView(decision),

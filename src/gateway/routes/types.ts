@@ -12,6 +12,8 @@ import type { EnvelopeStore } from '../index/envelopes.ts';
 import type { EscrowCustodianService, EscrowStore } from '../escrow/custodian.ts';
 import type { BlobUploads } from '../index/blobUploads.ts';
 import type { Shredder } from '../index/shredder.ts';
+import type { PeerExchange } from '../peers/peerExchange.ts';
+import type { PeerReplicas } from '../peers/replicas.ts';
 
 export interface Session {
   address: Address;
@@ -57,6 +59,10 @@ export interface DataRouteDeps {
   shredder: Pick<Shredder, 'settle'>;
   /** Resolves once the indexer has caught up with the chain head. */
   indexed: () => Promise<void>;
+  /** Ciphertexts fetched from other hospitals and verified by CID (served like local uploads). */
+  replicas?: PeerReplicas;
+  /** In a consortium: fetches what another hospital's gateway holds (peers/peerExchange.ts). */
+  peers?: PeerExchange;
 }
 
 /**
