@@ -2,7 +2,8 @@
  * `medchain consortium init`'s genesis, proven on an EVM that did not make it: the generated
  * genesis.json is loaded as is by Foundry's anvil (`--init`, revm; the embedded node made the
  * dump), and the MedChain journey — register, accredit with the consortium's governance
- * approvals, relayed EIP-712 grant, record write and read, revoke, break-glass, anchoring — runs
+ * approvals, relayed EIP-712 grant, record write and read, revoke, break-glass, anchoring, removing
+ * a validator by governance — runs
  * against contracts that exist from block 0, with no deployment transaction. The genesis' QBFT
  * shape (config.qbft, contract-mode extraData, validator contract), consortium.json, the keystores
  * and the Besu node files are checked too.
@@ -19,7 +20,7 @@ import {
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import {
-  ConsentAbi, EmergencyReason, IdentityAbi, Permission, ProviderKind, ProviderStatus, Purpose, ScopeKind, grantTypedData, medChainContracts, recordCategory,
+  ConsentAbi, EmergencyReason, IdentityAbi, IncentivesAbi, Permission, ProviderKind, ProviderStatus, Purpose, ScopeKind, grantTypedData, medChainContracts, recordCategory,
 } from '../../src/sdk/contracts.ts';
 import { decryptKeystore } from '../../src/crypto/keystore.ts';
 import { openCustodianKeystore } from '../../src/cli/roleKeys.ts';
@@ -198,6 +199,16 @@ test('the MedChain journey runs on anvil against the contracts of the genesis al
 
     await mined(as(operatorA).accessLogAnchor.write.anchor([1n, key('root'), 5n]));
     assert.equal((await read.accessLogAnchor.read.getAnchor([operatorA.address, 1n])).root, key('root'));
+
+    // Removing a validator (runbook in docs/consortium.md): governance replaces the set QBFT reads.
+    const remaining = config.hospitals.slice(0, 3).map((h) => h.validator);
+    await assert.rejects(read.incentives.simulate.setInitialValidators([remaining], { account: admins[0]!.address }), /NotGovernance/);
+    const removeD = encodeFunctionData({ abi: IncentivesAbi, functionName: 'setInitialValidators', args: [remaining] });
+    await mined(as(admins[0]!).identity.write.approve([config.contracts.incentives, removeD]));
+    await mined(as(admins[3]!).identity.write.approve([config.contracts.incentives, removeD]));
+    assert.equal((await read.incentives.read.getValidators()).length, 4, 'two approvals do not change the validator set');
+    await mined(as(admins[1]!).identity.write.approve([config.contracts.incentives, removeD]));
+    assert.deepEqual([...(await read.incentives.read.getValidators())], remaining);
   } finally {
     await anvil.close();
   }
