@@ -7,7 +7,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { http, type EIP1193RequestFn } from 'viem';
+import { createWalletClient, custom, http, type EIP1193RequestFn, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 
 const require = createRequire(import.meta.url);
 export const ANVIL_BIN = join(dirname(require.resolve('@foundry-rs/anvil-linux-amd64/package.json')), 'bin', 'anvil');
@@ -46,4 +47,45 @@ export async function startAnvil(args: string[]): Promise<AnvilInstance> {
       await exited;
     },
   };
+}
+
+/**
+ * The provider as a node with unlocked accounts: anvil holds only its own mnemonic's dev accounts,
+ * so eth_accounts, eth_sendTransaction, eth_signTypedData_v4 and personal_sign for `keys` are
+ * answered by signing here with viem's local accounts (the same signatures any wallet makes);
+ * everything else goes to anvil unchanged.
+ */
+export function withUnlockedAccounts(provider: { request: EIP1193RequestFn }, keys: readonly Hex[]): { request: EIP1193RequestFn } {
+  const accounts = new Map(keys.map((k) => { const a = privateKeyToAccount(k); return [a.address.toLowerCase(), a] as const; }));
+  const forward = provider.request as (args: { method: string; params?: unknown }) => Promise<unknown>;
+  const accountOf = (address: unknown) => {
+    const account = accounts.get(String(address).toLowerCase());
+    if (!account) throw new Error(`account ${String(address)} is not unlocked`);
+    return account;
+  };
+  const request = (async ({ method, params }: { method: string; params?: unknown }) => {
+    const p = (params ?? []) as unknown[];
+    switch (method) {
+      case 'eth_accounts':
+        return [...accounts.values()].map((a) => a.address);
+      case 'eth_sendTransaction': {
+        const tx = p[0] as { from: Hex; to?: Hex; value?: Hex; data?: Hex; input?: Hex; gas?: Hex };
+        const wallet = createWalletClient({ account: accountOf(tx.from), transport: custom({ request: provider.request }) });
+        const chainId = Number(await forward({ method: 'eth_chainId' }));
+        return wallet.sendTransaction({
+          chain: { id: chainId, name: 'anvil', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } },
+          to: tx.to, value: tx.value ? BigInt(tx.value) : undefined, data: tx.input ?? tx.data, gas: tx.gas ? BigInt(tx.gas) : undefined,
+        });
+      }
+      case 'eth_signTypedData_v4': {
+        const typed = JSON.parse(String(p[1]));
+        return accountOf(p[0]).signTypedData(typed);
+      }
+      case 'personal_sign':
+        return accountOf(p[1]).signMessage({ message: { raw: p[0] as Hex } });
+      default:
+        return forward({ method, params });
+    }
+  }) as EIP1193RequestFn;
+  return { request };
 }

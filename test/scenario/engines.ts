@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEdrProvider } from '../../src/chain/edrProvider.ts';
 import { createNode } from '../../src/chain/node.ts';
-import { startAnvil } from './anvil.ts';
+import { startAnvil, withUnlockedAccounts } from './anvil.ts';
 
 export interface EngineInstance {
   provider: { request: EIP1193RequestFn };
@@ -63,8 +63,9 @@ export const embeddedEngine: Engine = {
 
 /**
  * Foundry's anvil as a child process over HTTP, on the same hardfork as the others (Cancun), with
- * the test accounts funded by anvil_setBalance (its own dev accounts are off). The journey sets
- * the block producer itself (hardhat_setCoinbase, which anvil also serves).
+ * the test accounts funded by anvil_setBalance (its own dev accounts are off) and unlocked by a
+ * signing wrapper (./anvil.ts). The journey sets the block producer itself (hardhat_setCoinbase,
+ * which anvil also serves).
  */
 export const anvilEngine: Engine = {
   name: 'anvil',
@@ -72,7 +73,8 @@ export const anvilEngine: Engine = {
     const anvil = await startAnvil(['--chain-id', String(CHAIN_ID), '--hardfork', 'cancun', '--accounts', '0']);
     const request = anvil.provider.request as (args: { method: string; params?: unknown[] }) => Promise<unknown>;
     for (const key of testAccounts) await request({ method: 'anvil_setBalance', params: [privateKeyToAddress(key), toHex(10n ** 24n)] });
-    return { provider: anvil.provider, accounts: [...testAccounts], ...timeControl(anvil.provider), close: anvil.close };
+    const provider = withUnlockedAccounts(anvil.provider, testAccounts);
+    return { provider, accounts: [...testAccounts], ...timeControl(provider), close: anvil.close };
   },
 };
 
