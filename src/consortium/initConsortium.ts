@@ -87,8 +87,8 @@ export async function initConsortium(options: InitOptions): Promise<ConsortiumCo
     kind: 'besu-qbft' as const, besuVersion: BESU_VERSION,
     blockPeriodSeconds: options.blockPeriodSeconds ?? 2, requestTimeoutSeconds: options.requestTimeoutSeconds ?? 4, epochLength: options.epochLength ?? 30000,
   };
-  if (existsSync(join(options.out, 'consortium.json'))) {
-    throw new ConsortiumInitError(`${join(options.out, 'consortium.json')} exists: init never overwrites a consortium's keys; choose another --out`);
+  for (const existing of [join(options.out, 'consortium.json'), ...names.map((name) => join(options.out, name))]) {
+    if (existsSync(existing)) throw new ConsortiumInitError(`${existing} exists: init never overwrites a consortium's keys; choose another --out`);
   }
 
   const keys: HospitalKeys[] = [];
