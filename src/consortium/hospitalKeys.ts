@@ -39,7 +39,7 @@ export function nodeIdOf(privateKey: Uint8Array): string {
   return bytesToHex(secp256k1.getPublicKey(privateKey, false).slice(1)).slice(2);
 }
 
-/** Creates the four keystores of one hospital in `dir`, each encrypted with `passphrase`. */
+/** Creates the four keystores of one hospital in `dir`, each encrypted with `passphrase`; `index` is its position in consortium.json (0-based, as custodian-<i>.json). */
 export async function createHospitalKeys(dir: string, passphrase: string, index: number, scryptN?: number): Promise<HospitalKeys> {
   const account = async (file: string): Promise<{ key: Uint8Array; address: Address }> => {
     const key = randomBytes(32);

@@ -94,7 +94,7 @@ export async function initConsortium(options: InitOptions): Promise<ConsortiumCo
   const keys: HospitalKeys[] = [];
   for (const [i, name] of names.entries()) {
     log(`Creating the keys of hospital "${name}" (validator, operator, admin, custodian) in ${join(options.out, name)}`);
-    keys.push(await createHospitalKeys(join(options.out, name), options.passphrase, i + 1, options.scryptN));
+    keys.push(await createHospitalKeys(join(options.out, name), options.passphrase, i, options.scryptN));
   }
 
   log(`Deploying the MedChain contracts on a scratch chain (chain id ${chainId}) and dumping them into the genesis alloc`);
