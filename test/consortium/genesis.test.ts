@@ -220,7 +220,18 @@ test('the CLI: too few hospitals is a usage error with the reason; node-key writ
   assert.match(tooFew.stderr, /at least 4: QBFT tolerates f faulty validators of 3f \+ 1/);
   assert.equal(existsSync(join(out, 'never')), false);
 
+  const badFlag = await cli(['consortium', 'init', '--out', join(out, 'never'), '--hospitals', 'a,b,c,d', '--chain-id', 'abc'], { MEDCHAIN_CONSORTIUM_PASSPHRASE: PASSPHRASE });
+  assert.equal(badFlag.code, 2);
+  assert.match(badFlag.stderr, /--chain-id must be an integer/);
+  const badName = await cli(['consortium', 'init', '--out', join(out, 'never'), '--hospitals', 'a,b,c,../d'], { MEDCHAIN_CONSORTIUM_PASSPHRASE: PASSPHRASE });
+  assert.equal(badName.code, 2);
+  assert.match(badName.stderr, /hospital name "\.\.\/d": lowercase letters, digits and dashes/);
+  assert.equal(existsSync(join(out, 'never')), false);
+
   const consortium = join(out, 'consortium.json');
+  const unknown = await cli(['consortium', 'node-key', '--hospital', 'z', '--consortium', consortium], { MEDCHAIN_CONSORTIUM_PASSPHRASE: PASSPHRASE });
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no hospital "z" \(there are: a, b, c, d\)/);
   const wrong = await cli(['consortium', 'node-key', '--hospital', 'c', '--consortium', consortium], { MEDCHAIN_CONSORTIUM_PASSPHRASE: 'not the passphrase' });
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /wrong passphrase for validator\.json/);
