@@ -56,6 +56,7 @@ contract Incentives {
     event ProducerRewarded(address indexed producer, uint256 amount);
     event RewardPeriodChanged(uint64 period);
     event ValidatorSetAdopted(address[] validators);
+    event InitialValidatorsChanged(address[] validators);
 
     modifier onlyGovernance() {
         if (msg.sender != address(identity)) revert NotGovernance();
@@ -108,6 +109,15 @@ contract Incentives {
         if (ranked.length == 0) revert NoValidators();
         _adoptedValidators = ranked;
         emit ValidatorSetAdopted(ranked);
+    }
+
+    /// @notice Replace the initial validator set, e.g. to remove a consortium validator whose key is
+    /// lost or whose hospital left, or to add a new hospital's node. Governance only (adminThreshold).
+    /// @param validators The new set (node addresses), 1 to MAX_VALIDATORS_LIMIT of them.
+    function setInitialValidators(address[] calldata validators) external onlyGovernance {
+        if (validators.length == 0 || validators.length > MAX_VALIDATORS_LIMIT) revert InvalidValidatorCount(validators.length);
+        _initialValidators = validators;
+        emit InitialValidatorsChanged(validators);
     }
 
     /// @notice Reward record work: the author once per patient per period, the producer once per block. RecordRegistry only.

@@ -22,10 +22,12 @@ import { auditCommands } from './commands/audit.ts';
 import { exportCommands } from './commands/export.ts';
 import { adminCommands } from './commands/admin.ts';
 import { statusCommands } from './commands/status.ts';
+import { consortiumCommands } from './commands/consortium.ts';
 
 const COMMANDS: Command[] = [
   ...startCommands, ...statusCommands, ...keysCommands, ...accountCommands, ...grantCommands, ...requestCommands,
   ...recordCommands, ...breakGlassCommands, ...auditCommands, ...exportCommands, ...adminCommands,
+  ...consortiumCommands,
 ];
 
 const GLOBAL_OPTIONS: Options = {

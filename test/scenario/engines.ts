@@ -1,14 +1,17 @@
 /**
  * The EVM engines the scenario suite runs on. Each `start()` gives a fresh chain with funded
- * accounts and time control, so a scenario written once proves MedChain is engine-independent.
+ * accounts and time control, so a scenario written once proves MedChain is engine-independent:
+ * MedChain's embedded node (ethereumjs), EDR (Hardhat's Rust EVM) and anvil (Foundry, revm).
  */
 import type { EIP1193RequestFn, Hex } from 'viem';
 import { keccak256, toHex } from 'viem';
+import { privateKeyToAddress } from 'viem/accounts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEdrProvider } from '../../src/chain/edrProvider.ts';
 import { createNode } from '../../src/chain/node.ts';
+import { startAnvil, withUnlockedAccounts } from './anvil.ts';
 
 export interface EngineInstance {
   provider: { request: EIP1193RequestFn };
@@ -58,4 +61,21 @@ export const embeddedEngine: Engine = {
   },
 };
 
-export const engines: Engine[] = [embeddedEngine, edrEngine];
+/**
+ * Foundry's anvil as a child process over HTTP, on the same hardfork as the others (Cancun), with
+ * the test accounts funded by anvil_setBalance (its own dev accounts are off) and unlocked by a
+ * signing wrapper (./anvil.ts). The journey sets the block producer itself (hardhat_setCoinbase,
+ * which anvil also serves).
+ */
+export const anvilEngine: Engine = {
+  name: 'anvil',
+  async start() {
+    const anvil = await startAnvil(['--chain-id', String(CHAIN_ID), '--hardfork', 'cancun', '--accounts', '0']);
+    const request = anvil.provider.request as (args: { method: string; params?: unknown[] }) => Promise<unknown>;
+    for (const key of testAccounts) await request({ method: 'anvil_setBalance', params: [privateKeyToAddress(key), toHex(10n ** 24n)] });
+    const provider = withUnlockedAccounts(anvil.provider, testAccounts);
+    return { provider, accounts: [...testAccounts], ...timeControl(provider), close: anvil.close };
+  },
+};
+
+export const engines: Engine[] = [embeddedEngine, edrEngine, anvilEngine];

@@ -1,7 +1,7 @@
 /**
  * Engine independence: one patient/provider journey — deploy, register, accredit, grant, write at
  * the window's edges, request and relayed approval, break-glass, revoke, erase, anchor — run on
- * every engine in `engines.ts` (MedChain's embedded node and EDR). Each run produces a transcript
+ * every engine in `engines.ts` (MedChain's embedded node, EDR and anvil). Each run produces a transcript
  * of return values, events and revert reasons; the transcripts must be identical.
  */
 import { test } from 'node:test';
@@ -35,8 +35,8 @@ async function journey(engine: EngineInstance): Promise<string[]> {
   const at = async (ts: bigint) => { clock = ts; await engine.setNextTimestamp(ts); };
   const tick = () => at(clock + 1n);
 
-  // The block producer (`block.coinbase`) is the node's authority on the embedded node; EDR gets a
-  // fixed one. It is named <producer> in the transcript.
+  // The block producer (`block.coinbase`) is the node's authority on the embedded node; EDR and
+  // anvil get a fixed one. It is named <producer> in the transcript.
   const rpc = engine.provider.request as (args: { method: string; params?: unknown[] }) => Promise<unknown>;
   await rpc({ method: 'hardhat_setCoinbase', params: ['0x00000000000000000000000000000000c0ffee00'] }).catch(() => undefined);
   const producer = getAddress(await rpc({ method: 'eth_coinbase' }) as string);
@@ -199,6 +199,7 @@ for (const engine of engines) {
 
 test('every engine produced the same transcript', () => {
   const [first, ...rest] = [...transcripts.entries()];
+  assert.equal(transcripts.size, engines.length, 'every engine ran the journey to its end');
   assert.ok(first && rest.length > 0, 'at least two engines ran');
   for (const [name, transcript] of rest) assert.deepEqual(transcript, first[1], `${name} differs from ${first[0]}`);
 });
