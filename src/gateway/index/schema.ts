@@ -144,4 +144,22 @@ CREATE TABLE IF NOT EXISTS shred_job_blobs (
 );
 `,
   },
+  {
+    // The consent view (src/gateway/consent/view.ts, issue 16). `block_times`: the timestamp of every
+    // block with a MedChain event, written with the events. `withdrawn_grants`: revocations a patient
+    // signed and the gateway accepted, denied from then on even before (or if never) mined, until the
+    // chain records the revocation or the patient acts on the grant again.
+    id: 'chain-index-4',
+    sql: `
+CREATE TABLE IF NOT EXISTS block_times (
+  block_number BIGINT PRIMARY KEY,
+  block_time BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS withdrawn_grants (
+  grant_id BIGINT PRIMARY KEY,
+  patient TEXT NOT NULL,
+  accepted_at BIGINT NOT NULL
+);
+`,
+  },
 ] as const;
