@@ -73,6 +73,9 @@ test('authorization from the consent view: no chain reads, chain answer while th
       return httpCall(h.gateway.url, 'POST', `/api/grants/${grantId}/revoke/relay`, { token: (await h.client('patient')).sessionToken, body: { patient: f.addr.patient, deadline: Number(deadline), signature } });
     };
     const withdrawn = () => stats().view.withdrawn;
+    // The relayer (the operator's account) has sent its transaction: it waits in the pool.
+    const pending = () => f.publicClient.getTransactionCount({ address: f.addr.admin, blockTag: 'pending' });
+    const inPool = async (before: number) => { for (let i = 0; i < 1000 && await pending() === before; i++) await new Promise((r) => setTimeout(r, 5)); assert.ok(await pending() > before); };
     const until = async (condition: () => boolean) => { for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setTimeout(r, 5)); assert.ok(condition()); };
 
     // Attack: someone relays a "revocation" of the lab's grant that the patient did not sign. It is refused and denies nobody.
@@ -87,11 +90,13 @@ test('authorization from the consent view: no chain reads, chain answer while th
     // gateway accepts the patient's signature, while the transaction waits in the pool.
     await f.rpc('evm_setAutomine', [false]);
     const blockBefore = await f.publicClient.getBlockNumber({ cacheTime: 0 });
+    const queued = await pending();
     const revoking = relayRevoke(labGrantId, now + 5_000n);
     await until(() => withdrawn() === 1);
     assert.equal(await read('lab'), 403, 'denied before the block');
     assert.equal(await f.publicClient.getBlockNumber({ cacheTime: 0 }), blockBefore, 'no block was sealed');
     assert.equal(await chainSays('lab'), true, 'the chain has not recorded the revocation yet');
+    await inPool(queued);
     await f.rpc('evm_mine');
     assert.equal((await revoking).status, 200);
     await f.rpc('evm_setAutomine', [true]);
@@ -107,8 +112,10 @@ test('authorization from the consent view: no chain reads, chain answer while th
     assert.equal(await read('lab'), 200);
     await f.rpc('evm_setAutomine', [false]);
     const latest = await f.latestTimestamp();
+    const sent = await pending();
     const failing = relayRevoke(labAgain.grantId, latest + 30n);
     await until(() => withdrawn() === 1);
+    await inPool(sent);
     await f.setNextTimestamp(latest + 1_000n);
     await f.rpc('evm_mine');
     const refused = await failing;

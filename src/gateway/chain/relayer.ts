@@ -55,7 +55,13 @@ export function transactionSender({ client, transport, chain, privateKey, onMine
       throw asChainRefusal(error);
     }
     await onAccepted?.();
-    const hash = await wallet.writeContract(request as Parameters<typeof wallet.writeContract>[0]);
+    let hash: Hex;
+    try {
+      hash = await wallet.writeContract(request as Parameters<typeof wallet.writeContract>[0]);
+    } catch (error) {
+      // The gas estimate runs again on a newer block and may now revert (e.g. the deadline passed).
+      throw asChainRefusal(error);
+    }
     const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
     onMined?.(receipt.blockNumber);
     if (receipt.status !== 'success') throw new ChainRefusal('reverted');
