@@ -20,6 +20,8 @@ import { createAccessLog, accessLogMigrations } from './audit/accessLog.ts';
 import { authMigrations, siweAuth } from './auth/siwe.ts';
 import { createChainAccess } from './chain/access.ts';
 import { createRelayer } from './chain/relayer.ts';
+import { createViewAccess, type GatewayAccess } from './consent/access.ts';
+import { createConsentView } from './consent/view.ts';
 import { migrate, openSqlite, type Database } from './db/index.ts';
 import { createIndexer } from './db/indexer.ts';
 import { openPostgres } from './db/postgres.ts';
@@ -139,6 +141,8 @@ export interface Gateway {
   client: PublicClient;
   accessLog: ReturnType<typeof createAccessLog>;
   indexer: ReturnType<typeof createIndexer>;
+  /** Authorization (consent view, chain fallback); `access.cacheStats()` counts where decisions came from. */
+  access: GatewayAccess;
   /** Removes the envelopes of readers whose access ended; returns how many. */
   sweepEnvelopes(): Promise<number>;
   /** Runs the pending crypto-shredding jobs now (they also run on a timer); returns how many finished. */
@@ -176,8 +180,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations, ...peerAuthMigrations]);
   const blobs = options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs'));
 
-  const access = createChainAccess({ client, addresses: options.addresses });
-  const relayer = createRelayer({ client, transport, chain, addresses: options.addresses, privateKey: options.operatorKey });
+  // Authorization from the consent view the indexer keeps (docs/gateway.md#authorization); chain reads as its fallback.
+  const consentView = createConsentView({ db });
+  // The embedded node announces each sealed block in process: the gateway then knows the head with no call per request.
+  const nodeChain = (options.provider as { chain?: { on(event: 'block', fn: (b: { block: { header: { number: bigint } } }) => void): void; off(event: 'block', fn: (b: { block: { header: { number: bigint } } }) => void): void } } | undefined)?.chain;
+  const access = createViewAccess({
+    view: consentView, client, announced: nodeChain !== undefined, kick: () => indexer.kick(),
+    chain: createChainAccess({ client, addresses: options.addresses, isWithdrawn: consentView.isWithdrawn }),
+  });
+  const relayer = createRelayer({ client, transport, chain, addresses: options.addresses, privateKey: options.operatorKey, onMined: access.see });
   const accessLog = createAccessLog({ db, transaction: (fn) => db.transaction(fn), anchor: (periodId, root, count) => relayer.anchor(periodId, root, count) });
   const custodian = escrowCustodian(options.escrow?.custodianKeys ?? [], {
     threshold: options.escrow?.threshold ?? 2, peers: options.escrow?.peers, legacyKeys: options.escrow?.legacyKeys,
@@ -213,7 +224,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       { name: 'accessLogAnchor', address: options.addresses.accessLogAnchor, abi: AccessLogAnchorAbi },
     ],
     onEvent: (tx, event, contract) => applyChainEvent(tx, event as unknown as IndexedLog, contract),
+    onCommitted: (batch) => consentView.commit(batch),
+    onHead: access.see,
   });
+  const onNodeBlock = (sealed: { block: { header: { number: bigint } } }) => { access.see(sealed.block.header.number); indexer.kick(); };
 
   const port = options.port ?? 8080;
   const host = options.host ?? '127.0.0.1';
@@ -278,8 +292,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     app.get('*', async (c, next) => (isApi(c.req.path) ? next() : c.html(index)));
   }
 
+  // The view from SQL up to the indexer's cursor (no chain re-scan), then the blocks since.
+  const next = await indexer.position();
+  const last = next > (options.deployBlock ?? 0n) ? await client.getBlock({ blockNumber: next - 1n }) : undefined;
+  await consentView.load(last ? { number: last.number, hash: last.hash, timestamp: last.timestamp } : undefined);
+  access.see(await client.getBlockNumber({ cacheTime: 0 }));
   await indexer.syncOnce();
   indexer.start();
+  nodeChain?.on('block', onNodeBlock);
   // A reader's key envelopes go when their access ends (grant expired or revoked, provider
   // suspended): the gateway never again hands them out, and a new grant needs a new share.
   const envelopes = deps.envelopes;
@@ -322,6 +342,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await new Promise<void>((ok, fail) => { server.once('listening', () => ok()); server.once('error', fail); });
   } catch (error) {
     // Not listening (port in use, no permission): undo what started, so the caller can exit cleanly.
+    nodeChain?.off('block', onNodeBlock);
     clearInterval(anchorTimer);
     clearInterval(sweepTimer);
     await indexer.stop();
@@ -337,8 +358,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   log.info({ url }, 'gateway listening');
 
   return {
-    url, app, db, client, accessLog, indexer, peers: deps.peers, sweepEnvelopes, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
+    url, app, db, client, accessLog, indexer, access, peers: deps.peers, sweepEnvelopes, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
     async close() {
+      nodeChain?.off('block', onNodeBlock);
       clearInterval(anchorTimer);
       clearInterval(sweepTimer);
       clearInterval(shredTimer);

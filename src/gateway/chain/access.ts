@@ -64,17 +64,22 @@ export function decideAccess(state: AccessState, permission: number, now: bigint
   return { allowed: false, reason };
 }
 
-/** A block one request's chain reads are pinned to. */
-export interface PinnedBlock { blockNumber: bigint; timestamp: bigint; hash: Hex }
+/**
+ * A block one request's reads are pinned to. `source` says where they come from: the consent view
+ * (src/gateway/consent) or chain reads at that block (the default, and the view's fallback).
+ */
+export interface PinnedBlock { blockNumber: bigint; timestamp: bigint; hash: Hex; source?: 'view' | 'chain' }
 
 export interface ChainAccessOptions {
   client: PublicClient;
   addresses: MedChainAddresses;
   /** Wall clock in unix seconds (injected for tests). */
   now?: () => bigint;
+  /** Grants the gateway counts as revoked whatever the chain says yet (revocations it accepted, not mined). */
+  isWithdrawn?: (grantId: bigint) => boolean;
 }
 
-export function createChainAccess({ client, addresses, now = () => BigInt(Math.floor(Date.now() / 1000)) }: ChainAccessOptions) {
+export function createChainAccess({ client, addresses, now = () => BigInt(Math.floor(Date.now() / 1000)), isWithdrawn }: ChainAccessOptions) {
   const identity = { address: addresses.identity, abi: IdentityAbi } as const;
   const consent = { address: addresses.consent, abi: ConsentAbi } as const;
   const registry = { address: addresses.recordRegistry, abi: RecordRegistryAbi } as const;
@@ -157,9 +162,9 @@ export function createChainAccess({ client, addresses, now = () => BigInt(Math.f
       view(`emergency:${p}:${a}`, async () => (await client.readContract({ ...consent, functionName: 'emergencyOf', args: [patient, accessor], ...at }) as { until: bigint }).until),
       slot(ScopeKind.All, ZERO), slot(ScopeKind.Category, category), slot(ScopeKind.Record, recordId),
     ]);
-    return {
-      accessor, patient, ...who, grants: slots.filter((g): g is GrantSnapshot => g !== undefined), emergencyUntil, blockTimestamp: block.timestamp,
-    };
+    const grants = slots.filter((g): g is GrantSnapshot => g !== undefined)
+      .map((g) => (g.revokedAt === 0n && isWithdrawn?.(g.grantId) ? { ...g, revokedAt: block.timestamp } : g));
+    return { accessor, patient, ...who, grants, emergencyUntil, blockTimestamp: block.timestamp };
   }
 
   return {

@@ -32,32 +32,46 @@ export interface RelayerOptions {
   chain: Chain;
   addresses: MedChainAddresses;
   privateKey: Hex;
+  /** Told the block of each transaction it saw mined (the gateway has seen that block). */
+  onMined?: (blockNumber: bigint) => void;
 }
 
 /**
  * A key the gateway sends transactions with: simulates first (a refusal costs nothing and carries
  * the reason), then sends and waits for the receipt.
  */
-export function transactionSender({ client, transport, chain, privateKey }: Omit<RelayerOptions, 'addresses'>) {
+export function transactionSender({ client, transport, chain, privateKey, onMined }: Omit<RelayerOptions, 'addresses'>) {
   const account = privateKeyToAccount(privateKey, { nonceManager });
   const wallet = createWalletClient({ account, chain, transport });
-  async function send(simulate: () => Promise<{ request: unknown }>): Promise<{ hash: Hex; blockNumber: bigint }> {
+  /**
+   * `onAccepted` runs once the simulation passed (the chain accepts the call and its signature as
+   * of now) and before the transaction is sent; it may refuse by throwing.
+   */
+  async function send(simulate: () => Promise<{ request: unknown }>, onAccepted?: () => Promise<void>): Promise<{ hash: Hex; blockNumber: bigint }> {
     let request: unknown;
     try {
       ({ request } = await simulate());
     } catch (error) {
       throw asChainRefusal(error);
     }
-    const hash = await wallet.writeContract(request as Parameters<typeof wallet.writeContract>[0]);
+    await onAccepted?.();
+    let hash: Hex;
+    try {
+      hash = await wallet.writeContract(request as Parameters<typeof wallet.writeContract>[0]);
+    } catch (error) {
+      // The gas estimate runs again on a newer block and may now revert (e.g. the deadline passed).
+      throw asChainRefusal(error);
+    }
     const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+    onMined?.(receipt.blockNumber);
     if (receipt.status !== 'success') throw new ChainRefusal('reverted');
     return { hash, blockNumber: receipt.blockNumber };
   }
   return { account, send };
 }
 
-export function createRelayer({ client, transport, chain, addresses, privateKey }: RelayerOptions) {
-  const { account, send } = transactionSender({ client, transport, chain, privateKey });
+export function createRelayer({ client, transport, chain, addresses, privateKey, onMined }: RelayerOptions) {
+  const { account, send } = transactionSender({ client, transport, chain, privateKey, onMined });
 
   const consent = { address: addresses.consent, abi: ConsentAbi, account } as const;
   const identity = { address: addresses.identity, abi: IdentityAbi, account } as const;
@@ -65,8 +79,9 @@ export function createRelayer({ client, transport, chain, addresses, privateKey 
     address: account.address as Address,
     grantBySig: (patient: Address, terms: GrantTerms, requestId: bigint, deadline: bigint, signature: Hex) =>
       send(() => client.simulateContract({ ...consent, functionName: 'grantBySig', args: [patient, terms, requestId, deadline, signature] })),
-    revokeBySig: (patient: Address, grantId: bigint, deadline: bigint, signature: Hex) =>
-      send(() => client.simulateContract({ ...consent, functionName: 'revokeBySig', args: [patient, grantId, deadline, signature] })),
+    /** `onAccepted`: the signature passed the chain's check (simulation), before the transaction is sent. */
+    revokeBySig: (patient: Address, grantId: bigint, deadline: bigint, signature: Hex, onAccepted?: () => Promise<void>) =>
+      send(() => client.simulateContract({ ...consent, functionName: 'revokeBySig', args: [patient, grantId, deadline, signature] }), onAccepted),
     extendBySig: (patient: Address, grantId: bigint, validUntil: bigint, deadline: bigint, signature: Hex) =>
       send(() => client.simulateContract({ ...consent, functionName: 'extendBySig', args: [patient, grantId, validUntil, deadline, signature] })),
     registerPatientBySig: (patient: Address, encryptionKey: Hex, metadataHash: Hex, deadline: bigint, signature: Hex) =>

@@ -16,7 +16,11 @@ export const indexerMigrations = [
 
 export interface IndexedContract { name: string; address: Address; abi: Abi }
 
-export type DecodedLog = Log<bigint, number, false> & { eventName: string; args: Record<string, unknown> };
+/** A decoded log, with the timestamp of its block (handlers and the consent view need it). */
+export type DecodedLog = Log<bigint, number, false> & { eventName: string; args: Record<string, unknown>; blockTimestamp: bigint };
+
+/** One committed batch: its events in chain order, and the last block it covers. */
+export interface IndexedBatch { logs: Array<{ log: DecodedLog; contract: string }>; through: { number: bigint; hash: string; timestamp: bigint } }
 
 export interface IndexerOptions {
   db: Database;
@@ -30,6 +34,10 @@ export interface IndexerOptions {
   name?: string;
   /** How far to step back when the last indexed block's hash changed. */
   reorgDepth?: bigint;
+  /** Called after each batch's transaction committed, before waiters are released (the consent view applies it). */
+  onCommitted?: (batch: IndexedBatch) => void;
+  /** Called with the node's head each time the indexer asks for it. */
+  onHead?: (head: bigint) => void;
 }
 
 export function createIndexer(options: IndexerOptions) {
@@ -39,6 +47,7 @@ export function createIndexer(options: IndexerOptions) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
+  let again = false;
   let migrated = false;
   const waiters = new Set<{ block: bigint; resolve: () => void }>();
 
@@ -58,7 +67,9 @@ export function createIndexer(options: IndexerOptions) {
     const start = await cursor();
     let next = start.next;
     const lastHash = start.lastHash;
-    const head = (await options.client.getBlockNumber({ cacheTime: 0 })) - BigInt(options.confirmations ?? 0);
+    const tip = await options.client.getBlockNumber({ cacheTime: 0 });
+    options.onHead?.(tip);
+    const head = tip - BigInt(options.confirmations ?? 0);
     if (lastHash && next > 0n) {
       const seen = await options.client.getBlock({ blockNumber: next - 1n }).catch(() => undefined);
       if (seen && seen.hash !== lastHash) {
@@ -79,6 +90,15 @@ export function createIndexer(options: IndexerOptions) {
       }
       decoded.sort((a, b) => Number(a.log.blockNumber - b.log.blockNumber) || a.log.logIndex - b.log.logIndex);
       const lastBlock = await options.client.getBlock({ blockNumber: to });
+      // Each event's block time (records' and grants' timestamps, break-glass closes): one header
+      // per block that has MedChain events, fetched a few at a time.
+      const times = new Map<bigint, bigint>([[to, lastBlock.timestamp]]);
+      const missing = [...new Set(decoded.map((d) => d.log.blockNumber))].filter((b) => !times.has(b));
+      for (let i = 0; i < missing.length; i += 32) {
+        const blocks = await Promise.all(missing.slice(i, i + 32).map((blockNumber) => options.client.getBlock({ blockNumber })));
+        for (const b of blocks) times.set(b.number, b.timestamp);
+      }
+      for (const d of decoded) d.log.blockTimestamp = times.get(d.log.blockNumber)!;
       await options.db.transaction(async (tx) => {
         for (const { log, contract } of decoded) await options.onEvent(tx, log, contract);
         await tx.query(`INSERT INTO indexer_cursor (name, next_block, last_hash) VALUES ($1, $2, $3)
@@ -86,6 +106,7 @@ export function createIndexer(options: IndexerOptions) {
       });
       applied += decoded.length;
       next = to + 1n;
+      options.onCommitted?.({ logs: decoded, through: { number: to, hash: lastBlock.hash, timestamp: lastBlock.timestamp } });
       for (const w of [...waiters]) if (w.block < next) { waiters.delete(w); w.resolve(); }
     }
     return applied;
@@ -93,8 +114,12 @@ export function createIndexer(options: IndexerOptions) {
 
   function tick() {
     if (stopped) return;
+    timer = undefined;
     running = syncOnce().then(() => undefined, () => undefined).finally(() => {
-      if (!stopped) timer = setTimeout(tick, options.pollMs ?? 500);
+      running = undefined;
+      const soon = again;
+      again = false;
+      if (!stopped) timer = setTimeout(tick, soon ? 0 : options.pollMs ?? 500);
     });
   }
 
@@ -102,6 +127,13 @@ export function createIndexer(options: IndexerOptions) {
     syncOnce,
     position,
     start() { stopped = false; tick(); },
+    /** Sync now instead of at the next poll (a new block is known); once more right after a sync under way. */
+    kick() {
+      if (stopped) return;
+      if (running) { again = true; return; }
+      if (timer) clearTimeout(timer);
+      tick();
+    },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -19,6 +19,8 @@ export interface IndexedLog {
   blockNumber: bigint;
   transactionHash: Hex;
   logIndex: number;
+  /** The block's timestamp (the indexer fetches it; absent in older callers). */
+  blockTimestamp?: bigint;
 }
 
 type Handler = (db: SqlExecutor, log: IndexedLog) => Promise<void>;
@@ -114,6 +116,11 @@ async function setProviderStatus(db: SqlExecutor, provider: unknown, status: str
 export async function applyChainEvent(db: SqlExecutor, log: IndexedLog, contract: string): Promise<void> {
   await db.query(`INSERT INTO chain_events (tx_hash, log_index, block_number, contract, name, subject, args) VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (tx_hash, log_index) DO NOTHING`, [lower(log.transactionHash), log.logIndex, num(log.blockNumber), contract, log.eventName, subjectOf(log), json(log.args)]);
+  // The block's time, for what the contracts stamp with block.timestamp (record and version times,
+  // grant revocations, break-glass closes): the consent view rebuilds them from here.
+  if (log.blockTimestamp !== undefined) {
+    await db.query('INSERT INTO block_times (block_number, block_time) VALUES ($1, $2) ON CONFLICT (block_number) DO NOTHING', [num(log.blockNumber), num(log.blockTimestamp)]);
+  }
   await handlers[log.eventName]?.(db, log);
 }
 

@@ -144,4 +144,24 @@ CREATE TABLE IF NOT EXISTS shred_job_blobs (
 );
 `,
   },
+  {
+    // The consent view (src/gateway/consent/view.ts, issue 16). `block_times`: the timestamp of every
+    // block with a MedChain event, written with the events. `withdrawn_grants`: revocations a patient
+    // signed and the gateway accepted, denied from then on even before (or if never) mined, until the
+    // chain records the revocation or the patient acts on the grant again. The index on `contract`
+    // lets the view's start-up rebuild read the Identity and Consent events without the records'.
+    id: 'chain-index-4',
+    sql: `
+CREATE TABLE IF NOT EXISTS block_times (
+  block_number BIGINT PRIMARY KEY,
+  block_time BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chain_events_contract ON chain_events (contract, block_number, log_index);
+CREATE TABLE IF NOT EXISTS withdrawn_grants (
+  grant_id BIGINT PRIMARY KEY,
+  patient TEXT NOT NULL,
+  accepted_at BIGINT NOT NULL
+);
+`,
+  },
 ] as const;

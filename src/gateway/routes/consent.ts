@@ -101,7 +101,22 @@ export function consentRoutes(deps: DataRouteDeps) {
     session(c);
     const grantId = parse(uint, c.req.param('id'));
     const body = parse(relayRevokeBody, await jsonBody(c));
-    const { hash } = await relay(() => deps.relayer.revokeBySig(body.patient, grantId, body.deadline, body.signature as Hex));
+    // Revocation at the speed of the signature: once the chain accepts the signature (simulation),
+    // the grant is denied — before the transaction is mined, and still if it then fails for another
+    // reason — until the chain records it or the patient acts on the grant again (docs/gateway.md#authorization).
+    let accepted = false;
+    const { hash } = await relay(async () => {
+      try {
+        return await deps.relayer.revokeBySig(body.patient, grantId, body.deadline, body.signature as Hex, async () => {
+          await deps.access.withdrawGrant(grantId, body.patient);
+          accepted = true;
+        });
+      } catch (error) {
+        // Only a refused signature undoes the withdrawal: then the patient did not sign this revocation.
+        if (accepted && error instanceof ChainRefusal && error.errorName === 'InvalidSignature') await deps.access.restoreGrant(grantId);
+        throw error;
+      }
+    });
     return c.json({ grantId: Number(grantId), txHash: hash });
   });
 
@@ -110,6 +125,8 @@ export function consentRoutes(deps: DataRouteDeps) {
     const grantId = parse(uint, c.req.param('id'));
     const body = parse(relayExtendBody, await jsonBody(c));
     const { hash } = await relay(() => deps.relayer.extendBySig(body.patient, grantId, body.validUntil, body.deadline, body.signature as Hex));
+    // The patient acted on this grant again (mined): a revocation of theirs the chain never recorded no longer holds.
+    await deps.access.restoreGrant(grantId);
     return c.json({ grantId: Number(grantId), txHash: hash });
   });
 

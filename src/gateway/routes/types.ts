@@ -5,7 +5,8 @@
 import type { Address, Hex, PublicClient } from 'viem';
 import type { MedChainAddresses } from '../../sdk/contracts.ts';
 import type { BlobStore } from '../../storage/BlobStore.ts';
-import type { ChainAccess, GatewayRole } from '../chain/access.ts';
+import type { GatewayRole } from '../chain/access.ts';
+import type { GatewayAccess } from '../consent/access.ts';
 import type { Relayer } from '../chain/relayer.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { EnvelopeStore } from '../index/envelopes.ts';
@@ -41,7 +42,7 @@ export interface AccessLogger {
 export interface DataRouteDeps {
   client: PublicClient;
   addresses: MedChainAddresses;
-  access: ChainAccess;
+  access: GatewayAccess;
   index: SqlExecutor;
   envelopes: EnvelopeStore;
   blobs: BlobStore;
