@@ -5,6 +5,7 @@
  * permission also shares the keys of the patient's existing records in its scope with the grantee.
  */
 import { parseEventLogs, type Address, type Hex } from 'viem';
+import { withBlindedScope } from '../../sdk/blindScope.ts';
 import { ConsentAbi, extendTypedData, grantTypedData, revokeTypedData, type GrantTerms } from '../../sdk/contracts.ts';
 import type { GrantView } from '../../sdk/gateway.ts';
 import { shareWithGrantee } from '../../sdk/shareWithGrantee.ts';
@@ -13,7 +14,7 @@ import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
 import { duration, emit, isoTime, note, table } from '../output.ts';
 import { openSession, type Session } from '../session.ts';
-import { describeTerms, parseAddress, parseDuration, parseTime, TERMS_HELP, TERMS_OPTIONS, termsFrom, termsJson } from '../terms.ts';
+import { defaultScopeName, describeTerms, parseAddress, parseDuration, parseTime, TERMS_HELP, TERMS_OPTIONS, termsFrom, termsJson } from '../terms.ts';
 
 const DIRECT_HELP = '  --direct                  send the patient\'s own transaction instead of a signature relayed by the gateway\n';
 
@@ -87,12 +88,14 @@ export const grantCommands: Command[] = [
       termsFrom(values, grantee); // usage errors before the passphrase prompt
       const session = await openSession(global);
       const now = await signingNow(session);
-      const terms = termsFrom(values, grantee, now);
-      announceTerms(terms, now);
+      const parsed = termsFrom(values, grantee, now);
+      announceTerms(parsed, now);
+      // --scope <Type> names the type; on chain the scope is this patient's blinded category for it.
+      const terms = await withBlindedScope(session.gateway, session.address, parsed);
       const { grantId: id, txHash } = await createGrant(session, terms, { direct: values.direct === true });
       const shared = await shareAfterGrant(session, terms);
       const g = await grantOnChain(session, id);
-      emit(global.json, { grantId: id, txHash, grantee: terms.grantee, terms: termsJson(terms), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
+      emit(global.json, { grantId: id, txHash, grantee: terms.grantee, terms: termsJson(terms, defaultScopeName(parsed)), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
         `grant #${id} to ${terms.grantee}: ${isoTime(g.validFrom)} → ${isoTime(g.validUntil)} (${duration(Number(g.validUntil - g.validFrom))} from the block that includes it)${shared ? ` (keys of ${shared} record version(s) shared)` : ''}`);
     },
   },

@@ -12,6 +12,7 @@ import type { EnvelopeStore } from '../index/envelopes.ts';
 import type { EscrowCustodianService, EscrowStore } from '../escrow/custodian.ts';
 import type { BlobUploads } from '../index/blobUploads.ts';
 import type { Shredder } from '../index/shredder.ts';
+import type { CategoryKeys } from '../index/categoryKeys.ts';
 
 export interface Session {
   address: Address;
@@ -57,6 +58,8 @@ export interface DataRouteDeps {
   shredder: Pick<Shredder, 'settle'>;
   /** Resolves once the indexer has caught up with the chain head. */
   indexed: () => Promise<void>;
+  /** The category keys of the patients this gateway serves: types to blinded categories and back. */
+  categories: CategoryKeys;
 }
 
 /**
