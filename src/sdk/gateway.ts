@@ -148,6 +148,11 @@ export class GatewayClient {
     return r.categories;
   }
 
+  /** The patient's own HPKE envelope of their category key (open with crypto unwrapCategoryKey). */
+  async categoryKeyEnvelope(patient: Address): Promise<Uint8Array> {
+    return unb64((await this.call<{ envelope: string }>('GET', `/api/patients/${patient}/category-key`)).envelope);
+  }
+
   /** The patient's on-chain category for one type (see recordCategories). */
   async recordCategory(patient: Address, type: string): Promise<Hex> {
     return (await this.recordCategories(patient, [type]))[type]!;

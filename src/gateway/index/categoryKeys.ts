@@ -65,6 +65,19 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
   return {
     keyOf,
     categoriesOf,
+    /** The patient's own envelope of their key (made now if they had no encryption key when the key was created); undefined while they have none. */
+    async patientEnvelope(patient: Address): Promise<Uint8Array | undefined> {
+      const p = getAddress(patient);
+      const key = (await keyOf(p, true))!;
+      const id = p.toLowerCase() as Hex;
+      const existing = await deps.envelopes.get(id, 0, p, 'category-key');
+      if (existing) return existing;
+      const own = await patientPublicKey(p);
+      if (!own) return undefined;
+      const envelope = await wrapCategoryKey(key, own, p);
+      await deps.envelopes.put([{ recordId: id, version: 0, recipient: p, envelope, kind: 'category-key' }]);
+      return envelope;
+    },
     /** The category a new record of `type` gets: always blinded (the key is created if needed). */
     async categoryFor(patient: Address, type: string): Promise<Hex> {
       return blindCategory((await keyOf(patient, true))!, type);

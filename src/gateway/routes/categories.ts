@@ -5,6 +5,7 @@
  * a record — asks here instead of hashing the type name, which anyone could reverse.
  *
  *   POST /api/patients/:patient/categories  { types: ["Observation", …] }  → { patient, categories: { Observation: 0x… } }
+ *   GET  /api/patients/:patient/category-key → { patient, envelope }  the patient's own HPKE envelope of their key (patient only)
  *
  * Asked by the patient, or by someone the patient has a live grant or live break-glass access for
  * (they see the patient's categories anyway). Anyone else gets 403: mapping a category to a type is
@@ -49,6 +50,16 @@ export function categoryRoutes(deps: DataRouteDeps) {
     const categories: Record<string, string> = {};
     for (const t of new Set(body.types)) categories[t] = await deps.categories.categoryFor(patient, t);
     return c.json({ patient, categories });
+  });
+
+  // The patient's copy: they can compute and check their categories without this gateway, or take the key elsewhere.
+  app.get('/patients/:patient/category-key', async (c) => {
+    const s = sessionOf(c);
+    const patient = parse(address, c.req.param('patient'));
+    if (s.address !== patient) fail(403, 'only the patient may fetch their category key envelope');
+    const envelope = await deps.categories.patientEnvelope(patient);
+    if (!envelope) fail(409, `${patient} has no encryption key on chain to seal their category key to: register one first`);
+    return c.json({ patient, envelope: Buffer.from(envelope).toString('base64') });
   });
 
   return app;
