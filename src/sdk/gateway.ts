@@ -22,7 +22,8 @@ export interface MessageSigner {
 }
 
 export interface GrantView {
-  grantId: number; patient: Address; grantee: Address; scope: { kind: 'all' | 'category' | 'record'; value: Hex };
+  /** `scope.type`: for a category scope shown to the grant's patient or grantee, the record type the gateway maps it to. */
+  grantId: number; patient: Address; grantee: Address; scope: { kind: 'all' | 'category' | 'record'; value: Hex; type?: string | null };
   read: boolean; write: boolean; purpose: string; validFrom: number; validUntil: number; requestId: number | null;
   state: 'active' | 'upcoming' | 'expired' | 'revoked'; secondsLeft: number | null;
 }

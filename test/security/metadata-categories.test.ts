@@ -129,6 +129,10 @@ test('record categories and grant scopes on chain: no dictionary match, per-pati
     const seen = await hospital.listRecords(P);
     assert.deepEqual(seen.records.map((r) => [r.recordId, r.type]), [[obsId, 'Observation']]);
     assert.equal((await httpCall(h.gateway.url, 'GET', `/api/records/${condId}`, { token: hospital.sessionToken! })).status, 403);
+    // Grant listings name the scope's type for the grant's parties only; an admin sees the opaque value.
+    const scopeOf = (l: Awaited<ReturnType<typeof hospital.grants>>) => l.active.find((g) => g.grantee === f.addr.hospital)!.scope;
+    assert.deepEqual(scopeOf(await hospital.grants({ grantee: f.addr.hospital })), { kind: 'category', value: scopeOnChain, type: 'Observation' });
+    assert.deepEqual(scopeOf(await (await h.client('admin')).grants({ patient: P })), { kind: 'category', value: scopeOnChain });
 
     // FHIR search by type: the right records, by the patient's blinded categories, plus a record written with the legacy public hash.
     const legacy = await h.addRecord('lab', 'patient', observation(P, 140));

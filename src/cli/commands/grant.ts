@@ -68,7 +68,7 @@ export async function shareAfterGrant(session: Session, terms: GrantTerms): Prom
 }
 
 const grantRow = (g: GrantView, now: number) => [
-  String(g.grantId), g.state, g.patient, g.grantee, g.scope.kind === 'all' ? 'all' : `${g.scope.kind}:${g.scope.value.slice(0, 10)}…`,
+  String(g.grantId), g.state, g.patient, g.grantee, g.scope.kind === 'all' ? 'all' : g.scope.type ? `${g.scope.kind}:${g.scope.type}` : `${g.scope.kind}:${g.scope.value.slice(0, 10)}…`,
   [g.read ? 'read' : '', g.write ? 'write' : ''].filter(Boolean).join('+'), g.purpose, isoTime(g.validFrom), isoTime(g.validUntil),
   g.state === 'active' ? `${duration(g.validUntil - now)} left` : g.state === 'upcoming' ? `starts in ${duration(g.validFrom - now)}` : '',
 ];
