@@ -28,11 +28,16 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
     return ZERO_KEY.test(key) ? undefined : hexToBytes(key);
   }
 
+  // Patients known to have no key yet (only this gateway makes theirs), so listings of legacy records do not query per row.
+  const keyless = new Set<string>();
+
   async function load(patient: Address, create: boolean): Promise<Uint8Array | undefined> {
+    if (!create && keyless.has(patient)) return undefined;
     const id = patient.toLowerCase() as Hex;
     const mine = await deps.envelopes.get(id, 0, self, 'category-key');
     if (mine) return unwrapCategoryKey(mine, wrapping.privateKey, patient);
-    if (!create) return undefined;
+    if (!create) { keyless.add(patient); return undefined; }
+    keyless.delete(patient);
     const key = generateCategoryKey();
     const recipients: Array<[Address, Uint8Array]> = [[self, wrapping.publicKey]];
     const own = await patientPublicKey(patient);
