@@ -11,7 +11,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { blindCategory, gatewayWrappingKeyPair, generateCategoryKey, unwrapCategoryKey, wrapCategoryKey } from '../../crypto/index.ts';
 import { IdentityAbi, recordCategory, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { RECORD_TYPES } from '../../sdk/recordTypes.ts';
-import type { EnvelopeStore } from './envelopes.ts';
+import { EnvelopeConflictError, type EnvelopeStore } from './envelopes.ts';
 
 const ZERO_KEY = /^0x0{64}$/;
 
@@ -28,23 +28,24 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
     return ZERO_KEY.test(key) ? undefined : hexToBytes(key);
   }
 
-  // Patients known to have no key yet (only this gateway makes theirs), so listings of legacy records do not query per row.
-  const keyless = new Set<string>();
-
   async function load(patient: Address, create: boolean): Promise<Uint8Array | undefined> {
-    if (!create && keyless.has(patient)) return undefined;
     const id = patient.toLowerCase() as Hex;
     const mine = await deps.envelopes.get(id, 0, self, 'category-key');
     if (mine) return unwrapCategoryKey(mine, wrapping.privateKey, patient);
-    if (!create) { keyless.add(patient); return undefined; }
-    keyless.delete(patient);
+    if (!create) return undefined;
     const key = generateCategoryKey();
     const recipients: Array<[Address, Uint8Array]> = [[self, wrapping.publicKey]];
     const own = await patientPublicKey(patient);
     if (own) recipients.push([patient, own]);
-    await deps.envelopes.put(await Promise.all(recipients.map(async ([recipient, publicKey]) => ({
-      recordId: id, version: 0, recipient, envelope: await wrapCategoryKey(key, publicKey, patient), kind: 'category-key' as const,
-    }))));
+    try {
+      await deps.envelopes.put(await Promise.all(recipients.map(async ([recipient, publicKey]) => ({
+        recordId: id, version: 0, recipient, envelope: await wrapCategoryKey(key, publicKey, patient), kind: 'category-key' as const,
+      }))));
+    } catch (error) {
+      // Another gateway process on the same database made the key first (envelopes are write-once): use theirs.
+      if (!(error instanceof EnvelopeConflictError)) throw error;
+      return load(patient, false);
+    }
     return key;
   }
 
