@@ -133,6 +133,14 @@ test('record categories and grant scopes on chain: no dictionary match, per-pati
     const scopeOf = (l: Awaited<ReturnType<typeof hospital.grants>>) => l.active.find((g) => g.grantee === f.addr.hospital)!.scope;
     assert.deepEqual(scopeOf(await hospital.grants({ grantee: f.addr.hospital })), { kind: 'category', value: scopeOnChain, type: 'Observation' });
     assert.deepEqual(scopeOf(await (await h.client('admin')).grants({ patient: P })), { kind: 'category', value: scopeOnChain });
+    const consentClass = async (who: 'hospital' | 'admin') => {
+      const r = await httpCall(h.gateway.url, 'GET', `/fhir/Consent?patient=${P}`, { token: (await h.client(who)).sessionToken! });
+      const consent = (r.json!.entry as Array<{ resource: { provision: { actor: Array<{ reference: { identifier: { value: string } } }>; class?: unknown[] } } }>)
+        .find((e) => e.resource.provision.actor[0]!.reference.identifier.value === f.addr.hospital.toLowerCase())!;
+      return consent.resource.provision.class;
+    };
+    assert.deepEqual(await consentClass('hospital'), [{ system: 'http://hl7.org/fhir/resource-types', code: 'Observation' }]);
+    assert.deepEqual(await consentClass('admin'), [{ system: 'urn:medchain:category', code: scopeOnChain }]);
 
     // FHIR search by type: the right records, by the patient's blinded categories, plus a record written with the legacy public hash.
     const legacy = await h.addRecord('lab', 'patient', observation(P, 140));

@@ -61,9 +61,11 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     }
     return t;
   }
-  const consentOf = async (row: GrantRow & { created_block: number | string }, now: bigint) => {
+  // A blinded category scope is named for the grant's own patient and grantee only (as in /api/grants).
+  const consentOf = async (row: GrantRow & { created_block: number | string }, now: bigint, viewer: Address) => {
     const view = grantView(row, now);
-    const scopeType = view.scope.kind === 'category' ? await deps.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
+    const party = viewer === view.patient || viewer === view.grantee;
+    const scopeType = view.scope.kind === 'category' && party ? await deps.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
     return consentFromGrant({ ...view, scopeType, grantedAt: await blockTime(Number(row.created_block)) });
   };
 
@@ -84,7 +86,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
       const g = grantView(r, now);
       return (g.patient === s.address || g.grantee === s.address || privileged(s.role)) && (!grantee || g.grantee === grantee);
     });
-    const shown = await Promise.all(visible.slice(page.offset, page.offset + page.count).map((r) => consentOf(r, now)));
+    const shown = await Promise.all(visible.slice(page.offset, page.offset + page.count).map((r) => consentOf(r, now, s.address)));
     return c.json(searchsetPage(deps.baseUrl(), 'Consent', params, page, visible.length, shown, fullUrl), 200, FHIR_JSON);
   }
   app.get('/Consent', searchConsent);
@@ -99,7 +101,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const now = await deps.access.clock();
     const g = grantView(row, now);
     if (g.patient !== s.address && g.grantee !== s.address && !privileged(s.role)) throw new HttpError(403, 'this consent is not yours', 'forbidden');
-    return c.json(await consentOf(row, now), 200, FHIR_JSON);
+    return c.json(await consentOf(row, now, s.address), 200, FHIR_JSON);
   });
 
   /** BALP AuditEvents, with each record entity as a FHIR reference to its resource. */
