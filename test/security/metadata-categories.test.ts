@@ -109,6 +109,8 @@ test('record categories and grant scopes on chain: no dictionary match, per-pati
     assert.equal(refused.status, 403);
     assert.doesNotMatch(refused.text, /0x[0-9a-f]{64}/);
     assert.equal((await httpCall(h.gateway.url, 'GET', `/api/patients/${P}/category-key`, { token: doctor.sessionToken! })).status, 403);
+    const log = (await patient.audit({ patient: P, limit: 1000 })).entries;
+    assert.ok(log.some((e) => e.action === 'categories' && e.actor.toLowerCase() === f.addr.doctor.toLowerCase() && e.outcome === 'denied'), 'the refused attempt is in the patient\'s access log');
     const bad = await httpCall(h.gateway.url, 'POST', `/api/patients/${P}/categories`, { token: patient.sessionToken!, body: { types: ['Foo'] } });
     assert.equal(bad.status, 400);
     assert.match(bad.text, /expected a record type/);

@@ -46,9 +46,15 @@ export function categoryRoutes(deps: DataRouteDeps) {
     const s = sessionOf(c);
     const patient = parse(address, c.req.param('patient'));
     const body = parse(categoriesBody, await jsonBody(c));
-    if (!(await mayAsk(s, patient))) fail(403, `only ${patient} and those they granted access may learn their record categories`);
+    const purpose = s.address === patient ? 'self' : 'treatment';
+    if (!(await mayAsk(s, patient))) {
+      await deps.audit.append({ actor: s.address, patient, action: 'categories', purpose, outcome: 'denied', reason: 'no live grant or break-glass access' });
+      fail(403, `only ${patient} and those they granted access may learn their record categories`);
+    }
     const categories: Record<string, string> = {};
     for (const t of new Set(body.types)) categories[t] = await deps.categories.categoryFor(patient, t);
+    // Logged like any access to the patient's data (which types were asked is not: that is metadata too).
+    await deps.audit.append({ actor: s.address, patient, action: 'categories', purpose, outcome: 'allowed', reason: `${Object.keys(categories).length} type(s)` });
     return c.json({ patient, categories });
   });
 
