@@ -14,6 +14,8 @@ import { RECORD_TYPES } from '../../sdk/recordTypes.ts';
 import { EnvelopeConflictError, type EnvelopeStore } from './envelopes.ts';
 
 const ZERO_KEY = /^0x0{64}$/;
+const LEGACY_BY_TYPE = new Map<string, Hex>(RECORD_TYPES.map((t) => [t, recordCategory(t).toLowerCase() as Hex]));
+const LEGACY_BY_CATEGORY = new Map<string, string>([...LEGACY_BY_TYPE].map(([t, c]) => [c, t]));
 
 export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAddresses; envelopes: EnvelopeStore; operatorKey: Hex }) {
   const wrapping = gatewayWrappingKeyPair(hexToBytes(deps.operatorKey));
@@ -61,11 +63,24 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
     return work.finally(() => pending.delete(p));
   }
 
+  // Each patient's blinded category of every known type, computed once (an HMAC costs ~0.1 ms here; listings map every row).
+  const tables = new WeakMap<Uint8Array, { byType: Map<string, Hex>; byCategory: Map<string, string> }>();
+  function tableOf(key: Uint8Array) {
+    let table = tables.get(key);
+    if (!table) {
+      const byType = new Map<string, Hex>(RECORD_TYPES.map((t) => [t, blindCategory(key, t)]));
+      table = { byType, byCategory: new Map([...byType].map(([t, c]) => [c, t])) };
+      tables.set(key, table);
+    }
+    return table;
+  }
+  const blinded = (key: Uint8Array, type: string): Hex => tableOf(key).byType.get(type) ?? blindCategory(key, type);
+
   /** Every category a record of `type` may carry for this patient: the blinded one (if a key exists) and the legacy public hash. */
   async function categoriesOf(patient: Address, type: string): Promise<Hex[]> {
     const key = await keyOf(patient, false);
-    const legacy = recordCategory(type).toLowerCase() as Hex;
-    return key ? [blindCategory(key, type), legacy] : [legacy];
+    const legacy = LEGACY_BY_TYPE.get(type) ?? recordCategory(type).toLowerCase() as Hex;
+    return key ? [blinded(key, type), legacy] : [legacy];
   }
 
   return {
@@ -86,7 +101,7 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
     },
     /** The category a new record of `type` gets: always blinded (the key is created if needed). */
     async categoryFor(patient: Address, type: string): Promise<Hex> {
-      return blindCategory((await keyOf(patient, true))!, type);
+      return blinded((await keyOf(patient, true))!, type);
     },
     /** Whether `category` is this patient's category for `type` (blinded, or legacy for old records). */
     async isCategoryOf(patient: Address, category: Hex, type: string): Promise<boolean> {
@@ -96,7 +111,7 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
     async typeOf(patient: Address, category: Hex): Promise<string | undefined> {
       const c = category.toLowerCase();
       const key = await keyOf(patient, false);
-      return RECORD_TYPES.find((t) => (key && blindCategory(key, t) === c) || recordCategory(t).toLowerCase() === c);
+      return (key && tableOf(key).byCategory.get(c)) || LEGACY_BY_CATEGORY.get(c);
     },
   };
 }
