@@ -58,6 +58,18 @@ export async function createGrant(session: Session, terms: GrantTerms, options: 
   return session.gateway.relayGrant({ patient: session.address, terms, requestId: options.requestId, deadline: ctx.deadline, signature });
 }
 
+/**
+ * A category grant names the patient's blinded category: their records of that type written before
+ * blinding still carry the public hash (`parsed.scopeValue`) and are not covered. Says so, with the way out.
+ */
+export async function noteLegacyRecords(session: Session, parsed: GrantTerms, terms: GrantTerms): Promise<void> {
+  if (parsed.scopeValue === terms.scopeValue) return;
+  const { records } = await session.gateway.listRecords(session.address);
+  const legacy = records.filter((r) => !r.erased && r.category.toLowerCase() === parsed.scopeValue.toLowerCase());
+  if (legacy.length === 0) return;
+  note(`${legacy.length} ${defaultScopeName(parsed)} record(s) of yours predate blinded categories and are not covered by this grant; grant each with --scope record:<id> (${legacy.slice(0, 3).map((r) => r.recordId).join(', ')}${legacy.length > 3 ? ', …' : ''})`);
+}
+
 /** After a live read grant: the grantee gets envelopes for the existing records in scope. */
 export async function shareAfterGrant(session: Session, terms: GrantTerms): Promise<number> {
   if (terms.validFrom !== 0n && Number(terms.validFrom) > Date.now() / 1000) return 0;
@@ -92,6 +104,7 @@ export const grantCommands: Command[] = [
       announceTerms(parsed, now);
       // --scope <Type> names the type; on chain the scope is this patient's blinded category for it.
       const terms = await withBlindedScope(session.gateway, session.address, parsed);
+      await noteLegacyRecords(session, parsed, terms);
       const { grantId: id, txHash } = await createGrant(session, terms, { direct: values.direct === true });
       const shared = await shareAfterGrant(session, terms);
       const g = await grantOnChain(session, id);

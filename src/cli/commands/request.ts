@@ -11,7 +11,7 @@ import { EXIT } from '../errors.ts';
 import { emit, isoTime, table } from '../output.ts';
 import { openSession } from '../session.ts';
 import { amendedTerms, defaultScopeName, describeTerms, parseAddress, TERMS_HELP, TERMS_OPTIONS, termsFrom, termsJson } from '../terms.ts';
-import { announceTerms, createGrant, grantOnChain, shareAfterGrant, signingNow } from './grant.ts';
+import { announceTerms, createGrant, grantOnChain, noteLegacyRecords, shareAfterGrant, signingNow } from './grant.ts';
 
 function requestId(text: string): bigint {
   if (!/^\d+$/.test(text)) throw new CliError(`a request id is a whole number, got ${JSON.stringify(text)}`, EXIT.usage);
@@ -50,6 +50,7 @@ export const requestCommands: Command[] = [
       announceTerms(amended, now);
       // A requested category scope is the public hash of the type (the provider holds no key): blinded here.
       const terms = await withBlindedScope(session.gateway, session.address, amended);
+      await noteLegacyRecords(session, amended, terms);
       const { grantId, txHash } = await createGrant(session, terms, { direct: values.direct === true, requestId: id });
       const shared = await shareAfterGrant(session, terms);
       const g = await grantOnChain(session, grantId);
