@@ -21,10 +21,10 @@ test('category keys: one key per patient across racing gateway processes, durabl
     const patientKeys = generateEncryptionKeyPair();
     await f.mined(f.as('patient').identity.write.rotateEncryptionKey([bytesToHex(patientKeys.publicKey)]));
     const file = join(dir, 'gateway.sqlite');
-    const open = async () => {
+    const open = async (operatorKey = f.keys.admin) => {
       const db = await openSqlite(file);
       await migrate(db, envelopeMigrations);
-      return { db, keys: categoryKeys({ client: f.publicClient, addresses: f.addresses, envelopes: envelopeStore(db), operatorKey: f.keys.admin }) };
+      return { db, keys: categoryKeys({ client: f.publicClient, addresses: f.addresses, envelopes: envelopeStore(db), operatorKey }) };
     };
     const a = await open();
     const b = await open();
@@ -45,6 +45,11 @@ test('category keys: one key per patient across racing gateway processes, durabl
     const c = await open();
     assert.equal(await c.keys.categoryFor(P, 'Observation'), fromA);
     await c.db.close();
+    // A gateway started with another operator key has no copy: a clear 409, never a second key for the patient.
+    const d = await open(f.keys.lab);
+    await assert.rejects(d.keys.categoryFor(P, 'Observation'), (e: Error & { status?: number }) => e.status === 409 && /former operator key/.test(e.message));
+    assert.equal(await d.keys.typeOf(P, fromA), undefined);
+    await d.db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { blindCategory, gatewayWrappingKeyPair, generateCategoryKey, unwrapCategoryKey, wrapCategoryKey } from '../../crypto/index.ts';
 import { IdentityAbi, recordCategory, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { RECORD_TYPES } from '../../sdk/recordTypes.ts';
+import { HttpError } from '../http/errors.ts';
 import { EnvelopeConflictError, type EnvelopeStore } from './envelopes.ts';
 
 const ZERO_KEY = /^0x0{64}$/;
@@ -46,7 +47,10 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
     } catch (error) {
       // Another gateway process on the same database made the key first (envelopes are write-once): use theirs.
       if (!(error instanceof EnvelopeConflictError)) throw error;
-      return load(patient, false);
+      const theirs = await load(patient, false);
+      // The patient already holds a key this gateway has no copy of (its copy is sealed to a former operator key).
+      if (!theirs) throw new HttpError(409, `this gateway holds no copy of ${patient}'s category key (sealed to a former operator key?): restore that operator key`, 'conflict');
+      return theirs;
     }
     return key;
   }
