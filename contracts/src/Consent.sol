@@ -7,8 +7,9 @@ import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IIdentity} from "./IIdentity.sol";
 
 /// @title Timed consent, access requests and break-glass emergency access
-/// @notice A patient grants a grantee access to a scope of their records (all, a category such as a
-/// FHIR resource type, or one record) with permissions (read, write), a purpose and a window. A grant
+/// @notice A patient grants a grantee access to a scope of their records (all, a category — an opaque
+/// bytes32 that must equal the records' category, blinded per patient off chain —, or one record) with
+/// permissions (read, write), a purpose and a window. A grant
 /// is live while `validFrom <= block.timestamp < validUntil` and not revoked: it ends by itself.
 /// @dev One grant per (patient, grantee, scope) slot is current: a new grant for the same slot
 /// supersedes the old one, so every authorization check is a constant number of storage reads.
@@ -369,7 +370,7 @@ contract Consent is EIP712, Nonces {
     /// @param patient The patient.
     /// @param grantee The grantee.
     /// @param scopeKind The scope asked about.
-    /// @param scopeValue Category hash or record id (zero for All).
+    /// @param scopeValue Category (opaque bytes32, compared for equality) or record id (zero for All).
     /// @param permission READ, WRITE or both.
     function isAuthorized(address patient, address grantee, ScopeKind scopeKind, bytes32 scopeValue, uint8 permission)
         public

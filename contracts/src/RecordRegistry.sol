@@ -6,8 +6,9 @@ import {Consent} from "./Consent.sol";
 import {Incentives} from "./Incentives.sol";
 
 /// @title Registry of record versions: who, what kind, where (CID) and an integrity hash
-/// @notice Only opaque ids and hashes are stored: the record id is random, the category is the
-/// keccak256 of a FHIR resource type, the content id is the CID of the ciphertext in the blob store,
+/// @notice Only opaque ids and hashes are stored: the record id is random, the category is an opaque
+/// bytes32 compared for equality only — the patient's keyed HMAC of the FHIR resource type (unlinkable
+/// across patients; legacy records: keccak256 of the type) —, the content id is the CID of the ciphertext in the blob store,
 /// and the integrity hash is a salted hash of the plaintext. Versions form a chain; erasure leaves a
 /// tombstone (the ciphertext and its key envelopes are destroyed off chain: crypto-shredding).
 contract RecordRegistry {
@@ -71,7 +72,7 @@ contract RecordRegistry {
     /// @notice Register the first version of a new record.
     /// @param recordId A fresh random id chosen by the client.
     /// @param patient Whose record it is.
-    /// @param category keccak256 of the FHIR resource type.
+    /// @param category Opaque, nonzero: the patient's blinded category of the FHIR resource type (HMAC under the patient's key).
     /// @param contentId CID (binary) of the ciphertext; never registered before (ContentIdInUse).
     /// @param integrityHash Salted hash of the plaintext.
     function addRecord(bytes32 recordId, address patient, bytes32 category, bytes calldata contentId, bytes32 integrityHash) external {

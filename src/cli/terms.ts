@@ -147,16 +147,17 @@ export function describeTerms(terms: GrantTerms, now = Math.floor(Date.now() / 1
 
 const iso = (unix: bigint | number) => new Date(Number(unix) * 1000).toISOString().replace('.000Z', 'Z');
 
-function defaultScopeName(terms: GrantTerms): string {
+/** "all records", "record 0x…", the type of a legacy category hash, or "category 0x…" (a blinded one: see scopeOf in the commands). */
+export function defaultScopeName(terms: Pick<GrantTerms, 'scopeKind' | 'scopeValue'>): string {
   if (terms.scopeKind === ScopeKind.All) return 'all records';
   if (terms.scopeKind === ScopeKind.Record) return `record ${terms.scopeValue}`;
   return RECORD_TYPES.find((t) => recordCategory(t) === terms.scopeValue) ?? `category ${terms.scopeValue}`;
 }
 
 /** The terms as JSON for --json output (bigints as numbers, names for enums). */
-export function termsJson(terms: GrantTerms) {
+export function termsJson(terms: GrantTerms, scope = defaultScopeName(terms)) {
   return {
-    grantee: terms.grantee, scope: defaultScopeName(terms), read: (terms.permissions & 1) !== 0, write: (terms.permissions & 2) !== 0,
+    grantee: terms.grantee, scope, read: (terms.permissions & 1) !== 0, write: (terms.permissions & 2) !== 0,
     purpose: PURPOSES[terms.purpose] ?? terms.purpose, validFrom: Number(terms.validFrom), validUntil: Number(terms.validUntil),
   };
 }

@@ -11,5 +11,6 @@ export * from './hpke.ts';
 export { wrapDataKey, wrapForRecipients, unwrapDataKey, rewrapForNewKey, rotateEnvelopes, ENVELOPE_BYTES } from './wrapDataKey.ts';
 export * from './escrow.ts';
 export * from './blindIndex.ts';
+export * from './categoryKey.ts';
 export * from './keystore.ts';
 export * from './stream.ts';

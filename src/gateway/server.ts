@@ -46,6 +46,8 @@ import { fhirClinicalRoutes } from './routes/fhirClinical.ts';
 import { clinicalStore } from './fhir/clinical.ts';
 import { contentNegotiation } from './fhir/http.ts';
 import { custodialKeystore, type CustodialKey } from './fhir/custodial.ts';
+import { categoryKeys } from './index/categoryKeys.ts';
+import { categoryRoutes } from './routes/categories.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { recordRoutes } from './routes/records.ts';
 import { rpcRoutes } from './routes/rpc.ts';
@@ -205,10 +207,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const indexed = async () => { await indexer.waitFor(await client.getBlockNumber({ cacheTime: 0 })); };
   // Ciphertexts stored before uploads were recorded (an upgraded data directory) keep being served.
   await blobUploads(db).backfill(blobs);
+  const envelopeStoreOfDb = envelopeStore(db);
   const deps: DataRouteDeps = {
-    client, addresses: options.addresses, access, index: db, envelopes: envelopeStore(db), blobs, relayer, audit: accessLog,
+    client, addresses: options.addresses, access, index: db, envelopes: envelopeStoreOfDb, blobs, relayer, audit: accessLog,
     escrow: escrowStore(db), custodian, transaction: (fn) => db.transaction(fn), uploads: blobUploads(db),
     uploadQuota: { ...DEFAULT_UPLOAD_QUOTA, ...storage.quota, graceSeconds: gcGraceSeconds }, shredder, indexed,
+    categories: categoryKeys({ client, addresses: options.addresses, envelopes: envelopeStoreOfDb, operatorKey: options.operatorKey }),
   };
   const replicas = peerReplicas(db);
   deps.replicas = replicas;
@@ -258,6 +262,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   signedIn.route('/', careRoutes(deps));
   signedIn.route('/', auditRoutes({ ...deps, accessLog }));
   signedIn.route('/', breakGlassReasonRoutes({ ...deps, db }));
+  signedIn.route('/', categoryRoutes(deps));
   api.route('/', signedIn);
   const fhir = new Hono<GatewayEnv>();
   fhir.use('*', contentNegotiation);

@@ -28,7 +28,12 @@ export const Permission = { Read: 1, Write: 2, ReadWrite: 3 } as const;
 
 export const ZERO_SCOPE: Hex = `0x${'00'.repeat(32)}`;
 
-/** The on-chain category of a record: keccak256 of its FHIR resource type (e.g. "Observation"). */
+/**
+ * The legacy, public category of a FHIR resource type: keccak256(type). Anyone can reverse it by
+ * hashing the type names, so new records carry the patient's blinded category instead
+ * (crypto/categoryKey.ts, GatewayClient.recordCategories); this stays for records written before
+ * blinding, for parsing a type offline (sdk/blindScope.ts swaps it before signing) and in tests.
+ */
 export function recordCategory(resourceType: string): Hex {
   return keccak256(toBytes(resourceType));
 }

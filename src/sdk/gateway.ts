@@ -22,17 +22,19 @@ export interface MessageSigner {
 }
 
 export interface GrantView {
-  grantId: number; patient: Address; grantee: Address; scope: { kind: 'all' | 'category' | 'record'; value: Hex };
+  /** `scope.type`: for a category scope shown to the grant's patient or grantee, the record type the gateway maps it to. */
+  grantId: number; patient: Address; grantee: Address; scope: { kind: 'all' | 'category' | 'record'; value: Hex; type?: string | null };
   read: boolean; write: boolean; purpose: string; validFrom: number; validUntil: number; requestId: number | null;
   state: 'active' | 'upcoming' | 'expired' | 'revoked'; secondsLeft: number | null;
 }
 
 export interface AccessView { basis: 'patient' | 'grant' | 'break-glass'; until: number | null; grantId: number | null }
 
-export interface RecordSummary { recordId: Hex; category: Hex; latestVersion: number; erased: boolean; access: AccessView }
+/** `type`: the FHIR type the gateway maps the (blinded) category to for this patient; null when it cannot. */
+export interface RecordSummary { recordId: Hex; category: Hex; type: string | null; latestVersion: number; erased: boolean; access: AccessView }
 
 export interface RecordDetail {
-  recordId: Hex; patient: Address; category: Hex; latestVersion: number; createdAt: number; erasedAt: number | null; access: AccessView;
+  recordId: Hex; patient: Address; category: Hex; type: string | null; latestVersion: number; createdAt: number; erasedAt: number | null; access: AccessView;
   versions: Array<{ version: number; author: Address; timestamp: number; previousVersion: number; cid: string | null; integrityHash: Hex }>;
 }
 
@@ -135,6 +137,26 @@ export class GatewayClient {
   async escrowConfig(): Promise<{ threshold: number; custodians: EscrowCustodian[] }> {
     const { escrow } = await this.config();
     return { threshold: escrow.threshold, custodians: escrow.custodians.map((c) => ({ id: c.id, publicKey: unb64(c.publicKey) })) };
+  }
+
+  /**
+   * The patient's on-chain categories for `types` (blinded with the patient's category key, which
+   * the gateway holds): what to put in addRecord or a category-scoped grant. The patient and their
+   * live grantees may ask.
+   */
+  async recordCategories<T extends string>(patient: Address, types: T[]): Promise<Record<T, Hex>> {
+    const r = await this.call<{ categories: Record<T, Hex> }>('POST', `/api/patients/${patient}/categories`, { types });
+    return r.categories;
+  }
+
+  /** The patient's own HPKE envelope of their category key (open with crypto unwrapCategoryKey). */
+  async categoryKeyEnvelope(patient: Address): Promise<Uint8Array> {
+    return unb64((await this.call<{ envelope: string }>('GET', `/api/patients/${patient}/category-key`)).envelope);
+  }
+
+  /** The patient's on-chain category for one type (see recordCategories). */
+  async recordCategory(patient: Address, type: string): Promise<Hex> {
+    return (await this.recordCategories(patient, [type]))[type]!;
   }
 
   listRecords(patient: Address) {

@@ -74,6 +74,12 @@ export interface PrepareOptions {
   patient: Address;
   /** FHIR resource type of the record ("Observation", …, or "Binary" for an attachment). */
   resourceType: string;
+  /**
+   * The record's on-chain category: the patient's blinded category for `resourceType`
+   * (crypto/categoryKey.ts; from the gateway: GatewayClient.recordCategories). Without it, the
+   * legacy public keccak256(type), which anyone can reverse: kept for old data and contract tests.
+   */
+  category?: Hex;
   recordId?: Hex;
   /** 1 for a new record; latest + 1 for an update. */
   version?: number;
@@ -94,7 +100,7 @@ export async function prepareRecordVersion(options: PrepareOptions): Promise<Pre
   })));
   const escrow = options.escrow ? await escrowDataKey(sealed.dataKey, binding, options.escrow.custodians, options.escrow.threshold) : undefined;
   return {
-    recordId, version, patient: options.patient, category: recordCategory(options.resourceType),
+    recordId, version, patient: options.patient, category: options.category ?? recordCategory(options.resourceType),
     ciphertext: sealed.ciphertext, cid, contentId, integrityHash: sealed.integrityHash, envelopes, escrow, dataKey: sealed.dataKey,
   };
 }

@@ -30,6 +30,8 @@ export type WriteStep = 'encrypting' | 'uploading ciphertext' | 'registering on 
 export async function writeRecordVersion(options: {
   gateway: GatewayClient; client: PublicClient; addresses: MedChainAddresses;
   author: Recipient; patient: Address; resourceType: string; plaintext: Uint8Array;
+  /** The record's on-chain category; default: the patient's blinded category from the gateway (new records only). */
+  category?: Hex;
   /** An existing record to add a version to; a new record otherwise. */
   recordId?: Hex;
   /** Extra readers (e.g. live grantees); the patient and the author always get an envelope. */
@@ -50,9 +52,11 @@ export async function writeRecordVersion(options: {
   for (const r of [options.author, ...(options.readers ?? [])]) {
     if (!recipients.some((x) => x.address.toLowerCase() === r.address.toLowerCase())) recipients.push(r);
   }
+  // Only addRecord carries a category; the gateway blinds it with the patient's key (crypto/categoryKey.ts).
+  const category = latest === 0 ? options.category ?? await gateway.recordCategory(options.patient, options.resourceType) : undefined;
   const escrow = options.escrow === false ? undefined : await gateway.escrowConfig().catch(() => undefined);
   const prepared = await prepareRecordVersion({
-    plaintext: options.plaintext, patient: options.patient, resourceType: options.resourceType, recordId: options.recordId, version: latest + 1, recipients,
+    plaintext: options.plaintext, patient: options.patient, resourceType: options.resourceType, category, recordId: options.recordId, version: latest + 1, recipients,
     escrow: escrow && escrow.custodians.length >= 2 ? escrow : undefined,
   });
   prepared.dataKey.fill(0);

@@ -52,7 +52,10 @@ test('FHIR clinical resources: create, read, update, history, search, Bundle, Pr
     // On chain: only ids and hashes; the stored ciphertext does not contain the value.
     const record = await f.read.recordRegistry.read.getRecord([`0x${id}`]);
     assert.equal(record.patient, P);
-    assert.equal(record.category, recordCategory('Observation'));
+    // The category is the patient's blinded one (issue 14 item 5), not the public hash of the type.
+    const observations = await (await h.client('patient')).recordCategory(P, 'Observation');
+    assert.equal(record.category, observations);
+    assert.notEqual(record.category, recordCategory('Observation'));
 
     const read = await fhir('lab', 'GET', `/Observation/${id}`);
     assert.equal(read.status, 200);
@@ -136,7 +139,7 @@ test('FHIR clinical resources: create, read, update, history, search, Bundle, Pr
     assert.equal(((await fhir('hospital', 'GET', `/Observation?patient=${P}`)).json!.total as number), 0);
     const everythingDenied = await fhir('hospital', 'GET', `/Patient/${P}/$everything`);
     assert.equal(everythingDenied.json!.total, 0);
-    await grant('hospital', Permission.Read, { kind: ScopeKind.Category, value: recordCategory('Observation') });
+    await grant('hospital', Permission.Read, { kind: ScopeKind.Category, value: observations });
     const noKey = await fhir('hospital', 'GET', `/Observation/${id}`);
     assert.equal(noKey.status, 403);
     assert.match(JSON.stringify(noKey.json), /no key/);
@@ -157,7 +160,7 @@ test('FHIR clinical resources: create, read, update, history, search, Bundle, Pr
 
     // A wearable: registered by the patient, with a write grant on Observations only.
     await f.registerDevice('patient');
-    await grant('device', Permission.Write, { kind: ScopeKind.Category, value: recordCategory('Observation') });
+    await grant('device', Permission.Write, { kind: ScopeKind.Category, value: observations });
     const pushed = await fhir('device', 'POST', '/Observation', heartRate(P, 64, '2026-03-03T07:00:00Z'));
     assert.equal(pushed.status, 201, pushed.text);
     assert.equal((await fhir('device', 'POST', '/Condition', condition)).status, 403);

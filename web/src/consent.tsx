@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
 import { ConsentAbi, GrantState, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, recordCategory, revokeTypedData, type GrantTerms } from '../../src/sdk/contracts.ts';
+import { withBlindedScope } from '../../src/sdk/blindScope.ts';
 import { shareWithGrantee as shareVersionsWithGrantee } from '../../src/sdk/shareWithGrantee.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES } from './lib/fhir.ts';
@@ -286,7 +287,7 @@ export function Requests({ session }: { session: Session }) {
             <FinalTerms session={session} input={proposed} grantee={r.provider} verb="Approving grants" />
             <div className="row">
               <ActionButton label="Approve" kind="primary" done="Approved" run={async () => {
-                const t = termsOf(proposed, r.provider);
+                const t = await withBlindedScope(session.gateway, session.address, termsOf(proposed, r.provider));
                 if (via === 'relay') await grantByRelay(session, t, r.id);
                 else await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'approveRequest', args: [r.id, t] });
                 if (t.validFrom === 0n) await shareWithGrantee(session, t);

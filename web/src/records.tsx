@@ -11,6 +11,7 @@ import { RecordRegistryAbi, recordCategory } from '../../src/sdk/contracts.ts';
 import { openEscrowedRecordVersion, openRecordVersion } from '../../src/sdk/records.ts';
 import { writeRecordVersion } from '../../src/sdk/writeRecord.ts';
 import type { AccessView } from '../../src/sdk/gateway.ts';
+import { isRecordType } from '../../src/sdk/recordTypes.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES, buildResource, fileToBase64, validateFields, type RecordFields, type RecordType } from './lib/fhir.ts';
 import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, when } from './ui.tsx';
@@ -24,8 +25,21 @@ const CATEGORY_LABELS: Record<string, string> = {
   Patient: 'Personal details', Observation: 'Observations', Condition: 'Conditions', MedicationRequest: 'Medications', AllergyIntolerance: 'Allergies',
   Immunization: 'Immunizations', Binary: 'Attachments', DiagnosticReport: 'Reports', DocumentReference: 'Documents', MedicationStatement: 'Medications taken', Procedure: 'Procedures',
 };
+// Legacy public hashes first; a patient's blinded categories are learnt from the gateway (listings carry `type`).
 const CATEGORY_NAMES = new Map<string, string>(KNOWN_TYPES.map((t) => [recordCategory(t).toLowerCase(), t]));
-/** The resource type a category hash stands for ("Observation"), or a short hash for one nobody named. */
+/** Remembers categories the gateway mapped (blinded per patient, crypto/categoryKey.ts) so grants and records show their type. */
+export function rememberCategories(entries: Array<{ category: Hex; type: string | null }>) {
+  for (const e of entries) if (e.type) CATEGORY_NAMES.set(e.category.toLowerCase(), e.type);
+}
+const learnt = new Set<string>();
+/** Once per patient: their blinded category of every known type (the patient's own session; their grants show types). */
+async function learnOwnCategories(session: Session) {
+  if (learnt.has(session.address)) return;
+  const categories = await session.gateway.recordCategories(session.address, KNOWN_TYPES.filter(isRecordType));
+  rememberCategories(Object.entries(categories).map(([type, category]) => ({ type, category })));
+  learnt.add(session.address);
+}
+/** The resource type a category stands for ("Observation"), or a short hash for one this browser cannot map. */
 export const categoryName = (category: Hex) => CATEGORY_NAMES.get(category.toLowerCase()) ?? `other (${category.slice(0, 10)}…)`;
 /** The heading for a category in lists ("Observations", "Personal details"). */
 export const categoryLabel = (category: Hex) => CATEGORY_LABELS[categoryName(category)] ?? categoryName(category);
@@ -186,7 +200,12 @@ export function RecordList({ session, patient, canErase, onOpened, onBasis }: {
   // One's own records are polled: the gateway lists what its chain indexer has seen, which can be a
   // block behind a save. (Another patient's list is not: once access ends it would only say so.)
   const own = patient.toLowerCase() === session.address.toLowerCase();
-  const list = useQuery({ queryKey: ['records', patient], queryFn: () => session.gateway.listRecords(patient), enabled: session.gatewayStatus.ok, refetchInterval: own ? 10_000 : false });
+  const list = useQuery({ queryKey: ['records', patient], queryFn: async () => {
+    const listed = await session.gateway.listRecords(patient);
+    rememberCategories(listed.records);
+    if (own) await learnOwnCategories(session).catch(() => undefined);
+    return listed;
+  }, enabled: session.gatewayStatus.ok, refetchInterval: own ? 10_000 : false });
   // What has been decrypted, for the charts of Observations over time.
   const [resources, setResources] = useState<Record<string, Record<string, unknown>>>({});
   useEffect(() => { setResources({}); }, [patient]);

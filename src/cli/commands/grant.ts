@@ -5,6 +5,7 @@
  * permission also shares the keys of the patient's existing records in its scope with the grantee.
  */
 import { parseEventLogs, type Address, type Hex } from 'viem';
+import { withBlindedScope } from '../../sdk/blindScope.ts';
 import { ConsentAbi, extendTypedData, grantTypedData, revokeTypedData, type GrantTerms } from '../../sdk/contracts.ts';
 import type { GrantView } from '../../sdk/gateway.ts';
 import { shareWithGrantee } from '../../sdk/shareWithGrantee.ts';
@@ -13,7 +14,7 @@ import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
 import { duration, emit, isoTime, note, table } from '../output.ts';
 import { openSession, type Session } from '../session.ts';
-import { describeTerms, parseAddress, parseDuration, parseTime, TERMS_HELP, TERMS_OPTIONS, termsFrom, termsJson } from '../terms.ts';
+import { defaultScopeName, describeTerms, parseAddress, parseDuration, parseTime, TERMS_HELP, TERMS_OPTIONS, termsFrom, termsJson } from '../terms.ts';
 
 const DIRECT_HELP = '  --direct                  send the patient\'s own transaction instead of a signature relayed by the gateway\n';
 
@@ -57,6 +58,18 @@ export async function createGrant(session: Session, terms: GrantTerms, options: 
   return session.gateway.relayGrant({ patient: session.address, terms, requestId: options.requestId, deadline: ctx.deadline, signature });
 }
 
+/**
+ * A category grant names the patient's blinded category: their records of that type written before
+ * blinding still carry the public hash (`parsed.scopeValue`) and are not covered. Says so, with the way out.
+ */
+export async function noteLegacyRecords(session: Session, parsed: GrantTerms, terms: GrantTerms): Promise<void> {
+  if (parsed.scopeValue === terms.scopeValue) return;
+  const { records } = await session.gateway.listRecords(session.address);
+  const legacy = records.filter((r) => !r.erased && r.category.toLowerCase() === parsed.scopeValue.toLowerCase());
+  if (legacy.length === 0) return;
+  note(`${legacy.length} ${defaultScopeName(parsed)} record(s) of yours predate blinded categories and are not covered by this grant; grant each with --scope record:<id> (${legacy.slice(0, 3).map((r) => r.recordId).join(', ')}${legacy.length > 3 ? ', …' : ''})`);
+}
+
 /** After a live read grant: the grantee gets envelopes for the existing records in scope. */
 export async function shareAfterGrant(session: Session, terms: GrantTerms): Promise<number> {
   if (terms.validFrom !== 0n && Number(terms.validFrom) > Date.now() / 1000) return 0;
@@ -67,7 +80,7 @@ export async function shareAfterGrant(session: Session, terms: GrantTerms): Prom
 }
 
 const grantRow = (g: GrantView, now: number) => [
-  String(g.grantId), g.state, g.patient, g.grantee, g.scope.kind === 'all' ? 'all' : `${g.scope.kind}:${g.scope.value.slice(0, 10)}…`,
+  String(g.grantId), g.state, g.patient, g.grantee, g.scope.kind === 'all' ? 'all' : g.scope.type ? `${g.scope.kind}:${g.scope.type}` : `${g.scope.kind}:${g.scope.value.slice(0, 10)}…`,
   [g.read ? 'read' : '', g.write ? 'write' : ''].filter(Boolean).join('+'), g.purpose, isoTime(g.validFrom), isoTime(g.validUntil),
   g.state === 'active' ? `${duration(g.validUntil - now)} left` : g.state === 'upcoming' ? `starts in ${duration(g.validFrom - now)}` : '',
 ];
@@ -87,12 +100,15 @@ export const grantCommands: Command[] = [
       termsFrom(values, grantee); // usage errors before the passphrase prompt
       const session = await openSession(global);
       const now = await signingNow(session);
-      const terms = termsFrom(values, grantee, now);
-      announceTerms(terms, now);
+      const parsed = termsFrom(values, grantee, now);
+      announceTerms(parsed, now);
+      // --scope <Type> names the type; on chain the scope is this patient's blinded category for it.
+      const terms = await withBlindedScope(session.gateway, session.address, parsed);
+      await noteLegacyRecords(session, parsed, terms);
       const { grantId: id, txHash } = await createGrant(session, terms, { direct: values.direct === true });
       const shared = await shareAfterGrant(session, terms);
       const g = await grantOnChain(session, id);
-      emit(global.json, { grantId: id, txHash, grantee: terms.grantee, terms: termsJson(terms), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
+      emit(global.json, { grantId: id, txHash, grantee: terms.grantee, terms: termsJson(terms, defaultScopeName(parsed)), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
         `grant #${id} to ${terms.grantee}: ${isoTime(g.validFrom)} → ${isoTime(g.validUntil)} (${duration(Number(g.validUntil - g.validFrom))} from the block that includes it)${shared ? ` (keys of ${shared} record version(s) shared)` : ''}`);
     },
   },

@@ -19,7 +19,8 @@ import { emit, isoTime, table } from '../output.ts';
 import { encryptionKey, openSession, roleOf, type Session } from '../session.ts';
 import { parseAddress } from '../terms.ts';
 
-export const categoryName = (c: Hex) => recordTypeOf(c) ?? c;
+/** A record's type as the gateway mapped its blinded category (or a legacy hash's type), else the raw category. */
+export const categoryName = (r: { category: Hex; type?: string | null }) => r.type ?? recordTypeOf(r.category) ?? r.category;
 
 const MIME: Record<string, string> = { '.pdf': 'application/pdf', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.txt': 'text/plain', '.dcm': 'application/dicom', '.xml': 'application/xml', '.csv': 'text/csv' };
 
@@ -124,7 +125,7 @@ export const recordCommands: Command[] = [
       const patient = await patientOf(session, str(values, 'patient'), global.dataDir);
       const list = await session.gateway.listRecords(patient);
       emit(global.json, list, () => table(['record', 'type', 'versions', 'access', 'until'],
-        list.records.map((r) => [r.recordId, categoryName(r.category), String(r.latestVersion), r.erased ? 'erased' : r.access.basis, isoTime(r.access.until)])));
+        list.records.map((r) => [r.recordId, categoryName(r), String(r.latestVersion), r.erased ? 'erased' : r.access.basis, isoTime(r.access.until)])));
     },
   },
   {
@@ -132,7 +133,7 @@ export const recordCommands: Command[] = [
     async run({ args, global }) {
       const session = await openSession(global);
       const d = await session.gateway.getRecord(recordId(args[0]));
-      emit(global.json, d, () => `record ${d.recordId} of ${d.patient}, ${categoryName(d.category)}, created ${isoTime(d.createdAt)}${d.erasedAt ? `, ERASED ${isoTime(d.erasedAt)}` : ''}\n`
+      emit(global.json, d, () => `record ${d.recordId} of ${d.patient}, ${categoryName(d)}, created ${isoTime(d.createdAt)}${d.erasedAt ? `, ERASED ${isoTime(d.erasedAt)}` : ''}\n`
         + table(['version', 'author', 'time', 'cid', 'integrity hash'], d.versions.map((v) => [String(v.version), v.author, isoTime(v.timestamp), v.cid ?? '-', v.integrityHash])));
     },
   },

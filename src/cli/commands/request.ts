@@ -3,14 +3,15 @@
  * approves (a grant with the requested or amended terms, relayed like `grant create`) or rejects.
  */
 import { parseEventLogs } from 'viem';
+import { withBlindedScope } from '../../sdk/blindScope.ts';
 import { ConsentAbi, RequestStatus, type GrantTerms } from '../../sdk/contracts.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
 import { emit, isoTime, table } from '../output.ts';
 import { openSession } from '../session.ts';
-import { amendedTerms, describeTerms, parseAddress, TERMS_HELP, TERMS_OPTIONS, termsFrom, termsJson } from '../terms.ts';
-import { announceTerms, createGrant, grantOnChain, shareAfterGrant, signingNow } from './grant.ts';
+import { amendedTerms, defaultScopeName, describeTerms, parseAddress, TERMS_HELP, TERMS_OPTIONS, termsFrom, termsJson } from '../terms.ts';
+import { announceTerms, createGrant, grantOnChain, noteLegacyRecords, shareAfterGrant, signingNow } from './grant.ts';
 
 function requestId(text: string): bigint {
   if (!/^\d+$/.test(text)) throw new CliError(`a request id is a whole number, got ${JSON.stringify(text)}`, EXIT.usage);
@@ -45,13 +46,16 @@ export const requestCommands: Command[] = [
       const requested: GrantTerms = { ...r.terms, grantee: r.provider };
       amendedTerms(requested, values); // usage errors first
       const now = await signingNow(session);
-      const terms = amendedTerms(requested, values, now);
-      announceTerms(terms, now);
+      const amended = amendedTerms(requested, values, now);
+      announceTerms(amended, now);
+      // A requested category scope is the public hash of the type (the provider holds no key): blinded here.
+      const terms = await withBlindedScope(session.gateway, session.address, amended);
+      await noteLegacyRecords(session, amended, terms);
       const { grantId, txHash } = await createGrant(session, terms, { direct: values.direct === true, requestId: id });
       const shared = await shareAfterGrant(session, terms);
       const g = await grantOnChain(session, grantId);
-      emit(global.json, { requestId: Number(id), grantId, txHash, requested: termsJson(requested), terms: termsJson(terms), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
-        `request #${id} approved: grant #${grantId}, ${describeTerms({ ...terms, validFrom: g.validFrom }, now)}`);
+      emit(global.json, { requestId: Number(id), grantId, txHash, requested: termsJson(requested), terms: termsJson(terms, defaultScopeName(amended)), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
+        `request #${id} approved: grant #${grantId}, ${describeTerms({ ...amended, validFrom: g.validFrom }, now)}`);
     },
   },
   {

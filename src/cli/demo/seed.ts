@@ -142,13 +142,16 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     stage('encrypting records');
     const gateway = new GatewayClient(options.gatewayUrl);
     const escrow = await gateway.escrowConfig();
+    // The doctor (a live grantee of every patient) asks the gateway for each patient's blinded categories.
+    await gateway.signIn(doctor.account, { chainId: options.chainId });
     const prepared: Array<PreparedRecordVersion & { patientIndex: number }> = [];
     for (const [i, p] of patients.entries()) {
+      const categories = await gateway.recordCategories(p.account.address, [...new Set(drafts[i]!.map((d) => d.resourceType))]);
       const recipients = [{ address: p.account.address, publicKey: p.enc.publicKey }, { address: doctor.account.address, publicKey: doctor.enc.publicKey }];
       if (state(i) === 'expiring-soon') recipients.push({ address: lab.account.address, publicKey: lab.enc.publicKey });
       for (const draft of drafts[i]!) {
         const v = await prepareRecordVersion({
-          plaintext: new TextEncoder().encode(JSON.stringify(draft.resource)), patient: p.account.address, resourceType: draft.resourceType, recipients,
+          plaintext: new TextEncoder().encode(JSON.stringify(draft.resource)), patient: p.account.address, resourceType: draft.resourceType, category: categories[draft.resourceType], recipients,
           escrow: escrow.custodians.length >= 2 ? escrow : undefined,
         });
         v.dataKey.fill(0);
@@ -157,7 +160,6 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
       }
     }
     stage('uploading ciphertext');
-    await gateway.signIn(doctor.account, { chainId: options.chainId });
     await pool(prepared, 8, async (v) => { await gateway.uploadCiphertext(v.ciphertext); tick(1); });
 
     // Round 4: the doctor registers the records; revocations, access requests and one break-glass.

@@ -9,7 +9,7 @@ import { bytesToHex, getAddress, hexToBytes, type Address, type Hex } from 'viem
 import {
   blindIndexToken, blindIndexTokens, codeTerm, generateBlindIndexKey, unwrapBlindIndexKey, wrapBlindIndexKey,
 } from '../../crypto/index.ts';
-import { IdentityAbi, Permission, RecordRegistryAbi, recordCategory } from '../../sdk/contracts.ts';
+import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import { cidFromContentId, openRecordVersion, prepareRecordVersion } from '../../sdk/records.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import { HttpError } from '../http/errors.ts';
@@ -44,7 +44,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
 
   async function chainRecord(recordId: Hex, type: ClinicalType) {
     const record = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [recordId] });
-    if (/^0x0{40}$/.test(record.patient) || record.category !== recordCategory(type)) throw new HttpError(404, `no ${type}/${fhirIdOf(recordId)}`, 'not-found');
+    if (/^0x0{40}$/.test(record.patient) || !(await deps.categories.isCategoryOf(getAddress(record.patient), record.category, type))) throw new HttpError(404, `no ${type}/${fhirIdOf(recordId)}`, 'not-found');
     if (record.erasedAt !== 0n) throw new HttpError(410, `${type}/${fhirIdOf(recordId)} was erased`, 'deleted');
     return { ...record, patient: getAddress(record.patient) };
   }
@@ -73,13 +73,14 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
   }
 
   /** Seals, uploads, registers on chain from the caller's account, deposits envelopes, escrow shares and search tokens. */
-  async function write(s: Session, resource: Json, existing?: { recordId: Hex; patient: Address; latest: number; expected?: number }): Promise<StoredVersion & { recordId: Hex }> {
+  async function write(s: Session, resource: Json, existing?: { recordId: Hex; patient: Address; category: Hex; latest: number; expected?: number }): Promise<StoredVersion & { recordId: Hex }> {
     const account = accountOf(s);
     const patient = existing?.patient ?? patientOf(resource);
     if (!patient) throw new HttpError(400, `say whose record this is: ${resource.resourceType === 'Patient' ? `an identifier with system ${'urn:ethereum:address'}` : 'subject or patient reference Patient/<address>'}`, 'required');
     const stated = patientOf(resource);
     if (existing && stated && stated !== existing.patient) throw new HttpError(400, 'an update cannot move a record to another patient', 'invariant');
-    const category = recordCategory(resource.resourceType);
+    // A new record gets the patient's blinded category; an update keeps the record's (blinded or legacy).
+    const category = existing?.category ?? await deps.categories.categoryFor(patient, resource.resourceType);
     const recordId = existing?.recordId ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
     const id = resourceIdOf(resource.resourceType, recordId, patient);
     return authorizeWriteAndLog(deps, s, { patient, category }, recordId, Permission.Write, existing ? 'update' : 'create', async () => {
@@ -99,7 +100,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
       }
       const policy = deps.custodian.policy;
       const prepared = await prepareRecordVersion({
-        plaintext: new TextEncoder().encode(JSON.stringify(stored)), patient, resourceType: resource.resourceType, recordId, version,
+        plaintext: new TextEncoder().encode(JSON.stringify(stored)), patient, resourceType: resource.resourceType, category, recordId, version,
         recipients: [...readers].filter(([, key]) => key.length === 32).map(([address, publicKey]) => ({ address: getAddress(address), publicKey })),
         escrow: policy.custodians.length >= 2 ? { threshold: policy.threshold, custodians: policy.custodians.map((c) => ({ id: c.id, publicKey: new Uint8Array(Buffer.from(c.publicKey, 'base64')) })) } : undefined,
       });
@@ -148,14 +149,14 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
    * the chain, so a Patient just created resolves before the indexer has seen it.
    */
   async function patientRecordOf(patient: Address): Promise<Hex | undefined> {
-    const category = recordCategory('Patient');
+    const [blinded, legacy] = await deps.categories.categoriesOf(patient, 'Patient');
     const [row] = await deps.index.query<{ record_id: Hex }>(
-      'SELECT record_id FROM records WHERE patient = $1 AND category = $2 AND erased_block IS NULL ORDER BY created_block, record_id LIMIT 1', [patient.toLowerCase(), category]);
+      'SELECT record_id FROM records WHERE patient = $1 AND category IN ($2, $3) AND erased_block IS NULL ORDER BY created_block, record_id LIMIT 1', [patient.toLowerCase(), blinded, legacy ?? blinded]);
     if (row) return row.record_id;
     const ids = await deps.client.readContract({ ...registry, functionName: 'recordsOf', args: [patient] });
     for (const id of ids) {
       const r = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [id] });
-      if (r.category === category && r.erasedAt === 0n) return id;
+      if ([blinded, legacy].includes(r.category.toLowerCase() as Hex) && r.erasedAt === 0n) return id;
     }
     return undefined;
   }
@@ -167,7 +168,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
     create: (s: Session, resource: Json) => write(s, resource),
     async update(s: Session, type: ClinicalType, recordId: Hex, resource: Json, expected?: number) {
       const record = await chainRecord(recordId, type);
-      return write(s, resource, { recordId, patient: record.patient, latest: record.latestVersion, expected });
+      return write(s, resource, { recordId, patient: record.patient, category: record.category, latest: record.latestVersion, expected });
     },
     /** One version (default the latest) the caller may read and holds a key for. */
     async read(s: Session, type: ClinicalType, recordId: Hex, version?: number): Promise<StoredVersion & { access: Allowed }> {
@@ -199,10 +200,10 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
      */
     async search(s: Session, patient: Address, types: ClinicalType[], code?: string): Promise<Array<StoredVersion & { recordId: Hex }>> {
       const account = accountOf(s);
-      const categories = types.map((t) => recordCategory(t));
+      const categories = (await Promise.all(types.map((t) => deps.categories.categoriesOf(patient, t)))).flat();
       let rows = await deps.index.query<{ record_id: Hex; category: Hex; latest_version: number | string }>(
         `SELECT record_id, category, latest_version FROM records WHERE patient = $1 AND erased_block IS NULL ORDER BY created_block, record_id`, [patient.toLowerCase()]);
-      rows = rows.filter((r) => categories.includes(r.category));
+      rows = rows.filter((r) => categories.includes(r.category.toLowerCase() as Hex));
       if (code?.includes('|') && code.split('|', 1)[0]) {
         const key = await searchKey(patient, account, false);
         if (key) {

@@ -28,6 +28,8 @@ export interface GrantLike {
   purpose: string; validFrom: number; validUntil: number; state: string;
   /** When the patient gave the consent: the timestamp of the block that recorded the grant. */
   grantedAt: number;
+  /** The record type a category scope stands for, when the gateway holds the patient's category key (categoryKeys.ts). */
+  scopeType?: string;
 }
 
 /** A grant as a FHIR Consent: permit, for the grantee, over the scope, within the window. */
@@ -43,7 +45,7 @@ export function consentFromGrant(g: GrantLike): Consent {
     purpose: [{ system: ACT_REASON, code: purposeCode[g.purpose] ?? 'HOPERAT' }],
   };
   if (g.scope.kind === 'category') {
-    const type = typeOfCategory.get(g.scope.value.toLowerCase());
+    const type = g.scopeType ?? typeOfCategory.get(g.scope.value.toLowerCase());
     provision.class = [type ? { system: 'http://hl7.org/fhir/resource-types', code: type } : { system: 'urn:medchain:category', code: g.scope.value }];
   } else if (g.scope.kind === 'record') {
     provision.data = [{ meaning: 'instance', reference: { identifier: { system: RECORD_SYSTEM, value: g.scope.value } } }];

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { verifyBody } from '../auth/siwe.ts';
 import { relayExtendBody, relayGrantBody, relayRevokeBody } from '../routes/consent.ts';
 import { depositReasonBody } from '../routes/breakGlassReason.ts';
+import { categoriesBody } from '../routes/categories.ts';
 import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
 import { admitBody, onboardPatientBody, onboardProviderBody } from '../routes/onboarding.ts';
 import { publishProfileBody } from '../routes/directory.ts';
@@ -58,6 +59,8 @@ const ops: Operation[] = [
   { method: 'get', path: '/api/auditors', summary: 'Current auditors and their X25519 public keys on chain (to seal break-glass reasons to)', auth: 'session', tag: 'consent' },
   { method: 'post', path: '/api/emergencies/{accessId}/reason', summary: 'The opening provider deposits the sealed break-glass reason (once)', auth: 'session', tag: 'consent', body: depositReasonBody },
   { method: 'get', path: '/api/emergencies/{accessId}/reason', summary: "A break-glass reason's ciphertext, the caller's envelope and the on-chain commitment", auth: 'session', tag: 'consent' },
+  { method: 'post', path: '/api/patients/{patient}/categories', summary: "A patient's blinded on-chain categories of record types (the patient and their live grantees)", auth: 'session', tag: 'records', body: categoriesBody },
+  { method: 'get', path: '/api/patients/{patient}/category-key', summary: "The patient's own HPKE envelope of their category key (the patient only)", auth: 'session', tag: 'records' },
   { method: 'get', path: '/api/events', summary: "Server-sent events: the patient's consent and emergency alerts", auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/audit', summary: 'Access-log entries (a patient sees those about them)', auth: 'session', tag: 'audit' },
   { method: 'get', path: '/api/audit/periods', summary: 'Closed access-log periods with their Merkle roots and anchor transactions', auth: 'session', tag: 'audit' },

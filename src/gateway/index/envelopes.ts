@@ -32,8 +32,12 @@ CREATE INDEX IF NOT EXISTS record_tokens_token ON record_tokens (token);
   },
 ] as const;
 
-/** `data-key` envelopes open a record version for a reader; `search-key` ones (record id = the patient's address, version 0) carry the patient's blind-index key. */
-export type EnvelopeKind = 'data-key' | 'search-key';
+/**
+ * `data-key` envelopes open a record version for a reader; `search-key` ones (record id = the
+ * patient's address, version 0) carry the patient's blind-index key; `category-key` ones (same
+ * place) the key that blinds the patient's on-chain categories (crypto/categoryKey.ts).
+ */
+export type EnvelopeKind = 'data-key' | 'search-key' | 'category-key';
 
 export interface StoredEnvelope {
   recordId: Hex;

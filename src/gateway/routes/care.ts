@@ -14,7 +14,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { getAddress } from 'viem';
-import { recordCategory } from '../../sdk/contracts.ts';
 import { providerLabel } from '../../sdk/providerProfile.ts';
 import { grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
@@ -26,8 +25,6 @@ const page = {
 };
 const patientsQuery = z.object(page);
 const grantsQuery = z.object({ ...page, as: z.enum(['grantee', 'patient']).default('grantee'), state: z.enum(['active', 'upcoming', 'expired', 'revoked']).default('active') });
-
-const PATIENT_CATEGORY = recordCategory('Patient').toLowerCase();
 
 /** SQL for each grant state at `now` (a placeholder); the same rule as Consent.grantState. */
 const STATE_SQL = {
@@ -46,10 +43,13 @@ export function careRoutes(deps: DataRouteDeps) {
   /** Each patient's own Patient resource record (the first one registered), to read their name from. */
   async function patientRecords(patients: string[]) {
     if (patients.length === 0) return new Map<string, { recordId: string; latestVersion: number }>();
-    const rows = await deps.index.query<{ patient: string; record_id: string; latest_version: number | string }>(
-      `SELECT patient, record_id, latest_version FROM records WHERE category = $1 AND erased_block IS NULL AND patient IN (${patients.map((_, i) => `$${i + 2}`).join(', ')})
-       ORDER BY created_block DESC`, [PATIENT_CATEGORY, ...patients]);
-    return new Map(rows.map((r) => [r.patient, { recordId: r.record_id, latestVersion: Number(r.latest_version) }]));
+    const rows = await deps.index.query<{ patient: string; record_id: string; category: string; latest_version: number | string }>(
+      `SELECT patient, record_id, category, latest_version FROM records WHERE erased_block IS NULL AND patient IN (${patients.map((_, i) => `$${i + 1}`).join(', ')})
+       ORDER BY created_block DESC`, patients);
+    // Each patient's Patient category is their own (blinded per patient; legacy records: the public hash).
+    const patientCategories = new Map(await Promise.all(patients.map(async (p) => [p, await deps.categories.categoriesOf(getAddress(p), 'Patient')] as const)));
+    return new Map(rows.filter((r) => patientCategories.get(r.patient)?.includes(r.category.toLowerCase() as `0x${string}`))
+      .map((r) => [r.patient, { recordId: r.record_id, latestVersion: Number(r.latest_version) }]));
   }
 
   app.get('/care/patients', async (c) => {

@@ -83,7 +83,12 @@ export function consentRoutes(deps: DataRouteDeps) {
     const where = [p ? 'patient = $1' : undefined, g ? `grantee = $${p ? 2 : 1}` : undefined].filter(Boolean).join(' AND ');
     const rows = await deps.index.query<GrantRow>(`SELECT * FROM grants WHERE ${where} ORDER BY grant_id`, [p, g].filter(Boolean).map((a) => a!.toLowerCase()));
     const now = await deps.access.clock();
-    const grants = rows.map((r) => grantView(r, now));
+    // A category scope is blinded per patient: its type is told to the grant's own parties only.
+    const grants = await Promise.all(rows.map(async (r) => {
+      const v = grantView(r, now);
+      if (v.scope.kind !== 'category' || (s.address !== v.patient && s.address !== v.grantee)) return v;
+      return { ...v, scope: { ...v.scope, type: await deps.categories.typeOf(v.patient, v.scope.value as Hex) ?? null } };
+    }));
     const group = (state: string) => grants.filter((x) => x.state === state);
     return c.json({ now: Number(now), active: group('active'), upcoming: group('upcoming'), expired: group('expired'), revoked: group('revoked') });
   });

@@ -9,17 +9,16 @@
  *   GET|POST /fhir/AuditEvent[/_search]?patient=          GET /fhir/AuditEvent/log-<seq>
  */
 import { Hono, type Context } from 'hono';
-import { getAddress, isAddress, type Address } from 'viem';
+import { getAddress, isAddress, type Address, type Hex } from 'viem';
 import type { Resource } from '@medplum/fhirtypes';
 import { HttpError } from '../http/errors.ts';
 import type { AccessLog } from '../audit/accessLog.ts';
 import type { LogEntry } from '../audit/merkle.ts';
 import { capabilityStatement } from '../fhir/capability.ts';
 import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../fhir/http.ts';
-import { RECORD_TYPES, auditEventFromEntry, consentFromGrant } from '../fhir/mapping.ts';
+import { auditEventFromEntry, consentFromGrant } from '../fhir/mapping.ts';
 import { resourceIdOf } from '../fhir/resources.ts';
 import { OTHER_SEARCH, RESULT_PARAMS } from '../fhir/searchParams.ts';
-import { recordCategory } from '../../sdk/contracts.ts';
 import { grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 
@@ -42,7 +41,6 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
   const app = new Hono<GatewayEnv>();
   const privileged = (role: string) => role === 'admin' || role === 'auditor';
   const fullUrl = (r: Resource) => `${deps.baseUrl()}/fhir/${r.resourceType}/${r.id}`;
-  const typeOfCategory = new Map(RECORD_TYPES.map((t) => [recordCategory(t).toLowerCase(), t]));
 
   app.get('/metadata', (c) => c.json(capabilityStatement(deps.baseUrl()), 200, FHIR_JSON));
 
@@ -63,8 +61,13 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     }
     return t;
   }
-  const consentOf = async (row: GrantRow & { created_block: number | string }, now: bigint) =>
-    consentFromGrant({ ...grantView(row, now), grantedAt: await blockTime(Number(row.created_block)) });
+  // A blinded category scope is named for the grant's own patient and grantee only (as in /api/grants).
+  const consentOf = async (row: GrantRow & { created_block: number | string }, now: bigint, viewer: Address) => {
+    const view = grantView(row, now);
+    const party = viewer === view.patient || viewer === view.grantee;
+    const scopeType = view.scope.kind === 'category' && party ? await deps.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
+    return consentFromGrant({ ...view, scopeType, grantedAt: await blockTime(Number(row.created_block)) });
+  };
 
   async function searchConsent(c: Context<GatewayEnv>) {
     const s = signedIn(c);
@@ -83,7 +86,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
       const g = grantView(r, now);
       return (g.patient === s.address || g.grantee === s.address || privileged(s.role)) && (!grantee || g.grantee === grantee);
     });
-    const shown = await Promise.all(visible.slice(page.offset, page.offset + page.count).map((r) => consentOf(r, now)));
+    const shown = await Promise.all(visible.slice(page.offset, page.offset + page.count).map((r) => consentOf(r, now, s.address)));
     return c.json(searchsetPage(deps.baseUrl(), 'Consent', params, page, visible.length, shown, fullUrl), 200, FHIR_JSON);
   }
   app.get('/Consent', searchConsent);
@@ -98,7 +101,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const now = await deps.access.clock();
     const g = grantView(row, now);
     if (g.patient !== s.address && g.grantee !== s.address && !privileged(s.role)) throw new HttpError(403, 'this consent is not yours', 'forbidden');
-    return c.json(await consentOf(row, now), 200, FHIR_JSON);
+    return c.json(await consentOf(row, now, s.address), 200, FHIR_JSON);
   });
 
   /** BALP AuditEvents, with each record entity as a FHIR reference to its resource. */
@@ -110,14 +113,14 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
         `SELECT record_id, category, patient FROM records WHERE record_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`, ids);
       for (const r of rows) records.set(r.record_id.toLowerCase(), r);
     }
-    return entries.map((e) => {
+    return Promise.all(entries.map(async (e) => {
       const record = e.recordId ? records.get(e.recordId.toLowerCase()) : undefined;
-      const recordType = record ? typeOfCategory.get(record.category.toLowerCase()) : undefined;
+      const recordType = record ? await deps.categories.typeOf(getAddress(record.patient), record.category as Hex) : undefined;
       return auditEventFromEntry(e, {
         serverUrl: deps.baseUrl(), recordType,
         recordFhirId: recordType && record ? resourceIdOf(recordType, e.recordId as `0x${string}`, record.patient as Address) : undefined,
       });
-    });
+    }));
   }
 
   async function searchAuditEvents(c: Context<GatewayEnv>) {

@@ -15,7 +15,7 @@
  *   DELETE, PATCH → 405; conditional update / delete → 400
  */
 import { Hono, type Context } from 'hono';
-import type { Address, Hex } from 'viem';
+import { getAddress, type Address, type Hex } from 'viem';
 import type { Bundle, BundleEntry, OperationOutcome, Provenance, Resource } from '@medplum/fhirtypes';
 import { HttpError, operationOutcome } from '../http/errors.ts';
 import { FhirError, validateResource } from '../fhir/validate.ts';
@@ -30,7 +30,7 @@ import { consentFromGrant } from '../fhir/mapping.ts';
 import { grantView } from './consent.ts';
 import { authorizeAndLog } from './authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
-import { Permission, RecordRegistryAbi, recordCategory } from '../../sdk/contracts.ts';
+import { Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 
 const MAX_BUNDLE_ENTRIES = 100;
 type Json = Record<string, unknown> & { resourceType: string };
@@ -94,16 +94,17 @@ export function fhirClinicalRoutes(deps: DataRouteDeps & { clinical: ClinicalSto
   const fullUrl = (r: Resource | Json) => `${deps.baseUrl()}/fhir/${r.resourceType}/${r.id as string}`;
 
   /** The record behind `{type}/{id}`: a record id, or for Patient the patient's address. */
-  async function recordOf(type: ClinicalType, id: string): Promise<{ recordId: Hex; patient: Address }> {
+  async function recordOf(type: ClinicalType, id: string): Promise<{ recordId: Hex; patient: Address; category: Hex }> {
     if (type === 'Patient') {
       const patient = addressFromReference(id);
       const recordId = patient ? await clinical.patientRecordOf(patient) : undefined;
       if (!patient || !recordId) throw new HttpError(404, `no Patient/${id.slice(0, 70)} (a Patient's id is its account address; this one has no Patient resource)`, 'not-found');
-      return { recordId, patient };
+      return { recordId, patient, category: (await clinical.chainRecord(recordId, type)).category };
     }
     const recordId = recordIdOf(id);
     if (!recordId) throw new HttpError(404, `no ${type}/${id.slice(0, 70)}`, 'not-found');
-    return { recordId, patient: (await clinical.chainRecord(recordId, type)).patient };
+    const record = await clinical.chainRecord(recordId, type);
+    return { recordId, patient: record.patient, category: record.category };
   }
 
   // fhir-kit-client and others post Bundles to the base URL with a trailing slash.
@@ -153,7 +154,8 @@ export function fhirClinicalRoutes(deps: DataRouteDeps & { clinical: ClinicalSto
       : [];
     if (!row) throw new HttpError(404, `no Provenance/${id.slice(0, 70)}`, 'not-found');
     const onChain = await deps.client.readContract({ address: deps.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getRecord', args: [row.record_id] });
-    const type = CLINICAL_TYPES.find((t) => recordCategory(t) === onChain.category);
+    const known = /^0x0{40}$/.test(onChain.patient) ? undefined : await deps.categories.typeOf(getAddress(onChain.patient), onChain.category);
+    const type = CLINICAL_TYPES.find((t) => t === known);
     if (!type) throw new HttpError(404, `no Provenance/${id.slice(0, 70)}`, 'not-found');
     const record = await clinical.chainRecord(row.record_id, type);
     await authorizeAndLog(deps, s, record, row.record_id, Permission.Read, 'provenance');
@@ -174,7 +176,11 @@ export function fhirClinicalRoutes(deps: DataRouteDeps & { clinical: ClinicalSto
     const consents = await Promise.all(grants.filter((g) => {
       const v = grantView(g, now);
       return v.patient === s.address || v.grantee === s.address;
-    }).map(async (g) => consentFromGrant({ ...grantView(g, now), grantedAt: Number((await deps.client.getBlock({ blockNumber: BigInt(g.created_block) })).timestamp) }) as unknown as Json));
+    }).map(async (g) => {
+      const view = grantView(g, now);
+      const scopeType = view.scope.kind === 'category' ? await deps.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
+      return consentFromGrant({ ...view, scopeType, grantedAt: Number((await deps.client.getBlock({ blockNumber: BigInt(g.created_block) })).timestamp) }) as unknown as Json;
+    }));
     const all = [...resources, ...consents];
     return c.json(searchsetPage(deps.baseUrl(), `Patient/${patient.toLowerCase()}/$everything`, params, page, all.length, all.slice(page.offset, page.offset + page.count) as unknown as Resource[], fullUrl), 200, FHIR_JSON);
   });
@@ -331,7 +337,7 @@ export function fhirClinicalRoutes(deps: DataRouteDeps & { clinical: ClinicalSto
         if (!isClinicalType(resource.resourceType)) throw new HttpError(400, `entry ${i}: resource type ${resource.resourceType} is not served here`, 'not-supported');
         if (entry.request?.ifNoneExist) throw new HttpError(400, `entry ${i}: conditional create (ifNoneExist) is not supported`, 'not-supported');
         const url = (entry.request?.url ?? '').replace(/^https?:\/\/[^?#]*\/fhir\//, '');
-        let target: { recordId: Hex; patient: Address } | undefined;
+        let target: { recordId: Hex; patient: Address; category: Hex } | undefined;
         if (method === 'PUT') {
           const m = /^(\w+)\/([0-9a-zA-Z]{40,64})$/.exec(url);
           if (!m || m[1] !== resource.resourceType) throw new HttpError(400, `entry ${i}: PUT needs request.url {type}/{id}`, 'value');
@@ -342,7 +348,7 @@ export function fhirClinicalRoutes(deps: DataRouteDeps & { clinical: ClinicalSto
         // Authorization before any write: the caller must hold write access to every target now.
         const patient = target?.patient ?? patientOf(checked);
         if (!patient) throw new HttpError(400, `entry ${i}: say whose record this is (subject or patient reference)`, 'required');
-        const decision = await deps.access.authorizeRecord({ patient, accessor: s.address, category: recordCategory(resource.resourceType), recordId: target?.recordId ?? `0x${'00'.repeat(32)}`, permission: Permission.Write });
+        const decision = await deps.access.authorizeRecord({ patient, accessor: s.address, category: target?.category ?? await deps.categories.categoryFor(patient, resource.resourceType), recordId: target?.recordId ?? `0x${'00'.repeat(32)}`, permission: Permission.Write });
         if (!decision.allowed) throw new HttpError(403, `entry ${i}: access denied: ${decision.reason}`, 'forbidden');
         plan.push({ method, type: resource.resourceType, recordId: target?.recordId, patient, expected: expectedVersion(entry.request?.ifMatch), resource: checked });
       } catch (error) {

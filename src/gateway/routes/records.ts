@@ -148,7 +148,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     for (const row of rows) {
       const decision = await deps.access.authorizeRecord({ patient, accessor: s.address, category: row.category, recordId: row.record_id, permission: Permission.Read });
       if (!decision.allowed) continue;
-      visible.push({ recordId: row.record_id, category: row.category, latestVersion: Number(row.latest_version), erased: row.erased_block !== null, access: accessView(decision) });
+      visible.push({ recordId: row.record_id, category: row.category, type: await deps.categories.typeOf(patient, row.category) ?? null, latestVersion: Number(row.latest_version), erased: row.erased_block !== null, access: accessView(decision) });
     }
     await deps.audit.append({ actor: s.address, patient, action: 'list', purpose: patient === s.address ? 'self' : 'treatment', outcome: 'allowed', reason: `${visible.length} visible` });
     return c.json({ patient, total: visible.length, records: visible });
@@ -168,7 +168,7 @@ export function recordRoutes(deps: DataRouteDeps) {
       versions.push({ version: v, author: ver.author, timestamp: Number(ver.timestamp), previousVersion: ver.previousVersion, cid, integrityHash: ver.integrityHash, ...(note ? { note } : {}) });
     }
     return c.json({
-      recordId, patient: record.patient, category: record.category, latestVersion: record.latestVersion, createdAt: Number(record.createdAt),
+      recordId, patient: record.patient, category: record.category, type: await deps.categories.typeOf(getAddress(record.patient), record.category) ?? null, latestVersion: record.latestVersion, createdAt: Number(record.createdAt),
       erasedAt: record.erasedAt === 0n ? null : Number(record.erasedAt), versions, access: accessView(decision),
     });
   });

@@ -15,6 +15,7 @@ import type { BlobUploads } from '../index/blobUploads.ts';
 import type { Shredder } from '../index/shredder.ts';
 import type { PeerExchange } from '../peers/peerExchange.ts';
 import type { PeerReplicas } from '../peers/replicas.ts';
+import type { CategoryKeys } from '../index/categoryKeys.ts';
 
 export interface Session {
   address: Address;
@@ -64,6 +65,8 @@ export interface DataRouteDeps {
   replicas?: PeerReplicas;
   /** In a consortium: fetches what another hospital's gateway holds (peers/peerExchange.ts). */
   peers?: PeerExchange;
+  /** The category keys of the patients this gateway serves: types to blinded categories and back. */
+  categories: CategoryKeys;
 }
 
 /**

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, EmergencyReason, Role } from '../../../src/sdk/contracts.ts';
+import { withBlindedScope } from '../../../src/sdk/blindScope.ts';
 import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/gateway/audit/merkle.ts';
 import { useAccountInfo } from '../App.tsx';
 import { exportBundle } from '../lib/fhir.ts';
@@ -54,7 +55,8 @@ function GrantAccess({ session }: { session: Session }) {
       <FinalTerms session={session} input={terms} grantee={grantee} />
       <ActionButton label="Grant access" kind="primary" done="Granted" run={async () => {
         if (!grantee) throw new Error('choose a provider first: search by name above');
-        const t = termsOf(terms, grantee);
+        // The form names a type; on chain the scope is this patient's blinded category for it.
+        const t = await withBlindedScope(session.gateway, session.address, termsOf(terms, grantee));
         if (via === 'relay') await grantByRelay(session, t);
         else await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'grant', args: [t] });
         if (t.validFrom === 0n) await shareWithGrantee(session, t);
