@@ -1,17 +1,21 @@
 /**
- * Chain throughput and call latency: MedChain's embedded node vs EDR in the same run.
+ * Chain throughput and call latency: MedChain's embedded node vs EDR vs anvil (Foundry's node,
+ * npm @foundry-rs/anvil-linux-amd64, started by this bench and killed at the end) in the same run.
  *
  * Workload: pre-signed EIP-1559 transactions calling a contract that writes storage and emits an
  * event (`Counter.set`), from many senders; submitted in-process (EIP-1193 `request`) and over
  * HTTP (16 requests in flight). Throughput counts from the first submission until every receipt
- * is available (embedded: sealed AND synced to disk; EDR: in memory, one block per tx).
- * Then `eth_call` latency (p50/p99) of a storage read.
+ * is available (embedded: sealed AND synced to disk; EDR and anvil: in memory, one block per tx).
+ * anvil is a separate process, so it has no in-process row. Then `eth_call` latency (p50/p99) of
+ * a storage read, in process and over HTTP (the same node:http client for all three).
  *
- *   npx tsx bench/chain.ts [txs=10000]
+ *   npx tsx bench/chain.ts [txs=10000]   (the load average is printed in the title: the cores are shared)
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
+import { createServer as createNetServer } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFunctionData, keccak256, toHex, type EIP1193RequestFn, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -118,16 +122,50 @@ async function callLatency(p: Provider, to: Hex, n = 2000) {
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
-async function runEngine(name: string, p: Provider, url: string | undefined) {
+/** `inProcess: false`: the engine is another process (anvil); `p` already talks HTTP. */
+async function runEngine(name: string, p: Provider, url: string, inProcessAvailable = true) {
   const contract = await deploy(p);
   const start = keys.map((_, i) => (i === 0 ? 1 : 0));
   const half = Math.floor(N / 2);
   const raws = await presign(contract, N, start);
-  const inProcess = await submitInProcess(p, raws.slice(0, half));
-  const overHttp = url ? await submitHttp(url, p, raws.slice(half)) : NaN;
-  const latency = await callLatency(p, contract);
-  console.log(`${name}: in-process ${inProcess.toFixed(0)} tx/s, http ${overHttp.toFixed(0)} tx/s, eth_call p50 ${latency.p50.toFixed(3)} ms p99 ${latency.p99.toFixed(3)} ms`);
-  return { inProcess, overHttp, ...latency };
+  const inProcess = inProcessAvailable ? await submitInProcess(p, raws.slice(0, half)) : NaN;
+  // Without an in-process path the first half goes over HTTP too (the nonces must be used), untimed.
+  if (!inProcessAvailable) await submitHttp(url, p, raws.slice(0, half));
+  const overHttp = await submitHttp(url, p, raws.slice(half));
+  const latency = inProcessAvailable ? await callLatency(p, contract) : { p50: NaN, p99: NaN };
+  const httpLatency = await callLatency(httpProvider(url), contract, 1000);
+  console.log(`${name}: in-process ${inProcess.toFixed(0)} tx/s, http ${overHttp.toFixed(0)} tx/s, eth_call p50 ${latency.p50.toFixed(3)} ms p99 ${latency.p99.toFixed(3)} ms, over HTTP p50 ${httpLatency.p50.toFixed(3)} ms p99 ${httpLatency.p99.toFixed(3)} ms`);
+  return { inProcess, overHttp, ...latency, httpP50: httpLatency.p50, httpP99: httpLatency.p99 };
+}
+
+function httpProvider(url: string): Provider {
+  return { request: (async ({ method, params }: { method: string; params?: unknown[] }) => rpcHttp(url, method, params ?? [])) as EIP1193RequestFn };
+}
+
+async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** anvil from node_modules on a free port, zero base fee (the workload's transactions pay no gas price), our senders funded. */
+async function startAnvil() {
+  const bin = join(import.meta.dirname, '..', 'node_modules', '@foundry-rs', 'anvil-linux-amd64', 'bin', 'anvil');
+  const port = await freePort();
+  const child = spawn(bin, ['--port', String(port), '--host', '127.0.0.1', '--chain-id', String(CHAIN_ID), '--base-fee', '0', '--gas-price', '0', '--accounts', '0', '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const p = httpProvider(url);
+  for (let i = 0; ; i++) {
+    try { await call(p, 'eth_chainId'); break; } catch (e) {
+      if (i > 200 || child.exitCode !== null) throw new Error(`anvil did not start: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  for (const k of keys) await call(p, 'anvil_setBalance', [privateKeyToAccount(k).address, toHex(10n ** 24n)]);
+  const exited = new Promise((r) => child.once('exit', r));
+  return { url, p, version: String(await call(p, 'web3_clientVersion')), kill: async () => { child.kill('SIGKILL'); await exited; } };
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'medchain-bench-'));
@@ -159,17 +197,30 @@ const edrUrl = `http://127.0.0.1:${(edrHttp.address() as { port: number }).port}
 const edrResult = await runEngine('edr', edr, edrUrl);
 edrHttp.close();
 
-const rows: Row[] = [
-  { metric: 'tx/s in-process (sealed + persisted)', embedded: embedded.inProcess, edr: edrResult.inProcess, ratio: embedded.inProcess / edrResult.inProcess },
-  { metric: 'tx/s over HTTP (sealed + persisted)', embedded: embedded.overHttp, edr: edrResult.overHttp, ratio: embedded.overHttp / edrResult.overHttp },
-  { metric: 'eth_call p50 ms', embedded: embedded.p50, edr: edrResult.p50, ratio: embedded.p50 / edrResult.p50 },
-  { metric: 'eth_call p99 ms', embedded: embedded.p99, edr: edrResult.p99, ratio: embedded.p99 / edrResult.p99 },
-];
-report('chain', `Embedded node vs EDR: ${N} contract-call transactions (storage write + event), ${SENDERS} senders; embedded sealed ${blocks} blocks, each fsync'd; EDR in memory, automine`, rows);
+const anvil = await startAnvil();
+let anvilResult: Awaited<ReturnType<typeof runEngine>>;
+try {
+  anvilResult = await runEngine('anvil', anvil.p, anvil.url, false);
+} finally {
+  await anvil.kill();
+}
+
+const fmt = (v: number) => (Number.isNaN(v) ? 'n/a (separate process)' : v);
+const rows: Row[] = ([
+  ['tx/s in-process (sealed + persisted)', 'inProcess'],
+  ['tx/s over HTTP (sealed + persisted)', 'overHttp'],
+  ['eth_call p50 ms (in process)', 'p50'],
+  ['eth_call p99 ms (in process)', 'p99'],
+  ['eth_call p50 ms (over HTTP)', 'httpP50'],
+  ['eth_call p99 ms (over HTTP)', 'httpP99'],
+] as const).map(([metric, k]) => ({
+  metric, embedded: embedded[k], edr: edrResult[k], anvil: fmt(anvilResult[k]), 'embedded / edr': embedded[k] / edrResult[k], 'embedded / anvil': Number.isNaN(anvilResult[k]) ? '-' : embedded[k] / anvilResult[k],
+}));
+report('chain', `Embedded node vs EDR vs anvil (${anvil.version}): ${N} contract-call transactions (storage write + event), ${SENDERS} senders; embedded sealed ${blocks} blocks, each fsync'd; EDR and anvil in memory, automine; load ${loadavg()[0]!.toFixed(2)}`, rows);
 await savePlot('chain', {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
   title: 'Transactions per second (higher is better)',
-  data: { values: rows.slice(0, 2).flatMap((r) => [{ metric: r.metric, engine: 'embedded', value: r.embedded }, { metric: r.metric, engine: 'edr', value: r.edr }]) },
+  data: { values: rows.slice(0, 2).flatMap((r) => ['embedded', 'edr', 'anvil'].filter((e) => typeof r[e] === 'number').map((e) => ({ metric: r.metric, engine: e, value: r[e] }))) },
   mark: 'bar',
   encoding: { x: { field: 'engine', type: 'nominal' }, y: { field: 'value', type: 'quantitative', title: 'tx/s' }, column: { field: 'metric', type: 'nominal' }, color: { field: 'engine', type: 'nominal' } },
 });

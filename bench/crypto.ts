@@ -1,10 +1,12 @@
 /**
- * Crypto throughput: MedChain sealRecord/openRecord (AES-256-GCM on WebCrypto + salted SHA-256
- * integrity hash) and the streaming format, against raw node:crypto AES-256-GCM in the same run;
- * HPKE data-key wraps/unwraps per second; keystore scrypt cost.
+ * Crypto throughput: MedChain sealRecord/openRecord (AES-256-GCM + salted SHA-256 integrity hash, on
+ * node:crypto under Node) and the streaming format, against raw node:crypto AES-256-GCM in the same
+ * run, plus the floor of the record format (raw AES-256-GCM + the SHA-256 every seal must compute);
+ * HPKE data-key wraps/unwraps per second; keystore scrypt cost. Prints the load average beside the table.
  * Run: `npx tsx bench/crypto.ts` (or `npm run bench -- crypto`).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import {
   generateEncryptionKeyPair, integrityHash, openRecord, openStream, sealRecord, sealStream, unwrapDataKey, wrapDataKey,
   encryptKeystore, decryptKeystore, generateDataKey,
@@ -15,7 +17,7 @@ const binding = { recordId: '0x' + 'ab'.repeat(32), version: 0, patient: '0x' + 
 const MB = 2 ** 20;
 
 async function time(iterations: number, fn: () => Promise<unknown> | unknown): Promise<number> {
-  await fn(); // warm-up
+  await fn(); // warm-up (and, at 100 MB, a round of its own)
   const t0 = performance.now();
   for (let i = 0; i < iterations; i++) await fn();
   return (performance.now() - t0) / 1000 / iterations;
@@ -32,6 +34,11 @@ function rawGcmSeal(key: Buffer, pt: Uint8Array): { iv: Buffer; ct: Buffer; tag:
   const c = createCipheriv('aes-256-gcm', key, iv);
   const ct = Buffer.concat([c.update(pt), c.final()]);
   return { iv, ct, tag: c.getAuthTag() };
+}
+/** What any seal of this format must do at least: encrypt, and hash salt || plaintext for the chain. */
+function rawGcmSealAndHash(key: Buffer, salt: Buffer, pt: Uint8Array): string {
+  rawGcmSeal(key, pt);
+  return createHash('sha256').update(salt).update(pt).digest('hex');
 }
 function rawGcmOpen(key: Buffer, s: { iv: Buffer; ct: Buffer; tag: Buffer }): Buffer {
   const d = createDecipheriv('aes-256-gcm', key, s.iv);
@@ -53,31 +60,53 @@ async function streamThrough(bytes: Uint8Array, transform: TransformStream<Uint8
 
 const rows: Row[] = [];
 const plot: Array<{ size: string; impl: string; op: string; mbps: number }> = [];
-const sizes: Array<[string, number, number]> = [['10 KB', 10 * 1024, 400], ['1 MB', MB, 20], ['100 MB', 100 * MB, 2]];
+const sizes: Array<[string, number, number]> = [['10 KB', 10 * 1024, 1000], ['1 MB', MB, 100], ['100 MB', 100 * MB, 3]];
+const ROUNDS = 3;
 for (const [label, n, iters] of sizes) {
   const pt = payload(n);
   const key = randomBytes(32);
   const raw = rawGcmSeal(key, pt);
+  const salt = randomBytes(32);
   const sealed = await sealRecord(pt, binding);
   const s = sealStream(binding);
   const streamSealed = Buffer.concat(await streamThrough(pt, s));
-  const results: Record<string, number> = {
-    'node:crypto seal': await time(iters, () => rawGcmSeal(key, pt)),
-    'node:crypto open': await time(iters, () => rawGcmOpen(key, raw)),
-    'sealRecord': await time(iters, () => sealRecord(pt, binding)),
-    'openRecord': await time(iters, () => openRecord(sealed.ciphertext, sealed.dataKey, binding)),
-    'sealStream': await time(iters, () => streamThrough(pt, sealStream(binding))),
-    'openStream': await time(iters, () => streamThrough(streamSealed, openStream(s.dataKey, binding))),
-    'integrity hash only': await time(iters, () => integrityHash(pt, sealed.salt)),
+  const ops: Record<string, () => Promise<unknown> | unknown> = {
+    'node:crypto seal': () => rawGcmSeal(key, pt),
+    'node:crypto open': () => rawGcmOpen(key, raw),
+    'node:crypto seal + SHA-256': () => rawGcmSealAndHash(key, salt, pt),
+    'sealRecord': () => sealRecord(pt, binding),
+    'openRecord': () => openRecord(sealed.ciphertext, sealed.dataKey, binding),
+    'sealStream': () => streamThrough(pt, sealStream(binding)),
+    'openStream': () => streamThrough(streamSealed, openStream(s.dataKey, binding)),
+    'integrity hash only': () => integrityHash(pt, sealed.salt),
   };
+  // Interleaved rounds, best round per operation: the machine is shared, and a burst of load
+  // during one operation's turn must not decide its ratio to the peer.
+  const results: Record<string, number> = {};
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [op, fn] of Object.entries(ops)) {
+      const sec = await time(Math.max(1, Math.ceil(iters / ROUNDS)), fn);
+      results[op] = Math.min(results[op] ?? Infinity, sec);
+    }
+  }
   for (const [op, sec] of Object.entries(results)) {
     const mbps = n / MB / sec;
-    const peer = op.startsWith('open') ? results['node:crypto open']! : results['node:crypto seal']!;
-    rows.push({ payload: label, operation: op, 'MB/s': mbps, 'ms/op': sec * 1000, 'x slower than node:crypto': op.startsWith('node:crypto') ? '-' : (sec / peer).toFixed(1) });
+    const isOpen = op.includes('open');
+    const peer = isOpen ? results['node:crypto open']! : results['node:crypto seal']!;
+    const floor = results['node:crypto seal + SHA-256']!;
+    const isRecord = op === 'sealRecord' || op === 'openRecord';
+    const target = isRecord && n >= MB ? (peer / sec >= 0.9 ? 'met' : 'missed') : '';
+    rows.push({
+      payload: label, operation: op, 'MB/s': mbps, 'ms/op': sec * 1000,
+      'x raw AES-GCM': op === 'node:crypto seal' || op === 'node:crypto open' ? '-' : (peer / sec).toFixed(2),
+      'x raw AES-GCM+SHA-256': isOpen || op === 'node:crypto seal' || op === 'integrity hash only' ? '' : (floor / sec).toFixed(2),
+      'target >= 0.9x raw': target,
+    });
     plot.push({ size: label, impl: op, op: op.includes('open') ? 'open' : 'seal', mbps });
   }
 }
-report('crypto', 'Record sealing throughput (MedChain vs raw node:crypto AES-256-GCM, same run)', rows);
+console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+report('crypto', `Record sealing throughput (MedChain vs raw node:crypto AES-256-GCM, same run; load ${loadavg()[0]!.toFixed(2)})`, rows);
 
 // HPKE envelopes and keystores.
 const kp = generateEncryptionKeyPair();

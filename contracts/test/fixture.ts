@@ -8,7 +8,7 @@ import {
   type Address, type Hex, type PublicClient, type TransactionReceipt,
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { createEdrProvider } from '../../src/chain/edrProvider.ts';
+import { createEdrProvider, type Eip1193Provider } from '../../src/chain/edrProvider.ts';
 import { deployMedChain, medChainContracts, ProviderKind, registerDeviceTypedData, type DeployOptions, type MedChainAddresses } from '../../src/sdk/contracts.ts';
 
 export const ACTORS = ['admin', 'admin2', 'admin3', 'patient', 'patient2', 'doctor', 'lab', 'hospital', 'outsider', 'relayer', 'device', 'applicant'] as const;
@@ -18,10 +18,11 @@ export const chain = defineChain({
   id: 31337, name: 'medchain-test', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } },
 });
 
-export async function medchainFixture(options: DeployOptions & { setUpActors?: boolean } = {}) {
+/** `provider`: another chain than EDR (benchmarks run on the embedded node), given the actors' keys to fund and unlock. */
+export async function medchainFixture(options: DeployOptions & { setUpActors?: boolean; provider?: (accountKeys: Hex[]) => Promise<Eip1193Provider> } = {}) {
   const keys = Object.fromEntries(ACTORS.map((a) => [a, generatePrivateKey()])) as Record<Actor, Hex>;
   const coinbase = privateKeyToAccount(generatePrivateKey()).address;
-  const provider = await createEdrProvider({ accounts: Object.values(keys), coinbase });
+  const provider: Eip1193Provider = options.provider ? await options.provider(Object.values(keys)) : await createEdrProvider({ accounts: Object.values(keys), coinbase });
   // In-process: nothing to retry (viem would otherwise retry reverts it cannot classify, ~1 s each).
   const transport = custom(provider, { retryCount: 0 });
   const publicClient = createPublicClient({ chain, transport }) as PublicClient;

@@ -30,6 +30,8 @@ export interface StartOptions extends RolePassphraseOptions {
   demo?: { patients: number };
   /** PostgreSQL for the gateway's SQL instead of SQLite in the data directory. */
   databaseUrl?: string;
+  /** Bytes of hot ciphertext the gateway keeps in memory (default 64 MiB, 0 = off). */
+  blobCacheBytes?: number;
 }
 
 /** Escrow custodians a data directory had before they got keystores of their own (the old default). */
@@ -196,7 +198,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
     const gatewayOptions = {
       dataDir: p.gateway, provider, rpcUrl: options.rpcUrl, databaseUrl: options.databaseUrl,
       chainId: remoteChainId, addresses: deployment.addresses, operatorKey, deployBlock: BigInt(deployment.deployBlock),
-      custodialKeys, escrow,
+      custodialKeys, escrow, storage: options.blobCacheBytes === undefined ? undefined : { blobCacheBytes: options.blobCacheBytes },
     };
     let demo: DemoSummary | undefined;
     if (options.demo) {

@@ -4,11 +4,14 @@
  *
  * Ciphertext layout (format 0x01):  0x01 || nonce(12) || AES-GCM( salt(32) || plaintext ) || tag(16)
  * The salt of the integrity hash sits inside the encryption, so only readers learn it.
+ * On Node the cipher is OpenSSL's through node:crypto (platform.ts): synchronous, no copy of the
+ * plaintext into a salt||plaintext buffer; in a browser WebCrypto. Same bytes either way.
  */
 import { bs, concatBytes, randomBytes, requireBytes, subtle, type Hex } from './bytes.ts';
 import { labelled, type RecordBinding } from './binding.ts';
 import { CryptoInputError, DecryptionError } from './errors.ts';
 import { generateSalt, integrityHash, SALT_BYTES } from './integrity.ts';
+import { nodeCrypto, type NodeCrypto } from './platform.ts';
 
 export const DATA_KEY_BYTES = 32;
 export const RECORD_FORMAT = 0x01;
@@ -51,10 +54,35 @@ export async function sealRecord(plaintext: Uint8Array, binding: RecordBinding, 
   const dataKey = options.dataKey ?? generateDataKey();
   const salt = options.salt ?? generateSalt();
   requireBytes(salt, SALT_BYTES, 'salt');
-  const key = await importAesKey(dataKey, ['encrypt']);
   const nonce = randomBytes(NONCE_BYTES);
+  const node = nodeCrypto();
+  if (node) {
+    requireBytes(dataKey, DATA_KEY_BYTES, 'data key');
+    const cipher = node.createCipheriv('aes-256-gcm', dataKey, nonce).setAAD(aad);
+    const ciphertext = concatBytes(Uint8Array.of(RECORD_FORMAT), nonce, cipher.update(salt), cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
+    return { ciphertext, dataKey, integrityHash: integrityHash(plaintext, salt), salt };
+  }
+  const key = await importAesKey(dataKey, ['encrypt']);
   const body = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: bs(nonce), additionalData: bs(aad) }, key, bs(concatBytes(salt, plaintext))));
   return { ciphertext: concatBytes(Uint8Array.of(RECORD_FORMAT), nonce, body), dataKey, integrityHash: integrityHash(plaintext, salt), salt };
+}
+
+const AUTH_FAILED = 'record authentication failed: wrong data key, corrupted ciphertext, or ciphertext of another record id / version / patient';
+
+/** node:crypto path of openRecord. Nothing decrypted is returned unless final() authenticated the tag. */
+function openWithNode(node: NodeCrypto, ciphertext: Uint8Array, dataKey: Uint8Array, aad: Uint8Array): OpenedRecord {
+  requireBytes(dataKey, DATA_KEY_BYTES, 'data key');
+  const tagAt = ciphertext.length - TAG_BYTES;
+  let inner: Uint8Array;
+  try {
+    const decipher = node.createDecipheriv('aes-256-gcm', dataKey, ciphertext.subarray(1, 1 + NONCE_BYTES)).setAAD(aad).setAuthTag(ciphertext.subarray(tagAt));
+    const body = decipher.update(ciphertext.subarray(1 + NONCE_BYTES, tagAt));
+    decipher.final();
+    inner = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  } catch (cause) {
+    throw new DecryptionError(AUTH_FAILED, { cause });
+  }
+  return { salt: inner.slice(0, SALT_BYTES), plaintext: inner.subarray(SALT_BYTES) };
 }
 
 /** Opens a sealed record; throws DecryptionError on wrong key, tampering or a different binding. */
@@ -63,6 +91,8 @@ export async function openRecord(ciphertext: Uint8Array, dataKey: Uint8Array, bi
   const aad = concatBytes(Uint8Array.of(RECORD_FORMAT), labelled('record', binding));
   if (ciphertext.length < RECORD_OVERHEAD) throw new DecryptionError(`ciphertext too short (${ciphertext.length} bytes): truncated or not a sealed record`);
   if (ciphertext[0] !== RECORD_FORMAT) throw new DecryptionError(`unknown record format byte 0x${ciphertext[0]!.toString(16)}: not a sealed record or corrupted`);
+  const node = nodeCrypto();
+  if (node) return openWithNode(node, ciphertext, dataKey, aad);
   const key = await importAesKey(dataKey, ['decrypt']);
   let inner: Uint8Array;
   try {
@@ -72,7 +102,7 @@ export async function openRecord(ciphertext: Uint8Array, dataKey: Uint8Array, bi
       bs(ciphertext.subarray(1 + NONCE_BYTES)),
     ));
   } catch (cause) {
-    throw new DecryptionError('record authentication failed: wrong data key, corrupted ciphertext, or ciphertext of another record id / version / patient', { cause });
+    throw new DecryptionError(AUTH_FAILED, { cause });
   }
   return { salt: inner.slice(0, SALT_BYTES), plaintext: inner.subarray(SALT_BYTES) };
 }

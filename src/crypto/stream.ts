@@ -12,12 +12,14 @@
  * stream cut at a chunk boundary, chunks swapped, dropped or appended all fail authentication.
  * The plaintext stream is integritySalt(32) || data: the salt of the on-chain integrity hash
  * travels encrypted with the attachment, exactly as in a sealed record.
+ * On Node the HKDF and the chunk cipher are node:crypto's (platform.ts), in a browser WebCrypto's.
  */
 import { bs, concatBytes, randomBytes, requireBytes, subtle, type Hex } from './bytes.ts';
 import { labelled, type RecordBinding } from './binding.ts';
 import { CryptoInputError, DecryptionError } from './errors.ts';
 import { generateSalt, integrityHasher, SALT_BYTES } from './integrity.ts';
 import { DATA_KEY_BYTES, generateDataKey } from './sealRecord.ts';
+import { nodeCrypto } from './platform.ts';
 
 export const STREAM_HEADER_BYTES = 31;
 export const DEFAULT_CHUNK_SIZE = 64 * 1024;
@@ -26,13 +28,35 @@ const MAX_CHUNK = 16 * 2 ** 20;
 const TAG = 16;
 const MAGIC = Uint8Array.of(0x4d, 0x43, 0x53, 0x01); // "MCS" v1
 
-async function streamKey(dataKey: Uint8Array, kdfSalt: Uint8Array, binding: RecordBinding, usage: KeyUsage): Promise<CryptoKey> {
+/** Seals or opens one chunk (sealed = ciphertext || tag); an open that fails authentication throws. */
+type ChunkCipher = (data: Uint8Array, iv: Uint8Array<ArrayBuffer>) => Promise<Uint8Array> | Uint8Array;
+
+async function chunkCipher(dataKey: Uint8Array, kdfSalt: Uint8Array, binding: RecordBinding, header: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<ChunkCipher> {
   requireBytes(dataKey, DATA_KEY_BYTES, 'data key');
+  const info = labelled('stream', binding);
+  const node = nodeCrypto();
+  if (node) {
+    const key = new Uint8Array(node.hkdfSync('sha256', dataKey, kdfSalt, info, 32));
+    if (usage === 'encrypt') {
+      return (data, iv) => {
+        const c = node.createCipheriv('aes-256-gcm', key, iv).setAAD(header);
+        return concatBytes(c.update(data), c.final(), c.getAuthTag());
+      };
+    }
+    return (sealed, iv) => {
+      if (sealed.length < TAG) throw new DecryptionError('sealed chunk shorter than its tag');
+      const d = node.createDecipheriv('aes-256-gcm', key, iv).setAAD(header).setAuthTag(sealed.subarray(sealed.length - TAG));
+      const out = d.update(sealed.subarray(0, sealed.length - TAG));
+      d.final();
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    };
+  }
   const ikm = await subtle().importKey('raw', bs(dataKey), 'HKDF', false, ['deriveKey']);
-  return subtle().deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: bs(kdfSalt), info: bs(labelled('stream', binding)) },
+  const key = await subtle().deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: bs(kdfSalt), info: bs(info) },
     ikm, { name: 'AES-GCM', length: 256 }, false, [usage],
   );
+  return async (data, iv) => new Uint8Array(await subtle()[usage]({ name: 'AES-GCM', iv, additionalData: bs(header) }, key, bs(data)));
 }
 
 function nonce(prefix: Uint8Array, index: number, last: boolean): Uint8Array<ArrayBuffer> {
@@ -76,19 +100,18 @@ export function sealStream(binding: RecordBinding, options: { dataKey?: Uint8Arr
   header.set(kdfSalt, 8);
   header.set(prefix, 24);
   const hasher = integrityHasher(salt);
-  let key: CryptoKey;
+  let cipher: ChunkCipher;
   let index = 0;
   let pending: Uint8Array = salt.slice();
   let resolveHash!: (h: Hex) => void;
   let rejectHash!: (e: unknown) => void;
   const integrityHash = new Promise<Hex>((res, rej) => { resolveHash = res; rejectHash = rej; });
   integrityHash.catch(() => undefined);
-  const seal = async (plain: Uint8Array, last: boolean) =>
-    new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: nonce(prefix, index++, last), additionalData: bs(header) }, key, bs(plain)));
+  const seal = async (plain: Uint8Array, last: boolean) => cipher(plain, nonce(prefix, index++, last));
 
   const transform = new TransformStream<Uint8Array, Uint8Array>({
     async start(controller) {
-      key = await streamKey(dataKey, kdfSalt, binding, 'encrypt');
+      cipher = await chunkCipher(dataKey, kdfSalt, binding, header, 'encrypt');
       controller.enqueue(header.slice());
     },
     async transform(chunk, controller) {
@@ -124,7 +147,7 @@ export function openStream(dataKey: Uint8Array, binding: RecordBinding): Opening
   let header: Uint8Array | undefined;
   let prefix: Uint8Array;
   let chunkSize = 0;
-  let key: CryptoKey;
+  let cipher: ChunkCipher;
   let index = 0;
   let pending: Uint8Array = new Uint8Array(0);
   let salt: Uint8Array | undefined;
@@ -143,7 +166,7 @@ export function openStream(dataKey: Uint8Array, binding: RecordBinding): Opening
   const open = async (sealed: Uint8Array, last: boolean): Promise<Uint8Array> => {
     const i = index++;
     try {
-      return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: nonce(prefix, i, last), additionalData: bs(header!) }, key, bs(sealed)));
+      return await cipher(sealed, nonce(prefix, i, last));
     } catch (cause) {
       return fail(`stream chunk ${i} failed authentication: wrong data key or binding, or the stream was truncated, reordered or modified`, cause);
     }
@@ -177,7 +200,7 @@ export function openStream(dataKey: Uint8Array, binding: RecordBinding): Opening
         chunkSize = new DataView(header.buffer, header.byteOffset).getUint32(4);
         if (chunkSize < MIN_CHUNK || chunkSize > MAX_CHUNK) fail('sealed stream header has an invalid chunk size');
         prefix = header.slice(24, 31);
-        key = await streamKey(dataKey, header.subarray(8, 24), binding, 'decrypt');
+        cipher = await chunkCipher(dataKey, header.subarray(8, 24), binding, header, 'decrypt');
       }
       let at = 0;
       const sealedSize = chunkSize + TAG;

@@ -15,6 +15,7 @@ import {
   AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, Permission, RecordRegistryAbi, type MedChainAddresses,
 } from '../sdk/contracts.ts';
 import { FsBlobStore } from '../storage/FsBlobStore.ts';
+import { DEFAULT_BLOB_CACHE_BYTES, withBlobCache } from '../storage/CachingBlobStore.ts';
 import type { BlobStore } from '../storage/BlobStore.ts';
 import { createAccessLog, accessLogMigrations } from './audit/accessLog.ts';
 import { authMigrations, siweAuth } from './auth/siwe.ts';
@@ -129,6 +130,8 @@ export interface StorageOptions {
   shredIntervalMs?: number;
   /** Fault injection for crash tests: called after each blob the shredder deletes, before it records that. */
   afterShredBlobDeleted?: (contentId: Hex) => void | Promise<void>;
+  /** Bytes of hot ciphertext kept in memory (default 64 MiB; 0 turns the cache off). See docs/gateway.md#blob-cache. */
+  blobCacheBytes?: number;
 }
 
 /** Per-account defaults: generous for a hospital's EHR account, small enough that junk cannot fill a disk quickly. */
@@ -145,6 +148,8 @@ export interface Gateway {
   indexer: ReturnType<typeof createIndexer>;
   /** Authorization (consent view, chain fallback); `access.cacheStats()` counts where decisions came from. */
   access: GatewayAccess;
+  /** The ciphertext store the routes use (behind the blob cache unless it is off). */
+  blobs: BlobStore;
   /** Removes the envelopes of readers whose access ended; returns how many. */
   sweepEnvelopes(): Promise<number>;
   /** Runs the pending crypto-shredding jobs now (they also run on a timer); returns how many finished. */
@@ -180,7 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ? await openPostgres(options.databaseUrl)
     : await openSqlite(join(options.dataDir, 'gateway.sqlite')));
   await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations, ...peerAuthMigrations]);
-  const blobs = options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs'));
+  const blobs = withBlobCache(options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs')), options.storage?.blobCacheBytes ?? DEFAULT_BLOB_CACHE_BYTES);
 
   // Authorization from the consent view the indexer keeps (docs/gateway.md#authorization); chain reads as its fallback.
   const consentView = createConsentView({ db });
@@ -363,7 +368,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   log.info({ url }, 'gateway listening');
 
   return {
-    url, app, db, client, accessLog, indexer, access, peers: deps.peers, sweepEnvelopes, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
+    url, app, db, client, accessLog, indexer, access, blobs, peers: deps.peers, sweepEnvelopes, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
     async close() {
       nodeChain?.off('block', onNodeBlock);
       clearInterval(anchorTimer);

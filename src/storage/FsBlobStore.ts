@@ -25,6 +25,8 @@ export interface FsBlobStoreOptions {
 const DEFAULT_MAX_BYTES = 2 * 2 ** 30;
 /** get() reads whole blobs into memory; above this use getStream. */
 const MAX_GET_BYTES = 512 * 2 ** 20;
+/** get()'s first read: blobs up to this size need no fstat. */
+const FIRST_READ = 128 * 1024;
 
 function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
@@ -131,8 +133,9 @@ export class FsBlobStore implements BlobStore {
   async get(id: string): Promise<Uint8Array> {
     const cid = parseCid(id);
     const { file } = this.pathOf(cid.toString());
-    // open, fstat, read, close: each a trip through libuv's thread pool, so no more than needed
-    // (this is the gateway's hot read path).
+    // This is the gateway's cold read path: every await below is a trip through libuv's thread
+    // pool. A blob up to FIRST_READ bytes (most FHIR records) costs open + one read; larger ones add
+    // an fstat for their size. close() is not waited for: the bytes are already in memory.
     let fh: FileHandle;
     try {
       fh = await open(file, 'r');
@@ -142,18 +145,23 @@ export class FsBlobStore implements BlobStore {
     }
     let bytes: Buffer;
     try {
-      const { size } = await fh.stat();
-      if (size > MAX_GET_BYTES) throw new BlobTooLargeError(`blob ${cid} is ${size} bytes: read it with getStream`);
-      bytes = Buffer.allocUnsafe(size);
-      let offset = 0;
-      while (offset < size) {
-        const { bytesRead } = await fh.read(bytes, offset, size - offset, offset);
-        if (bytesRead === 0) break;
-        offset += bytesRead;
+      bytes = Buffer.allocUnsafe(FIRST_READ);
+      let offset = (await fh.read(bytes, 0, FIRST_READ, 0)).bytesRead;
+      if (offset === FIRST_READ) {
+        const { size } = await fh.stat();
+        if (size > MAX_GET_BYTES) throw new BlobTooLargeError(`blob ${cid} is ${size} bytes: read it with getStream`);
+        const whole = Buffer.allocUnsafe(Math.max(size, FIRST_READ));
+        bytes.copy(whole, 0, 0, FIRST_READ);
+        bytes = whole;
+        while (offset < bytes.length) {
+          const { bytesRead } = await fh.read(bytes, offset, bytes.length - offset, offset);
+          if (bytesRead === 0) break;
+          offset += bytesRead;
+        }
       }
-      if (offset !== size) bytes = bytes.subarray(0, offset);
+      bytes = bytes.subarray(0, offset);
     } finally {
-      await fh.close();
+      fh.close().catch(() => undefined);
     }
     if (!createHash('sha256').update(bytes).digest().equals(digestOf(cid))) {
       throw new BlobIntegrityError(`blob ${cid} is corrupted: its bytes no longer match the content id`);

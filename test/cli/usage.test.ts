@@ -20,6 +20,7 @@ test('usage errors exit 2 with a one-line message; help exits 0', async () => {
     [['record', 'add', 'a.json', 'b.json'], /unexpected argument "b.json"/],
     [['record', 'get', `0x${'ab'.repeat(32)}`], /pass --key <key file or name>/],
     [['start', '--demo-patients', '5'], /--demo-patients goes with --demo/],
+    [['start', '--blob-cache-mb', 'lots'], /--blob-cache-mb must be a whole number of MiB from 0 to 65536, got "lots"/],
   ];
   // Three at a time: each is a Node process, and CI machines have two cores.
   const results: Awaited<ReturnType<typeof cli>>[] = [];

@@ -26,8 +26,8 @@ process.env.MEDCHAIN_LOG_LEVEL ??= 'warn';
  * their own random keys, as `medchain start` keeps in keys/custodian-<i>.json, not the operator's.
  * `storage`: quotas, GC and shredding options (read at each (re)start).
  */
-export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor; custodial?: Actor[]; databaseUrl?: string; custodians?: number; storage?: StorageOptions } = {}) {
-  const f = await medchainFixture();
+export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor; custodial?: Actor[]; databaseUrl?: string; custodians?: number; storage?: StorageOptions; fixture?: Parameters<typeof medchainFixture>[0] } = {}) {
+  const f = await medchainFixture(options.fixture);
   const dataDir = mkdtempSync(join(tmpdir(), 'medchain-gateway-'));
   const pg = options.databaseUrl === undefined && process.env.MEDCHAIN_TEST_POSTGRES === '1' ? await startPgServer() : undefined;
   const databaseUrl = options.databaseUrl ?? pg?.url();

@@ -33,6 +33,7 @@ const START_HELP = `  --host <addr>             bind address [MEDCHAIN_HOST] (de
   --hospital <name>         this hospital's name in consortium.json [MEDCHAIN_HOSPITAL]
   --keys-dir <dir>          its operator.json and custodian.json (default: <dir of consortium.json>/<name>),
                             passphrase from MEDCHAIN_CONSORTIUM_PASSPHRASE or --passphrase-file
+  --blob-cache-mb <n>       MiB of hot ciphertext kept in memory, 0 = off [MEDCHAIN_BLOB_CACHE_MB] (default 64)
 ${KEY_HELP}`;
 
 const KEY_OPTIONS = { 'operator-passphrase-file': { type: 'string' }, 'custodian-passphrase-file': { type: 'string' } } as const;
@@ -41,6 +42,13 @@ function port(value: string, name: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${name} must be a port number (0-65535), got ${JSON.stringify(value)}`, EXIT.usage);
   return n;
+}
+
+function mebibytes(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65_536) throw new CliError(`${name} must be a whole number of MiB from 0 to 65536, got ${JSON.stringify(value)}`, EXIT.usage);
+  return n * 2 ** 20;
 }
 
 function startOptions(ctx: CommandContext): StartOptions {
@@ -55,6 +63,7 @@ function startOptions(ctx: CommandContext): StartOptions {
     passphraseFile: ctx.global.passphraseFile,
     scryptN: ctx.global.scryptN,
     databaseUrl: str(v, 'database-url') ?? env.MEDCHAIN_DATABASE_URL,
+    blobCacheBytes: mebibytes(str(v, 'blob-cache-mb') ?? env.MEDCHAIN_BLOB_CACHE_MB, '--blob-cache-mb'),
     operatorPassphraseFile: str(v, 'operator-passphrase-file'),
     custodianPassphraseFiles: str(v, 'custodian-passphrase-file')?.split(',').map((f) => f.trim()),
   };
@@ -65,7 +74,7 @@ export const startCommands: Command[] = [
     name: 'start', summary: 'run the node, the gateway and the web UI (first run: create keys, deploy contracts)',
     options: {
       host: { type: 'string' }, port: { type: 'string' }, 'rpc-port': { type: 'string' }, 'rpc-url': { type: 'string' },
-      demo: { type: 'boolean' }, 'demo-patients': { type: 'string' }, 'database-url': { type: 'string' }, ...KEY_OPTIONS,
+      demo: { type: 'boolean' }, 'demo-patients': { type: 'string' }, 'database-url': { type: 'string' }, 'blob-cache-mb': { type: 'string' }, ...KEY_OPTIONS,
       consortium: { type: 'string' }, hospital: { type: 'string' }, 'keys-dir': { type: 'string' },
     },
     help: START_HELP,
