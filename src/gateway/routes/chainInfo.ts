@@ -21,7 +21,7 @@ import type { DataRouteDeps, GatewayEnv } from './types.ts';
 
 const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi] as Abi;
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-const kinds = ['doctor', 'lab', 'hospital', 'pharmacy', 'other'];
+const kinds = ['doctor', 'lab', 'hospital', 'pharmacy', 'other', 'research'];
 
 function boundedInt(value: string | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;

@@ -23,7 +23,7 @@ function contractNames(config: UiConfig): Map<string, string> {
   const a = config.addresses;
   return new Map([
     [a.identity, 'Identity'], [a.consent, 'Consent'], [a.recordRegistry, 'RecordRegistry'],
-    [a.incentives, 'Incentives'], [a.token, 'MedToken'], [a.accessLogAnchor, 'AccessLogAnchor'],
+    [a.incentives, 'Incentives'], [a.token, 'MedToken'], [a.accessLogAnchor, 'AccessLogAnchor'], [a.studies, 'Studies'],
   ].map(([k, v]) => [k!.toLowerCase(), v!]));
 }
 
