@@ -36,13 +36,16 @@ contract Studies is EIP712, Nonces {
     }
 
     /// @notice One declared computation: what it computes over which coded value, with the clamping
-    /// bounds (and bins) that fix its sensitivity. `codeY` is the regression's response (zero otherwise).
+    /// bounds (and bins) that fix its sensitivity. `codeY`, `lowerY`, `upperY`: the regression's
+    /// response and its bounds (zero otherwise).
     struct DeclaredComputation {
         Computation kind;
         bytes32 code;
         bytes32 codeY;
         int64 lower;
         int64 upper;
+        int64 lowerY;
+        int64 upperY;
         uint16 bins;
     }
 
@@ -311,7 +314,11 @@ contract Studies is EIP712, Nonces {
             if (c.kind != Computation.Count && c.lower >= c.upper) revert InvalidTerms("bounds");
             bool binned = c.kind == Computation.Histogram || c.kind == Computation.Quantiles;
             if (binned ? (c.bins < 2 || c.bins > MAX_BINS) : c.bins != 0) revert InvalidTerms("bins");
-            if (c.kind == Computation.LinearRegression ? !_declares(t.codes, c.codeY) : c.codeY != bytes32(0)) revert InvalidTerms("codeY");
+            if (c.kind == Computation.LinearRegression) {
+                if (!_declares(t.codes, c.codeY) || c.lowerY >= c.upperY) revert InvalidTerms("codeY");
+            } else if (c.codeY != bytes32(0) || c.lowerY != 0 || c.upperY != 0) {
+                revert InvalidTerms("codeY");
+            }
         }
     }
 

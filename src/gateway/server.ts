@@ -12,7 +12,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createPublicClient, custom, defineChain, http, type EIP1193RequestFn, type Hex, type PublicClient, type Transport } from 'viem';
 import {
-  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, Permission, RecordRegistryAbi, type MedChainAddresses,
+  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, Permission, RecordRegistryAbi, StudiesAbi, type MedChainAddresses,
 } from '../sdk/contracts.ts';
 import { FsBlobStore } from '../storage/FsBlobStore.ts';
 import type { BlobStore } from '../storage/BlobStore.ts';
@@ -49,6 +49,11 @@ import { recordRoutes } from './routes/records.ts';
 import { rpcRoutes } from './routes/rpc.ts';
 import { onboardingRoutes } from './routes/onboarding.ts';
 import { nodeAllowlist } from './chain/allowlist.ts';
+import { transactionSender } from './chain/relayer.ts';
+import { createComputeService, type StudyComputeKey } from './research/computeService.ts';
+import { createStudyConsentRelay } from './research/studyConsentRelay.ts';
+import { applyStudyEvent, studyMigrations, studyStore } from './research/studyStore.ts';
+import { studyRoutes } from './routes/studies.ts';
 import type { DataRouteDeps, GatewayEnv, UploadQuota } from './routes/types.ts';
 
 export interface GatewayOptions {
@@ -102,6 +107,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Upload quotas, garbage collection and crypto-shredding of the record store (docs/gateway.md#storage-limits). */
   storage?: StorageOptions;
+  /** Research studies (docs/research.md): the study compute keys this hospital holds (keys/study-compute.json). */
+  research?: { computeKeys?: StudyComputeKey[] };
 }
 
 export interface StorageOptions {
@@ -135,6 +142,8 @@ export interface Gateway {
   shredPending(): Promise<number>;
   /** Garbage-collects unregistered uploads past the grace period now; returns how many blobs went. */
   collectGarbage(): Promise<number>;
+  /** Deletes the data keys shared with studies that closed or ended; returns how many. */
+  sweepEndedStudies(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -161,7 +170,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = options.db ?? (options.databaseUrl !== undefined
     ? await openPostgres(options.databaseUrl)
     : await openSqlite(join(options.dataDir, 'gateway.sqlite')));
-  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations]);
+  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations, ...studyMigrations]);
   const blobs = options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs'));
 
   const access = createChainAccess({ client, addresses: options.addresses });
@@ -196,8 +205,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       { name: 'recordRegistry', address: options.addresses.recordRegistry, abi: RecordRegistryAbi },
       { name: 'incentives', address: options.addresses.incentives, abi: IncentivesAbi },
       { name: 'accessLogAnchor', address: options.addresses.accessLogAnchor, abi: AccessLogAnchorAbi },
+      // Deployments older than Studies have no address for it: the gateway then runs without research.
+      ...(options.addresses.studies ? [{ name: 'studies', address: options.addresses.studies, abi: StudiesAbi }] : []),
     ],
-    onEvent: (tx, event, contract) => applyChainEvent(tx, event as unknown as IndexedLog, contract),
+    onEvent: async (tx, event, contract) => {
+      await applyChainEvent(tx, event as unknown as IndexedLog, contract);
+      if (contract === 'studies') await applyStudyEvent(tx, event);
+    },
+  });
+  const studies = studyStore(db);
+  const operatorSender = transactionSender({ client, transport, chain, privateKey: options.operatorKey });
+  const compute = createComputeService({
+    client, addresses: options.addresses, blobs, index: db, store: studies, audit: accessLog, sender: operatorSender, keys: options.research?.computeKeys ?? [],
   });
 
   const port = options.port ?? 8080;
@@ -229,6 +248,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   signedIn.route('/', careRoutes(deps));
   signedIn.route('/', auditRoutes({ ...deps, accessLog }));
   signedIn.route('/', breakGlassReasonRoutes({ ...deps, db }));
+  if (options.addresses.studies) {
+    signedIn.route('/', studyRoutes({ ...deps, compute, store: studies, relayConsent: createStudyConsentRelay(client, options.addresses, operatorSender) }));
+  }
   api.route('/', signedIn);
   const fhir = new Hono<GatewayEnv>();
   fhir.use('*', contentNegotiation);
@@ -271,8 +293,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     return removed;
   }
+  const sweepEndedStudies = () => (options.addresses.studies ? compute.sweepEnded() : Promise.resolve(0));
   const sweepTimer = setInterval(() => {
     void sweepEnvelopes().catch((error: Error) => log.warn({ err: { message: logSafe(error.message) } }, 'envelope sweep failed'));
+    void sweepEndedStudies().catch((error: Error) => log.warn({ err: { message: logSafe(error.message) } }, 'study key sweep failed'));
   }, (options.sweepSeconds ?? 30) * 1000);
   sweepTimer.unref();
 
@@ -315,7 +339,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   log.info({ url }, 'gateway listening');
 
   return {
-    url, app, db, client, accessLog, indexer, sweepEnvelopes, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
+    url, app, db, client, accessLog, indexer, sweepEnvelopes, sweepEndedStudies, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
     async close() {
       clearInterval(anchorTimer);
       clearInterval(sweepTimer);

@@ -32,6 +32,9 @@ export interface ComputationDeclaration {
   /** Clamping bounds: every value is clamped into [lower, upper] before computing (they fix the sensitivity). */
   lower?: number;
   upper?: number;
+  /** The regression response's clamping bounds. */
+  lowerY?: number;
+  upperY?: number;
   /** Histogram and quantiles: number of equal-width bins over [lower, upper]. */
   bins?: number;
 }
@@ -41,7 +44,7 @@ export function declaredComputation(c: ComputationDeclaration) {
   return {
     kind: Computation[c.kind], code: studyCode(c.code.system, c.code.code),
     codeY: c.codeY ? studyCode(c.codeY.system, c.codeY.code) : (`0x${'00'.repeat(32)}` as Hex),
-    lower: toMicro(c.lower ?? 0), upper: toMicro(c.upper ?? 0), bins: c.bins ?? 0,
+    lower: toMicro(c.lower ?? 0), upper: toMicro(c.upper ?? 0), lowerY: toMicro(c.lowerY ?? 0), upperY: toMicro(c.upperY ?? 0), bins: c.bins ?? 0,
   };
 }
 
