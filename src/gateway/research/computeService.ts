@@ -187,7 +187,10 @@ export function createComputeService(options: ComputeServiceOptions) {
     return removed;
   }
 
-  return { run, sweepEnded, readStudy: (id: bigint) => readStudy(client, addresses, id), holdsKeyOf: (study: ChainStudy) => options.keys.some((k) => bytesToHex(k.publicKey).toLowerCase() === study.computeKey.toLowerCase()) };
+  /** What a researcher names when registering a study run here: the operator account and the compute public keys. */
+  const identity = () => ({ operator: getAddress(sender.account.address), computeKeys: options.keys.map((k) => bytesToHex(k.publicKey)) });
+
+  return { run, sweepEnded, identity, readStudy: (id: bigint) => readStudy(client, addresses, id), holdsKeyOf: (study: ChainStudy) => options.keys.some((k) => bytesToHex(k.publicKey).toLowerCase() === study.computeKey.toLowerCase()) };
 }
 
 export type ComputeService = ReturnType<typeof createComputeService>;

@@ -4,6 +4,7 @@
  * keys they share with a study's compute key, runs the declared computations (research/computeService.ts)
  * and shows each study's budget and runs.
  *
+ *   GET  /api/studies/compute-service                this hospital's compute operator and compute keys (to name when registering)
  *   GET  /api/studies                                every study: terms, status, budget
  *   GET  /api/studies/:id                            one study's page: terms, plain-language text, budget, runs
  *   PUT  /api/studies/:id/text                       { title, summary, codes? } its researcher; title must hash to the on-chain titleHash
@@ -82,6 +83,11 @@ export function studyRoutes(deps: StudyRouteDeps) {
   };
   const texts = (id: number) => deps.store.text(BigInt(id));
   const isParticipant = (id: number, who: Address) => deps.client.readContract({ ...studies, functionName: 'isParticipant', args: [BigInt(id), who] });
+
+  app.get('/studies/compute-service', (c) => {
+    sessionOf(c);
+    return c.json(deps.compute.identity());
+  });
 
   app.get('/studies', async (c) => {
     sessionOf(c);
