@@ -22,10 +22,11 @@ import { auditCommands } from './commands/audit.ts';
 import { exportCommands } from './commands/export.ts';
 import { adminCommands } from './commands/admin.ts';
 import { statusCommands } from './commands/status.ts';
+import { studyCommands } from './commands/study.ts';
 
 const COMMANDS: Command[] = [
   ...startCommands, ...statusCommands, ...keysCommands, ...accountCommands, ...grantCommands, ...requestCommands,
-  ...recordCommands, ...breakGlassCommands, ...auditCommands, ...exportCommands, ...adminCommands,
+  ...recordCommands, ...breakGlassCommands, ...auditCommands, ...exportCommands, ...adminCommands, ...studyCommands,
 ];
 
 const GLOBAL_OPTIONS: Options = {
