@@ -253,3 +253,29 @@ test('closing the study deletes every shared key, and nothing runs any more', as
   assert.match(String(refused.json?.error), /was closed/);
   assert.equal((await studyPage()).status, 'closed');
 });
+
+test('at the end date the shared keys are swept and runs are refused, though nobody sent a transaction', async () => {
+  const { f } = h;
+  const endTime = (await f.latestTimestamp()) + 86_400n;
+  const receipt = await f.mined(f.as('applicant').studies.write.registerStudy([{
+    titleHash: randomKey(), protocolHash: randomKey(), categories: [recordCategory('Observation')], codes: [studyCode(HBA1C.system, HBA1C.code)],
+    computations: [declaredComputation({ kind: 'Mean', code: HBA1C, ...BOUNDS })], minCohort: 5, epsilonBudget: toMicro(5), endTime,
+    computeKey: `0x${bytesToHex(computeKey.publicKey)}`, computeOperator: f.addr.admin,
+  }]));
+  const second = parseEventLogs({ abi: StudiesAbi, logs: receipt.logs, eventName: 'StudyRegistered' })[0]!.args.studyId;
+  await f.mined(f.as('admin').identity.write.approve([f.addresses.studies, encodeFunctionData({ abi: StudiesAbi, functionName: 'approveStudy', args: [second] })]));
+  for (const p of stayers.slice(0, 5)) {
+    await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, account: p.account, studyId: second, join: true });
+    await shareWithStudy({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, patient: p.account.address, privateKeys: [p.encryption.privateKey], studyId: second, resourceTypes: ['Observation'] });
+  }
+  const count = async () => Number((await h.gateway.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM study_envelopes WHERE study_id = $1', [Number(second)]))[0]!.n);
+  assert.equal(await count(), 10);
+  assert.equal(await h.gateway.sweepEndedStudies(), 0, 'an open study keeps its keys');
+  await f.mineAt(endTime);
+  assert.equal(await h.gateway.sweepEndedStudies(), 10);
+  assert.equal(await count(), 0);
+  const refused = await httpCall(h.gateway.url, 'POST', `/api/studies/${second}/runs`, { token: researcher.sessionToken!, body: { computation: 0, epsilon: 1 } });
+  assert.equal(refused.status, 409);
+  assert.match(String(refused.json?.error), /has ended/);
+  assert.equal((await studyCall<{ status: string }>(researcher, 'GET', `/api/studies/${second}`)).status, 'ended');
+});
