@@ -25,6 +25,7 @@ import { binOf } from '../../src/gateway/research/computations.ts';
 import { laplaceBound } from '../../src/gateway/research/laplace.ts';
 import { chain, randomKey } from '../../contracts/test/fixture.ts';
 import { gatewayHarness, httpCall, type Harness } from '../gateway/harness.ts';
+import { auditVerb } from '../../web/src/auditText.ts';
 
 const HBA1C = { system: 'http://loinc.org', code: '4548-4' };
 const BOUNDS = { lower: 4, upper: 14 };
@@ -225,6 +226,8 @@ test('every run is in each included patient\'s audit trail, with an inclusion pr
   const runs = entries.filter((e) => e.action === 'study-run');
   assert.equal(runs.length, 25);
   assert.match(runs[0]!.reason, new RegExp(`^study ${studyId} run 1: Mean of code 0x[0-9a-f]{8} over 30 participants, epsilon 2, result 0x[0-9a-f]{64}$`));
+  // What the patient reads in the web UI's audit trail, from the real entry.
+  assert.equal(auditVerb({ entries: [runs[0]!], first: runs[0]! }, ''), `included your values in study ${studyId}'s mean (run 1, 30 participants, only the noised aggregate left the hospital)`);
   for (const entry of [runs[0]!, runs.at(-1)!]) {
     const proof = await p.gateway.auditProof(entry.seq);
     const anchor = await h.f.read.accessLogAnchor.read.getAnchor([proof.gateway, BigInt(proof.periodId)]);
