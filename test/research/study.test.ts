@@ -257,7 +257,7 @@ test('closing the study deletes every shared key, and nothing runs any more', as
   assert.equal((await studyPage()).status, 'closed');
 });
 
-test('at the end date the shared keys are swept and runs are refused, though nobody sent a transaction', async () => {
+test('an opt-out sent while the gateway is down is applied at restart; at the end date the keys are swept and runs refused, though nobody sent a transaction', async () => {
   const { f } = h;
   const endTime = (await f.latestTimestamp()) + 86_400n;
   const receipt = await f.mined(f.as('applicant').studies.write.registerStudy([{
@@ -273,9 +273,21 @@ test('at the end date the shared keys are swept and runs are refused, though nob
   }
   const count = async () => Number((await h.gateway.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM study_envelopes WHERE study_id = $1', [Number(second)]))[0]!.n);
   assert.equal(await count(), 10);
+  // One leaves by their own transaction while the gateway's indexer is stopped (then the gateway restarts):
+  // the deletion follows the chain event when the indexer catches up.
+  await h.gateway.indexer.stop();
+  const leaver = stayers[0]!;
+  const wallet = createWalletClient({ account: leaver.account, chain, transport: custom(f.provider, { retryCount: 0 }) });
+  await f.mined(medChainContracts(wallet, f.addresses).studies.write.optOut([second]));
+  assert.equal(await count(), 10, 'nothing deleted before the event is indexed');
+  await h.restart();
+  await h.waitIndexed();
+  assert.equal(await count(), 8);
+  assert.equal((await h.gateway.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM study_envelopes WHERE study_id = $1 AND patient = $2', [Number(second), leaver.account.address.toLowerCase()]))[0]!.n, 0);
+  researcher = await h.client('applicant');
   assert.equal(await h.gateway.sweepEndedStudies(), 0, 'an open study keeps its keys');
   await f.mineAt(endTime);
-  assert.equal(await h.gateway.sweepEndedStudies(), 10);
+  assert.equal(await h.gateway.sweepEndedStudies(), 8);
   assert.equal(await count(), 0);
   const refused = await httpCall(h.gateway.url, 'POST', `/api/studies/${second}/runs`, { token: researcher.sessionToken!, body: { computation: 0, epsilon: 1 } });
   assert.equal(refused.status, 409);
