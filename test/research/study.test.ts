@@ -283,7 +283,7 @@ test('an opt-out sent while the gateway is down is applied at restart; at the en
   await h.restart();
   await h.waitIndexed();
   assert.equal(await count(), 8);
-  assert.equal((await h.gateway.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM study_envelopes WHERE study_id = $1 AND patient = $2', [Number(second), leaver.account.address.toLowerCase()]))[0]!.n, 0);
+  assert.equal(Number((await h.gateway.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM study_envelopes WHERE study_id = $1 AND patient = $2', [Number(second), leaver.account.address.toLowerCase()]))[0]!.n), 0);
   researcher = await h.client('applicant');
   assert.equal(await h.gateway.sweepEndedStudies(), 0, 'an open study keeps its keys');
   await f.mineAt(endTime);
