@@ -144,7 +144,8 @@ export function createComputeService(options: ComputeServiceOptions) {
     const inputs = await inputsOf(study, c, request.window ?? {});
     const cohort = [...inputs].filter(([, input]) => includedIn(c.kind, input)).map(([p]) => getAddress(p)).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
     if (cohort.length < study.minCohort) {
-      throw new StudyRefusal(422, `cohort too small: ${cohort.length} participants have the data this computation reads, the study's minimum is ${study.minCohort}; nothing was released or spent`);
+      // The exact number stays unsaid: below the minimum it would be an un-noised count of who has the data.
+      throw new StudyRefusal(422, `cohort too small: fewer participants than the study's minimum of ${study.minCohort} have the data this computation reads (in this date window); nothing was released or spent`);
     }
     const declared: DeclaredComputation = { kind: c.kind, lower: c.lower, upper: c.upper, lowerY: c.lowerY, upperY: c.upperY, bins: c.bins };
     const { result, noise } = releaseComputation(declared, cohort.map((p) => inputs.get(p.toLowerCase() as Address)!), fromMicro(epsilonMicro));
