@@ -240,8 +240,11 @@ test('every run is in each included patient\'s audit trail, with an inclusion pr
   for (const leaver of leavers) {
     const trail = await leaver.gateway.audit({ patient: leaver.account.address, limit: 1000 });
     assert.equal(trail.entries.filter((e) => e.action === 'study-run').length, 0);
-    // Non-participants do not see the study's results.
+    // Non-participants do not see the study's results: neither the runs list nor the values on the study page.
     assert.equal((await httpCall(h.gateway.url, 'GET', `/api/studies/${studyId}/runs`, { token: leaver.gateway.sessionToken! })).status, 403);
+    const page = await studyCall<{ runList: Array<Record<string, unknown>> }>(leaver.gateway, 'GET', `/api/studies/${studyId}`);
+    assert.equal(page.runList.length, 25);
+    assert.ok(page.runList.every((r) => r.result === undefined && typeof r.resultHash === 'string'));
   }
   const results = await studyCall<{ runs: unknown[] }>(p.gateway, 'GET', `/api/studies/${studyId}/runs`);
   assert.equal(results.runs.length, 25);

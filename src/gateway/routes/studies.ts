@@ -100,11 +100,18 @@ export function studyRoutes(deps: StudyRouteDeps) {
     return c.json({ studies: out });
   });
 
+  /** Released results are for participants (present or past included ones), the researcher, admins and auditors. */
+  const seesResults = async (id: number, study: ChainStudy, who: { address: Address; role: string }) =>
+    who.role === 'admin' || who.role === 'auditor' || getAddress(study.researcher) === who.address
+    || await isParticipant(id, who.address) || (await deps.store.runsIncluding(BigInt(id), who.address)).length > 0;
+
   app.get('/studies/:id', async (c) => {
-    sessionOf(c);
+    const who = sessionOf(c);
     const id = idOf(c.req.param('id'));
     const s = await load(id);
-    const runs = (await deps.store.runs(BigInt(id))).map(({ actor: _actor, ...run }) => run);
+    const results = await seesResults(id, s, who);
+    // Everyone sees the budget and what ran (kind, cohort size, ε, hashes); the released values only those above.
+    const runs = (await deps.store.runs(BigInt(id))).map(({ actor: _actor, result, ...run }) => (results ? { ...run, result } : run));
     return c.json({ ...studyView(s, await texts(id), deps.compute.holdsKeyOf(s)), runList: runs });
   });
 
@@ -190,10 +197,7 @@ export function studyRoutes(deps: StudyRouteDeps) {
     const s = sessionOf(c);
     const id = idOf(c.req.param('id'));
     const study = await load(id);
-    const privileged = s.role === 'admin' || s.role === 'auditor' || getAddress(study.researcher) === s.address;
-    if (!privileged && !(await isParticipant(id, s.address)) && (await deps.store.runsIncluding(BigInt(id), s.address)).length === 0) {
-      fail(403, 'study results are shown to its participants, its researcher, admins and auditors');
-    }
+    if (!(await seesResults(id, study, s))) fail(403, 'study results are shown to its participants, its researcher, admins and auditors');
     return c.json({ runs: (await deps.store.runs(BigInt(id))).map(({ actor: _actor, ...r }) => r) });
   });
 
