@@ -44,7 +44,7 @@ interface StudyPage {
   studyId: number; status: string; title: string | null; summary: string | null; researcher: string; participants: number; minCohort: number; endTime: number;
   budget: { epsilon: number; spent: number; left: number }; runs: number; computations: Array<{ index: number; kind: string; lower: number; upper: number; bins: number }>;
   codes: Array<{ display: string; code: string }>;
-  runList?: Array<{ runId: number; kind: string; cohortSize: number; epsilon: number; time: number; result: Record<string, unknown> }>;
+  runList?: Array<{ runId: number; kind: string; cohortSize: number; epsilon: number; time: number; result?: Record<string, unknown> }>;
 }
 
 const describeResult = (r: Record<string, unknown>) =>
@@ -118,7 +118,7 @@ export const studyCommands: Command[] = [
         `data: ${s.codes.map((c) => c.display).join(', ') || '(codes only)'}; at least ${s.minCohort} participants per result; ${s.participants} take part; ends ${isoTime(s.endTime)}`,
         `privacy budget: ε ${s.budget.spent} of ${s.budget.epsilon} spent (${s.budget.left} left)`,
         `declared computations: ${s.computations.map((c) => `${c.index}: ${c.kind}${c.kind === 'Count' ? '' : ` over [${c.lower}, ${c.upper}]`}${c.bins ? `, ${c.bins} bins` : ''}`).join('; ')}`,
-        ...(s.runList ?? []).map((r) => `run ${r.runId} ${isoTime(r.time)} ${r.kind} over ${r.cohortSize}, ε ${r.epsilon}: ${describeResult(r.result)}`),
+        ...(s.runList ?? []).map((r) => `run ${r.runId} ${isoTime(r.time)} ${r.kind} over ${r.cohortSize}, ε ${r.epsilon}${r.result ? `: ${describeResult(r.result)}` : ' (results are shown to participants)'}`),
       ].filter(Boolean).join('\n'));
     },
   },
@@ -167,7 +167,7 @@ export const studyCommands: Command[] = [
     async run({ args, global }) {
       const id = studyId(args[0]);
       const session = await openSession(global);
-      const { runs } = await studyCall<{ runs: NonNullable<StudyPage['runList']> }>(session.gateway, 'GET', `/api/studies/${id}/runs`);
+      const { runs } = await studyCall<{ runs: Array<Required<NonNullable<StudyPage['runList']>[number]>> }>(session.gateway, 'GET', `/api/studies/${id}/runs`);
       emit(global.json, runs, () => table(['run', 'time', 'computation', 'cohort', 'ε', 'result'],
         runs.map((r) => [String(r.runId), isoTime(r.time), r.kind, String(r.cohortSize), String(r.epsilon), describeResult(r.result)])));
     },
