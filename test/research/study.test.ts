@@ -12,12 +12,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWalletClient, custom, encodeFunctionData, keccak256, parseEventLogs, toBytes, type Address, type Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../src/crypto/index.ts';
 import { ProviderKind, StudiesAbi, medChainContracts, recordCategory } from '../../src/sdk/contracts.ts';
 import { GatewayClient } from '../../src/sdk/gateway.ts';
-import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { declaredComputation, studyCode, toMicro } from '../../src/sdk/studies.ts';
 import { setStudyConsent, shareWithStudy, studyCall } from '../../src/sdk/studyClient.ts';
 import { verifyInclusion } from '../../src/gateway/audit/merkle.ts';
@@ -25,16 +23,16 @@ import { binOf } from '../../src/gateway/research/computations.ts';
 import { laplaceBound } from '../../src/gateway/research/laplace.ts';
 import { chain, randomKey } from '../../contracts/test/fixture.ts';
 import { gatewayHarness, httpCall, type Harness } from '../gateway/harness.ts';
+import { HBA1C, hospitalPatient, type HospitalPatient } from './hospitalPatients.ts';
 import { auditVerb } from '../../web/src/auditText.ts';
 
-const HBA1C = { system: 'http://loinc.org', code: '4548-4' };
 const BOUNDS = { lower: 4, upper: 14 };
 const BINS = 5;
 const MIN_COHORT = 20;
 /** Per-run failure probability of the bound the test checks (the service states β = 0.05; the test uses a far smaller one so it cannot flake). */
 const TEST_BETA = 1e-6;
 
-interface Participant { account: PrivateKeyAccount; encryption: EncryptionKeyPair; latest: number; gateway: GatewayClient }
+type Participant = HospitalPatient & { latest: number };
 
 let h: Harness;
 let computeKey: EncryptionKeyPair;
@@ -43,11 +41,6 @@ let stayers: Participant[];
 let leavers: Participant[];
 let studyId: bigint;
 let researcher: GatewayClient;
-
-const observation = (value: number, date: string) => ({
-  resourceType: 'Observation', status: 'final', effectiveDateTime: date,
-  code: { coding: [{ system: HBA1C.system, code: HBA1C.code, display: 'Hemoglobin A1c' }] }, valueQuantity: { value, unit: '%' },
-});
 
 before(async () => {
   computeKey = generateEncryptionKeyPair();
@@ -58,25 +51,8 @@ before(async () => {
   // 35 patients of the hospital, each with an older and a latest HbA1c; the five who will leave have extreme values.
   patients = [];
   for (let i = 0; i < 35; i++) {
-    const account = privateKeyToAccount(generatePrivateKey());
-    const encryption = generateEncryptionKeyPair();
-    await f.mined(f.wallets.outsider.sendTransaction({ to: account.address, value: 10n ** 18n, chain }));
-    const wallet = createWalletClient({ account, chain, transport: custom(f.provider, { retryCount: 0 }) });
-    const contracts = medChainContracts(wallet, f.addresses);
-    await f.mined(contracts.identity.write.registerPatient([`0x${bytesToHex(encryption.publicKey)}` as Hex, randomKey()]));
-    const gateway = new GatewayClient(h.gateway.url);
-    await gateway.signIn(account, { chainId: 31337 });
     const latest = i >= 30 ? 13.9 : 5 + (i % 10) * 0.8;
-    for (const [value, date] of [[4.2, '2026-01-10'], [latest, '2026-06-01']] as const) {
-      const prepared = await prepareRecordVersion({
-        plaintext: new TextEncoder().encode(JSON.stringify(observation(value, date))), patient: account.address, resourceType: 'Observation',
-        recipients: [{ address: account.address, publicKey: encryption.publicKey }],
-      });
-      await gateway.uploadCiphertext(prepared.ciphertext);
-      await f.mined(contracts.recordRegistry.write.addRecord([prepared.recordId, account.address, prepared.category, prepared.contentId, prepared.integrityHash]));
-      await gateway.depositEnvelopes(prepared.recordId, 1, prepared.envelopes);
-    }
-    patients.push({ account, encryption, latest, gateway });
+    patients.push({ ...await hospitalPatient(h, [[4.2, '2026-01-10'], [latest, '2026-06-01']]), latest });
   }
   stayers = patients.slice(0, 30);
   leavers = patients.slice(30);
