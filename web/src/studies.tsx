@@ -20,7 +20,7 @@ interface StudyView {
   budget: { epsilon: number; spent: number; left: number }; codes: Array<{ system: string; code: string; display: string }>;
   computations: Array<{ index: number; kind: string }>;
 }
-interface Run { runId: number; kind: string; cohortSize: number; time: number; result: { kind: string; bins?: Bin[]; mean?: number; count?: number } }
+interface Run { runId: number; kind: string; cohortSize: number; epsilon: number; time: number; result?: { kind: string; bins?: Bin[]; mean?: number; count?: number } }
 
 async function setConsent(session: Session, studyId: number, join: boolean) {
   const { client, addresses, chainId } = session.config;
@@ -67,7 +67,7 @@ function StudyCard({ session, study }: { session: Session; study: StudyView }) {
     mutationFn: (join: boolean) => setConsent(session, study.studyId, join),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['study-participation', study.studyId] }),
   });
-  const histogram = runs.data?.runs.filter((r) => r.result.bins).at(-1);
+  const histogram = runs.data?.runs.filter((r) => r.result?.bins).at(-1);
   const data = study.codes.map((c) => c.display).join(', ') || 'coded values';
   return (
     <li className="card" data-testid="study">
@@ -86,7 +86,7 @@ function StudyCard({ session, study }: { session: Session; study: StudyView }) {
             : study.open ? <ActionButton label="Take part" run={() => consent.mutateAsync(true)} /> : null}
         </p>
       )}
-      {histogram?.result.bins ? (
+      {histogram?.result?.bins ? (
         <figure>
           <figcaption className="small">Your value against the cohort ({histogram.cohortSize} participants, noised counts, run {histogram.runId})</figcaption>
           <ResponsiveContainer width="100%" height={200}>
@@ -114,4 +114,35 @@ export function PatientStudies({ session }: { session: Session }) {
   const visible = q.data.studies.filter((s) => s.status !== 'proposed');
   if (visible.length === 0) return <Empty>No research study is open at this hospital.</Empty>;
   return <ol className="cards">{visible.map((s) => <StudyCard key={s.studyId} session={session} study={s} />)}</ol>;
+}
+
+const resultText = (r: Run['result'] | undefined) =>
+  !r ? '—' : r.mean !== undefined ? `mean ${r.mean}` : r.count !== undefined ? `count ${r.count}` : r.bins ? r.bins.map((b) => `${b.from}–${b.to}: ${b.count}`).join(' · ') : r.kind;
+
+/** A researcher's studies: status, participants, privacy budget spent, and every run with its released result. */
+export function ResearcherStudies({ session }: { session: Session }) {
+  const q = useQuery({
+    queryKey: ['studies-mine', session.address],
+    queryFn: async () => {
+      const { studies } = await studyCall<{ studies: Array<StudyView & { researcher: string }> }>(session.gateway, 'GET', '/api/studies');
+      const mine = studies.filter((s) => s.researcher.toLowerCase() === session.address.toLowerCase());
+      return Promise.all(mine.map(async (s) => ({ ...s, runList: (await studyCall<{ runList: Run[] }>(session.gateway, 'GET', `/api/studies/${s.studyId}`)).runList })));
+    },
+  });
+  if (q.isPending) return <Loading what="your studies" />;
+  if (q.error) return <ErrorNote error={q.error} />;
+  if (q.data.length === 0) return <Empty>You have registered no study (medchain study register, docs/research.md).</Empty>;
+  return (
+    <ol className="cards">{q.data.map((s) => (
+      <li key={s.studyId} className="card" data-testid="researcher-study">
+        <h3>{s.title ?? `Study ${s.studyId}`} <span className="badge">{s.status}</span></h3>
+        <p className="muted small">{s.participants} participants (minimum {s.minCohort} per result) · privacy budget ε {s.budget.spent} of {s.budget.epsilon} spent, {s.budget.left} left · ends {when(s.endTime)}</p>
+        {s.runList.length === 0 ? <Empty>No run yet.</Empty> : (
+          <table><thead><tr><th>Run</th><th>When</th><th>Computation</th><th>Cohort</th><th>ε</th><th>Released</th></tr></thead>
+            <tbody>{s.runList.map((r) => <tr key={r.runId}><td>{r.runId}</td><td>{when(r.time)}</td><td>{r.kind}</td><td>{r.cohortSize}</td><td>{r.epsilon}</td><td>{resultText(r.result)}</td></tr>)}</tbody>
+          </table>
+        )}
+      </li>
+    ))}</ol>
+  );
 }
