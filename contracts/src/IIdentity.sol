@@ -25,7 +25,8 @@ interface IIdentity {
         Lab,
         Hospital,
         Pharmacy,
-        Other
+        Other,
+        Research
     }
 
     /// @notice The role of `account`.

@@ -98,9 +98,9 @@ export async function medchainFixture(options: DeployOptions & { setUpActors?: b
 export type Fixture = Awaited<ReturnType<typeof medchainFixture>>;
 
 import { decodeErrorResult, encodeFunctionData, keccak256, toHex } from 'viem';
-import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi } from '../../src/sdk/contracts.ts';
+import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi, StudiesAbi } from '../../src/sdk/contracts.ts';
 
-const allErrors = [...IdentityAbi, ...ConsentAbi, ...IncentivesAbi, ...MedTokenAbi, ...RecordRegistryAbi, ...AccessLogAnchorAbi].filter((x) => x.type === 'error');
+const allErrors = [...IdentityAbi, ...ConsentAbi, ...IncentivesAbi, ...MedTokenAbi, ...RecordRegistryAbi, ...AccessLogAnchorAbi, ...StudiesAbi].filter((x) => x.type === 'error');
 
 function decodeAnyError(raw: Hex): string {
   try { return decodeErrorResult({ abi: allErrors, data: raw }).errorName; } catch { return `unknown error ${raw.slice(0, 10)}`; }

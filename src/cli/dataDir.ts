@@ -49,6 +49,7 @@ export function paths(dataDir: string) {
     operatorKey: join(dataDir, 'keys', 'operator.json'),
     custodianKey: (index: number) => join(dataDir, 'keys', `custodian-${index}.json`),
     custodianPassphrase: (index: number) => join(dataDir, 'keys', `custodian-${index}.passphrase`),
+    studyComputeKey: join(dataDir, 'keys', 'study-compute.json'),
     deployment: join(dataDir, 'deployment.json'),
     chain: join(dataDir, 'chain'),
     gateway: join(dataDir, 'gateway'),

@@ -23,11 +23,12 @@ import { exportCommands } from './commands/export.ts';
 import { adminCommands } from './commands/admin.ts';
 import { statusCommands } from './commands/status.ts';
 import { consortiumCommands } from './commands/consortium.ts';
+import { studyCommands } from './commands/study.ts';
 
 const COMMANDS: Command[] = [
   ...startCommands, ...statusCommands, ...keysCommands, ...accountCommands, ...grantCommands, ...requestCommands,
   ...recordCommands, ...breakGlassCommands, ...auditCommands, ...exportCommands, ...adminCommands,
-  ...consortiumCommands,
+  ...studyCommands, ...consortiumCommands,
 ];
 
 const GLOBAL_OPTIONS: Options = {

@@ -13,6 +13,7 @@ import { GatewayListenError, startGateway, type Gateway } from '../gateway/serve
 import { acquireLock, CliError, paths, readJson, writeFileAtomic, type Config, type Deployment } from './dataDir.ts';
 import { assertSeparateCustodianSecrets, custodianPassphrase, operatorPassphrase, readPassphrase, type RolePassphraseOptions, type Secret } from './passphrase.ts';
 import { createAccountKeystore, createCustodianKeystore, openAccountKeystore, openCustodianKeystore } from './roleKeys.ts';
+import { openStudyComputeKeystore } from './studyComputeKey.ts';
 import { loadCustodialKeys } from './custodial.ts';
 import { demoLoginLines, readDemoSummary, type DemoSummary } from './demo/summary.ts';
 
@@ -101,8 +102,9 @@ export async function initDataDir(options: Pick<StartOptions, 'dataDir' | 'passp
     log(`Note: escrow custodian passphrases are stored on this host (${storedSecrets.join(', ')}): anyone who copies keys/ can open escrowed keys. Move them to their holders and pass them with --custodian-passphrase-file (docs/crypto.md).`);
   }
   const custodialKeys = await loadCustodialKeys(p.custodial, passphrase);
+  const studyComputeKey = await openStudyComputeKeystore(p.studyComputeKey, operatorSecret, { scryptN: options.scryptN, log });
   return {
-    authorityKey, adminKey, operatorKey, config, firstRun, custodialKeys, migrating,
+    authorityKey, adminKey, operatorKey, config, firstRun, custodialKeys, migrating, research: { computeKeys: [studyComputeKey] },
     escrow: { custodianKeys, legacyKeys, threshold: escrow.threshold, peers: escrow.peers },
   };
 }
@@ -131,7 +133,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
   let rpcServer: { close(): Promise<void>; httpUrl: string } | undefined;
   try {
     const p = paths(options.dataDir);
-    const { authorityKey, adminKey, operatorKey, config, custodialKeys, escrow } = await initDataDir(options, log);
+    const { authorityKey, adminKey, operatorKey, config, custodialKeys, escrow, research } = await initDataDir(options, log);
     const operator = privateKeyToAccount(operatorKey).address;
     const chainId = config.chainId;
     let transport: Transport;
@@ -198,7 +200,7 @@ export async function start(options: StartOptions, log: (line: string) => void =
     const gatewayOptions = {
       dataDir: p.gateway, provider, rpcUrl: options.rpcUrl, databaseUrl: options.databaseUrl,
       chainId: remoteChainId, addresses: deployment.addresses, operatorKey, deployBlock: BigInt(deployment.deployBlock),
-      custodialKeys, escrow, storage: options.blobCacheBytes === undefined ? undefined : { blobCacheBytes: options.blobCacheBytes },
+      custodialKeys, escrow, research, storage: options.blobCacheBytes === undefined ? undefined : { blobCacheBytes: options.blobCacheBytes },
     };
     let demo: DemoSummary | undefined;
     if (options.demo) {

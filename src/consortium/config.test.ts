@@ -13,7 +13,7 @@ const hospital = (name: string, n: number) => ({
 const valid = () => ({
   version: 1, name: 'test', chainId: 4242,
   engine: { kind: 'besu-qbft', besuVersion: '25.10.0', blockPeriodSeconds: 2, requestTimeoutSeconds: 4, epochLength: 30000 },
-  contracts: { identity: address(1), consent: address(2), incentives: address(3), token: address(4), recordRegistry: address(5), accessLogAnchor: address(6) },
+  contracts: { identity: address(1), consent: address(2), incentives: address(3), token: address(4), recordRegistry: address(5), accessLogAnchor: address(6), studies: address(7) },
   validatorContract: address(3),
   hospitals: [hospital('a', 1), hospital('b', 2), hospital('c', 3), hospital('d', 4)],
 });

@@ -46,7 +46,7 @@ export const consortiumSchema = z.object({
     epochLength: z.number().int().positive(),
   }),
   contracts: z.object({
-    identity: address, consent: address, incentives: address, token: address, recordRegistry: address, accessLogAnchor: address,
+    identity: address, consent: address, incentives: address, token: address, recordRegistry: address, accessLogAnchor: address, studies: address,
   }),
   /** The contract whose getValidators() QBFT reads (Incentives). */
   validatorContract: address,

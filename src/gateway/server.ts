@@ -12,7 +12,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { createPublicClient, custom, defineChain, http, type EIP1193RequestFn, type Hex, type PublicClient, type Transport } from 'viem';
 import {
-  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, Permission, RecordRegistryAbi, type MedChainAddresses,
+  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, Permission, RecordRegistryAbi, StudiesAbi, type MedChainAddresses,
 } from '../sdk/contracts.ts';
 import { FsBlobStore } from '../storage/FsBlobStore.ts';
 import { DEFAULT_BLOB_CACHE_BYTES, withBlobCache } from '../storage/CachingBlobStore.ts';
@@ -58,6 +58,11 @@ import { peerAuth, peerAuthMigrations } from './peers/peerAuth.ts';
 import { peerExchange, type PeerExchange, type PeerOptions } from './peers/peerExchange.ts';
 import { peerReplicas } from './peers/replicas.ts';
 import { peerRoutes } from './peers/peerRoutes.ts';
+import { transactionSender } from './chain/relayer.ts';
+import { createComputeService, type StudyComputeKey } from './research/computeService.ts';
+import { createStudyConsentRelay } from './research/studyConsentRelay.ts';
+import { applyStudyEvent, studyMigrations, studyStore } from './research/studyStore.ts';
+import { studyRoutes } from './routes/studies.ts';
 import type { DataRouteDeps, GatewayEnv, UploadQuota } from './routes/types.ts';
 
 export interface GatewayOptions {
@@ -117,6 +122,8 @@ export interface GatewayOptions {
    * requests (docs/consortium-sharing.md); /peer/v1 serves the others.
    */
   peers?: PeerOptions;
+  /** Research studies (docs/research.md): the study compute keys this hospital holds (keys/study-compute.json). */
+  research?: { computeKeys?: StudyComputeKey[] };
 }
 
 export interface StorageOptions {
@@ -158,6 +165,8 @@ export interface Gateway {
   collectGarbage(): Promise<number>;
   /** Gateway-to-gateway exchange in a consortium (traffic counters for the bench). */
   peers?: PeerExchange;
+  /** Deletes the data keys shared with studies that closed or ended; returns how many. */
+  sweepEndedStudies(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -184,7 +193,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = options.db ?? (options.databaseUrl !== undefined
     ? await openPostgres(options.databaseUrl)
     : await openSqlite(join(options.dataDir, 'gateway.sqlite')));
-  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations, ...peerAuthMigrations]);
+  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations, ...peerAuthMigrations, ...studyMigrations]);
   const blobs = withBlobCache(options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs')), options.storage?.blobCacheBytes ?? DEFAULT_BLOB_CACHE_BYTES);
 
   // Authorization from the consent view the indexer keeps (docs/gateway.md#authorization); chain reads as its fallback.
@@ -231,10 +240,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       { name: 'recordRegistry', address: options.addresses.recordRegistry, abi: RecordRegistryAbi },
       { name: 'incentives', address: options.addresses.incentives, abi: IncentivesAbi },
       { name: 'accessLogAnchor', address: options.addresses.accessLogAnchor, abi: AccessLogAnchorAbi },
+      // Deployments older than Studies have no address for it: the gateway then runs without research.
+      ...(options.addresses.studies ? [{ name: 'studies', address: options.addresses.studies, abi: StudiesAbi }] : []),
     ],
-    onEvent: (tx, event, contract) => applyChainEvent(tx, event as unknown as IndexedLog, contract),
+    onEvent: async (tx, event, contract) => {
+      await applyChainEvent(tx, event as unknown as IndexedLog, contract);
+      if (contract === 'studies') await applyStudyEvent(tx, event);
+    },
     onCommitted: (batch) => consentView.commit(batch),
     onHead: access.see,
+  });
+  const studies = studyStore(db);
+  const operatorSender = transactionSender({ client, transport, chain, privateKey: options.operatorKey });
+  const compute = createComputeService({
+    client, addresses: options.addresses, blobs, index: db, store: studies, audit: accessLog, sender: operatorSender, keys: options.research?.computeKeys ?? [],
   });
   const onNodeBlock = (sealed: { block: { header: { number: bigint } } }) => { access.see(sealed.block.header.number); indexer.kick(); };
 
@@ -268,6 +287,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   signedIn.route('/', auditRoutes({ ...deps, accessLog }));
   signedIn.route('/', breakGlassReasonRoutes({ ...deps, db }));
   signedIn.route('/', categoryRoutes(deps));
+  if (options.addresses.studies) {
+    signedIn.route('/', studyRoutes({ ...deps, compute, store: studies, relayConsent: createStudyConsentRelay(client, options.addresses, operatorSender) }));
+  }
   api.route('/', signedIn);
   const fhir = new Hono<GatewayEnv>();
   fhir.use('*', contentNegotiation);
@@ -323,8 +345,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     return removed;
   }
+  const sweepEndedStudies = () => (options.addresses.studies ? compute.sweepEnded() : Promise.resolve(0));
   const sweepTimer = setInterval(() => {
     void sweepEnvelopes().catch((error: Error) => log.warn({ err: { message: logSafe(error.message) } }, 'envelope sweep failed'));
+    void sweepEndedStudies().catch((error: Error) => log.warn({ err: { message: logSafe(error.message) } }, 'study key sweep failed'));
   }, (options.sweepSeconds ?? 30) * 1000);
   sweepTimer.unref();
 
@@ -368,7 +392,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   log.info({ url }, 'gateway listening');
 
   return {
-    url, app, db, client, accessLog, indexer, access, blobs, peers: deps.peers, sweepEnvelopes, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
+    url, app, db, client, accessLog, indexer, access, blobs, peers: deps.peers, sweepEnvelopes, sweepEndedStudies, shredPending: () => shredder.runPending(), collectGarbage: () => collector.collect(),
     async close() {
       nodeChain?.off('block', onNodeBlock);
       clearInterval(anchorTimer);

@@ -9,15 +9,15 @@ import {
 } from 'viem';
 import {
   AccessLogAnchorAbi, AccessLogAnchorBytecode, ConsentAbi, ConsentBytecode, IdentityAbi, IdentityBytecode,
-  IncentivesAbi, IncentivesBytecode, MedTokenAbi, RecordRegistryAbi, RecordRegistryBytecode,
+  IncentivesAbi, IncentivesBytecode, MedTokenAbi, RecordRegistryAbi, RecordRegistryBytecode, StudiesAbi, StudiesBytecode,
 } from '../../contracts/build/abis.ts';
 
-export { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi };
+export { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi, StudiesAbi };
 
 /** Mirrors of the Solidity enums (numeric values are the ABI encoding). */
 export const Role = { None: 0, Patient: 1, Provider: 2, Device: 3 } as const;
 export const ProviderStatus = { None: 0, Pending: 1, Active: 2, Suspended: 3 } as const;
-export const ProviderKind = { Doctor: 0, Lab: 1, Hospital: 2, Pharmacy: 3, Other: 4 } as const;
+export const ProviderKind = { Doctor: 0, Lab: 1, Hospital: 2, Pharmacy: 3, Other: 4, Research: 5 } as const;
 export const SuspensionReason = { BreakGlassAbuse: 0, LicenceRevoked: 1, SecurityIncident: 2, Other: 3 } as const;
 export const ScopeKind = { All: 0, Category: 1, Record: 2 } as const;
 export const Purpose = { Treatment: 0, Research: 1, Emergency: 2, Insurance: 3, Other: 4 } as const;
@@ -45,6 +45,8 @@ export interface MedChainAddresses {
   token: Address;
   recordRegistry: Address;
   accessLogAnchor: Address;
+  /** Research studies (docs/research.md). Deployments made before it existed lack it: the gateway then runs without research. */
+  studies: Address;
 }
 
 export interface GrantTerms {
@@ -94,6 +96,7 @@ export async function deployMedChain(wallet: Wallet, client: PublicClient, optio
   const incentives = await step('Incentives', IncentivesAbi, IncentivesBytecode, [identity, options.genesisValidators ?? [deployer]]);
   const recordRegistry = await step('RecordRegistry', RecordRegistryAbi, RecordRegistryBytecode, [identity, consent, incentives]);
   const accessLogAnchor = await step('AccessLogAnchor', AccessLogAnchorAbi, AccessLogAnchorBytecode, [identity]);
+  const studies = await step('Studies', StudiesAbi, StudiesBytecode, [identity]);
   const token = await client.readContract({ address: incentives, abi: IncentivesAbi, functionName: 'token' });
 
   const govern = async (target: Address, data: Hex) => {
@@ -110,7 +113,7 @@ export async function deployMedChain(wallet: Wallet, client: PublicClient, optio
   if (acc !== 1n || adm !== 1n) {
     await govern(identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'setThresholds', args: [acc, adm] }));
   }
-  return { identity, consent, incentives, token, recordRegistry, accessLogAnchor };
+  return { identity, consent, incentives, token, recordRegistry, accessLogAnchor, studies };
 }
 
 /** viem contract instances for every MedChain contract. */
@@ -123,6 +126,7 @@ export function medChainContracts<C extends PublicClient | Wallet>(client: C, ad
     token: at(addresses.token, MedTokenAbi),
     recordRegistry: at(addresses.recordRegistry, RecordRegistryAbi),
     accessLogAnchor: at(addresses.accessLogAnchor, AccessLogAnchorAbi),
+    studies: at(addresses.studies, StudiesAbi),
   };
 }
 

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { hashTypedData, type Address, type Hex } from 'viem';
 
-export const PROVIDER_KINDS = ['doctor', 'lab', 'hospital', 'pharmacy', 'other'] as const;
+export const PROVIDER_KINDS = ['doctor', 'lab', 'hospital', 'pharmacy', 'other', 'research'] as const;
 
 // Control characters (C0 and DEL) would let a profile forge extra lines in lists and logs.
 const hasControl = (s: string) => [...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);

@@ -75,7 +75,7 @@ test('genesis.json is a Besu QBFT genesis with contract validator selection poin
   assert.equal(genesis.extraData, '0xe5a00000000000000000000000000000000000000000000000000000000000000000c0c080c0');
   const [vanity, validators, vote, round, seals] = RLP.decode(genesis.extraData) as unknown as [Uint8Array, unknown[], unknown[], Uint8Array, unknown[]];
   assert.deepEqual([vanity.length, validators.length, vote.length, round.length, seals.length], [32, 0, 0, 0, 0]);
-  // Only the six contracts are in alloc (no deployer, no funded account), each with code.
+  // Only the MedChain contracts are in alloc (no deployer, no funded account), each with code.
   const allocated = Object.keys(genesis.alloc).map((a) => getAddress(a)).sort();
   assert.deepEqual(allocated, Object.values(config.contracts).map((a) => getAddress(a)).sort());
   for (const account of Object.values(genesis.alloc) as Array<{ code: string; storage: Record<string, string> }>) {

@@ -12,7 +12,7 @@ import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../src/cry
 import { GatewayClient } from '../../src/sdk/gateway.ts';
 import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { medchainFixture, type Actor } from '../../contracts/test/fixture.ts';
-import { startGateway, type Gateway, type StorageOptions } from '../../src/gateway/server.ts';
+import { startGateway, type Gateway, type GatewayOptions, type StorageOptions } from '../../src/gateway/server.ts';
 import { newCustodianKey, type CustodianKey } from '../../src/gateway/escrow/custodian.ts';
 import { startPgServer } from './pgServer.ts';
 
@@ -26,7 +26,7 @@ process.env.MEDCHAIN_LOG_LEVEL ??= 'warn';
  * their own random keys, as `medchain start` keeps in keys/custodian-<i>.json, not the operator's.
  * `storage`: quotas, GC and shredding options (read at each (re)start).
  */
-export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor; custodial?: Actor[]; databaseUrl?: string; custodians?: number; storage?: StorageOptions; fixture?: Parameters<typeof medchainFixture>[0] } = {}) {
+export async function gatewayHarness(options: { anchorPeriodSeconds?: number; operator?: Actor; custodial?: Actor[]; databaseUrl?: string; custodians?: number; storage?: StorageOptions; fixture?: Parameters<typeof medchainFixture>[0]; research?: GatewayOptions['research'] } = {}) {
   const f = await medchainFixture(options.fixture);
   const dataDir = mkdtempSync(join(tmpdir(), 'medchain-gateway-'));
   const pg = options.databaseUrl === undefined && process.env.MEDCHAIN_TEST_POSTGRES === '1' ? await startPgServer() : undefined;
@@ -39,7 +39,7 @@ export async function gatewayHarness(options: { anchorPeriodSeconds?: number; op
     dataDir, databaseUrl, port: 0, provider: f.provider, chainId: 31337, addresses: f.addresses, operatorKey: f.keys[operator],
     anchorPeriodSeconds: options.anchorPeriodSeconds ?? 3600, pollMs: 50, rateLimitPerMinute: 100_000,
     custodialKeys: (options.custodial ?? []).map((a) => ({ privateKey: f.keys[a], encryptionPrivateKey: encryption[a].privateKey })),
-    storage: options.storage,
+    storage: options.storage, research: options.research,
   });
   let gateway: Gateway = await start();
 

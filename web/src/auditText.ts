@@ -32,6 +32,12 @@ export function auditVerb(event: AuditEvent, record: string): string {
     case 'search': return 'searched your records';
     case 'share': return `shared ${record}`;
     case 'erase': return `erased ${record}`;
+    case 'study-run': {
+      // Reason written by the compute service: "study <id> run <n>: <Kind> of code … over <n> participants, epsilon …".
+      const m = /^study (\d+) run (\d+): (\w+) of code \S+ over (\d+) participants/.exec(event.first.reason);
+      const kind = m ? ({ Count: 'count', Mean: 'mean', Histogram: 'histogram', Quantiles: 'quantiles', LinearRegression: 'regression' } as Record<string, string>)[m[3]!] ?? m[3]! : '';
+      return m ? `included your values in study ${m[1]}'s ${kind} (run ${m[2]}, ${m[4]} participants, only the noised aggregate left the hospital)` : 'included your values in a study computation';
+    }
     default: return `${action.replace(/-/g, ' ')} ${record}`;
   }
 }

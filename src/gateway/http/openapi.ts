@@ -12,6 +12,7 @@ import { categoriesBody } from '../routes/categories.ts';
 import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
 import { admitBody, onboardPatientBody, onboardProviderBody } from '../routes/onboarding.ts';
 import { publishProfileBody } from '../routes/directory.ts';
+import { relayStudyConsentBody, runStudyBody, shareStudyEnvelopesBody, studyTextBody } from '../routes/studies.ts';
 
 type Auth = 'public' | 'session';
 interface Operation { method: 'get' | 'post' | 'put' | 'delete'; path: string; summary: string; auth: Auth; tag: string; body?: z.ZodType; binary?: 'request' | 'response'; fhir?: boolean }
@@ -65,6 +66,17 @@ const ops: Operation[] = [
   { method: 'get', path: '/api/audit', summary: 'Access-log entries (a patient sees those about them)', auth: 'session', tag: 'audit' },
   { method: 'get', path: '/api/audit/periods', summary: 'Closed access-log periods with their Merkle roots and anchor transactions', auth: 'session', tag: 'audit' },
   { method: 'get', path: '/api/audit/{seq}/proof', summary: "An entry's inclusion proof against its anchored root", auth: 'session', tag: 'audit' },
+  { method: 'get', path: '/api/studies/compute-service', summary: "This hospital's research compute operator and compute keys (named when registering a study)", auth: 'session', tag: 'research' },
+  { method: 'get', path: '/api/studies', summary: 'Every research study: terms, status, budget', auth: 'session', tag: 'research' },
+  { method: 'get', path: '/api/studies/{id}', summary: "A study's page: terms, plain-language text, budget, runs", auth: 'session', tag: 'research' },
+  { method: 'put', path: '/api/studies/{id}/text', summary: "The study's researcher describes it (the title must hash to the on-chain titleHash)", auth: 'session', tag: 'research', body: studyTextBody },
+  { method: 'post', path: '/api/studies/{id}/opt-in/relay', summary: "Relay a patient's EIP-712 signed opt-in", auth: 'session', tag: 'research', body: relayStudyConsentBody },
+  { method: 'post', path: '/api/studies/{id}/opt-out/relay', summary: "Relay a patient's EIP-712 signed opt-out", auth: 'session', tag: 'research', body: relayStudyConsentBody },
+  { method: 'post', path: '/api/studies/{id}/envelopes', summary: "A participant shares their records' data keys with the study's compute key", auth: 'session', tag: 'research', body: shareStudyEnvelopesBody },
+  { method: 'get', path: '/api/studies/{id}/participation', summary: "The caller's participation: keys shared, runs that included them", auth: 'session', tag: 'research' },
+  { method: 'post', path: '/api/studies/{id}/runs', summary: 'Run a declared computation (its researcher): noised aggregate, recorded on chain and in the access log', auth: 'session', tag: 'research', body: runStudyBody },
+  { method: 'get', path: '/api/studies/{id}/runs', summary: "The study's released results (participants, its researcher, admins, auditors)", auth: 'session', tag: 'research' },
+  { method: 'get', path: '/api/studies/{id}/runs/{run}/cohort', summary: "A run's cohort list and its hash as on chain (admins, auditors)", auth: 'session', tag: 'research' },
   { method: 'get', path: '/fhir/metadata', summary: 'CapabilityStatement', auth: 'public', tag: 'fhir', fhir: true },
   { method: 'post', path: '/fhir', summary: 'Bundle transaction or batch', auth: 'session', tag: 'fhir', fhir: true },
   { method: 'get', path: '/fhir/Consent', summary: 'Grants as Consent resources (patient, actor; paged)', auth: 'session', tag: 'fhir', fhir: true },

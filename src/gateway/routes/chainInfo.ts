@@ -15,13 +15,13 @@ import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { allows, audienceOf, EXPLORER_ROUTES, transactionConcerns, type ChainAudience } from '../auth/chainAccessPolicy.ts';
 import { decodeFunctionData, getAddress, parseEventLogs, type Abi, type Hex } from 'viem';
-import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi } from '../../sdk/contracts.ts';
+import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi, StudiesAbi } from '../../sdk/contracts.ts';
 import { blockProducer, type RpcBlockHeader } from '../explorer/cliqueProducer.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 
-const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi] as Abi;
+const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi, ...StudiesAbi] as Abi;
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
-const kinds = ['doctor', 'lab', 'hospital', 'pharmacy', 'other'];
+const kinds = ['doctor', 'lab', 'hospital', 'pharmacy', 'other', 'research'];
 
 function boundedInt(value: string | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;

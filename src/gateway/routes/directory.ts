@@ -32,7 +32,7 @@ const listQuery = z.object({
 
 /** Profiles signed further ahead than this are refused (clock skew allowance). */
 const FUTURE_SKEW_SECONDS = 300n;
-const kinds = ['doctor', 'lab', 'hospital', 'pharmacy', 'other'];
+const kinds = ['doctor', 'lab', 'hospital', 'pharmacy', 'other', 'research'];
 
 interface Row {
   address: string; kind: number | string; status: string; display_name: string | null; specialty: string | null; organization: string | null;

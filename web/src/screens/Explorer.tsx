@@ -7,7 +7,7 @@ import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { parseEventLogs, type Abi, type Address, type Hex } from 'viem';
 import {
-  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi,
+  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi, StudiesAbi,
 } from '../../../src/sdk/contracts.ts';
 import { rpcFetch, type UiConfig } from '../lib/config.ts';
 import type { Session } from '../lib/session.tsx';
@@ -15,7 +15,7 @@ import { Addr, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx
 import { ProviderName } from '../names.tsx';
 import { categoryName } from '../records.tsx';
 
-const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi] as Abi;
+const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi, ...StudiesAbi] as Abi;
 const EVENT_WINDOW = 500n;
 const plain = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));
 
@@ -23,7 +23,7 @@ function contractNames(config: UiConfig): Map<string, string> {
   const a = config.addresses;
   return new Map([
     [a.identity, 'Identity'], [a.consent, 'Consent'], [a.recordRegistry, 'RecordRegistry'],
-    [a.incentives, 'Incentives'], [a.token, 'MedToken'], [a.accessLogAnchor, 'AccessLogAnchor'],
+    [a.incentives, 'Incentives'], [a.token, 'MedToken'], [a.accessLogAnchor, 'AccessLogAnchor'], [a.studies, 'Studies'],
   ].map(([k, v]) => [k!.toLowerCase(), v!]));
 }
 

@@ -14,6 +14,7 @@ import { useAccountInfo } from '../App.tsx';
 import { exportBundle } from '../lib/fhir.ts';
 import { subscribeEvents } from '../lib/events.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
+import { PatientStudies } from '../studies.tsx';
 import { FinalTerms, GrantTimeline, Requests, TermsFields, defaultTerms, grantByRelay, shareWithGrantee, termsOf } from '../consent.tsx';
 import { ProviderPicker } from '../providerPicker.tsx';
 import { ProviderName } from '../names.tsx';
@@ -236,6 +237,7 @@ export function PatientScreen() {
       <Section title="My grants"><GrantTimeline session={session} side="patient" who={session.address} /></Section>
       <Section title="Grant a provider access"><GrantAccess session={session} /></Section>
       <Section title="Add a record of my own"><RecordForm session={session} patient={session.address} /></Section>
+      <Section title="Research studies"><PatientStudies session={session} /></Section>
       <Section title="Who accessed what"><AuditTrail session={session} /></Section>
     </main>
   );

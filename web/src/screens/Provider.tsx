@@ -12,6 +12,7 @@ import { sendTx, useSession, type Session } from '../lib/session.tsx';
 import { TermsFields, defaultTerms, termsOf } from '../consent.tsx';
 import { GrantsToMe, MyPatients } from '../careLists.tsx';
 import { RecordForm, RecordList } from '../records.tsx';
+import { ResearcherStudies } from '../studies.tsx';
 import { ActionButton, Addr, Empty, ErrorNote, Field, Loading, Section } from '../ui.tsx';
 
 function Earnings({ session }: { session: Session }) {
@@ -136,6 +137,7 @@ export function ProviderScreen() {
       <Section title="Grants to me"><GrantsToMe session={session} /></Section>
       <Section title="Request access"><RequestAccess session={session} /></Section>
       <Section title="Break-glass"><BreakGlass session={session} onOpened={openedEmergency} /></Section>
+      <Section title="My research studies"><ResearcherStudies session={session} /></Section>
     </main>
   );
 }

@@ -1,0 +1,45 @@
+/**
+ * Patients of a harness hospital for the research tests: fresh accounts, funded, registered with
+ * their own X25519 key, signed in, each with encrypted HbA1c Observations (given value and date)
+ * registered on chain by themselves.
+ */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { createWalletClient, custom, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../src/crypto/index.ts';
+import { medChainContracts } from '../../src/sdk/contracts.ts';
+import { GatewayClient } from '../../src/sdk/gateway.ts';
+import { prepareRecordVersion } from '../../src/sdk/records.ts';
+import { chain, randomKey } from '../../contracts/test/fixture.ts';
+import type { Harness } from '../gateway/harness.ts';
+
+export const HBA1C = { system: 'http://loinc.org', code: '4548-4' };
+
+export interface HospitalPatient { privateKey: Hex; account: PrivateKeyAccount; encryption: EncryptionKeyPair; gateway: GatewayClient }
+
+export const hba1c = (value: number, date: string) => ({
+  resourceType: 'Observation', status: 'final', effectiveDateTime: date,
+  code: { coding: [{ ...HBA1C, display: 'Hemoglobin A1c' }] }, valueQuantity: { value, unit: '%' },
+});
+
+export async function hospitalPatient(h: Harness, observations: Array<[value: number, date: string]>): Promise<HospitalPatient> {
+  const { f } = h;
+  const privateKey = generatePrivateKey();
+  const account = privateKeyToAccount(privateKey);
+  const encryption = generateEncryptionKeyPair();
+  await f.mined(f.wallets.outsider.sendTransaction({ to: account.address, value: 10n ** 18n, chain }));
+  const contracts = medChainContracts(createWalletClient({ account, chain, transport: custom(f.provider, { retryCount: 0 }) }), f.addresses);
+  await f.mined(contracts.identity.write.registerPatient([`0x${bytesToHex(encryption.publicKey)}` as Hex, randomKey()]));
+  const gateway = new GatewayClient(h.gateway.url);
+  await gateway.signIn(account, { chainId: 31337 });
+  for (const [value, date] of observations) {
+    const prepared = await prepareRecordVersion({
+      plaintext: new TextEncoder().encode(JSON.stringify(hba1c(value, date))), patient: account.address, resourceType: 'Observation',
+      recipients: [{ address: account.address, publicKey: encryption.publicKey }],
+    });
+    await gateway.uploadCiphertext(prepared.ciphertext);
+    await f.mined(contracts.recordRegistry.write.addRecord([prepared.recordId, account.address, prepared.category, prepared.contentId, prepared.integrityHash]));
+    await gateway.depositEnvelopes(prepared.recordId, 1, prepared.envelopes);
+  }
+  return { privateKey, account, encryption, gateway };
+}
