@@ -16,7 +16,7 @@ test('start --consortium: bad usage and bad consortium files exit 2 with one lin
     const good = {
       version: 1, name: 'x', chainId: 4242,
       engine: { kind: 'besu-qbft', besuVersion: '25.10.0', blockPeriodSeconds: 2, requestTimeoutSeconds: 4, epochLength: 30000 },
-      contracts: { identity: address(1), consent: address(2), incentives: address(3), token: address(4), recordRegistry: address(5), accessLogAnchor: address(6) },
+      contracts: { identity: address(1), consent: address(2), incentives: address(3), token: address(4), recordRegistry: address(5), accessLogAnchor: address(6), studies: address(8) },
       validatorContract: address(3),
       hospitals: [{ name: 'a', gatewayUrl: 'http://127.0.0.1:8101', rpcUrl: 'http://127.0.0.1:9', validator: address(7), operator: address(8), custodianPublicKey: `0x${'ab'.repeat(32)}`, enode: `enode://${'0'.repeat(128)}@127.0.0.1:30303` }],
     };
