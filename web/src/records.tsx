@@ -10,7 +10,7 @@ import type { Address, Hex } from 'viem';
 import { RecordRegistryAbi, recordCategory } from '../../src/sdk/contracts.ts';
 import { openEscrowedRecordVersion, openRecordVersion } from '../../src/sdk/records.ts';
 import { writeRecordVersion } from '../../src/sdk/writeRecord.ts';
-import type { AccessView } from '../../src/sdk/gateway.ts';
+import { GatewayError, type AccessView } from '../../src/sdk/gateway.ts';
 import { isRecordType } from '../../src/sdk/recordTypes.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES, buildResource, fileToBase64, validateFields, type RecordFields, type RecordType } from './lib/fhir.ts';
@@ -122,6 +122,13 @@ function useExpiringState<T>(until: number | null | undefined): [T | undefined, 
  * One record, opened (decrypted, integrity checked) as soon as it is listed: its latest version is
  * shown for people, the raw FHIR JSON and the older versions one click away.
  */
+const MAX_OPEN_RETRIES = 4;
+/** Not found yet, conflict, gateway overloaded or unreachable: worth another try; a refusal is not. */
+function mayBeTransient(error: unknown): boolean {
+  if (!(error instanceof GatewayError)) return error instanceof TypeError; // fetch's network failure
+  return error.status === 404 || error.status === 409 || error.status === 429 || error.status >= 500;
+}
+
 function RecordItem({ session, recordId, patient, canErase, onOpened, onCleared }: {
   session: Session; recordId: Hex; patient: Address; canErase: boolean; onOpened?: (o: OpenedVersion) => void; onCleared?: (recordId: Hex) => void;
 }) {
@@ -141,13 +148,21 @@ function RecordItem({ session, recordId, patient, canErase, onOpened, onCleared 
   // Opened again when a new version appears or the access changes (a new grant, break-glass).
   const autoOpened = useRef<string | undefined>(undefined);
   const latest = detail.data && !detail.data.erasedAt ? detail.data.latestVersion : undefined;
-  const accessKey = `${latest}:${detail.data?.access.basis}:${detail.data?.access.until}`;
+  // A record is listed once indexed, which can be before its writer has deposited the envelope
+  // (a 404) or while the gateway is busy (5xx, network): such failures are tried again, a few times.
+  const [retries, setRetries] = useState(0);
+  const accessKey = `${latest}:${detail.data?.access.basis}:${detail.data?.access.until}:${retries}`;
   useEffect(() => {
     if (latest === undefined || autoOpened.current === accessKey) return;
     if (detail.data?.access.until && detail.data.access.until * 1000 <= Date.now()) return;
     autoOpened.current = accessKey;
     void open(latest);
   }, [latest, accessKey, open, detail.data?.access.until]);
+  useEffect(() => {
+    if (error === undefined || retries >= MAX_OPEN_RETRIES || !mayBeTransient(error)) return;
+    const timer = setTimeout(() => setRetries((n) => n + 1), 1_000 * 2 ** retries);
+    return () => clearTimeout(timer);
+  }, [error, retries]);
   // Whatever was drawn from this record (the charts) goes when its decrypted data does.
   useEffect(() => { if (!opened) onCleared?.(recordId); }, [opened, onCleared, recordId]);
   if (detail.isPending) return <li><Loading what="record" /></li>;
