@@ -29,7 +29,7 @@ import {
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createNode } from '../../src/chain/node.ts';
 import { encryptKeystore, generateEncryptionKeyPair } from '../../src/crypto/index.ts';
-import { verifyInclusion, type InclusionProof } from '../../src/gateway/audit/merkle.ts';
+import { verifyInclusion, type InclusionProof } from '../../src/sdk/auditProof.ts';
 import { createCustodianKeystore } from '../../src/cli/roleKeys.ts';
 import { newBundle, writeKeyBundle } from '../../src/cli/keyFile.ts';
 import { startHospital } from '../../src/cli/startHospital.ts';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFunctionData } from 'viem';
 import { IdentityAbi } from '../../src/sdk/contracts.ts';
-import { verifyInclusion } from '../../src/gateway/audit/merkle.ts';
+import { verifyInclusion } from '../../src/sdk/auditProof.ts';
 import { gatewayHarness, httpCall } from './harness.ts';
 
 test('access log: entries, anchored roots, inclusion proofs checked against the chain, restart and retry', async () => {

@@ -16,7 +16,7 @@ import { escrowMigrations } from '../../src/gateway/escrow/custodian.ts';
 import { envelopeMigrations } from '../../src/gateway/index/envelopes.ts';
 import { applyChainEvent } from '../../src/gateway/index/handlers.ts';
 import { chainIndexMigrations } from '../../src/gateway/index/schema.ts';
-import { verifyInclusion } from '../../src/gateway/audit/merkle.ts';
+import { verifyInclusion } from '../../src/sdk/auditProof.ts';
 import { startGateway } from '../../src/gateway/server.ts';
 import { Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { gatewayHarness, httpCall } from './harness.ts';

@@ -18,7 +18,7 @@ import { ProviderKind, StudiesAbi, medChainContracts, recordCategory } from '../
 import { GatewayClient } from '../../src/sdk/gateway.ts';
 import { declaredComputation, studyCode, toMicro } from '../../src/sdk/studies.ts';
 import { setStudyConsent, shareWithStudy, studyCall } from '../../src/sdk/studyClient.ts';
-import { verifyInclusion } from '../../src/gateway/audit/merkle.ts';
+import { verifyInclusion } from '../../src/sdk/auditProof.ts';
 import { binOf } from '../../src/gateway/research/computations.ts';
 import { laplaceBound } from '../../src/gateway/research/laplace.ts';
 import { chain, randomKey } from '../../contracts/test/fixture.ts';

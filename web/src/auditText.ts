@@ -3,7 +3,7 @@
  * allowed", "You shared …". One open of a record writes several log entries (its metadata, the
  * ciphertext, the key envelope) within a second or two; they are shown as one event.
  */
-import type { LogEntry } from '../../src/gateway/audit/merkle.ts';
+import type { LogEntry } from '../../src/sdk/auditProof.ts';
 
 export interface AuditEvent { entries: LogEntry[]; first: LogEntry }
 

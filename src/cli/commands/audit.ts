@@ -5,7 +5,7 @@
  */
 import { AccessLogAnchorAbi } from '../../sdk/contracts.ts';
 import { GatewayError } from '../../sdk/gateway.ts';
-import { verifyInclusion } from '../../gateway/audit/merkle.ts';
+import { verifyInclusion } from '../../sdk/auditProof.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';

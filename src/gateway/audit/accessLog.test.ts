@@ -7,7 +7,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Address, Hex } from 'viem';
 import { migrate, openSqlite } from '../db/index.ts';
 import { accessLogMigrations, createAccessLog } from './accessLog.ts';
-import { canonicalEntry, leafHash, rootOf, verifyInclusion } from './merkle.ts';
+import { canonicalEntry, leafHash, rootOf, verifyInclusion } from '../../sdk/auditProof.ts';
 
 const actor: Address = `0x${'aa'.repeat(20)}`;
 const patient: Address = `0x${'bb'.repeat(20)}`;

@@ -10,7 +10,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Hex } from 'viem';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { AccessLogEntry, AccessLogger } from '../routes/types.ts';
-import { canonicalEntry, inclusionPath, leafHash, rootOf, type InclusionProof, type LogEntry } from './merkle.ts';
+import { canonicalEntry, inclusionPath, leafHash, rootOf, type InclusionProof, type LogEntry } from '../../sdk/auditProof.ts';
 
 export const accessLogMigrations = [
   {

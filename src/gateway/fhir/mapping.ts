@@ -6,7 +6,7 @@
  */
 import type { AuditEvent, Consent, Reference, Resource } from '@medplum/fhirtypes';
 import { recordCategory } from '../../sdk/contracts.ts';
-import type { LogEntry } from '../audit/merkle.ts';
+import type { LogEntry } from '../../sdk/auditProof.ts';
 
 export const ADDRESS_SYSTEM = 'urn:ethereum:address';
 export const RECORD_SYSTEM = 'urn:medchain:record';

@@ -13,7 +13,7 @@ import { getAddress, isAddress, type Address, type Hex } from 'viem';
 import type { Resource } from '@medplum/fhirtypes';
 import { HttpError } from '../http/errors.ts';
 import type { AccessLog } from '../audit/accessLog.ts';
-import type { LogEntry } from '../audit/merkle.ts';
+import type { LogEntry } from '../../sdk/auditProof.ts';
 import { capabilityStatement } from '../fhir/capability.ts';
 import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../fhir/http.ts';
 import { auditEventFromEntry, consentFromGrant } from '../fhir/mapping.ts';

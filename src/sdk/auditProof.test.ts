@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { inclusionPath, leafHash, rootOf, verifyInclusion, verifyPath, type InclusionProof } from './merkle.ts';
+import { inclusionPath, leafHash, rootOf, verifyInclusion, verifyPath, type InclusionProof } from './auditProof.ts';
 
 // Leaves and roots of the Certificate Transparency reference tests (certificate-transparency-go, merkle tests).
 const LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'];
