@@ -14,6 +14,7 @@ import { PROVIDER_KINDS, providerProfileFields, providerProfileHash, providerPro
 import { loadStoredKeys } from './lib/keystoreStorage.ts';
 import { SessionContext, sendTx, signInGateway, type Session } from './lib/session.tsx';
 import { ActionButton, ErrorNote, Field, Loading, Section } from './ui.tsx';
+import { useAccountInfo, type AccountInfo } from './lib/accountInfo.ts';
 import { SignIn } from './screens/SignIn.tsx';
 import { Explorer } from './screens/Explorer.tsx';
 import { PatientScreen } from './screens/Patient.tsx';
@@ -32,29 +33,6 @@ function useHashScreen(): Screen {
     return () => window.removeEventListener('hashchange', on);
   }, []);
   return screen;
-}
-
-export interface AccountInfo { role: number; isAdmin: boolean; providerStatus: number; balance: bigint; encryptionKey: `0x${string}`; chargesGas: boolean }
-
-export function useAccountInfo(session: Session) {
-  const { client, addresses } = session.config;
-  return useQuery({
-    queryKey: ['account', session.address],
-    queryFn: async (): Promise<AccountInfo> => {
-      const identity = { address: addresses.identity, abi: IdentityAbi } as const;
-      const [role, isAdmin, providerStatus, balance, encryptionKey, gasPrice] = await Promise.all([
-        client.readContract({ ...identity, functionName: 'roleOf', args: [session.address] }),
-        client.readContract({ ...identity, functionName: 'isAdmin', args: [session.address] }),
-        client.readContract({ ...identity, functionName: 'providerStatus', args: [session.address] }),
-        client.getBalance({ address: session.address }),
-        client.readContract({ ...identity, functionName: 'encryptionKeyOf', args: [session.address] }),
-        client.getGasPrice().catch(() => 1n),
-      ]);
-      // A private chain with free gas (the embedded node: zero base fee) needs no talk of balances.
-      return { role: Number(role), isAdmin, providerStatus: Number(providerStatus), balance, encryptionKey, chargesGas: gasPrice > 0n };
-    },
-    refetchInterval: 5000,
-  });
 }
 
 /**

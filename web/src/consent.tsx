@@ -15,6 +15,7 @@ import { RECORD_TYPES } from './lib/fhir.ts';
 import { categoryName } from './records.tsx';
 import { ProviderName } from './names.tsx';
 import { GrantWindows } from './grantWindows.tsx';
+import { stateAt } from './lib/grantState.ts';
 import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, useNow, when } from './ui.tsx';
 
 export interface GrantRow {
@@ -48,18 +49,6 @@ export function useGrants(session: Session, side: 'patient' | 'grantee', who: Ad
     },
     refetchInterval: 5000,
   });
-}
-
-/**
- * The grant's state now, by this browser's clock: the chain's `grantState` is evaluated at the
- * latest block's time, which lags on a quiet chain (blocks are sealed only when there is work), so
- * a window that has closed would otherwise stay "active" on screen until the next block.
- */
-export function stateAt(g: GrantRow, now: number): number {
-  if (g.state === GrantState.Revoked) return g.state;
-  if (now >= g.validUntil) return GrantState.Expired;
-  if (g.state === GrantState.Upcoming && now >= g.validFrom) return GrantState.Active;
-  return g.state;
 }
 
 const GROUPS: Array<[string, number]> = [['Active', GrantState.Active], ['Upcoming', GrantState.Upcoming], ['Expired', GrantState.Expired], ['Revoked', GrantState.Revoked]];

@@ -9,7 +9,7 @@ import { GrantState } from '../../src/sdk/contracts.ts';
 import { directory } from './lib/api.ts';
 import type { Session } from './lib/session.tsx';
 import type { GrantRow } from './consent.tsx';
-import { stateAt } from './consent.tsx';
+import { stateAt } from './lib/grantState.ts';
 
 const COLOURS: Record<number, string> = { [GrantState.Active]: '#2e7d32', [GrantState.Upcoming]: '#1565c0', [GrantState.Expired]: '#9e9e9e', [GrantState.Revoked]: '#c62828' };
 const STATE_NAMES: Record<number, string> = { [GrantState.Active]: 'active', [GrantState.Upcoming]: 'upcoming', [GrantState.Expired]: 'expired', [GrantState.Revoked]: 'revoked' };

@@ -8,7 +8,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { Address } from 'viem';
 import { directory, type DirectoryEntry, type PatientRecordRef } from './lib/api.ts';
 import type { Session } from './lib/session.tsx';
-import { openVersion } from './records.tsx';
+import { openVersion } from './lib/openVersion.ts';
 import { Addr } from './ui.tsx';
 
 /**

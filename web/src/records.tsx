@@ -8,9 +8,9 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
 import { RecordRegistryAbi, recordCategory } from '../../src/sdk/contracts.ts';
-import { openEscrowedRecordVersion, openRecordVersion } from '../../src/sdk/records.ts';
 import { writeRecordVersion } from '../../src/sdk/writeRecord.ts';
 import { GatewayError, type AccessView } from '../../src/sdk/gateway.ts';
+import { openVersion, type OpenedVersion } from './lib/openVersion.ts';
 import { isRecordType } from '../../src/sdk/recordTypes.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES, buildResource, fileToBase64, validateFields, type RecordFields, type RecordType } from './lib/fhir.ts';
@@ -43,41 +43,6 @@ async function learnOwnCategories(session: Session) {
 export const categoryName = (category: Hex) => CATEGORY_NAMES.get(category.toLowerCase()) ?? `other (${category.slice(0, 10)}…)`;
 /** The heading for a category in lists ("Observations", "Personal details"). */
 export const categoryLabel = (category: Hex) => CATEGORY_LABELS[categoryName(category)] ?? categoryName(category);
-
-export interface OpenedVersion {
-  recordId: Hex; version: number; resource: Record<string, unknown>; integrityVerified: boolean | undefined; until: number | null;
-  /** Opened with the break-glass escrow shares the custodians released (not with an envelope of one's own). */
-  viaEscrow?: boolean;
-}
-
-/**
- * Opens a version. With `basis: 'break-glass'` the reader has no envelope: the gateway's custodians
- * release their escrow shares re-wrapped to the reader's on-chain key (only under live break-glass),
- * and the data key is recovered here from k shares and checked against the escrow commitment.
- */
-export async function openVersion(session: Session, recordId: Hex, version: number, patient: Address, basis?: AccessView['basis']): Promise<OpenedVersion> {
-  if (basis === 'break-glass') {
-    const [ciphertext, release, onChain] = await Promise.all([
-      session.gateway.getCiphertext(recordId, version),
-      session.gateway.releaseEscrow(recordId, version),
-      session.config.client.readContract({ address: session.config.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getVersion', args: [recordId, version] }),
-    ]);
-    const opened = await openEscrowedRecordVersion({
-      ciphertext, escrow: { threshold: release.threshold, commitment: release.commitment }, released: release.shares,
-      privateKey: session.encryption.privateKey, recordId, version, patient, integrityHash: onChain.integrityHash,
-    });
-    const resource = JSON.parse(new TextDecoder().decode(opened.plaintext)) as Record<string, unknown>;
-    return { recordId, version, resource, integrityVerified: opened.integrityVerified, until: release.access.until, viaEscrow: true };
-  }
-  const [ciphertext, { envelope, access }, onChain] = await Promise.all([
-    session.gateway.getCiphertext(recordId, version),
-    session.gateway.getEnvelope(recordId, version),
-    session.config.client.readContract({ address: session.config.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getVersion', args: [recordId, version] }),
-  ]);
-  const opened = await openRecordVersion({ ciphertext, envelope, privateKey: session.encryption.privateKey, recordId, version, patient, integrityHash: onChain.integrityHash });
-  const resource = JSON.parse(new TextDecoder().decode(opened.plaintext)) as Record<string, unknown>;
-  return { recordId, version, resource, integrityVerified: opened.integrityVerified, until: access.until };
-}
 
 export function GatewayUnavailable({ session, what }: { session: Session; what: string }) {
   if (session.gatewayStatus.ok) return null;

@@ -11,7 +11,7 @@ import { recordCategory, StudiesAbi } from '../../src/sdk/contracts.ts';
 import { studyConsentTypedData } from '../../src/sdk/studies.ts';
 import { shareWithStudy, studyCall } from '../../src/sdk/studyClient.ts';
 import type { Session } from './lib/session.tsx';
-import { openVersion } from './records.tsx';
+import { openVersion } from './lib/openVersion.ts';
 import { ActionButton, Empty, ErrorNote, Loading, when } from './ui.tsx';
 
 interface Bin { from: number; to: number; count: number }

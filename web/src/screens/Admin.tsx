@@ -9,7 +9,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { encodeFunctionData, formatUnits, getAddress, isAddress, type Address, type Hex } from 'viem';
 import { ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, SuspensionReason } from '../../../src/sdk/contracts.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
-import { useAccountInfo } from '../App.tsx';
+import { useAccountInfo } from '../lib/accountInfo.ts';
 import { directory } from '../lib/api.ts';
 import { ProviderName } from '../names.tsx';
 import { ActionButton, Addr, Empty, ErrorNote, Field, Loading, Section, duration } from '../ui.tsx';

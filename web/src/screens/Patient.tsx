@@ -9,8 +9,8 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, EmergencyReason, Role } from '../../../src/sdk/contracts.ts';
 import { withBlindedScope } from '../../../src/sdk/blindScope.ts';
-import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/gateway/audit/merkle.ts';
-import { useAccountInfo } from '../App.tsx';
+import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/sdk/auditProof.ts';
+import { useAccountInfo } from '../lib/accountInfo.ts';
 import { exportBundle } from '../lib/fhir.ts';
 import { subscribeEvents } from '../lib/events.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
@@ -19,7 +19,8 @@ import { FinalTerms, GrantTimeline, Requests, TermsFields, defaultTerms, grantBy
 import { ProviderPicker } from '../providerPicker.tsx';
 import { ProviderName } from '../names.tsx';
 import { auditPurpose, auditVerb, denialText, groupAudit } from '../auditText.ts';
-import { GatewayUnavailable, RecordForm, RecordList, openVersion, type OpenedVersion } from '../records.tsx';
+import { GatewayUnavailable, RecordForm, RecordList } from '../records.tsx';
+import { openVersion, type OpenedVersion } from '../lib/openVersion.ts';
 import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
 
 const REASONS = Object.keys(EmergencyReason);

@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { formatUnits, getAddress, isAddress, keccak256, toHex, type Address } from 'viem';
 import { ConsentAbi, EmergencyReason, IncentivesAbi, MedTokenAbi, ProviderStatus, Role } from '../../../src/sdk/contracts.ts';
-import { useAccountInfo } from '../App.tsx';
+import { useAccountInfo } from '../lib/accountInfo.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
 import { TermsFields, defaultTerms, termsOf } from '../consent.tsx';
 import { GrantsToMe, MyPatients } from '../careLists.tsx';
