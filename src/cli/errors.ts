@@ -3,8 +3,8 @@
  * 0 ok, 1 runtime error, 2 usage error, 3 refused by authorization (a 401/403 from the gateway,
  * or a contract that reverted with its own error, e.g. NotActiveProvider).
  */
-import { BaseError, ContractFunctionRevertedError } from 'viem';
-import { GatewayError } from '../sdk/gateway.ts';
+import { BaseError } from 'viem';
+import { AccessDeniedError, ChainRefusedError, GatewayError, UnauthenticatedError, describeRevert, revertText } from '../sdk/errors.ts';
 import { KeystoreFormatError, KeystorePassphraseError } from '../crypto/errors.ts';
 import { CliError } from './dataDir.ts';
 
@@ -17,21 +17,14 @@ export class RefusedError extends CliError {
 
 export function describeError(error: unknown): { message: string; code: number } {
   if (error instanceof CliError) return { message: error.message, code: error.exitCode };
+  if (error instanceof ChainRefusedError) return { message: `the contract refused: ${revertText(error)} (relayed by the gateway)`, code: EXIT.refused };
   if (error instanceof GatewayError) {
-    // A relayed consent transaction the contracts reverted: the gateway answers 422 with the error name.
-    const chainRefusal = /the chain refused: (.*)$/.exec(error.message);
-    if (error.status === 422 && chainRefusal) return { message: `the contract refused: ${chainRefusal[1]} (relayed by the gateway)`, code: EXIT.refused };
-    const code = error.status === 401 || error.status === 403 ? EXIT.refused : EXIT.runtime;
-    const reason = (error.body as { reason?: string } | undefined)?.reason;
-    return { message: `the gateway refused: ${error.message}${reason && !error.message.includes(reason) ? ` (${reason})` : ''}`, code };
+    const code = error instanceof UnauthenticatedError || error instanceof AccessDeniedError ? EXIT.refused : EXIT.runtime;
+    return { message: `the gateway refused: ${error.message}`, code };
   }
+  const revert = describeRevert(error);
+  if (revert) return { message: `the contract refused: ${revertText(revert)}`, code: EXIT.refused };
   if (error instanceof BaseError) {
-    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
-    if (revert?.data?.errorName) {
-      const args = revert.data.args?.length ? `(${revert.data.args.map(String).join(', ')})` : '';
-      return { message: `the contract refused: ${revert.data.errorName}${args}`, code: EXIT.refused };
-    }
-    if (revert) return { message: `the contract refused: ${revert.reason ?? revert.shortMessage}`, code: EXIT.refused };
     const fetchFailed = error.walk((e) => /fetch failed|ECONNREFUSED/.test((e as Error).message ?? ''));
     if (fetchFailed) return { message: 'cannot reach the chain through the gateway (is `medchain start` running? see --gateway)', code: EXIT.runtime };
     return { message: error.shortMessage, code: EXIT.runtime };

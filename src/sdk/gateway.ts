@@ -8,12 +8,8 @@ import { createSiweMessage } from 'viem/siwe';
 import { http, type Address, type Hex, type HttpTransport, type HttpTransportConfig } from 'viem';
 import type { GrantTerms } from './contracts.ts';
 import type { EscrowBundle, EscrowCustodian, ReleasedShare } from '../crypto/escrow.ts';
-
-export class GatewayError extends Error {
-  constructor(readonly status: number, message: string, readonly body?: unknown) {
-    super(message);
-  }
-}
+import { gatewayErrorFrom } from './errors.ts';
+export { GatewayError } from './errors.ts';
 
 /** Anything that can sign an EIP-191 message: a viem local account or wallet client account. */
 export interface MessageSigner {
@@ -80,9 +76,7 @@ export class GatewayClient {
     const type = response.headers.get('content-type') ?? '';
     if (!response.ok) {
       const detail = type.includes('json') ? await response.json().catch(() => undefined) : await response.text().catch(() => undefined);
-      const message = (detail as { error?: string; message?: string } | undefined)?.error ?? (detail as { message?: string } | undefined)?.message
-        ?? (detail as { issue?: Array<{ diagnostics?: string }> } | undefined)?.issue?.[0]?.diagnostics ?? response.statusText;
-      throw new GatewayError(response.status, `${response.status} ${message}`, detail);
+      throw gatewayErrorFrom(response.status, detail, response.statusText);
     }
     if (type.includes('application/octet-stream')) return new Uint8Array(await response.arrayBuffer()) as T;
     return (type.includes('json') ? response.json() : response.text()) as Promise<T>;

@@ -6,7 +6,8 @@
  */
 import { hexToBytes, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { StudiesAbi, recordCategory, type MedChainAddresses } from './contracts.ts';
-import { GatewayError, type GatewayClient } from './gateway.ts';
+import type { GatewayClient } from './gateway.ts';
+import { gatewayErrorFrom } from './errors.ts';
 import { envelopeForNewReader } from './records.ts';
 import { withAnyKey } from './shareWithGrantee.ts';
 import { studyConsentTypedData, studyRecipient } from './studies.ts';
@@ -24,7 +25,7 @@ export async function studyCall<T>(gateway: GatewayClient, method: string, path:
   if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await fetch(new URL(path, gateway.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = await response.json().catch(() => undefined) as Record<string, unknown> | undefined;
-  if (!response.ok) throw new GatewayError(response.status, `${response.status} ${String(json?.error ?? response.statusText)}`, json);
+  if (!response.ok) throw gatewayErrorFrom(response.status, json, response.statusText);
   return json as T;
 }
 

@@ -5,9 +5,10 @@
  * manager hands out nonces locally, so concurrent relays do not collide.
  */
 import {
-  BaseError, ContractFunctionRevertedError, createWalletClient, type Address, type Chain, type Hex, type PublicClient, type Transport,
+  createWalletClient, type Address, type Chain, type Hex, type PublicClient, type Transport,
 } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
+import { describeRevert } from '../../sdk/errors.ts';
 import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
 
 /** A transaction the chain refused, with the contract's custom error name (e.g. InvalidSignature). */
@@ -19,11 +20,8 @@ export class ChainRefusal extends Error {
 
 /** Turns a viem revert into a ChainRefusal; other errors pass through. */
 export function asChainRefusal(error: unknown): unknown {
-  if (error instanceof BaseError) {
-    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (revert instanceof ContractFunctionRevertedError) return new ChainRefusal(revert.data?.errorName ?? revert.reason ?? 'reverted', revert.data?.args ?? []);
-  }
-  return error;
+  const revert = describeRevert(error);
+  return revert ? new ChainRefusal(revert.errorName, revert.args) : error;
 }
 
 export interface RelayerOptions {

@@ -12,7 +12,7 @@ import {
 import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import { cidFromContentId, openRecordVersion, prepareRecordVersion } from '../../sdk/records.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
-import { HttpError } from '../http/errors.ts';
+import { HttpError, chainRefused } from '../http/errors.ts';
 import { authorizeAndLog, authorizeWriteAndLog, type Allowed } from '../routes/authorize.ts';
 import type { DataRouteDeps, Session } from '../routes/types.ts';
 import type { CustodialAccount, CustodialKeystore } from './custodial.ts';
@@ -113,7 +113,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
       } catch (error) {
         if (error instanceof ChainRefusal) {
           if (error.errorName === 'StaleVersion') throw new HttpError(412, `version conflict: ${resource.resourceType}/${id} changed since version ${existing?.expected}`, 'conflict');
-          throw new HttpError(403, `the chain refused the write: ${error.errorName}`, 'forbidden');
+          throw chainRefused(403, `the chain refused the write: ${error.errorName}`, error);
         }
         throw error;
       }

@@ -7,6 +7,8 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
 import type { Logger } from 'pino';
+import { ERROR_CODES, type GatewayErrorBody } from '../../sdk/errors.ts';
+import { ChainRefusal } from '../chain/relayer.ts';
 
 /** FHIR issue type codes by HTTP status (http://hl7.org/fhir/valueset-issue-type.html). */
 const fhirCode: Record<number, string> = {
@@ -21,21 +23,30 @@ export function operationOutcome(status: number, diagnostics: string, code?: str
   };
 }
 
-/** An error a route throws on purpose; `code` is an optional FHIR issue type. */
+export type RefusalStatus = 400 | 401 | 403 | 404 | 405 | 406 | 409 | 410 | 412 | 413 | 415 | 422 | 429 | 503;
+/** What a refusal says besides its message, for clients to match on (src/sdk/errors.ts reads it). */
+export type RefusalDetails = Partial<Omit<GatewayErrorBody, 'error'>>;
+
+/** An error a route throws on purpose; `fhirIssue` is an optional FHIR issue type. */
 export class HttpError extends HTTPException {
-  constructor(status: 400 | 401 | 403 | 404 | 405 | 406 | 409 | 410 | 412 | 413 | 415 | 422 | 429 | 503, message: string, readonly fhirIssue?: string) {
+  constructor(status: RefusalStatus, message: string, readonly fhirIssue?: string, readonly details: RefusalDetails = {}) {
     super(status, { message });
   }
 }
 
-export function errorResponse(c: Context, status: number, message: string, fhirIssue?: string, headers: Record<string, string> = {}) {
+/** A refusal of the contracts, relayed: the client gets the custom error's name and arguments. */
+export function chainRefused(status: RefusalStatus, message: string, refusal: ChainRefusal): HttpError {
+  return new HttpError(status, message, status === 403 ? 'forbidden' : 'processing', { code: 'chain_refused', errorName: refusal.errorName, args: refusal.args.map(String) });
+}
+
+export function errorResponse(c: Context, status: number, message: string, fhirIssue?: string, headers: Record<string, string> = {}, details: RefusalDetails = {}) {
   for (const [k, v] of Object.entries(headers)) c.header(k, v);
   // A bearer-token challenge on every 401 (RFC 6750 §3; RFC 9110 §11.6.1: a 401 SHALL carry one).
   if (status === 401) c.header('www-authenticate', 'Bearer realm="medchain"');
   if (c.req.path === '/fhir' || c.req.path.startsWith('/fhir/')) {
     return c.json(operationOutcome(status, message, fhirIssue), status as 400, { 'content-type': 'application/fhir+json; charset=utf-8' });
   }
-  return c.json({ error: message }, status as 400);
+  return c.json({ error: message, code: ERROR_CODES[status] ?? 'error', ...details }, status as 400);
 }
 
 /** A message fit for the log: its first line, with hex values (ids, addresses, hashes, calldata) and long base32/64 runs (CIDs) blanked. */
@@ -53,8 +64,10 @@ export function errorHandler(log: Logger) {
       const headers: Record<string, string> = {};
       const retryAfter = response.headers.get('retry-after');
       if (retryAfter) headers['retry-after'] = retryAfter;
-      return errorResponse(c, error.status, error.message || response.statusText || 'request refused', (error as HttpError).fhirIssue, headers);
+      const refusal = error instanceof HttpError ? error : undefined;
+      return errorResponse(c, error.status, error.message || response.statusText || 'request refused', refusal?.fhirIssue, headers, refusal?.details);
     }
+    if (error instanceof ChainRefusal) return errorResponse(c, 422, `the chain refused: ${error.errorName}`, 'processing', {}, { code: 'chain_refused', errorName: error.errorName, args: error.args.map(String) });
     // Unexpected: log the error type and the first line of its message server-side, answer generically.
     // Library errors (viem's) append call arguments, calldata and addresses: ids stay out of logs.
     log.error({ err: { type: error.name, message: logSafe(error.message) }, path: c.req.routePath }, 'unhandled error');

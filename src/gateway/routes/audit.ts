@@ -7,10 +7,10 @@
  *   GET /api/audit/:seq/proof                                 { entry, periodId, leafIndex, treeSize, path, root, anchorTx, gateway }
  */
 import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { getAddress, isAddress } from 'viem';
 import type { AccessLog } from '../audit/accessLog.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
+import { fail } from './validation.ts';
 
 export function auditRoutes(deps: DataRouteDeps & { accessLog: AccessLog }) {
   const app = new Hono<GatewayEnv>();
@@ -21,29 +21,29 @@ export function auditRoutes(deps: DataRouteDeps & { accessLog: AccessLog }) {
     const patient = c.req.query('patient');
     const actor = c.req.query('actor');
     const who = patient ?? actor ?? s.address;
-    if (!isAddress(who)) throw new HTTPException(400, { message: 'patient/actor must be an address' });
-    if (getAddress(who) !== s.address && !privileged(s.role)) throw new HTTPException(403, { message: 'you may read only the log about you' });
+    if (!isAddress(who)) fail(400, 'patient/actor must be an address');
+    if (getAddress(who) !== s.address && !privileged(s.role)) fail(403, 'you may read only the log about you');
     const after = Number(c.req.query('after') ?? 0);
     const limit = Number(c.req.query('limit') ?? 100);
-    if (!Number.isSafeInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HTTPException(400, { message: 'after must be a sequence number, limit 1..1000' });
+    if (!Number.isSafeInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) fail(400, 'after must be a sequence number, limit 1..1000');
     const entries = await deps.accessLog.entries(actor && !patient ? { actor: who, afterSeq: after, limit } : { patient: who, afterSeq: after, limit });
     return c.json({ entries });
   });
 
   app.get('/audit/periods', async (c) => {
     const s = c.get('session');
-    if (!privileged(s.role) && s.role !== 'patient') throw new HTTPException(403, { message: 'patients, auditors and admins only' });
+    if (!privileged(s.role) && s.role !== 'patient') fail(403, 'patients, auditors and admins only');
     return c.json({ gateway: deps.relayer.address, periods: await deps.accessLog.periods() });
   });
 
   app.get('/audit/:seq/proof', async (c) => {
     const s = c.get('session');
     const seq = Number(c.req.param('seq'));
-    if (!Number.isSafeInteger(seq) || seq < 1) throw new HTTPException(400, { message: 'seq must be a positive integer' });
+    if (!Number.isSafeInteger(seq) || seq < 1) fail(400, 'seq must be a positive integer');
     const proof = await deps.accessLog.prove(seq);
-    if (!proof) throw new HTTPException(404, { message: 'no such entry, or its period is not closed yet (proofs exist once a period is anchored)' });
+    if (!proof) fail(404, 'no such entry, or its period is not closed yet (proofs exist once a period is anchored)');
     if (getAddress(proof.entry.patient) !== s.address && getAddress(proof.entry.actor) !== s.address && !privileged(s.role)) {
-      throw new HTTPException(403, { message: 'this entry is not about you' });
+      fail(403, 'this entry is not about you');
     }
     return c.json({ ...proof, gateway: deps.relayer.address });
   });

@@ -24,7 +24,7 @@ export async function authorizeAndLog(
     actor: s.address, patient: record.patient, recordId, action, purpose,
     outcome: decision.allowed ? 'allowed' : 'denied', reason: decision.allowed ? decision.basis : decision.reason,
   });
-  if (!decision.allowed) fail(403, `access denied: ${decision.reason}`);
+  if (!decision.allowed) fail(403, `access denied: ${decision.reason}`, { reason: decision.reason });
   return decision as Allowed;
 }
 
@@ -42,7 +42,7 @@ export async function authorizeWriteAndLog<T>(
   const log = (outcome: 'allowed' | 'denied' | 'failed', reason: string) => deps.audit.append({ actor: s.address, patient: record.patient, recordId, action, purpose, outcome, reason });
   if (!decision.allowed) {
     await log('denied', decision.reason);
-    fail(403, `access denied: ${decision.reason}`);
+    fail(403, `access denied: ${decision.reason}`, { reason: decision.reason });
   }
   let result: T;
   try {

@@ -12,12 +12,12 @@
  * Who may call what is auth/chainAccessPolicy.ts (EXPLORER_ROUTES), the table in docs/gateway.md.
  */
 import { Hono, type Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { allows, audienceOf, EXPLORER_ROUTES, transactionConcerns, type ChainAudience } from '../auth/chainAccessPolicy.ts';
 import { decodeFunctionData, getAddress, parseEventLogs, type Abi, type Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, RecordRegistryAbi, StudiesAbi } from '../../sdk/contracts.ts';
 import { blockProducer, type RpcBlockHeader } from '../explorer/cliqueProducer.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
+import { fail } from './validation.ts';
 
 const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi, ...StudiesAbi] as Abi;
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
@@ -26,7 +26,7 @@ const kinds = ['doctor', 'lab', 'hospital', 'pharmacy', 'other', 'research'];
 function boundedInt(value: string | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new HTTPException(400, { message: `expected an integer between 1 and ${max}` });
+  if (!Number.isInteger(n) || n < 1 || n > max) fail(400, `expected an integer between 1 and ${max}`);
   return n;
 }
 
@@ -35,8 +35,8 @@ function admit(c: Context<GatewayEnv>, route: keyof typeof EXPLORER_ROUTES): Cha
   const have = audienceOf(c.get('session'));
   const need = EXPLORER_ROUTES[route];
   if (allows(have, need)) return have;
-  if (have === 'anonymous') throw new HTTPException(401, { message: 'sign in first (POST /auth/nonce, then /auth/verify)' });
-  throw new HTTPException(403, { message: 'auditors and admins only' });
+  if (have === 'anonymous') fail(401, 'sign in first (POST /auth/nonce, then /auth/verify)');
+  fail(403, 'auditors and admins only');
 }
 
 export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
@@ -87,12 +87,12 @@ export function chainInfoRoutes(deps: DataRouteDeps & { chainId: number }) {
   app.get('/explorer/tx/:hash', async (c) => {
     const audience = admit(c, 'tx');
     const hash = c.req.param('hash');
-    if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) throw new HTTPException(400, { message: 'expected a 0x-prefixed 32-byte transaction hash' });
+    if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) fail(400, 'expected a 0x-prefixed 32-byte transaction hash');
     const tx = await deps.client.getTransaction({ hash: hash as Hex }).catch(() => undefined);
-    if (!tx) throw new HTTPException(404, { message: 'no such transaction' });
+    if (!tx) fail(404, 'no such transaction');
     const receipt = await deps.client.getTransactionReceipt({ hash: hash as Hex });
     // Someone else's transaction is answered as an unknown one is.
-    if (audience === 'member' && !transactionConcerns(tx, receipt.logs, c.get('session').address)) throw new HTTPException(404, { message: 'no such transaction' });
+    if (audience === 'member' && !transactionConcerns(tx, receipt.logs, c.get('session').address)) fail(404, 'no such transaction');
     const events = parseEventLogs({ abi: ALL_ABIS, logs: receipt.logs }).map((e) => ({ name: e.eventName, address: e.address, args: plain(e.args) }));
     return c.json({ hash, from: tx.from, to: tx.to, blockNumber: Number(tx.blockNumber), status: receipt.status, gasUsed: receipt.gasUsed.toString(), events });
   });

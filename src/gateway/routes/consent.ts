@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { getAddress, parseEventLogs, type Address, type Hex } from 'viem';
 import { ConsentAbi } from '../../sdk/contracts.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
+import { chainRefused } from '../http/errors.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import { address, fail, hex32, jsonBody, parse, purposeName, scopeName, sessionOf, uint, uint64 } from './validation.ts';
 
@@ -66,7 +67,7 @@ export function consentRoutes(deps: DataRouteDeps) {
     try {
       return await send();
     } catch (error) {
-      if (error instanceof ChainRefusal) fail(422, `the chain refused: ${error.errorName}`);
+      if (error instanceof ChainRefusal) throw chainRefused(422, `the chain refused: ${error.errorName}`, error);
       throw error;
     }
   };

@@ -15,6 +15,7 @@ import type { Address, Hex } from 'viem';
 import { IdentityAbi, Role } from '../../sdk/contracts.ts';
 import type { NodeAllowlist } from '../chain/allowlist.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
+import { chainRefused } from '../http/errors.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { address, fail, hex32, jsonBody, parse, uint } from './validation.ts';
 
@@ -40,7 +41,7 @@ export function onboardingRoutes(deps: DataRouteDeps & { chainId: number; allowl
     try {
       sent = await send();
     } catch (error) {
-      if (error instanceof ChainRefusal) fail(422, `the chain refused the registration: ${error.errorName}`);
+      if (error instanceof ChainRefusal) throw chainRefused(422, `the chain refused the registration: ${error.errorName}`, error);
       throw error;
     }
     // The registration is on chain whatever happens next; a failed admission is retried with POST /onboarding/admit.

@@ -22,6 +22,7 @@ import { getAddress, keccak256, toBytes, type Address, type PublicClient } from 
 import { StudiesAbi, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { fromMicro, studyCode } from '../../sdk/studies.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
+import { chainRefused } from '../http/errors.ts';
 import type { StudyConsentRelay } from '../research/studyConsentRelay.ts';
 import { cohortHashOf, StudyRefusal, type ChainStudy, type ComputeService } from '../research/computeService.ts';
 import type { StudyStore, StudyText } from '../research/studyStore.ts';
@@ -140,7 +141,7 @@ export function studyRoutes(deps: StudyRouteDeps) {
         await deps.indexed();
         return c.json({ txHash: hash });
       } catch (error) {
-        if (error instanceof ChainRefusal) fail(error.errorName === 'InvalidSignature' || error.errorName === 'SignatureExpired' ? 400 : 409, `the chain refused the ${path}: ${error.errorName}`);
+        if (error instanceof ChainRefusal) throw chainRefused(error.errorName === 'InvalidSignature' || error.errorName === 'SignatureExpired' ? 400 : 409, `the chain refused the ${path}: ${error.errorName}`, error);
         throw error;
       }
     });

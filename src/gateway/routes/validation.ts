@@ -1,10 +1,10 @@
 /**
  * What every data route validates and how it refuses: shared zod schemas for ids, addresses and
  * numbers, `parse` (400 with the failing fields), `fail` (a status and a message), and the session
- * check. Refusals are HTTPExceptions; the error policy (http/errors.ts) turns them into responses.
+ * check. Refusals are HttpErrors (thrown by `fail`); the error policy (http/errors.ts) turns them into responses.
  */
 import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
+import { HttpError, type RefusalDetails, type RefusalStatus } from '../http/errors.ts';
 import { z } from 'zod';
 import { getAddress, type Hex } from 'viem';
 import { Purpose, ScopeKind } from '../../sdk/contracts.ts';
@@ -29,8 +29,9 @@ export const version = z.coerce.number().int().min(1).max(2 ** 31);
 export const purposeName: Record<number, string> = Object.fromEntries(Object.entries(Purpose).map(([k, v]) => [v, k.toLowerCase()]));
 export const scopeName: Record<number, string> = Object.fromEntries(Object.entries(ScopeKind).map(([k, v]) => [v, k.toLowerCase()]));
 
-export function fail(status: 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 503, message: string): never {
-  throw new HTTPException(status, { message });
+/** Refuses the request: the one way routes do (the HTTP edge, http/errors.ts, writes the answer). */
+export function fail(status: RefusalStatus, message: string, details?: RefusalDetails): never {
+  throw new HttpError(status, message, undefined, details);
 }
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {

@@ -6,9 +6,10 @@
  */
 import { createContext, useContext } from 'react';
 import {
-  BaseError, ContractFunctionRevertedError, createWalletClient, custom, http,
+  BaseError, createWalletClient, custom, http,
   type Abi, type Account, type Address, type ContractFunctionArgs, type ContractFunctionName, type Hex, type TransactionReceipt, type WalletClient,
 } from 'viem';
+import { ChainRefusedError, describeRevert, revertText } from '../../../src/sdk/errors.ts';
 import { GatewayClient } from '../../../src/sdk/gateway.ts';
 import { rpcFetch, rpcSession, type UiConfig } from './config.ts';
 
@@ -95,10 +96,9 @@ export async function sendTx<
 
 /** A short, user-facing message for any error (viem errors carry a decoded revert reason). */
 export function errorText(error: unknown): string {
-  if (error instanceof BaseError) {
-    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
-    if (revert?.data?.errorName) return `The contract refused: ${revert.data.errorName}${revert.data.args?.length ? `(${revert.data.args.map(String).join(', ')})` : ''}`;
-    return error.shortMessage;
-  }
+  if (error instanceof ChainRefusedError) return `The contract refused: ${revertText(error)}`;
+  const revert = describeRevert(error);
+  if (revert && revert.errorName !== 'reverted') return `The contract refused: ${revertText(revert)}`;
+  if (error instanceof BaseError) return error.shortMessage;
   return error instanceof Error ? error.message : String(error);
 }
