@@ -11,10 +11,10 @@ import { getAddress, isAddress } from 'viem';
 import type { AccessLog } from '../audit/accessLog.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { fail } from './validation.ts';
+import { mayListAudit, mayReadAuditAbout } from '../auth/policy.ts';
 
 export function auditRoutes(deps: DataRouteDeps & { accessLog: AccessLog }) {
   const app = new Hono<GatewayEnv>();
-  const privileged = (role: string) => role === 'auditor' || role === 'admin';
 
   app.get('/audit', async (c) => {
     const s = c.get('session');
@@ -22,7 +22,7 @@ export function auditRoutes(deps: DataRouteDeps & { accessLog: AccessLog }) {
     const actor = c.req.query('actor');
     const who = patient ?? actor ?? s.address;
     if (!isAddress(who)) fail(400, 'patient/actor must be an address');
-    if (getAddress(who) !== s.address && !privileged(s.role)) fail(403, 'you may read only the log about you');
+    if (!mayReadAuditAbout(s, getAddress(who))) fail(403, 'you may read only the log about you');
     const after = Number(c.req.query('after') ?? 0);
     const limit = Number(c.req.query('limit') ?? 100);
     if (!Number.isSafeInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1 || limit > 1000) fail(400, 'after must be a sequence number, limit 1..1000');
@@ -32,7 +32,7 @@ export function auditRoutes(deps: DataRouteDeps & { accessLog: AccessLog }) {
 
   app.get('/audit/periods', async (c) => {
     const s = c.get('session');
-    if (!privileged(s.role) && s.role !== 'patient') fail(403, 'patients, auditors and admins only');
+    if (!mayListAudit(s)) fail(403, 'patients, auditors and admins only');
     return c.json({ gateway: deps.relayer.address, periods: await deps.accessLog.periods() });
   });
 
@@ -42,7 +42,7 @@ export function auditRoutes(deps: DataRouteDeps & { accessLog: AccessLog }) {
     if (!Number.isSafeInteger(seq) || seq < 1) fail(400, 'seq must be a positive integer');
     const proof = await deps.accessLog.prove(seq);
     if (!proof) fail(404, 'no such entry, or its period is not closed yet (proofs exist once a period is anchored)');
-    if (getAddress(proof.entry.patient) !== s.address && getAddress(proof.entry.actor) !== s.address && !privileged(s.role)) {
+    if (!mayReadAuditAbout(s, proof.entry.patient, proof.entry.actor)) {
       fail(403, 'this entry is not about you');
     }
     return c.json({ ...proof, gateway: deps.relayer.address });

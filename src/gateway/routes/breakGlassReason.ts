@@ -15,6 +15,7 @@ import { ConsentAbi, IdentityAbi } from '../../sdk/contracts.ts';
 import type { Database } from '../db/index.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { address, fail, jsonBody, parse, sessionOf, uint } from './validation.ts';
+import { mayReadBreakGlassReason } from '../auth/policy.ts';
 
 export const breakGlassReasonMigrations = [
   {
@@ -91,8 +92,7 @@ export function breakGlassReasonRoutes(deps: DataRouteDeps & { db: Database }) {
     const row = rows[0];
     if (!row) fail(404, `no stored reason for break-glass access #${accessId}`);
     const patient = getAddress(row!.patient);
-    const privileged = s.role === 'auditor' || s.role === 'admin';
-    if (s.address !== patient && s.address !== getAddress(row!.provider) && !privileged) fail(403, "only the patient, the opening provider and auditors may read a break-glass reason");
+    if (!mayReadBreakGlassReason(s, patient, row!.provider)) fail(403, "only the patient, the opening provider and auditors may read a break-glass reason");
     const envelopes = await deps.index.query<{ envelope: string }>('SELECT envelope FROM emergency_reason_envelopes WHERE access_id = $1 AND recipient = $2', [accessId.toString(), s.address.toLowerCase()]);
     if (!envelopes[0]) fail(404, 'the reason was not sealed to your key (auditors need an encryption key on chain when the access is opened)');
     const opening = await openingOf(accessId);

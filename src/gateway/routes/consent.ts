@@ -14,12 +14,13 @@
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { getAddress, parseEventLogs, type Address, type Hex } from 'viem';
+import { getAddress, parseEventLogs, type Hex } from 'viem';
 import { ConsentAbi } from '../../sdk/contracts.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import { chainRefused } from '../http/errors.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import { address, fail, hex32, jsonBody, parse, purposeName, scopeName, sessionOf, uint, uint64 } from './validation.ts';
+import { mayViewConsent } from '../auth/policy.ts';
 
 const signature = z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'expected a 0x-hex signature').max(20_000);
 const terms = z.object({
@@ -61,7 +62,6 @@ export function consentRoutes(deps: DataRouteDeps) {
 
   const session = (c: Context<GatewayEnv>): Session => sessionOf(c);
   /** A patient's or provider's consent data is theirs, their counterpart's, an admin's or an auditor's to see. */
-  const mayView = (s: Session, ...parties: Address[]) => s.role === 'admin' || s.role === 'auditor' || parties.includes(s.address);
 
   const relay = async (send: () => Promise<{ hash: Hex; blockNumber: bigint }>) => {
     try {
@@ -79,8 +79,8 @@ export function consentRoutes(deps: DataRouteDeps) {
     if (!patient && !grantee) fail(400, 'give patient= or grantee=');
     const p = patient ? parse(address, patient) : undefined;
     const g = grantee ? parse(address, grantee) : undefined;
-    if (p && !mayView(s, p) && !(g && mayView(s, g))) fail(403, 'you may list only your own grants');
-    if (!p && g && !mayView(s, g)) fail(403, 'you may list only your own grants');
+    if (p && !mayViewConsent(s, p) && !(g && mayViewConsent(s, g))) fail(403, 'you may list only your own grants');
+    if (!p && g && !mayViewConsent(s, g)) fail(403, 'you may list only your own grants');
     const where = [p ? 'patient = $1' : undefined, g ? `grantee = $${p ? 2 : 1}` : undefined].filter(Boolean).join(' AND ');
     const rows = await deps.index.query<GrantRow>(`SELECT * FROM grants WHERE ${where} ORDER BY grant_id`, [p, g].filter(Boolean).map((a) => a!.toLowerCase()));
     const now = await deps.access.clock();
@@ -141,7 +141,7 @@ export function consentRoutes(deps: DataRouteDeps) {
     const patient = c.req.query('patient');
     const provider = c.req.query('provider');
     const who = parse(address, patient ?? provider ?? s.address);
-    if (!mayView(s, who)) fail(403, 'you may list only your own requests');
+    if (!mayViewConsent(s, who)) fail(403, 'you may list only your own requests');
     const column = provider ? 'provider' : 'patient';
     const rows = await deps.index.query<Record<string, string | number | null>>(`SELECT * FROM access_requests WHERE ${column} = $1 ORDER BY request_id`, [who.toLowerCase()]);
     return c.json({
@@ -156,7 +156,7 @@ export function consentRoutes(deps: DataRouteDeps) {
   app.get('/emergencies', async (c) => {
     const s = session(c);
     const patient = parse(address, c.req.query('patient') ?? s.address);
-    if (!mayView(s, patient)) fail(403, 'you may list only your own emergency accesses');
+    if (!mayViewConsent(s, patient)) fail(403, 'you may list only your own emergency accesses');
     const now = Number(await deps.access.clock());
     const rows = await deps.index.query<Record<string, string | number | null>>('SELECT * FROM emergencies WHERE patient = $1 ORDER BY access_id', [patient.toLowerCase()]);
     return c.json({

@@ -21,6 +21,7 @@ import { resourceIdOf } from '../fhir/resources.ts';
 import { OTHER_SEARCH, RESULT_PARAMS } from '../fhir/searchParams.ts';
 import { grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
+import { mayReadAuditAbout, mayViewConsent } from '../auth/policy.ts';
 
 type GrantRow = Parameters<typeof grantView>[0];
 
@@ -39,7 +40,6 @@ function checkParams(params: URLSearchParams, type: keyof typeof OTHER_SEARCH): 
 
 export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl: () => string }) {
   const app = new Hono<GatewayEnv>();
-  const privileged = (role: string) => role === 'admin' || role === 'auditor';
   const fullUrl = (r: Resource) => `${deps.baseUrl()}/fhir/${r.resourceType}/${r.id}`;
 
   app.get('/metadata', (c) => c.json(capabilityStatement(deps.baseUrl()), 200, FHIR_JSON));
@@ -84,7 +84,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     // The patient, auditors and admins see all of a patient's consents; a grantee sees those made to them.
     const visible = rows.filter((r) => {
       const g = grantView(r, now);
-      return (g.patient === s.address || g.grantee === s.address || privileged(s.role)) && (!grantee || g.grantee === grantee);
+      return mayViewConsent(s, g.patient, g.grantee) && (!grantee || g.grantee === grantee);
     });
     const shown = await Promise.all(visible.slice(page.offset, page.offset + page.count).map((r) => consentOf(r, now, s.address)));
     return c.json(searchsetPage(deps.baseUrl(), 'Consent', params, page, visible.length, shown, fullUrl), 200, FHIR_JSON);
@@ -100,7 +100,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     if (!row) throw new HttpError(404, `no Consent grant-${match[1]}`, 'not-found');
     const now = await deps.access.clock();
     const g = grantView(row, now);
-    if (g.patient !== s.address && g.grantee !== s.address && !privileged(s.role)) throw new HttpError(403, 'this consent is not yours', 'forbidden');
+    if (!mayViewConsent(s, g.patient, g.grantee)) throw new HttpError(403, 'this consent is not yours', 'forbidden');
     return c.json(await consentOf(row, now, s.address), 200, FHIR_JSON);
   });
 
@@ -131,7 +131,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const raw = params.get('patient') ?? (s.role === 'patient' ? s.address : undefined);
     if (!raw) throw new HttpError(400, 'the patient search parameter is required (Patient/<address>)', 'required');
     const patient = addressParam('patient', raw);
-    if (patient !== s.address && !privileged(s.role)) throw new HttpError(403, 'you may read only the audit trail about you', 'forbidden');
+    if (!mayReadAuditAbout(s, patient)) throw new HttpError(403, 'you may read only the audit trail about you', 'forbidden');
     const total = await deps.accessLog.count({ patient });
     const entries = page.count === 0 ? [] : await deps.accessLog.entries({ patient, limit: page.count, offset: page.offset });
     return c.json(searchsetPage(deps.baseUrl(), 'AuditEvent', params, page, total, await auditEvents(entries), fullUrl), 200, FHIR_JSON);
@@ -144,7 +144,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const match = /^log-(\d{1,15})$/.exec(c.req.param('id'));
     const entry = match ? await deps.accessLog.entry(Number(match[1])) : undefined;
     if (!entry) throw new HttpError(404, `no AuditEvent ${c.req.param('id').slice(0, 40)}`, 'not-found');
-    if (entry.patient !== s.address.toLowerCase() && !privileged(s.role)) throw new HttpError(403, 'you may read only the audit trail about you', 'forbidden');
+    if (!mayReadAuditAbout(s, entry.patient)) throw new HttpError(403, 'you may read only the audit trail about you', 'forbidden');
     const [event] = await auditEvents([entry]);
     return c.json(event, 200, FHIR_JSON);
   });
