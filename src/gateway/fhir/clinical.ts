@@ -216,14 +216,17 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
         }
       }
       const out: Array<StoredVersion & { recordId: Hex }> = [];
+      let withheld = 0;
       for (const row of rows) {
-        // No live grant, no data: unreadable records are skipped silently, and counted nowhere.
+        // No live grant, no data: unreadable records are left out of the Bundle (and its total);
+        // the access log says how many, as one denial.
         const decision = await deps.access.authorizeRecord({ patient, accessor: s.address, category: row.category, recordId: row.record_id, permission: Permission.Read });
-        if (!decision.allowed) continue;
+        if (!decision.allowed) { withheld++; continue; }
         const opened = await open(account, row.record_id, patient, Number(row.latest_version));
         if (opened) out.push({ ...opened, recordId: row.record_id });
       }
       await deps.audit.append({ actor: s.address, patient, action: 'search', purpose: patient === s.address ? 'self' : 'treatment', outcome: 'allowed', reason: `${out.length} visible` });
+      if (withheld > 0) await deps.audit.append({ actor: s.address, patient, action: 'search', purpose: 'unknown', outcome: 'denied', reason: `${withheld} not readable` });
       return out;
     },
   };

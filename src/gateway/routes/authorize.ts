@@ -29,6 +29,16 @@ export async function authorizeAndLog(
 }
 
 /**
+ * A denial decided outside authorizeAndLog (a FHIR Bundle entry checked before any write; the
+ * records a listing or search leaves out), logged the same way: who, whose, what, why not.
+ */
+export async function logDenial(
+  deps: Pick<DataRouteDeps, 'audit'>, s: Session, patient: Address, recordId: Hex | undefined, action: string, reason: string,
+): Promise<void> {
+  await deps.audit.append({ actor: s.address, patient, recordId, action, purpose: 'unknown', outcome: 'denied', reason });
+}
+
+/**
  * For a write: decides like authorizeAndLog (a denial is logged and refused at once), runs `work`,
  * and logs the decision with the write's real outcome — `failed` (with the error's class, never its
  * message: it may carry ids) when the write did not complete. A failed create is not a success.

@@ -28,7 +28,7 @@ import {
 import { CLINICAL_SEARCH, OTHER_SEARCH, RESULT_PARAMS, codingsIn, dateFieldOf, tokenMatches } from '../fhir/searchParams.ts';
 import { consentFromGrant } from '../fhir/mapping.ts';
 import { grantView } from './consent.ts';
-import { authorizeAndLog } from './authorize.ts';
+import { authorizeAndLog, logDenial } from './authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import { Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 
@@ -349,7 +349,10 @@ export function fhirClinicalRoutes(deps: DataRouteDeps & { clinical: ClinicalSto
         const patient = target?.patient ?? patientOf(checked);
         if (!patient) throw new HttpError(400, `entry ${i}: say whose record this is (subject or patient reference)`, 'required');
         const decision = await deps.access.authorizeRecord({ patient, accessor: s.address, category: target?.category ?? await deps.categories.categoryFor(patient, resource.resourceType), recordId: target?.recordId ?? `0x${'00'.repeat(32)}`, permission: Permission.Write });
-        if (!decision.allowed) throw new HttpError(403, `entry ${i}: access denied: ${decision.reason}`, 'forbidden');
+        if (!decision.allowed) {
+          await logDenial(deps, s, patient, target?.recordId, `bundle-${method === 'PUT' ? 'update' : 'create'}`, decision.reason);
+          throw new HttpError(403, `entry ${i}: access denied: ${decision.reason}`, 'forbidden', { reason: decision.reason });
+        }
         plan.push({ method, type: resource.resourceType, recordId: target?.recordId, patient, expected: expectedVersion(entry.request?.ifMatch), resource: checked });
       } catch (error) {
         if (kind === 'transaction') throw error;

@@ -28,7 +28,7 @@ import { bindingOf, cidOrUndefined, contentIdFromCid } from '../../sdk/records.t
 import { CryptoError } from '../../crypto/errors.ts';
 import { EscrowConflictError, escrowStore } from '../escrow/custodian.ts';
 import { EnvelopeConflictError, envelopeStore } from '../index/envelopes.ts';
-import { accessView, authorizeAndLog } from './authorize.ts';
+import { accessView, authorizeAndLog, logDenial } from './authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import type { PinnedBlock } from '../chain/access.ts';
 import { address, fail, hex32, jsonBody, parse, sessionOf, version } from './validation.ts';
@@ -144,13 +144,15 @@ export function recordRoutes(deps: DataRouteDeps) {
     const rows = await deps.index.query<{ record_id: Hex; category: Hex; latest_version: number | string; erased_block: unknown }>(
       'SELECT record_id, category, latest_version, erased_block FROM records WHERE patient = $1 ORDER BY created_block, record_id', [patient.toLowerCase()]);
     const visible = [];
+    let withheld = 0;
     // No live grant, no data: records the caller may not read are left out, totals included.
     for (const row of rows) {
       const decision = await deps.access.authorizeRecord({ patient, accessor: s.address, category: row.category, recordId: row.record_id, permission: Permission.Read });
-      if (!decision.allowed) continue;
+      if (!decision.allowed) { withheld++; continue; }
       visible.push({ recordId: row.record_id, category: row.category, type: await deps.categories.typeOf(patient, row.category) ?? null, latestVersion: Number(row.latest_version), erased: row.erased_block !== null, access: accessView(decision) });
     }
     await deps.audit.append({ actor: s.address, patient, action: 'list', purpose: patient === s.address ? 'self' : 'treatment', outcome: 'allowed', reason: `${visible.length} visible` });
+    if (withheld > 0) await logDenial(deps, s, patient, undefined, 'list', `${withheld} not readable`);
     return c.json({ patient, total: visible.length, records: visible });
   });
 
