@@ -3,7 +3,7 @@
  * gas estimation search both sides agree on. Everything crossing the thread boundary is plain
  * data (hex strings), so jobs and answers survive structured cloning unchanged.
  */
-import type { Hex } from './chain.ts';
+import type { Hex } from './types.ts';
 
 /** One eth_call or eth_estimateGas, with the state root and header of the block it runs in. */
 export interface CallJob {

@@ -16,7 +16,7 @@
  * interpreter, e.g. in a precompile) is terminated and replaced.
  */
 import { Worker } from 'node:worker_threads';
-import type { Hex } from './chain.ts';
+import type { Hex } from './types.ts';
 import type { CallJob, CallOutcome, FromWorker, ToWorker } from './callJob.ts';
 
 export type CallLane = 'trusted' | 'public';

@@ -21,7 +21,7 @@ import { Caches } from '@ethereumjs/statemanager';
 import { createTx } from '@ethereumjs/tx';
 import { Address, bytesToHex, createAddressFromString, equalsBytes, hexToBytes, type DB } from '@ethereumjs/util';
 import { createVM, type VM } from '@ethereumjs/vm';
-import type { Hex } from './chain.ts';
+import type { Hex } from './types.ts';
 import { searchGas, type CallJob, type CallOutcome, type ExecOutcome, type FromWorker, type ToWorker } from './callJob.ts';
 import { createChainCommon } from './config.ts';
 import { CachedMerkleStateManager } from './stateManager.ts';

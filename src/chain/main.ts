@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decryptKeystore } from '../crypto/keystore.ts';
 import { createNode, type AuthorityKey } from './node.ts';
-import type { Hex } from './chain.ts';
+import type { Hex } from './types.ts';
 
 const { values } = parseArgs({
   options: {

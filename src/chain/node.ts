@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import { hexToBytes, bytesToHex } from '@ethereumjs/util';
 import { keccak256, toHex, type EIP1193RequestFn } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
-import { Chain, type GenesisAccount, type Hex, type Permissioning } from './chain.ts';
+import { Chain } from './chain.ts';
+import type { GenesisAccount } from './genesis.ts';
+import type { Permissioning } from './permissioning.ts';
+import type { Hex } from './types.ts';
 import { RpcError } from './errors.ts';
 import { handle, type RpcContext } from './rpc.ts';
 import { startServer, type ServerHandle } from './server.ts';
@@ -50,6 +53,8 @@ export interface NodeOptions {
   blockTimeBudgetMs?: number;
   /** Lifetime of transactions queued behind a nonce gap (default 3 h). */
   queueLifetimeMs?: number;
+  /** Transactions the pool holds at most (default 100,000). */
+  maxPoolSize?: number;
   genesisAlloc?: Record<string, GenesisAccount>;
   /** Default: 'open' in dev mode; in production an allowlist holding only the authority. */
   permissioning?: Permissioning;
@@ -119,6 +124,7 @@ export async function createNode(options: NodeOptions): Promise<MedChainNode> {
       blockGasLimit: options.blockGasLimit,
       maxTxGas: options.maxTxGas,
       queueLifetimeMs: options.queueLifetimeMs,
+      maxPoolSize: options.maxPoolSize,
       rpcGasCap: options.rpcGasCap,
       callTimeoutMs: options.callTimeoutMs,
       callWorkers: options.callWorkers,

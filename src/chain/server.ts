@@ -7,10 +7,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { SealedBlock } from './chain.ts';
+import { SealedBlockView, type SealedBlock } from './blockView.ts';
 import { ErrorCode, RpcError } from './errors.ts';
-import { handle, headerJson, logsOfBlock, parseLogFilter, type LogFilter, type RpcContext } from './rpc.ts';
-import { SealedBlockView } from './chain.ts';
+import { handle, type RpcContext } from './rpc.ts';
+import { headerJson } from './rpc/format.ts';
+import { logsOfBlock, parseLogFilter, type LogFilter } from './rpc/logs.ts';
 
 export interface ServerHandle { httpUrl: string; wsUrl: string; close(): Promise<void> }
 
@@ -137,7 +138,7 @@ export async function startServer(ctx: RpcContext, host: string, port: number): 
     const handle: Subscriptions = {
       subscribe(kind, params) {
         if (kind !== 'newHeads' && kind !== 'logs' && kind !== 'newPendingTransactions') throw new RpcError(ErrorCode.invalidParams, `unsupported subscription ${kind}`);
-        const filter = kind === 'logs' ? parseLogFilter(ctx.chain, params[0] ?? {}, 0n) : undefined;
+        const filter = kind === 'logs' ? parseLogFilter(params[0] ?? {}, 0n) : undefined;
         const id = `0x${randomBytes(16).toString('hex')}`;
         subs.set(id, { kind, filter });
         return id;

@@ -1,6 +1,6 @@
 /**
- * Pending transactions of the embedded node. Validation against state happens in the chain
- * (`chain.ts`) on arrival; the pool keeps validated transactions per sender and nonce, as geth's
+ * Pending transactions of the embedded node. Validation against state happens on arrival
+ * (`admission.ts`); the pool keeps validated transactions per sender and nonce, as geth's
  * legacy pool does, in two classes:
  *
  * - pending: executable now (contiguous nonces from the sender's state nonce);

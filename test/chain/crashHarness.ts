@@ -98,7 +98,9 @@ export async function crashRounds(dataDir: string, rounds: number, log: (s: stri
       const killAfter = 300 + Math.floor(Math.random() * 900);
       const worker = async (i: number) => {
         const account = accounts[i]!;
-        let nonce = Number((await rpc(url, 'eth_getTransactionCount', [account.address, 'pending'])).result);
+        let nonce: number;
+        // The kill can come before this first answer (a loaded machine): the worker then has nothing to do.
+        try { nonce = Number((await rpc(url, 'eth_getTransactionCount', [account.address, 'pending'])).result); } catch { return; }
         let value = BigInt(round * 1_000_000 + i * 10_000);
         while (!stop) {
           value++;

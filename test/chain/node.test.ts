@@ -7,7 +7,7 @@ import { bytesToHex } from '@ethereumjs/util';
 import { Bloom, encodeReceipt } from '@ethereumjs/vm';
 import { BaseError, ContractFunctionRevertedError, encodeFunctionData, parseEther } from 'viem';
 import { privateKeyToAccount, privateKeyToAddress, generatePrivateKey } from 'viem/accounts';
-import { decodeReceipts } from '../../src/chain/chain.ts';
+import { decodeReceipts } from '../../src/chain/receipts.ts';
 import { createNode } from '../../src/chain/node.ts';
 import { counterContract } from './fixtures.ts';
 import { CHAIN_ID, clients, devNode, tag, tempDir } from './helpers.ts';

@@ -1,12 +1,11 @@
 /**
- * Transaction admission and the pool's two classes (pending / queued), over real HTTP JSON-RPC:
- * a nonce gap never makes the node seal, gapped transactions are bounded per sender and
- * overall and expire; oversized, over-cap and tip-above-fee-cap transactions get geth's errors,
- * and none of the refused ones changes anything.
+ * The pool's two classes (pending / queued), over real HTTP JSON-RPC: a nonce gap never makes
+ * the node seal, gapped transactions are bounded per sender and overall and expire, and none of
+ * the refused ones changes anything. Admission's own refusals (nonce too high, over-cap gas,
+ * oversized data, tip above fee cap, a full pool) are tested beside it, src/chain/admission.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RLP } from '@ethereumjs/rlp';
 import { toHex, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, privateKeyToAddress } from 'viem/accounts';
 import { MAX_QUEUED, MAX_QUEUED_PER_SENDER } from '../../src/chain/txPool.ts';
@@ -105,30 +104,6 @@ test('queued transactions expire after the queue lifetime', async () => {
     assert.equal(node.chain.pool.size, 0, 'expired');
     assert.equal((await rpc(url, 'eth_getTransactionByHash', [hash])).result, null);
     assert.equal((await rpc(url, 'eth_blockNumber')).result, '0x0');
-  } finally {
-    await server.close();
-    await close();
-  }
-});
-
-test('admission refuses nonce too high, over-cap gas, oversized data and tip above fee cap with geth messages', async () => {
-  const { node, close } = await devNode();
-  const server = await node.listen({ port: 0 });
-  try {
-    const url = server.httpUrl;
-    const key = node.devAccounts[2]!;
-    const refused = async (raw: Hex) => (await rpc(url, 'eth_sendRawTransaction', [raw])).error;
-    assert.deepEqual(await refused(await signed(key, 1001)), { code: -32000, message: 'nonce too high' });
-    assert.deepEqual(await refused(await signed(key, 0, { gas: 16_777_217n })), { code: -32000, message: 'transaction gas limit too high (cap: 16777216, tx: 16777217)' });
-    const big = await signed(key, 0, { data: toHex(new Uint8Array(128 * 1024)) });
-    assert.match((await refused(big))!.message, /^oversized data: transaction size \d+, limit 131072$/);
-    // viem and ethereumjs refuse to build such a transaction, so it is assembled by hand (EIP-1559 RLP).
-    // [chainId, nonce, maxPriorityFeePerGas 2, maxFeePerGas 1, gas, to, value, data, accessList, yParity, r, s]
-    const raw = `0x02${Buffer.from(RLP.encode([CHAIN_ID, 0, 2, 1, 21_000, sink, 0, '0x', [], 0, 1, 1])).toString('hex')}` as Hex;
-    assert.deepEqual(await refused(raw), { code: -32000, message: 'max priority fee per gas higher than max fee per gas' });
-    assert.equal(node.chain.pool.size, 0);
-    assert.equal((await rpc(url, 'eth_blockNumber')).result, '0x0');
-    assert.equal((await rpc(url, 'eth_getTransactionCount', [privateKeyToAddress(key), 'pending'])).result, '0x0');
   } finally {
     await server.close();
     await close();
