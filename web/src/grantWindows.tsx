@@ -8,15 +8,18 @@ import { Bar, BarChart, Cell, ReferenceLine, ResponsiveContainer, Tooltip, XAxis
 import { GrantState } from '../../src/sdk/contracts.ts';
 import { directory } from './lib/api.ts';
 import type { Session } from './lib/session.tsx';
-import type { GrantRow } from './consent.tsx';
-import { stateAt } from './lib/grantState.ts';
+import type { Address } from 'viem';
+import { stateAt, type GrantTimes } from './lib/grantState.ts';
+
+/** What the chart draws of a grant (consent.tsx's GrantRow has it). */
+type WindowedGrant = GrantTimes & { grantId: bigint; grantee: Address; revokedAt: number };
 
 const COLOURS: Record<number, string> = { [GrantState.Active]: '#2e7d32', [GrantState.Upcoming]: '#1565c0', [GrantState.Expired]: '#9e9e9e', [GrantState.Revoked]: '#c62828' };
 const STATE_NAMES: Record<number, string> = { [GrantState.Active]: 'active', [GrantState.Upcoming]: 'upcoming', [GrantState.Expired]: 'expired', [GrantState.Revoked]: 'revoked' };
 const short = (t: number) => new Date(t * 1000).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
 
 /** The latest grants (at most 12) that are live, upcoming, or ended in the last 30 days. */
-export function GrantWindows({ session, grants, now }: { session: Session; grants: GrantRow[]; now: number }) {
+export function GrantWindows({ session, grants, now }: { session: Session; grants: WindowedGrant[]; now: number }) {
   const shown = grants.filter((g) => Math.min(g.validUntil, g.revokedAt || Infinity) > now - 30 * 86400).slice(0, 12);
   const grantees = [...new Set(shown.map((g) => g.grantee.toLowerCase()))];
   const names = useQuery({

@@ -20,8 +20,8 @@ import { privateKeyToAddress } from 'viem/accounts';
 import { encryptionPublicKey, generateEncryptionKeyPair, releaseEscrowShare, type RecordBinding, type ReleasedShare } from '../../crypto/index.ts';
 import { ConsentAbi, IdentityAbi, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { HttpError } from '../http/errors.ts';
-import type { SqlExecutor } from '../index/handlers.ts';
-import type { AccessLogger } from '../routes/types.ts';
+import type { SqlExecutor } from '../db/sqlExecutor.ts';
+import type { AccessLogger } from '../audit/entry.ts';
 
 export const escrowMigrations = [
   {

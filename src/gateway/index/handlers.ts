@@ -6,11 +6,10 @@
 import type { Address, Hex } from 'viem';
 import { RequestStatus } from '../../sdk/contracts.ts';
 import { enqueueShred } from './shredJobs.ts';
+import type { SqlExecutor } from '../db/sqlExecutor.ts';
 
 /** What the handlers need from the SQL layer (satisfied by src/gateway/db's Database and its transactions). */
-export interface SqlExecutor {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-}
+export type { SqlExecutor } from '../db/sqlExecutor.ts';
 
 export interface IndexedLog {
   eventName: string;

@@ -5,7 +5,7 @@
  * schema.ts (chain-index-3).
  */
 import type { Hex } from 'viem';
-import type { SqlExecutor } from './handlers.ts';
+import type { SqlExecutor } from '../db/sqlExecutor.ts';
 
 export type ShredStatus = 'pending' | 'done';
 

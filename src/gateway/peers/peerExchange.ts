@@ -18,8 +18,10 @@
 import type { Address, Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { Logger } from 'pino';
-import type { DepositedEscrow } from '../escrow/custodian.ts';
-import type { DataRouteDeps } from '../routes/types.ts';
+import type { DepositedEscrow, EscrowStore } from '../escrow/custodian.ts';
+import type { BlobStore } from '../../storage/BlobStore.ts';
+import type { EnvelopeStore } from '../index/envelopes.ts';
+import type { BlobUploads } from '../index/blobUploads.ts';
 import { cidOf } from '../../storage/cid.ts';
 import { cidOrUndefined } from '../../sdk/records.ts';
 import { PeerIntegrityError, PeerUnavailableError } from './errors.ts';
@@ -46,7 +48,7 @@ function jsonOf<T>(body: Uint8Array): Partial<T> | undefined {
   try { return JSON.parse(new TextDecoder().decode(body)) as Partial<T>; } catch { return undefined; }
 }
 
-export function peerExchange(deps: Pick<DataRouteDeps, 'blobs' | 'envelopes' | 'escrow' | 'uploads'> & {
+export function peerExchange(deps: { blobs: BlobStore; envelopes: EnvelopeStore; escrow: EscrowStore; uploads: BlobUploads } & {
   options: PeerOptions; chainId: number; operatorKey: Hex; replicas: PeerReplicas; log: Logger;
 }) {
   const account = privateKeyToAccount(deps.operatorKey);

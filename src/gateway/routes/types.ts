@@ -2,7 +2,7 @@
  * What the gateway's data routes share: the signed-in caller (set by the auth middleware from a
  * Sign-In with Ethereum session, role read from chain) and the services they use.
  */
-import type { Address, Hex, PublicClient } from 'viem';
+import type { Address, PublicClient } from 'viem';
 import type { MedChainAddresses } from '../../sdk/contracts.ts';
 import type { BlobStore } from '../../storage/BlobStore.ts';
 import type { GatewayRole } from '../chain/access.ts';
@@ -16,6 +16,7 @@ import type { Shredder } from '../index/shredder.ts';
 import type { PeerExchange } from '../peers/peerExchange.ts';
 import type { PeerReplicas } from '../peers/replicas.ts';
 import type { CategoryKeys } from '../index/categoryKeys.ts';
+import type { AccessLogger } from '../audit/entry.ts';
 
 export interface Session {
   address: Address;
@@ -24,21 +25,7 @@ export interface Session {
 
 export type GatewayEnv = { Variables: { session: Session } };
 
-/** One access-log entry: who, whose record, which, what, why, and whether it was allowed. No PHI. */
-export interface AccessLogEntry {
-  actor: Address;
-  patient: Address;
-  recordId?: Hex;
-  action: string;
-  purpose: string;
-  /** `failed`: allowed, but the operation itself did not complete (e.g. the chain refused the write). */
-  outcome: 'allowed' | 'denied' | 'failed';
-  reason: string;
-}
-
-export interface AccessLogger {
-  append(entry: AccessLogEntry): Promise<unknown>;
-}
+export type { AccessLogEntry, AccessLogger } from '../audit/entry.ts';
 
 export interface DataRouteDeps {
   client: PublicClient;
