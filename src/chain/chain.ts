@@ -27,6 +27,7 @@ import type { ChainStore } from './store.ts';
 import { TxPool, type PoolTx } from './txPool.ts';
 import type { Bytes, Hex } from './types.ts';
 import { newVm, type VmSetup } from './vms.ts';
+import type { ChainClock } from './chainClock.ts';
 
 export interface ChainOptions {
   dataDir: string;
@@ -197,10 +198,8 @@ export class Chain extends EventEmitter {
   set blockPeriodMs(ms: number) { this.sealer.blockPeriodMs = ms; }
 
   /** Dev-mode time control: seconds added to the wall clock, and the exact next timestamp. */
-  get timeOffset(): number { return this.sealer.timeOffset; }
-  set timeOffset(seconds: number) { this.sealer.timeOffset = seconds; }
-  get nextTimestamp(): bigint | undefined { return this.sealer.nextTimestamp; }
-  set nextTimestamp(ts: bigint | undefined) { this.sealer.nextTimestamp = ts; }
+  /** Block timestamps; dev-mode time control (rpc/devTime.ts) moves it. */
+  get clock(): ChainClock { return this.sealer.clock; }
 
   /** Seals a block soon if transactions wait. */
   scheduleSeal() { this.sealer.schedule(); }

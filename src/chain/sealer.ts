@@ -19,9 +19,9 @@ import type { StoredReceipt } from './receipts.ts';
 import type { ChainStore } from './store.ts';
 import type { PoolTx, TxPool } from './txPool.ts';
 import type { Bytes } from './types.ts';
+import { ChainClock } from './chainClock.ts';
 
 const ZERO_ADDRESS = new Address(new Uint8Array(20));
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export interface SealerSetup {
   store: ChainStore;
@@ -61,9 +61,8 @@ export class Sealer {
   private failures = 0;
   private closed = false;
   private priorityTargets = new Set<string>();
-  /** Dev-mode time control (seconds added to the wall clock; exact next timestamp). */
-  timeOffset = 0;
-  nextTimestamp: bigint | undefined;
+  /** Block timestamps (dev-mode time control moves it). */
+  readonly clock = new ChainClock();
 
   private constructor(private readonly setup: SealerSetup, public head: Block, private vm: VM, public blockPeriodMs: number) {}
 
@@ -117,10 +116,7 @@ export class Sealer {
   }
 
   nextBlockTimestamp(): bigint {
-    if (this.nextTimestamp !== undefined) return this.nextTimestamp;
-    const now = BigInt(nowSeconds() + this.timeOffset);
-    const min = this.head.header.timestamp + 1n;
-    return now > min ? now : min;
+    return this.clock.nextBlockTimestamp(this.head.header.timestamp);
   }
 
   /** A header for calls that run "in the pending block". */
@@ -205,7 +201,7 @@ export class Sealer {
       await store.commit(blockOps(store, sealed));
       this.head = block;
       this.lastSealAt = Date.now();
-      if (timestamp === undefined) this.nextTimestamp = undefined;
+      if (timestamp === undefined) this.clock.consumed();
       const nextNonce = new Map<string, bigint>();
       for (const entry of included) { pool.remove(entry); nextNonce.set(entry.senderHex, entry.tx.nonce + 1n); }
       for (const [sender, nonce] of nextNonce) pool.setBase(sender, nonce);

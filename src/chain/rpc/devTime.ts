@@ -11,12 +11,6 @@ import { devModeOnly, rpcMethod, type RpcMethods } from './table.ts';
 const dev = { devOnly: devModeOnly };
 const MAX_MINE = 10_000n;
 
-/** The next block gets timestamp `ts`, and later blocks continue from it, as in Hardhat. */
-function setNextTimestamp(chain: Chain, ts: bigint) {
-  chain.nextTimestamp = ts;
-  chain.timeOffset = Number(ts) - Math.floor(Date.now() / 1000);
-}
-
 async function mine(chain: Chain, count: bigint) {
   if (count > MAX_MINE) throw invalidParams('at most 10000 blocks at once');
   for (let i = 0n; i < count; i++) await chain.mine();
@@ -24,7 +18,7 @@ async function mine(chain: Chain, count: bigint) {
 
 const setNextBlockTimestamp = rpcMethod([param.intOrQuantity('timestamp')], ({ chain }, [ts]) => {
   if (ts <= chain.head.header.timestamp) throw invalidParams(`timestamp ${ts} is not after the latest block's ${chain.head.header.timestamp}`);
-  setNextTimestamp(chain, ts);
+  chain.clock.setNextTimestamp(ts);
   return null;
 }, dev);
 
@@ -36,8 +30,7 @@ const mineBlocks = rpcMethod([(v: unknown) => (v === undefined ? 1n : quantity(v
 
 export const devTimeMethods: RpcMethods = {
   evm_increaseTime: rpcMethod([param.intOrQuantity('seconds')], ({ chain }, [seconds]) => {
-    chain.timeOffset += Number(seconds);
-    return q(chain.timeOffset);
+    return q(chain.clock.increase(Number(seconds)));
   }, dev),
   evm_setNextBlockTimestamp: setNextBlockTimestamp,
   anvil_setNextBlockTimestamp: setNextBlockTimestamp,
@@ -46,7 +39,7 @@ export const devTimeMethods: RpcMethods = {
     if (timestamp !== undefined && timestamp !== null) {
       const ts = intOrQuantity(timestamp, 'timestamp');
       if (ts <= chain.head.header.timestamp) throw invalidParams('timestamp must be after the latest block');
-      setNextTimestamp(chain, ts);
+      chain.clock.setNextTimestamp(ts);
     }
     await mine(chain, 1n);
     return '0';
