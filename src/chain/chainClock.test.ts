@@ -13,7 +13,7 @@ test('the chain clock: wall time plus offset, an exact next timestamp used once,
   wall = 1_010;
   assert.equal(clock.nextBlockTimestamp(1_060n), 5_000n, 'exact while unused');
   clock.consumed();
-  assert.equal(clock.nextBlockTimestamp(5_000n), 5_001n);
+  assert.equal(clock.nextBlockTimestamp(5_000n), 5_010n, 'the clock runs on from the timestamp set');
   wall = 1_100;
   assert.equal(clock.nextBlockTimestamp(5_000n), 5_100n, 'later blocks continue from it');
   assert.equal(clock.offsetSeconds, 4_000);
