@@ -44,6 +44,18 @@ export async function setStudyConsent(options: { gateway: GatewayClient; client:
 }
 
 /**
+ * Refuses, before anything is signed or shared, a study whose compute key this gateway does not hold:
+ * keys wrapped there could not be used, and the gateway refuses them (409) anyway.
+ * @example await assertStudyComputedHere(gateway, 1n)
+ */
+export async function assertStudyComputedHere(gateway: GatewayClient, studyId: bigint): Promise<void> {
+  const page = await studyCall<{ computeKeyHeldHere: boolean; computeOperator: Address }>(gateway, 'GET', `/api/studies/${studyId}`);
+  if (!page.computeKeyHeldHere) {
+    throw new GatewayError(409, `this hospital does not run study ${studyId} (it does not hold its compute key): take part at the hospital of its compute operator ${page.computeOperator}`, page);
+  }
+}
+
+/**
  * After opting in: wraps the data key of every version of the patient's records in the study's
  * categories to the study's compute key and deposits them. Returns how many versions were shared.
  * Categories are compared with the SDK's `recordCategory`, the same helper records are written with.
@@ -53,6 +65,7 @@ export async function shareWithStudy(options: {
   /** FHIR resource types the study needs (their categories must be among the study's on chain). */
   resourceTypes: string[];
 }): Promise<number> {
+  await assertStudyComputedHere(options.gateway, options.studyId);
   const studies = { address: options.addresses.studies, abi: StudiesAbi } as const;
   const [study, [categories]] = await Promise.all([
     options.client.readContract({ ...studies, functionName: 'getStudy', args: [options.studyId] }),
