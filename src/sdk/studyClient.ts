@@ -76,7 +76,8 @@ export async function shareWithStudy(options: {
   const { records } = await options.gateway.listRecords(options.patient);
   const envelopes: Array<{ recordId: Hex; version: number; envelope: string }> = [];
   for (const r of records) {
-    if (r.erased || !wanted.has(r.category.toLowerCase())) continue;
+    // A blinded category (per patient, issue 14) only matches through the type the gateway maps it back to.
+    if (r.erased || !(wanted.has(r.category.toLowerCase()) || (r.type !== null && wanted.has(recordCategory(r.type).toLowerCase())))) continue;
     for (let v = 1; v <= r.latestVersion; v++) {
       const { envelope } = await options.gateway.getEnvelope(r.recordId, v);
       const wrapped = await withAnyKey(options.privateKeys, (k) => envelopeForNewReader(envelope, k, reader, r.recordId as Hex, v, options.patient));

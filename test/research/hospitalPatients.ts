@@ -38,11 +38,13 @@ export async function hospitalPatient(h: Harness, observations: Array<[value: nu
 }
 
 /** The patient adds one encrypted FHIR resource of their own (category from its resourceType) and returns its record id. */
-export async function addOwnRecord(h: Harness, patient: HospitalPatient, resource: Record<string, unknown> & { resourceType: string }): Promise<Hex> {
+export async function addOwnRecord(h: Harness, patient: HospitalPatient, resource: Record<string, unknown> & { resourceType: string }, options: { blinded?: boolean } = {}): Promise<Hex> {
   const { account, encryption, gateway } = patient;
   const contracts = medChainContracts(createWalletClient({ account, chain, transport: custom(h.f.provider, { retryCount: 0 }) }), h.f.addresses);
+  // Blinded: the patient's per-patient category (issue 14), as the web and the demo write records; else the legacy keccak256(type).
+  const category = options.blinded ? (await gateway.recordCategories(account.address, [resource.resourceType]))[resource.resourceType] : undefined;
   const prepared = await prepareRecordVersion({
-    plaintext: new TextEncoder().encode(JSON.stringify(resource)), patient: account.address, resourceType: resource.resourceType,
+    plaintext: new TextEncoder().encode(JSON.stringify(resource)), patient: account.address, resourceType: resource.resourceType, category,
     recipients: [{ address: account.address, publicKey: encryption.publicKey }],
   });
   await gateway.uploadCiphertext(prepared.ciphertext);

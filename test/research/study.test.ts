@@ -28,7 +28,7 @@ import { binOf, SIZE_SHARE } from '../../src/gateway/research/computations.ts';
 import { laplaceBound } from '../../src/gateway/research/laplace.ts';
 import { chain, randomKey } from '../../contracts/test/fixture.ts';
 import { gatewayHarness, httpCall, type Harness } from '../gateway/harness.ts';
-import { addOwnRecord, HBA1C, hospitalPatient, type HospitalPatient } from './hospitalPatients.ts';
+import { addOwnRecord, HBA1C, hba1c, hospitalPatient, type HospitalPatient } from './hospitalPatients.ts';
 import { auditVerb } from '../../web/src/auditText.ts';
 
 const BOUNDS = { lower: 4, upper: 14 };
@@ -347,7 +347,7 @@ test('keys are refused for a study this gateway cannot compute (409) and for rec
   assert.equal(await stored(foreign), 0);
 
   // Attack: a participant of the main study shares the key of a record outside its declared categories (a Condition).
-  const condition = await addOwnRecord(h, p, { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, recordedDate: '2026-02-01' });
+  const condition = await addOwnRecord(h, p, { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, recordedDate: '2026-02-01' }, { blinded: true });
   await h.waitIndexed();
   const before = await keysOf(p);
   const { envelope: conditionEnvelope } = await p.gateway.getEnvelope(condition, 1);
@@ -355,6 +355,11 @@ test('keys are refused for a study this gateway cannot compute (409) and for rec
   assert.equal(wrong.status, 422);
   assert.match(String(wrong.json?.error), /not in a category study \d+ declared/);
   assert.equal(await keysOf(p), before);
+  // A record in a declared type under the patient's blinded category is matched by its type and shared.
+  await addOwnRecord(h, p, hba1c(7.7, '2026-06-15'), { blinded: true });
+  await h.waitIndexed();
+  assert.equal(await shareWithStudy({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, patient: p.account.address, privateKeys: [p.encryption.privateKey], studyId, resourceTypes: ['Observation', 'Condition'] }), before + 1);
+  assert.equal(await keysOf(p), before + 1);
 });
 
 test('closing the study deletes every shared key, and nothing runs any more', async () => {

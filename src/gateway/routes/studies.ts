@@ -22,12 +22,14 @@ import { z } from 'zod';
 import { getAddress, keccak256, toBytes, type Address, type PublicClient } from 'viem';
 import { StudiesAbi, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { fromMicro, studyCode } from '../../sdk/studies.ts';
+import { recordCategory } from '../../sdk/contracts.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import type { StudyConsentRelay } from '../research/studyConsentRelay.ts';
 import { cohortTree } from '../research/commitment.ts';
 import { StudyRefusal, type ChainStudy, type ComputeService } from '../research/computeService.ts';
 import type { StudyRun, StudyStore, StudyText } from '../research/studyStore.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
+import type { CategoryKeys } from '../index/categoryKeys.ts';
 import type { GatewayEnv } from './types.ts';
 import { address, fail, hex32, jsonBody, parse, sessionOf, uint, version } from './validation.ts';
 
@@ -62,6 +64,8 @@ export interface StudyRouteDeps {
   store: StudyStore;
   index: SqlExecutor;
   indexed: () => Promise<void>;
+  /** Maps a patient's blinded record categories back to resource types (index/categoryKeys.ts). */
+  categories: Pick<CategoryKeys, 'typeOf'>;
 }
 
 const statusName = ['none', 'proposed', 'approved', 'closed'] as const;
@@ -175,7 +179,9 @@ export function studyRoutes(deps: StudyRouteDeps) {
       if (!row || getAddress(row.patient) !== s.address) fail(403, `record ${e.recordId} is not yours`);
       if (row.erased_block !== null && row.erased_block !== undefined) fail(410, `record ${e.recordId} was erased`);
       if (e.version > Number(row.latest_version)) fail(404, `record ${e.recordId} has no version ${e.version}`);
-      if (!categories.has(row.category.toLowerCase())) fail(422, `record ${e.recordId} is not in a category study ${id} declared: it needs only ${study.categories.length} record categories, and a key for anything else is refused`);
+      // Categories on chain are blinded per patient: the study declares resource types' plain categories, so compare by type.
+      const type = await deps.categories.typeOf(s.address, row.category as `0x${string}`);
+      if (!type || !categories.has(recordCategory(type).toLowerCase())) fail(422, `record ${e.recordId} is not in a category study ${id} declared: it needs only ${study.categories.length} record categories, and a key for anything else is refused`);
     }
     for (const e of body.envelopes) {
       await deps.store.putEnvelope(BigInt(id), { recordId: e.recordId, version: e.version, patient: s.address, envelope: new Uint8Array(Buffer.from(e.envelope, 'base64')) });
