@@ -74,8 +74,9 @@ function plaintextRun(records: Stored[]): number {
 
 function release(byPatient: Map<Address, Array<Record<string, unknown>>>): number {
   const cohort: PatientInput[] = [...byPatient.values()].map((resources) => patientInput(resources, HBA1C, undefined, {}));
-  releaseComputation({ kind: 'Mean', ...declared, bins: 0 }, cohort, 1);
-  releaseComputation({ kind: 'Histogram', ...declared, bins: 10 }, cohort, 1);
+  const size = { min: 1, max: cohort.length };
+  releaseComputation({ kind: 'Mean', ...declared, bins: 0 }, cohort, 1, size);
+  releaseComputation({ kind: 'Histogram', ...declared, bins: 10 }, cohort, 1, size);
   return cohort.length;
 }
 

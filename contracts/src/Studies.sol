@@ -89,6 +89,9 @@ contract Studies is EIP712, Nonces {
     uint256 public constant MAX_DATA_ITEMS = 32;
     uint32 public constant MIN_COHORT_FLOOR = 5;
     uint16 public constant MAX_BINS = 64;
+    /// @notice The smallest epsilon one run may spend (0.05, in millionths): tinier runs add no usable
+    /// aggregate, only probes for differencing attacks (docs/research.md).
+    uint64 public constant MIN_RUN_EPSILON = 50_000;
 
     bytes32 public constant OPT_IN_TYPEHASH = keccak256("OptIn(address patient,uint256 studyId,uint256 nonce,uint256 deadline)");
     bytes32 public constant OPT_OUT_TYPEHASH = keccak256("OptOut(address patient,uint256 studyId,uint256 nonce,uint256 deadline)");
@@ -126,8 +129,9 @@ contract Studies is EIP712, Nonces {
     event StudyClosed(uint256 indexed studyId, address indexed by);
     event StudyOptedIn(uint256 indexed studyId, address indexed patient);
     event StudyOptedOut(uint256 indexed studyId, address indexed patient);
-    /// @notice One run: which declared computation, over how many participants (`cohortHash` commits to
-    /// the sorted cohort list the gateway publishes), the epsilon it spent and the hash of its released result.
+    /// @notice One run: which declared computation, over how many participants (the released, noisy
+    /// size), the epsilon it spent, and salted commitments: `cohortHash` the Merkle root of the cohort's
+    /// salted leaves, `resultHash` the hash of the released result with a salt (docs/research.md).
     event StudyRun(
         uint256 indexed studyId,
         uint256 indexed runId,
@@ -233,13 +237,14 @@ contract Studies is EIP712, Nonces {
 
     // ---------------------------------------------------------------- compute operator
 
-    /// @notice Record one run of a declared computation and spend its epsilon. Only the study's compute operator.
+    /// @notice Record one run of a declared computation and spend its epsilon. Only the study's compute
+    /// operator, and only while the study's researcher is still an accredited provider.
     /// @param studyId The study.
     /// @param computation Index into the study's declared computations.
-    /// @param cohortSize How many participants the run included (at least the study's minimum).
-    /// @param epsilonSpent The run's epsilon in millionths (must fit in what is left of the budget).
-    /// @param resultHash keccak256 of the released (noised) result.
-    /// @param cohortHash keccak256 of the run's sorted cohort list.
+    /// @param cohortSize The released (noisy) cohort size: at least the study's minimum, at most its participants.
+    /// @param epsilonSpent The run's epsilon in millionths (at least MIN_RUN_EPSILON, within what is left of the budget).
+    /// @param resultHash Salted hash of the released (noised) result.
+    /// @param cohortHash Merkle root of the run's salted cohort leaves.
     /// @return runId The run's number within the study (from 1).
     function recordRun(uint256 studyId, uint256 computation, uint32 cohortSize, uint64 epsilonSpent, bytes32 resultHash, bytes32 cohortHash)
         external
@@ -247,11 +252,13 @@ contract Studies is EIP712, Nonces {
     {
         Study storage s = _study(studyId);
         if (msg.sender != s.computeOperator) revert NotComputeOperator(msg.sender);
+        // A researcher suspended after approval gets no more runs (the gateway refuses first; this holds for any operator).
+        if (!identity.isActiveProvider(s.researcher)) revert NotResearcher(s.researcher);
         if (!isOpen(studyId)) revert StudyNotOpen(studyId);
         if (computation >= _computations[studyId].length) revert UndeclaredComputation(studyId, computation);
         if (cohortSize < s.minCohort) revert CohortTooSmall(studyId, cohortSize, s.minCohort);
         if (cohortSize > s.participants) revert CohortLargerThanParticipants(studyId, cohortSize, s.participants);
-        if (epsilonSpent == 0) revert InvalidEpsilon();
+        if (epsilonSpent < MIN_RUN_EPSILON) revert InvalidEpsilon();
         uint64 remaining = s.epsilonBudget - s.epsilonSpent;
         if (epsilonSpent > remaining) revert BudgetExceeded(studyId, epsilonSpent, remaining);
         s.epsilonSpent += epsilonSpent;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFunctionData, parseEventLogs, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { IdentityAbi, ProviderKind, StudiesAbi } from '../../src/sdk/contracts.ts';
+import { IdentityAbi, ProviderKind, StudiesAbi, SuspensionReason } from '../../src/sdk/contracts.ts';
 import { Computation, StudyStatus, declaredComputation, studyCode, studyConsentTypedData, toMicro } from '../../src/sdk/studies.ts';
 import { chain, expectRevert, medchainFixture, randomKey } from './fixture.ts';
 
@@ -124,8 +124,20 @@ test('runs: only the compute operator, only declared computations, cohort at lea
   assert.equal(event!.args.kind, Computation.Histogram);
   assert.equal((await f.read.studies.read.getStudy([id])).epsilonSpent, toMicro(2));
   await expectRevert(run('hospital', 0n, 5, 1.5), 'BudgetExceeded');
-  await f.mined(run('hospital', 0n, 5, 1));
-  await expectRevert(run('hospital', 0n, 5, 0.000001), 'BudgetExceeded');
+  await expectRevert(run('hospital', 0n, 5, 0.049999), 'InvalidEpsilon');
+  await f.mined(run('hospital', 0n, 5, 0.95));
+  await expectRevert(run('hospital', 0n, 5, 0.06), 'BudgetExceeded');
+  await f.mined(run('hospital', 0n, 5, 0.05));
+
+  // A researcher suspended after approval: no run is recorded, whoever operates; reinstated, runs go on.
+  const id3 = await register({ minCohort: 5, epsilonBudget: toMicro(3) });
+  await f.mined(f.as('admin').identity.write.approve([f.addresses.studies, approveStudy(id3)]));
+  for (const actor of ['patient', 'patient2', 'outsider', 'relayer', 'device'] as const) await f.mined(f.as(actor).studies.write.optIn([id3]));
+  await f.mined(f.as('admin').identity.write.suspendProvider([f.addr.applicant, SuspensionReason.Other]));
+  await expectRevert(f.as('hospital').studies.write.recordRun([id3, 0n, 5, toMicro(1), randomKey() as Hex, randomKey() as Hex]), 'NotResearcher');
+  assert.deepEqual([(await f.read.studies.read.getStudy([id3])).epsilonSpent, (await f.read.studies.read.getStudy([id3])).runs], [0n, 0]);
+  await f.mined(f.as('admin').identity.write.approve([f.addresses.identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'reinstateProvider', args: [f.addr.applicant] })]));
+  await f.mined(f.as('hospital').studies.write.recordRun([id3, 0n, 5, toMicro(1), randomKey() as Hex, randomKey() as Hex]));
 
   // After the end date nothing runs and nobody joins; leaving is still possible.
   const id2 = await register({ minCohort: 5 });

@@ -7,7 +7,7 @@
 import { hexToBytes, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
 import { StudiesAbi, recordCategory, type MedChainAddresses } from './contracts.ts';
 import type { GatewayClient } from './gateway.ts';
-import { gatewayErrorFrom } from './errors.ts';
+import { ConflictError, gatewayErrorFrom } from './errors.ts';
 import { envelopeForNewReader } from './records.ts';
 import { withAnyKey } from './shareWithGrantee.ts';
 import { studyConsentTypedData, studyRecipient } from './studies.ts';
@@ -45,6 +45,18 @@ export async function setStudyConsent(options: { gateway: GatewayClient; client:
 }
 
 /**
+ * Refuses, before anything is signed or shared, a study whose compute key this gateway does not hold:
+ * keys wrapped there could not be used, and the gateway refuses them (409) anyway.
+ * @example await assertStudyComputedHere(gateway, 1n)
+ */
+export async function assertStudyComputedHere(gateway: GatewayClient, studyId: bigint): Promise<void> {
+  const page = await studyCall<{ computeKeyHeldHere: boolean; computeOperator: Address }>(gateway, 'GET', `/api/studies/${studyId}`);
+  if (!page.computeKeyHeldHere) {
+    throw new ConflictError(409, `409 this hospital does not run study ${studyId} (it does not hold its compute key): take part at the hospital of its compute operator ${page.computeOperator}`, page);
+  }
+}
+
+/**
  * After opting in: wraps the data key of every version of the patient's records in the study's
  * categories to the study's compute key and deposits them. Returns how many versions were shared.
  * Categories are compared with the SDK's `recordCategory`, the same helper records are written with.
@@ -54,6 +66,7 @@ export async function shareWithStudy(options: {
   /** FHIR resource types the study needs (their categories must be among the study's on chain). */
   resourceTypes: string[];
 }): Promise<number> {
+  await assertStudyComputedHere(options.gateway, options.studyId);
   const studies = { address: options.addresses.studies, abi: StudiesAbi } as const;
   const [study, [categories]] = await Promise.all([
     options.client.readContract({ ...studies, functionName: 'getStudy', args: [options.studyId] }),
@@ -64,7 +77,8 @@ export async function shareWithStudy(options: {
   const { records } = await options.gateway.listRecords(options.patient);
   const envelopes: Array<{ recordId: Hex; version: number; envelope: string }> = [];
   for (const r of records) {
-    if (r.erased || !wanted.has(r.category.toLowerCase())) continue;
+    // A blinded category (per patient, issue 14) only matches through the type the gateway maps it back to.
+    if (r.erased || !(wanted.has(r.category.toLowerCase()) || (r.type !== null && wanted.has(recordCategory(r.type).toLowerCase())))) continue;
     for (let v = 1; v <= r.latestVersion; v++) {
       const { envelope } = await options.gateway.getEnvelope(r.recordId, v);
       const wrapped = await withAnyKey(options.privateKeys, (k) => envelopeForNewReader(envelope, k, reader, r.recordId as Hex, v, options.patient));

@@ -1,7 +1,8 @@
 /**
  * `medchain start --demo --demo-patients 5`: the demo hospital has grants in every state (live,
  * expiring soon, expired, revoked, upcoming), a pending access request and a break-glass opening,
- * readable with the printed demo logins; a second `start --demo` does not seed again.
+ * readable with the printed demo logins, and an approved study with participants and released runs;
+ * a second `start --demo` does not seed again.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +44,14 @@ test('start --demo seeds grants in every state once', async () => {
     assert.ok(list.records.length >= 4 && list.records.every((r) => r.access.basis === 'break-glass'));
     const opened = await as('hospital', 'record', 'get', list.records[0]!.recordId) as { viaEscrow: boolean; integrityVerified: boolean };
     assert.deepEqual([opened.viaEscrow, opened.integrityVerified], [true, true]);
+
+    // The research screens are populated: one approved study the five patients with logins joined, with a mean and a histogram released.
+    assert.deepEqual(demo.study, { studyId: 1, participants: 5, runs: 2 });
+    const shown = await as('researcher', 'study', 'show', '1') as { status: string; participants: number; runList: Array<{ kind: string; cohortSize: number; result?: unknown }> };
+    assert.deepEqual([shown.status, shown.participants, shown.runList.map((r) => r.kind)], ['approved', 5, ['Mean', 'Histogram']]);
+    assert.ok(shown.runList.every((r) => r.result !== undefined && r.cohortSize === 5));
+    const results = await as('patient-2', 'study', 'results', '1') as unknown[];
+    assert.equal(results.length, 2);
 
     // Idempotent: a second start --demo finds the demo seeded and adds nothing.
     assert.equal(await stop(running.child), 0);

@@ -32,14 +32,23 @@ export async function hospitalPatient(h: Harness, observations: Array<[value: nu
   await f.mined(contracts.identity.write.registerPatient([`0x${bytesToHex(encryption.publicKey)}` as Hex, randomKey()]));
   const gateway = new GatewayClient(h.gateway.url);
   await gateway.signIn(account, { chainId: 31337 });
-  for (const [value, date] of observations) {
-    const prepared = await prepareRecordVersion({
-      plaintext: new TextEncoder().encode(JSON.stringify(hba1c(value, date))), patient: account.address, resourceType: 'Observation',
-      recipients: [{ address: account.address, publicKey: encryption.publicKey }],
-    });
-    await gateway.uploadCiphertext(prepared.ciphertext);
-    await f.mined(contracts.recordRegistry.write.addRecord([prepared.recordId, account.address, prepared.category, prepared.contentId, prepared.integrityHash]));
-    await gateway.depositEnvelopes(prepared.recordId, 1, prepared.envelopes);
-  }
-  return { privateKey, account, encryption, gateway };
+  const patient = { privateKey, account, encryption, gateway };
+  for (const [value, date] of observations) await addOwnRecord(h, patient, hba1c(value, date));
+  return patient;
+}
+
+/** The patient adds one encrypted FHIR resource of their own (category from its resourceType) and returns its record id. */
+export async function addOwnRecord(h: Harness, patient: HospitalPatient, resource: Record<string, unknown> & { resourceType: string }, options: { blinded?: boolean } = {}): Promise<Hex> {
+  const { account, encryption, gateway } = patient;
+  const contracts = medChainContracts(createWalletClient({ account, chain, transport: custom(h.f.provider, { retryCount: 0 }) }), h.f.addresses);
+  // Blinded: the patient's per-patient category (issue 14), as the web and the demo write records; else the legacy keccak256(type).
+  const category = options.blinded ? (await gateway.recordCategories(account.address, [resource.resourceType]))[resource.resourceType] : undefined;
+  const prepared = await prepareRecordVersion({
+    plaintext: new TextEncoder().encode(JSON.stringify(resource)), patient: account.address, resourceType: resource.resourceType, category,
+    recipients: [{ address: account.address, publicKey: encryption.publicKey }],
+  });
+  await gateway.uploadCiphertext(prepared.ciphertext);
+  await h.f.mined(contracts.recordRegistry.write.addRecord([prepared.recordId, account.address, prepared.category, prepared.contentId, prepared.integrityHash]));
+  await gateway.depositEnvelopes(prepared.recordId, 1, prepared.envelopes);
+  return prepared.recordId;
 }

@@ -7,23 +7,28 @@
  * too-small cohort, a spent budget and a non-researcher are refused and change nothing; the
  * leavers' keys are gone and no later run's cohort contains them; every run is in each included
  * patient's audit trail with an inclusion proof against the anchored root; closing the study
- * deletes every shared key.
+ * deletes every shared key. And the review's attacks (issue 20), each performed and refused: the
+ * researcher reading the cohort list off a run, brute-forcing the on-chain commitments (salted),
+ * differencing runs (ε floor, whole-month windows, noisy cohort size), running or reading results
+ * while suspended, depositing keys at a gateway that does not hold the study's compute key or for
+ * records outside the study's categories.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWalletClient, custom, encodeFunctionData, keccak256, parseEventLogs, toBytes, type Address, type Hex } from 'viem';
+import { createWalletClient, custom, encodeFunctionData, getAddress, keccak256, parseEventLogs, toBytes, type Address, type Hex } from 'viem';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../src/crypto/index.ts';
-import { ProviderKind, StudiesAbi, medChainContracts, recordCategory } from '../../src/sdk/contracts.ts';
-import { GatewayClient } from '../../src/sdk/gateway.ts';
+import { IdentityAbi, ProviderKind, StudiesAbi, SuspensionReason, medChainContracts, recordCategory } from '../../src/sdk/contracts.ts';
+import { GatewayClient, GatewayError } from '../../src/sdk/gateway.ts';
 import { declaredComputation, studyCode, toMicro } from '../../src/sdk/studies.ts';
 import { setStudyConsent, shareWithStudy, studyCall } from '../../src/sdk/studyClient.ts';
 import { verifyInclusion } from '../../src/sdk/auditProof.ts';
-import { binOf } from '../../src/gateway/research/computations.ts';
+import { cohortTree, resultHashOf, verifyCohortInclusion, type CohortInclusion } from '../../src/gateway/research/commitment.ts';
+import { binOf, SIZE_SHARE } from '../../src/gateway/research/computations.ts';
 import { laplaceBound } from '../../src/gateway/research/laplace.ts';
 import { chain, randomKey } from '../../contracts/test/fixture.ts';
 import { gatewayHarness, httpCall, type Harness } from '../gateway/harness.ts';
-import { HBA1C, hospitalPatient, type HospitalPatient } from './hospitalPatients.ts';
+import { addOwnRecord, HBA1C, hba1c, hospitalPatient, type HospitalPatient } from './hospitalPatients.ts';
 import { auditVerb } from '../../web/src/auditText.ts';
 
 const BOUNDS = { lower: 4, upper: 14 };
@@ -124,7 +129,7 @@ test('refusals: undeclared computation, too-small cohort, non-researcher, bad in
   assert.equal(undeclared.status, 422);
   assert.match(String(undeclared.json?.error), /not declared by study .*0: Mean, 1: Histogram/);
   // The date window leaves no one with an HbA1c value: the cohort is below the minimum.
-  const tooSmall = await run({ computation: 0, epsilon: 1, from: '2026-07-01' });
+  const tooSmall = await run({ computation: 0, epsilon: 1, from: '2026-07' });
   assert.equal(tooSmall.status, 422);
   assert.match(String(tooSmall.json?.error), /cohort too small: fewer participants than the study's minimum of 20/);
   assert.doesNotMatch(String(tooSmall.json?.error), /\b0\b/, 'the refusal does not state the exact count');
@@ -137,55 +142,107 @@ test('refusals: undeclared computation, too-small cohort, non-researcher, bad in
   assert.deepEqual([after.budget.spent, after.runs], [before.budget.spent, before.runs]);
 });
 
+test('differencing attacks are refused: a tiny ε, a window one day wider, a window of arbitrary instants — 4xx, nothing spent or anchored', async () => {
+  const before = await studyPage();
+  const tiny = await run({ computation: 0, epsilon: 0.000001 });
+  assert.equal(tiny.status, 422);
+  assert.match(String(tiny.json?.error), /epsilon must be at least 0.05 per run/);
+  assert.equal((await run({ computation: 0, epsilon: 0.049 })).status, 422);
+  // Run W, then W + 1 day, subtract: windows are whole months only.
+  for (const window of [{ from: '2026-01-02' }, { to: '2026-06-02' }, { from: '2026-01-01T00:00:00Z' }, { from: '2026-06', to: '2026-06' }]) {
+    const res = await run({ computation: 0, epsilon: 1, ...window });
+    assert.equal(res.status, 400, `${JSON.stringify(window)}: ${res.text}`);
+    assert.match(String(res.json?.error), /whole months: YYYY-MM|must come after/);
+  }
+  const after = await studyPage();
+  assert.deepEqual([after.budget.spent, after.runs], [before.budget.spent, before.runs]);
+  assert.equal(parseEventLogs({ abi: StudiesAbi, eventName: 'StudyRun', logs: await h.f.publicClient.getLogs({ address: h.f.addresses.studies, fromBlock: 0n }) }).length, 0);
+});
+
 test('the noised mean and histogram match the exact values within the stated Laplace bound, over repeated runs; leavers are in no cohort', async () => {
   const exactMean = stayers.reduce((a, p) => a + p.latest, 0) / stayers.length;
   const exactCounts = Array.from({ length: BINS }, () => 0);
   for (const p of stayers) exactCounts[binOf(p.latest, { ...BOUNDS, bins: BINS })]!++;
   const epsilon = 2;
-  const meanScale = (BOUNDS.upper - BOUNDS.lower) / stayers.length / epsilon;
-  const histScale = 2 / epsilon;
+  const statEpsilon = epsilon * (1 - SIZE_SHARE);
+  const half = (BOUNDS.upper - BOUNDS.lower) / 2;
+  const sumScale = half / statEpsilon;
+  const sizeScale = 1 / (epsilon * SIZE_SHARE);
+  const histScale = 2 / statEpsilon;
+  const addresses = stayers.flatMap((p) => [p.account.address, p.account.address.toLowerCase(), p.account.address.slice(2).toLowerCase()]);
 
   const meanErrors: number[] = [];
+  const sizes: number[] = [];
   for (let i = 0; i < 15; i++) {
     const r = await run({ computation: 0, epsilon });
     assert.equal(r.status, 201, r.text);
-    const body = r.json as { cohortSize: number; result: { mean: number }; noise: { scale: number; errorBound: number } };
-    assert.equal(body.cohortSize, 30);
-    assert.ok(Math.abs(body.noise.scale - meanScale) < 1e-9);
-    // |Lap(b)| > b·ln(1/β) with probability β: the test fails spuriously with probability ≤ 15·1e-6.
+    const body = r.json as { cohortSize: number; result: { mean: number }; noise: { scale: number; sizeScale: number; errorBound: number } } & Record<string, unknown>;
+    // Attack (review 1): the researcher's answer names no patient — no cohort list, no address anywhere in it.
+    assert.equal(body.cohort, undefined);
+    assert.equal(body.salt, undefined);
+    for (const a of addresses) assert.ok(!r.text.includes(a), 'no participant address in the researcher\'s answer');
+    // Review 3: the size is noised and clamped into [minimum, participants]; the noise scales do not depend on it.
+    assert.ok(Number.isInteger(body.cohortSize) && body.cohortSize >= MIN_COHORT && body.cohortSize <= 30, String(body.cohortSize));
+    assert.ok(Math.abs(body.noise.scale - sumScale) < 1e-9 && Math.abs(body.noise.sizeScale - sizeScale) < 1e-9);
+    sizes.push(body.cohortSize);
+    // The bound the service states, recomputed for β = 1e-6 from released values only (it fails spuriously with probability ≤ 15·1e-6):
+    // |error| ≤ (b·ln(2/β) + (U − L)/2 · (b_size·ln(2/β) + ½)) / ñ.
+    const bound = (laplaceBound(sumScale, TEST_BETA, 2) + half * (laplaceBound(sizeScale, TEST_BETA, 2) + 0.5)) / body.cohortSize;
     const error = body.result.mean - exactMean;
-    assert.ok(Math.abs(error) <= laplaceBound(meanScale, TEST_BETA) + 1e-4, `mean error ${error} within ${laplaceBound(meanScale, TEST_BETA)}`);
+    assert.ok(Math.abs(error) <= bound + 1e-4, `mean error ${error} within ${bound}`);
+    assert.ok(body.noise.errorBound < bound, 'the stated bound (β = 0.05) is the tighter one');
     meanErrors.push(error);
   }
-  // Noise is really added (a continuous distribution is never exactly 0 fifteen times), and is unbiased:
-  // E|X| = b, so the average absolute error stays below 3b except with probability < 1e-6 (Bernstein).
-  assert.ok(meanErrors.some((e) => Math.abs(e) > 1e-4));
-  assert.ok(meanErrors.reduce((a, e) => a + Math.abs(e), 0) / meanErrors.length < 3 * meanScale);
+  assert.ok(meanErrors.some((e) => Math.abs(e) > 1e-4), 'noise is really added');
+  const meanAbs = meanErrors.reduce((a, e) => a + Math.abs(e), 0) / meanErrors.length;
+  console.log(`mean over 15 runs at ε=${epsilon}: average |noised − exact| ${meanAbs.toFixed(4)} (exact ${exactMean.toFixed(4)}); released sizes ${sizes.join(',')} (exact 30)`);
 
+  const histErrors: number[] = [];
   for (let i = 0; i < 10; i++) {
     const r = await run({ computation: 1, epsilon });
     assert.equal(r.status, 201, r.text);
     const { bins } = (r.json as { result: { bins: Array<{ from: number; to: number; count: number }> } }).result;
+    sizes.push((r.json as { cohortSize: number }).cohortSize);
     assert.equal(bins.length, BINS);
     bins.forEach((b, k) => {
       // Negative noisy counts are clamped to 0 (post-processing), which only brings them closer.
       assert.ok(Math.abs(b.count - exactCounts[k]!) <= laplaceBound(histScale, TEST_BETA, BINS) + 1e-4, `bin ${k}: ${b.count} vs ${exactCounts[k]}`);
+      histErrors.push(Math.abs(b.count - exactCounts[k]!));
     });
   }
+  // The size is really noised: P(ñ = 30) ≈ 0.59 per run (clamped at the participant count), so all 25 at 30 has probability < 2e-6.
+  assert.ok(sizes.some((n) => n !== 30), `released sizes ${sizes.join(', ')}`);
+  console.log(`histogram over 10 runs at ε=${epsilon}: average |noised − exact| per bin ${(histErrors.reduce((a, e) => a + e, 0) / histErrors.length).toFixed(3)}`);
 
-  // Every run's cohort: exactly the 30 who stayed, never a leaver; its hash is the one on chain.
+  // Every run's cohort: exactly the 30 who stayed, never a leaver; with the salt an auditor recomputes the on-chain commitments.
   const admin = await h.client('admin');
   const logs = parseEventLogs({ abi: StudiesAbi, eventName: 'StudyRun', logs: await h.f.publicClient.getLogs({ address: h.f.addresses.studies, fromBlock: 0n }) });
   assert.equal(logs.length, 25);
   const leaverSet = new Set(leavers.map((p) => p.account.address));
+  const { runs: released } = await studyCall<{ runs: Array<{ runId: number; computation: number; cohortSize: number; result: unknown; resultSalt: Hex }> }>(researcher, 'GET', `/api/studies/${studyId}/runs`);
   for (const log of logs) {
-    const { cohort, cohortHash } = await studyCall<{ cohort: Address[]; cohortHash: Hex }>(admin, 'GET', `/api/studies/${studyId}/runs/${log.args.runId}/cohort`);
-    assert.equal(cohort.length, 30);
-    assert.ok(cohort.every((a) => !leaverSet.has(a)), 'no opted-out patient in any run');
-    assert.equal(cohortHash, log.args.cohortHash);
+    const audited = await studyCall<{ cohort: Address[]; cohortHash: Hex; salt: Hex; treeSize: number; resultSalt: Hex }>(admin, 'GET', `/api/studies/${studyId}/runs/${log.args.runId}/cohort`);
+    assert.equal(audited.cohort.length, 30);
+    assert.ok(audited.cohort.every((a) => !leaverSet.has(a)), 'no opted-out patient in any run');
+    assert.equal(audited.treeSize, 30);
+    assert.equal(cohortTree(audited.salt, audited.cohort, audited.treeSize).root, log.args.cohortHash);
+    const mine = released.find((r) => r.runId === Number(log.args.runId))!;
+    assert.equal(mine.cohortSize, log.args.cohortSize, 'the released size is the one on chain');
+    assert.equal(resultHashOf(mine.resultSalt, { studyId: Number(studyId), computation: mine.computation, cohortSize: mine.cohortSize, result: mine.result }), log.args.resultHash);
   }
-  // A patient may not read cohort lists.
-  assert.equal((await httpCall(h.gateway.url, 'GET', `/api/studies/${studyId}/runs/1/cohort`, { token: stayers[0]!.gateway.sessionToken! })).status, 403);
+  // Attack (review 2): with the true cohort list but without the salt, the on-chain hash cannot be matched —
+  // neither as the old unsalted keccak of the sorted list nor as an unsalted tree.
+  const truth = stayers.map((p) => getAddress(p.account.address)).sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+  const unsalted = keccak256(toBytes(JSON.stringify(truth)));
+  for (const log of logs) {
+    assert.notEqual(log.args.cohortHash, unsalted);
+    assert.notEqual(log.args.cohortHash, cohortTree(`0x${'00'.repeat(32)}`, truth, 30).root);
+  }
+  assert.equal(new Set(logs.map((l) => l.args.cohortHash)).size, 25, 'a fresh salt per run: the same cohort commits differently each time');
+  // A patient and the researcher may not read cohort lists or salts.
+  for (const token of [stayers[0]!.gateway.sessionToken!, researcher.sessionToken!]) {
+    assert.equal((await httpCall(h.gateway.url, 'GET', `/api/studies/${studyId}/runs/1/cohort`, { token })).status, 403);
+  }
 
   // The budget: 50 of 60 spent; asking for more than is left is refused and spends nothing.
   assert.deepEqual((await studyPage()).budget, { epsilon: 60, spent: 50, left: 10 });
@@ -202,17 +259,29 @@ test('every run is in each included patient\'s audit trail, with an inclusion pr
   const { entries } = await p.gateway.audit({ patient: p.account.address, limit: 1000 });
   const runs = entries.filter((e) => e.action === 'study-run');
   assert.equal(runs.length, 25);
-  assert.match(runs[0]!.reason, new RegExp(`^study ${studyId} run 1: Mean of code 0x[0-9a-f]{8} over 30 participants, epsilon 2, result 0x[0-9a-f]{64}$`));
+  const first = new RegExp(`^study ${studyId} run 1: Mean of code 0x[0-9a-f]{8} over (\\d+) participants, epsilon 2, result 0x[0-9a-f]{64}$`).exec(runs[0]!.reason);
+  assert.ok(first, runs[0]!.reason);
+  const firstLog = parseEventLogs({ abi: StudiesAbi, eventName: 'StudyRun', logs: await h.f.publicClient.getLogs({ address: h.f.addresses.studies, fromBlock: 0n }) }).find((l) => l.args.runId === 1n)!;
+  assert.equal(Number(first[1]), firstLog.args.cohortSize, 'the trail states the released (noisy) size, as the chain does');
   // What the patient reads in the web UI's audit trail, from the real entry.
-  assert.equal(auditVerb({ entries: [runs[0]!], first: runs[0]! }, ''), `included your values in study ${studyId}'s mean (run 1, 30 participants, only the noised aggregate left the hospital)`);
+  assert.equal(auditVerb({ entries: [runs[0]!], first: runs[0]! }, ''), `included your values in study ${studyId}'s mean (run 1, ${first[1]} participants, only the noised aggregate left the hospital)`);
   for (const entry of [runs[0]!, runs.at(-1)!]) {
     const proof = await p.gateway.auditProof(entry.seq);
     const anchor = await h.f.read.accessLogAnchor.read.getAnchor([proof.gateway, BigInt(proof.periodId)]);
     assert.ok(verifyInclusion(proof, { root: anchor.root, entryCount: anchor.entryCount }));
   }
   // The patient's own view of the study: the runs that included them.
-  const mine = await studyCall<{ runsIncludingYou: Array<{ runId: number; kind: string }> }>(p.gateway, 'GET', `/api/studies/${studyId}/participation`);
+  const mine = await studyCall<{ runsIncludingYou: Array<{ runId: number; kind: string; cohortHash: Hex; inclusion: CohortInclusion } & Record<string, unknown>> }>(p.gateway, 'GET', `/api/studies/${studyId}/participation`);
   assert.equal(mine.runsIncludingYou.length, 25);
+  // Each with the patient's own proof of inclusion, checked against the chain's cohortHash — and opening no one else's leaf.
+  const chainRuns = parseEventLogs({ abi: StudiesAbi, eventName: 'StudyRun', logs: await h.f.publicClient.getLogs({ address: h.f.addresses.studies, fromBlock: 0n }) });
+  for (const r of mine.runsIncludingYou) {
+    const onChain = chainRuns.find((l) => l.args.studyId === studyId && Number(l.args.runId) === r.runId)!;
+    assert.ok(verifyCohortInclusion(r.inclusion, p.account.address, onChain.args.cohortHash));
+    assert.equal(verifyCohortInclusion(r.inclusion, stayers[4]!.account.address, onChain.args.cohortHash), false);
+    assert.equal(r.cohort, undefined);
+    assert.equal(r.salt, undefined);
+  }
   for (const leaver of leavers) {
     const trail = await leaver.gateway.audit({ patient: leaver.account.address, limit: 1000 });
     assert.equal(trail.entries.filter((e) => e.action === 'study-run').length, 0);
@@ -224,6 +293,73 @@ test('every run is in each included patient\'s audit trail, with an inclusion pr
   }
   const results = await studyCall<{ runs: unknown[] }>(p.gateway, 'GET', `/api/studies/${studyId}/runs`);
   assert.equal(results.runs.length, 25);
+});
+
+test('a researcher suspended after approval: runs refused 403 at once, nothing spent or anchored, results hidden; reinstated, they see them again', async () => {
+  const { f } = h;
+  const before = await studyPage();
+  const chainRuns = async () => parseEventLogs({ abi: StudiesAbi, eventName: 'StudyRun', logs: await f.publicClient.getLogs({ address: f.addresses.studies, fromBlock: 0n }) }).length;
+  const runsBefore = await chainRuns();
+  const trail = async () => (await stayers[2]!.gateway.audit({ patient: stayers[2]!.account.address, limit: 1000 })).entries.filter((e) => e.action === 'study-run').length;
+  const trailBefore = await trail();
+  await f.mined(f.as('admin').identity.write.suspendProvider([f.addr.applicant, SuspensionReason.Other]));
+  try {
+    // Within the session's role cache: the compute service's own check (fresh from the chain) refuses.
+    const refused = await run({ computation: 0, epsilon: 1 });
+    assert.equal(refused.status, 403);
+    assert.match(String(refused.json?.error), /not an accredited provider now/);
+    assert.equal((await httpCall(h.gateway.url, 'GET', `/api/studies/${studyId}/runs`, { token: researcher.sessionToken! })).status, 403);
+    const page = await studyCall<{ runList: Array<Record<string, unknown>>; budget: { spent: number }; runs: number }>(researcher, 'GET', `/api/studies/${studyId}`);
+    assert.ok(page.runList.every((r) => r.result === undefined && r.resultSalt === undefined), 'no released value on the page either');
+    assert.deepEqual([page.budget.spent, page.runs], [before.budget.spent, before.runs]);
+    assert.equal(await chainRuns(), runsBefore);
+    assert.equal(await trail(), trailBefore);
+  } finally {
+    await f.mined(f.as('admin').identity.write.approve([f.addresses.identity, encodeFunctionData({ abi: IdentityAbi, functionName: 'reinstateProvider', args: [f.addr.applicant] })]));
+  }
+  assert.equal((await httpCall(h.gateway.url, 'GET', `/api/studies/${studyId}/runs`, { token: researcher.sessionToken! })).status, 200);
+});
+
+test('keys are refused for a study this gateway cannot compute (409) and for records outside the study\'s categories (422); nothing is stored', async () => {
+  const { f } = h;
+  // A study computed at another hospital: its compute key is not among this gateway's.
+  const elsewhere = generateEncryptionKeyPair();
+  const receipt = await f.mined(f.as('applicant').studies.write.registerStudy([{
+    titleHash: randomKey(), protocolHash: randomKey(), categories: [recordCategory('Observation')], codes: [studyCode(HBA1C.system, HBA1C.code)],
+    computations: [declaredComputation({ kind: 'Mean', code: HBA1C, ...BOUNDS })], minCohort: 5, epsilonBudget: toMicro(5), endTime: (await f.latestTimestamp()) + 30n * 86_400n,
+    computeKey: `0x${bytesToHex(elsewhere.publicKey)}`, computeOperator: f.addr.hospital,
+  }]));
+  const foreign = parseEventLogs({ abi: StudiesAbi, logs: receipt.logs, eventName: 'StudyRegistered' })[0]!.args.studyId;
+  await f.mined(f.as('admin').identity.write.approve([f.addresses.studies, encodeFunctionData({ abi: StudiesAbi, functionName: 'approveStudy', args: [foreign] })]));
+  const p = stayers[6]!;
+  const stored = async (id: bigint) => Number((await h.gateway.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM study_envelopes WHERE study_id = $1', [Number(id)]))[0]!.n);
+  assert.equal((await studyCall<{ computeKeyHeldHere: boolean }>(p.gateway, 'GET', `/api/studies/${foreign}`)).computeKeyHeldHere, false);
+  // The client (web and CLI opt-in use the same check) refuses before wrapping anything.
+  await assert.rejects(shareWithStudy({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, patient: p.account.address, privateKeys: [p.encryption.privateKey], studyId: foreign, resourceTypes: ['Observation'] }),
+    (e: unknown) => e instanceof GatewayError && e.status === 409 && /does not run study/.test(e.message));
+  // Attack: a participant posts envelopes directly anyway.
+  await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, account: p.account, studyId: foreign, join: true });
+  const recordId = (await p.gateway.listRecords(p.account.address)).records[0]!.recordId;
+  const { envelope } = await p.gateway.getEnvelope(recordId, 1);
+  const res = await httpCall(h.gateway.url, 'POST', `/api/studies/${foreign}/envelopes`, { token: p.gateway.sessionToken!, body: { envelopes: [{ recordId, version: 1, envelope: Buffer.from(envelope).toString('base64') }] } });
+  assert.equal(res.status, 409);
+  assert.match(String(res.json?.error), /does not hold study \d+'s compute key/);
+  assert.equal(await stored(foreign), 0);
+
+  // Attack: a participant of the main study shares the key of a record outside its declared categories (a Condition).
+  const condition = await addOwnRecord(h, p, { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '44054006' }] }, recordedDate: '2026-02-01' }, { blinded: true });
+  await h.waitIndexed();
+  const before = await keysOf(p);
+  const { envelope: conditionEnvelope } = await p.gateway.getEnvelope(condition, 1);
+  const wrong = await httpCall(h.gateway.url, 'POST', `/api/studies/${studyId}/envelopes`, { token: p.gateway.sessionToken!, body: { envelopes: [{ recordId: condition, version: 1, envelope: Buffer.from(conditionEnvelope).toString('base64') }] } });
+  assert.equal(wrong.status, 422);
+  assert.match(String(wrong.json?.error), /not in a category study \d+ declared/);
+  assert.equal(await keysOf(p), before);
+  // A record in a declared type under the patient's blinded category is matched by its type and shared.
+  await addOwnRecord(h, p, hba1c(7.7, '2026-06-15'), { blinded: true });
+  await h.waitIndexed();
+  assert.equal(await shareWithStudy({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, patient: p.account.address, privateKeys: [p.encryption.privateKey], studyId, resourceTypes: ['Observation', 'Condition'] }), before + 1);
+  assert.equal(await keysOf(p), before + 1);
 });
 
 test('closing the study deletes every shared key, and nothing runs any more', async () => {

@@ -9,7 +9,7 @@ import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Toolt
 import type { Hex } from 'viem';
 import { recordCategory, StudiesAbi } from '../../src/sdk/contracts.ts';
 import { studyConsentTypedData } from '../../src/sdk/studies.ts';
-import { shareWithStudy, studyCall } from '../../src/sdk/studyClient.ts';
+import { assertStudyComputedHere, shareWithStudy, studyCall } from '../../src/sdk/studyClient.ts';
 import type { Session } from './lib/session.tsx';
 import { openVersion } from './lib/openVersion.ts';
 import { ActionButton, Empty, ErrorNote, Loading, when } from './ui.tsx';
@@ -18,12 +18,14 @@ interface Bin { from: number; to: number; count: number }
 interface StudyView {
   studyId: number; status: string; open: boolean; title: string | null; summary: string | null; participants: number; minCohort: number; endTime: number;
   budget: { epsilon: number; spent: number; left: number }; codes: Array<{ system: string; code: string; display: string }>;
-  computations: Array<{ index: number; kind: string }>;
+  computations: Array<{ index: number; kind: string }>; computeKeyHeldHere: boolean;
 }
 interface Run { runId: number; kind: string; cohortSize: number; epsilon: number; time: number; result?: { kind: string; bins?: Bin[]; mean?: number; count?: number } }
 
 async function setConsent(session: Session, studyId: number, join: boolean) {
   const { client, addresses, chainId } = session.config;
+  // Joining here only makes sense where the study's compute key is: check before the patient signs anything.
+  if (join) await assertStudyComputedHere(session.gateway, BigInt(studyId));
   const nonce = await client.readContract({ address: addresses.studies, abi: StudiesAbi, functionName: 'nonces', args: [session.address] });
   const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
   const typed = studyConsentTypedData({ chainId, studies: addresses.studies, patient: session.address, studyId: BigInt(studyId), nonce, deadline, join });
@@ -83,7 +85,8 @@ function StudyCard({ session, study }: { session: Session; study: StudyView }) {
           {mine.data.runsIncludingYou.length > 0 ? `Your values were included in ${mine.data.runsIncludingYou.length} computations, the last on ${when(mine.data.runsIncludingYou.at(-1)!.time)}. ` : ''}
           {mine.data.participant
             ? <ActionButton label="Leave the study" run={() => consent.mutateAsync(false)} />
-            : study.open ? <ActionButton label="Take part" run={() => consent.mutateAsync(true)} /> : null}
+            : study.open && study.computeKeyHeldHere ? <ActionButton label="Take part" run={() => consent.mutateAsync(true)} />
+              : study.open ? <span className="muted small">This hospital does not run this study: take part at the hospital that does.</span> : null}
         </p>
       )}
       {histogram?.result?.bins ? (

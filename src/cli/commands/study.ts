@@ -9,7 +9,7 @@ import { encodeFunctionData, keccak256, parseEventLogs, toBytes, type Hex } from
 import { z } from 'zod';
 import { IdentityAbi, StudiesAbi, recordCategory } from '../../sdk/contracts.ts';
 import { declaredComputation, studyCode, toMicro, type ComputationKind } from '../../sdk/studies.ts';
-import { setStudyConsent, shareWithStudy, studyCall } from '../../sdk/studyClient.ts';
+import { assertStudyComputedHere, setStudyConsent, shareWithStudy, studyCall } from '../../sdk/studyClient.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
@@ -128,6 +128,7 @@ export const studyCommands: Command[] = [
       const id = studyId(args[0]);
       const session = await openSession(global);
       const key = encryptionKey(session);
+      await assertStudyComputedHere(session.gateway, id);
       const { txHash } = await setStudyConsent({ gateway: session.gateway, client: session.client, addresses: session.addresses, chainId: session.chainId, account: session.key.account, studyId: id, join: true });
       const shared = await shareWithStudy({
         gateway: session.gateway, client: session.client, addresses: session.addresses, patient: session.address,
@@ -149,7 +150,7 @@ export const studyCommands: Command[] = [
   {
     name: 'study run', synopsis: '<study> <computation>', arity: 2, summary: 'run one of the study\'s declared computations (its researcher)',
     options: { epsilon: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
-    help: '  --epsilon <ε>             privacy budget this run spends (required)\n  --from <date> --to <date> only values dated in this window\n',
+    help: '  --epsilon <ε>             privacy budget this run spends (required, at least 0.05)\n  --from <YYYY-MM> --to <YYYY-MM>  only values dated in these whole months (to: exclusive)\n',
     async run({ args, values, global }) {
       const id = studyId(args[0]);
       if (!/^\d+$/.test(args[1]!)) throw new CliError(`a computation is its index in the study (see study show), got ${JSON.stringify(args[1])}`, EXIT.usage);
@@ -158,7 +159,7 @@ export const studyCommands: Command[] = [
       const session = await openSession(global);
       const run = await studyCall<{ runId: number; kind: string; cohortSize: number; epsilon: number; result: Record<string, unknown>; noise: { scale: number; errorBound?: number; beta: number }; txHash: Hex }>(
         session.gateway, 'POST', `/api/studies/${id}/runs`, { computation: Number(args[1]), epsilon, from: str(values, 'from'), to: str(values, 'to') });
-      emit(global.json, run, `run ${run.runId}: ${run.kind} over ${run.cohortSize} participants, ε ${run.epsilon}: ${describeResult(run.result)}`
+      emit(global.json, run, `run ${run.runId}: ${run.kind} over about ${run.cohortSize} participants (noised), ε ${run.epsilon}: ${describeResult(run.result)}`
         + (run.noise.errorBound !== undefined ? ` (Laplace noise, scale ${run.noise.scale.toPrecision(3)}; within ±${run.noise.errorBound} with probability ${1 - run.noise.beta})` : ''));
     },
   },

@@ -18,6 +18,8 @@ export interface DemoSummary {
   grants: Record<DemoGrantState, number>;
   breakGlass: { patient: Address; provider: Address };
   logins: DemoLogin[];
+  /** The approved demo study the patients with demo logins joined (absent on deployments without Studies). */
+  study?: { studyId: number; participants: number; runs: number };
 }
 
 export const demoMarker = (dataDir: string) => join(dataDir, 'demo.json');
@@ -30,6 +32,7 @@ export function readDemoSummary(dataDir: string): DemoSummary | undefined {
 export function demoLoginLines(summary: DemoSummary): string[] {
   return [
     `Demo hospital: ${summary.patients} patients, ${summary.records} records, grants ${Object.entries(summary.grants).map(([k, v]) => `${v} ${k}`).join(', ')}; break-glass by ${summary.breakGlass.provider} on ${summary.breakGlass.patient}.`,
+    ...(summary.study ? [`Research: study ${summary.study.studyId} approved, ${summary.study.participants} patients take part, ${summary.study.runs} runs (log in as the researcher or a patient, or: medchain study show ${summary.study.studyId}).`] : []),
     `Demo logins (key files for the web UI's "import a key backup" or --key; passphrase "${DEMO_PASSPHRASE}"):`,
     ...summary.logins.map((l) => `  ${l.who.padEnd(32)} ${l.address}  ${l.file}`),
   ];

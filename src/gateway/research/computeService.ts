@@ -3,19 +3,23 @@
  * only, over the records its participants shared with the study's compute key, decrypting inside
  * this process (the compute private key never leaves the gateway's keystore; plaintexts live only
  * for the run). It refuses, with the reason, a study that is not open, a computation that was not
- * declared, a budget too small and a cohort below the minimum; then it records the run on chain
- * (Studies.recordRun, which enforces the same rules once more), keeps the released result and the
- * cohort list, and writes one access-log entry per included patient (anchored like every entry).
+ * declared, an ε below the floor or above the budget left, a researcher no longer accredited and a
+ * cohort below the minimum; then it records the run on chain (Studies.recordRun, which enforces the
+ * same rules once more) with salted commitments (commitment.ts), keeps the released result, the
+ * cohort list and the salt, and writes one access-log entry per included patient (anchored like every
+ * entry). The researcher gets the released aggregate, the noisy cohort size and the run id — never
+ * the cohort list (GET …/runs/:run/cohort is for auditors and admins).
  */
-import { bytesToHex, encodeAbiParameters, getAddress, keccak256, parseEventLogs, toBytes, type Address, type Hex, type PublicClient } from 'viem';
-import { StudiesAbi, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { bytesToHex, getAddress, parseEventLogs, type Address, type Hex, type PublicClient } from 'viem';
+import { IdentityAbi, StudiesAbi, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { cidFromContentId, openRecordVersion } from '../../sdk/records.ts';
 import { computationName, fromMicro, MICRO } from '../../sdk/studies.ts';
 import type { BlobStore } from '../../storage/BlobStore.ts';
 import { ChainRefusal, type transactionSender } from '../chain/relayer.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { AccessLogger } from '../routes/types.ts';
-import { includedIn, releaseComputation, type DeclaredComputation, type NoiseReport, type PatientInput, type Released } from './computations.ts';
+import { cohortTree, newRunSalt, resultHashOf, resultSaltOf } from './commitment.ts';
+import { includedIn, MIN_RUN_EPSILON, releaseComputation, type DeclaredComputation, type NoiseReport, type PatientInput, type Released } from './computations.ts';
 import { patientInput, type DateWindow } from './fhirValues.ts';
 import type { StudyRun, StudyStore } from './studyStore.ts';
 
@@ -63,16 +67,6 @@ export async function readStudy(client: PublicClient, addresses: MedChainAddress
       lower: fromMicro(c.lower), upper: fromMicro(c.upper), lowerY: fromMicro(c.lowerY), upperY: fromMicro(c.upperY), bins: c.bins,
     })),
   };
-}
-
-/** keccak256 of the ABI-encoded sorted cohort list (checkable by anyone holding the list). */
-export function cohortHashOf(cohort: Address[]): Hex {
-  return keccak256(encodeAbiParameters([{ type: 'address[]' }], [cohort.map((a) => getAddress(a))]));
-}
-
-/** keccak256 of the released result's canonical JSON. */
-export function resultHashOf(studyId: bigint, computation: number, result: Released): Hex {
-  return keccak256(toBytes(JSON.stringify({ studyId: studyId.toString(), computation, result })));
 }
 
 export function createComputeService(options: ComputeServiceOptions) {
@@ -123,18 +117,27 @@ export function createComputeService(options: ComputeServiceOptions) {
     return inputs;
   }
 
+  /** Refuses unless `who` is still an accredited provider: a suspension after approval stops runs and results at once. */
+  async function refuseUnlessAccredited(study: ChainStudy): Promise<void> {
+    const active = await client.readContract({ address: addresses.identity, abi: IdentityAbi, functionName: 'isActiveProvider', args: [study.researcher] });
+    if (!active) throw new StudyRefusal(403, `study ${study.studyId}'s researcher (${study.researcher}) is not an accredited provider now (suspended or withdrawn): nothing runs and no result is shown until reinstated`);
+  }
+
   /**
    * Runs declared computation `computation` of the study for `actor` (its researcher) with `epsilon`.
+   * The answer is what the researcher may see: the released aggregate with its noise report, the
+   * noisy cohort size, ε, the run id and the on-chain commitments — not the cohort list nor the salt.
    * @example await compute.run({ studyId: 1n, computation: 0, epsilon: 0.5, actor })
    */
   async function run(request: { studyId: bigint; computation: number; epsilon: number; window?: DateWindow; actor: Address }): Promise<StudyRun & { noise: NoiseReport; result: Released }> {
     const study = await readStudy(client, addresses, request.studyId);
     if (getAddress(request.actor) !== getAddress(study.researcher)) throw new StudyRefusal(403, `only study ${study.studyId}'s researcher (${study.researcher}) runs its computations`);
+    await refuseUnlessAccredited(study);
     refuseUnlessOpen(study);
     const c = study.computations[request.computation];
     if (!c) throw new StudyRefusal(422, `computation ${request.computation} is not declared by study ${study.studyId}; it declares ${study.computations.map((d, i) => `${i}: ${d.kind}`).join(', ')}`);
     const epsilonMicro = BigInt(Math.round(request.epsilon * MICRO));
-    if (epsilonMicro <= 0n) throw new StudyRefusal(422, 'epsilon must be at least 0.000001');
+    if (fromMicro(epsilonMicro) < MIN_RUN_EPSILON) throw new StudyRefusal(422, `epsilon must be at least ${MIN_RUN_EPSILON} per run (smaller runs add nothing but probes for differencing); ${request.epsilon} asked`);
     const left = study.epsilonBudget - study.epsilonSpent;
     if (epsilonMicro > left) throw new StudyRefusal(409, `study ${study.studyId}'s privacy budget is spent: ${fromMicro(left)} of ${fromMicro(study.epsilonBudget)} left, ${request.epsilon} asked`);
     if (getAddress(study.computeOperator) !== getAddress(sender.account.address)) {
@@ -148,15 +151,19 @@ export function createComputeService(options: ComputeServiceOptions) {
       throw new StudyRefusal(422, `cohort too small: fewer participants than the study's minimum of ${study.minCohort} have the data this computation reads (in this date window); nothing was released or spent`);
     }
     const declared: DeclaredComputation = { kind: c.kind, lower: c.lower, upper: c.upper, lowerY: c.lowerY, upperY: c.upperY, bins: c.bins };
-    const { result, noise } = releaseComputation(declared, cohort.map((p) => inputs.get(p.toLowerCase() as Address)!), fromMicro(epsilonMicro));
-    const resultHash = resultHashOf(study.studyId, request.computation, result);
-    const cohortHash = cohortHashOf(cohort);
+    // The released size lies in [minimum, participants], both public; the tree is padded to the participant count.
+    const participants = Math.max(study.participants, cohort.length);
+    const { result, noise, cohortSize } = releaseComputation(declared, cohort.map((p) => inputs.get(p.toLowerCase() as Address)!), fromMicro(epsilonMicro), { min: study.minCohort, max: participants });
+    const salt = newRunSalt();
+    const stored = { ...result, noise };
+    const resultHash = resultHashOf(resultSaltOf(salt), { studyId: Number(study.studyId), computation: request.computation, cohortSize, result: stored });
+    const cohortHash = cohortTree(salt, cohort, participants).root;
 
     let sent: { hash: Hex; blockNumber: bigint };
     try {
       sent = await sender.send(() => client.simulateContract({
         ...studies, account: sender.account, functionName: 'recordRun',
-        args: [study.studyId, BigInt(request.computation), cohort.length, epsilonMicro, resultHash, cohortHash],
+        args: [study.studyId, BigInt(request.computation), cohortSize, epsilonMicro, resultHash, cohortHash],
       }));
     } catch (error) {
       if (error instanceof ChainRefusal) throw new StudyRefusal(409, `the chain refused the run (${error.errorName}); nothing was released`);
@@ -165,15 +172,16 @@ export function createComputeService(options: ComputeServiceOptions) {
     const receipt = await client.getTransactionReceipt({ hash: sent.hash });
     const [event] = parseEventLogs({ abi: StudiesAbi, logs: receipt.logs, eventName: 'StudyRun' });
     const runId = Number(event!.args.runId);
-    const record: StudyRun & { cohort: Address[] } = {
-      studyId: Number(study.studyId), runId, computation: request.computation, kind: c.kind, actor: getAddress(request.actor), cohortSize: cohort.length,
-      epsilon: fromMicro(epsilonMicro), result: { ...result, noise }, resultHash, cohortHash, txHash: sent.hash, time: now(), cohort,
+    const record: StudyRun = {
+      studyId: Number(study.studyId), runId, computation: request.computation, kind: c.kind, actor: getAddress(request.actor), cohortSize,
+      epsilon: fromMicro(epsilonMicro), result: stored, resultHash, cohortHash, txHash: sent.hash, time: now(), resultSalt: resultSaltOf(salt),
     };
-    await store.addRun(record);
+    await store.addRun({ ...record, cohort, salt, treeSize: participants });
     // One entry per included patient: it is in their audit trail, with an inclusion proof once its period is anchored.
+    // The size written there is the released (noisy) one, like everywhere else.
     await Promise.all(cohort.map((patient) => options.audit.append({
       actor: request.actor, patient, action: 'study-run', purpose: 'research', outcome: 'allowed',
-      reason: `study ${study.studyId} run ${runId}: ${c.kind} of code ${c.code.slice(0, 10)} over ${cohort.length} participants, epsilon ${record.epsilon}, result ${resultHash}`,
+      reason: `study ${study.studyId} run ${runId}: ${c.kind} of code ${c.code.slice(0, 10)} over ${cohortSize} participants, epsilon ${record.epsilon}, result ${resultHash}`,
     })));
     return { ...record, result, noise };
   }
@@ -191,7 +199,16 @@ export function createComputeService(options: ComputeServiceOptions) {
   /** What a researcher names when registering a study run here: the operator account and the compute public keys. */
   const identity = () => ({ operator: getAddress(sender.account.address), computeKeys: options.keys.map((k) => bytesToHex(k.publicKey)) });
 
-  return { run, sweepEnded, identity, readStudy: (id: bigint) => readStudy(client, addresses, id), holdsKeyOf: (study: ChainStudy) => options.keys.some((k) => bytesToHex(k.publicKey).toLowerCase() === study.computeKey.toLowerCase()) };
+  /** Whether the study's researcher is still accredited (who-may-see-results asks this too). */
+  const researcherAccredited = (study: ChainStudy) => refuseUnlessAccredited(study).then(() => true, (error: unknown) => {
+    if (error instanceof StudyRefusal) return false;
+    throw error;
+  });
+
+  return {
+    run, sweepEnded, identity, researcherAccredited, readStudy: (id: bigint) => readStudy(client, addresses, id),
+    holdsKeyOf: (study: ChainStudy) => options.keys.some((k) => bytesToHex(k.publicKey).toLowerCase() === study.computeKey.toLowerCase()),
+  };
 }
 
 export type ComputeService = ReturnType<typeof createComputeService>;

@@ -2,10 +2,12 @@
  * What the gateway keeps about studies: the data-key envelopes participants wrapped to a study's
  * compute key (deleted on opt-out, on close and at the end date — the same envelope model as
  * grantees, in a table of its own so that the grant sweep never touches them), the plain-language
- * description whose hash is on chain, and every run with its released result and cohort list.
+ * description whose hash is on chain, and every run with its released result, its cohort list and
+ * the salt of its on-chain commitments (commitment.ts) — the last two only for auditors and admins.
  */
 import type { Address, Hex } from 'viem';
 import type { SqlExecutor } from '../index/handlers.ts';
+import { resultSaltOf } from './commitment.ts';
 
 export const studyMigrations = [
   {
@@ -45,6 +47,14 @@ CREATE TABLE IF NOT EXISTS study_runs (
 );
 `,
   },
+  {
+    // Runs' commitments are salted since issue 20's review: the salt and the size of the padded cohort tree.
+    id: 'studies-2',
+    sql: `
+ALTER TABLE study_runs ADD COLUMN salt TEXT;
+ALTER TABLE study_runs ADD COLUMN tree_size BIGINT;
+`,
+  },
 ] as const;
 
 export interface StudyText { title: string; summary: string; codes?: Array<{ system: string; code: string; display: string }> }
@@ -52,17 +62,27 @@ export interface StudyText { title: string; summary: string; codes?: Array<{ sys
 export interface StudyRun {
   studyId: number; runId: number; computation: number; kind: string; actor: Address; cohortSize: number; epsilon: number;
   result: unknown; resultHash: Hex; cohortHash: Hex; txHash: Hex; time: number;
+  /** What checks resultHash (commitment.ts); given with the result, to those who see it. Null for runs from before salting. */
+  resultSalt: Hex | null;
 }
 
 interface RunRow {
   study_id: number | string; run_id: number | string; computation: number | string; kind: string; actor: string; cohort_size: number | string;
   epsilon_micro: number | string; result: string; result_hash: string; cohort: string; cohort_hash: string; tx_hash: string; time: number | string;
+  salt: string | null; tree_size: number | string | null;
 }
+
+/** What only auditors and admins see of a run (and, for one leaf, the patient it is about). */
+export interface RunSecrets { cohort: Address[]; salt: Hex | null; treeSize: number | null }
+
+const secretsOf = (r: RunRow): RunSecrets => ({
+  cohort: JSON.parse(r.cohort) as Address[], salt: (r.salt ?? null) as Hex | null, treeSize: r.tree_size === null || r.tree_size === undefined ? null : Number(r.tree_size),
+});
 
 const toRun = (r: RunRow): StudyRun => ({
   studyId: Number(r.study_id), runId: Number(r.run_id), computation: Number(r.computation), kind: r.kind, actor: r.actor as Address,
   cohortSize: Number(r.cohort_size), epsilon: Number(r.epsilon_micro) / 1e6, result: JSON.parse(r.result), resultHash: r.result_hash as Hex,
-  cohortHash: r.cohort_hash as Hex, txHash: r.tx_hash as Hex, time: Number(r.time),
+  cohortHash: r.cohort_hash as Hex, txHash: r.tx_hash as Hex, time: Number(r.time), resultSalt: r.salt ? resultSaltOf(r.salt as Hex) : null,
 });
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
@@ -109,25 +129,26 @@ export function studyStore(db: SqlExecutor, now: () => number = () => Math.floor
       const [row] = await db.query<{ title: string; summary: string; codes: string }>('SELECT title, summary, codes FROM study_texts WHERE study_id = $1', [Number(studyId)]);
       return row ? { title: row.title, summary: row.summary, codes: JSON.parse(row.codes) as StudyText['codes'] } : undefined;
     },
-    async addRun(run: StudyRun & { cohort: Address[] }): Promise<void> {
-      await db.query(`INSERT INTO study_runs (study_id, run_id, computation, kind, actor, cohort_size, epsilon_micro, result, result_hash, cohort, cohort_hash, tx_hash, time)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (study_id, run_id) DO NOTHING`, [
+    async addRun(run: StudyRun & { cohort: Address[]; salt: Hex; treeSize: number }): Promise<void> {
+      await db.query(`INSERT INTO study_runs (study_id, run_id, computation, kind, actor, cohort_size, epsilon_micro, result, result_hash, cohort, cohort_hash, tx_hash, time, salt, tree_size)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT (study_id, run_id) DO NOTHING`, [
         run.studyId, run.runId, run.computation, run.kind, run.actor.toLowerCase(), run.cohortSize, Math.round(run.epsilon * 1e6), JSON.stringify(run.result),
-        run.resultHash, JSON.stringify(run.cohort.map((a) => a.toLowerCase())), run.cohortHash, run.txHash, run.time,
+        run.resultHash, JSON.stringify(run.cohort.map((a) => a.toLowerCase())), run.cohortHash, run.txHash, run.time, run.salt, run.treeSize,
       ]);
     },
     async runs(studyId: bigint): Promise<StudyRun[]> {
       const rows = await db.query<RunRow>('SELECT * FROM study_runs WHERE study_id = $1 ORDER BY run_id', [Number(studyId)]);
       return rows.map(toRun);
     },
-    async cohort(studyId: bigint, runId: number): Promise<Address[] | undefined> {
-      const [row] = await db.query<{ cohort: string }>('SELECT cohort FROM study_runs WHERE study_id = $1 AND run_id = $2', [Number(studyId), runId]);
-      return row ? JSON.parse(row.cohort) as Address[] : undefined;
+    /** A run with its cohort list and salt (for auditors and admins). */
+    async runSecrets(studyId: bigint, runId: number): Promise<{ run: StudyRun; secrets: RunSecrets } | undefined> {
+      const [row] = await db.query<RunRow>('SELECT * FROM study_runs WHERE study_id = $1 AND run_id = $2', [Number(studyId), runId]);
+      return row ? { run: toRun(row), secrets: secretsOf(row) } : undefined;
     },
-    /** The runs that included `patient` (their own view). */
-    async runsIncluding(studyId: bigint, patient: Address): Promise<StudyRun[]> {
+    /** The runs that included `patient` (their own view), with what their inclusion proof is built from. */
+    async runsIncluding(studyId: bigint, patient: Address): Promise<Array<{ run: StudyRun; secrets: RunSecrets }>> {
       const all = await db.query<RunRow>('SELECT * FROM study_runs WHERE study_id = $1 ORDER BY run_id', [Number(studyId)]);
-      return all.filter((r) => (JSON.parse(r.cohort) as string[]).includes(patient.toLowerCase())).map(toRun);
+      return all.map((r) => ({ run: toRun(r), secrets: secretsOf(r) })).filter((r) => r.secrets.cohort.includes(patient.toLowerCase() as Address));
     },
   };
 }

@@ -11,22 +11,26 @@
  *   POST /api/studies/:id/opt-in/relay               { patient, deadline, signature } (EIP-712 OptIn)
  *   POST /api/studies/:id/opt-out/relay              { patient, deadline, signature } (EIP-712 OptOut)
  *   POST /api/studies/:id/envelopes                  { envelopes: [{ recordId, version, envelope }] } a participant shares data keys
- *   GET  /api/studies/:id/participation              the caller's: participant?, keys shared, runs that included them
- *   POST /api/studies/:id/runs                       { computation, epsilon, from?, to? } its researcher
- *   GET  /api/studies/:id/runs                       released results (participants, its researcher, admins, auditors)
- *   GET  /api/studies/:id/runs/:run/cohort           the run's cohort list (admins and auditors), hash as on chain
+ *                                                    (only at the hospital holding the study's compute key, only records in its categories)
+ *   GET  /api/studies/:id/participation              the caller's: participant?, keys shared, runs that included them (each with an inclusion proof)
+ *   POST /api/studies/:id/runs                       { computation, epsilon, from?, to? } its researcher (whole months: YYYY-MM)
+ *   GET  /api/studies/:id/runs                       released results (participants, its accredited researcher, admins, auditors)
+ *   GET  /api/studies/:id/runs/:run/cohort           the run's cohort list and salt (admins and auditors), root as on chain
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { getAddress, keccak256, toBytes, type Address, type PublicClient } from 'viem';
 import { StudiesAbi, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { fromMicro, studyCode } from '../../sdk/studies.ts';
+import { recordCategory } from '../../sdk/contracts.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import { chainRefused } from '../http/errors.ts';
 import type { StudyConsentRelay } from '../research/studyConsentRelay.ts';
-import { cohortHashOf, StudyRefusal, type ChainStudy, type ComputeService } from '../research/computeService.ts';
-import type { StudyStore, StudyText } from '../research/studyStore.ts';
+import { cohortTree } from '../research/commitment.ts';
+import { StudyRefusal, type ChainStudy, type ComputeService } from '../research/computeService.ts';
+import type { StudyRun, StudyStore, StudyText } from '../research/studyStore.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
+import type { CategoryKeys } from '../index/categoryKeys.ts';
 import type { GatewayEnv } from './types.ts';
 import { address, fail, hex32, jsonBody, parse, sessionOf, uint, version } from './validation.ts';
 
@@ -35,12 +39,18 @@ export const relayStudyConsentBody = z.object({ patient: address, deadline: uint
 export const shareStudyEnvelopesBody = z.object({
   envelopes: z.array(z.object({ recordId: hex32, version, envelope: z.string().base64().max(4_000) })).min(1).max(500),
 });
+/**
+ * A run's date window is whole calendar months (UTC): a window one day wider than the last would let
+ * a researcher difference two runs down to the few patients measured on that day (docs/research.md).
+ */
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a date window is whole months: YYYY-MM (from the first of that month, UTC)');
 export const runStudyBody = z.object({
   computation: z.number().int().min(0).max(15),
   epsilon: z.number().positive().max(100),
-  from: z.string().datetime({ offset: true }).or(z.string().date()).optional(),
-  to: z.string().datetime({ offset: true }).or(z.string().date()).optional(),
-});
+  from: month.optional(),
+  to: month.optional().describe('exclusive: the window ends where this month begins'),
+}).refine((b) => !b.from || !b.to || b.from < b.to, { message: 'the window\'s `to` month must come after its `from` month', path: ['to'] });
+const monthStart = (m: string) => Date.UTC(Number(m.slice(0, 4)), Number(m.slice(5, 7)) - 1, 1);
 export const studyTextBody = z.object({
   title: z.string().min(3).max(200),
   summary: z.string().min(10).max(4_000),
@@ -55,6 +65,8 @@ export interface StudyRouteDeps {
   store: StudyStore;
   index: SqlExecutor;
   indexed: () => Promise<void>;
+  /** Maps a patient's blinded record categories back to resource types (index/categoryKeys.ts). */
+  categories: Pick<CategoryKeys, 'typeOf'>;
 }
 
 const statusName = ['none', 'proposed', 'approved', 'closed'] as const;
@@ -101,10 +113,14 @@ export function studyRoutes(deps: StudyRouteDeps) {
     return c.json({ studies: out });
   });
 
-  /** Released results are for participants (present or past included ones), the researcher, admins and auditors. */
+  /** Released results are for participants (present or past included ones), the researcher while accredited, admins and auditors. */
   const seesResults = async (id: number, study: ChainStudy, who: { address: Address; role: string }) =>
-    who.role === 'admin' || who.role === 'auditor' || getAddress(study.researcher) === who.address
+    who.role === 'admin' || who.role === 'auditor'
+    || (getAddress(study.researcher) === who.address && await deps.compute.researcherAccredited(study))
     || await isParticipant(id, who.address) || (await deps.store.runsIncluding(BigInt(id), who.address)).length > 0;
+  /** A run as everyone may see it: what ran, when, over how many (noisy), ε, the hashes — no released values, no salt. */
+  const publicRun = ({ actor: _actor, result: _result, resultSalt: _salt, ...run }: StudyRun) => run;
+  const resultRun = ({ actor: _actor, ...run }: StudyRun) => run;
 
   app.get('/studies/:id', async (c) => {
     const who = sessionOf(c);
@@ -112,7 +128,7 @@ export function studyRoutes(deps: StudyRouteDeps) {
     const s = await load(id);
     const results = await seesResults(id, s, who);
     // Everyone sees the budget and what ran (kind, cohort size, ε, hashes); the released values only those above.
-    const runs = (await deps.store.runs(BigInt(id))).map(({ actor: _actor, result, ...run }) => (results ? { ...run, result } : run));
+    const runs = (await deps.store.runs(BigInt(id))).map(results ? resultRun : publicRun);
     return c.json({ ...studyView(s, await texts(id), deps.compute.holdsKeyOf(s)), runList: runs });
   });
 
@@ -153,14 +169,20 @@ export function studyRoutes(deps: StudyRouteDeps) {
     const body = parse(shareStudyEnvelopesBody, await jsonBody(c));
     const study = await load(id);
     if (!study.open) fail(409, `study ${id} is not open: no data keys are accepted`);
+    // A key wrapped to a compute key held elsewhere could never be used here: keeping it would only widen what leaks if this gateway does.
+    if (!deps.compute.holdsKeyOf(study)) fail(409, `this gateway does not hold study ${id}'s compute key: share your data keys at the hospital that runs the study (its compute operator ${study.computeOperator})`);
     if (!(await isParticipant(id, s.address))) fail(403, `you do not participate in study ${id}; opt in first`);
-    // Only the patient's own live records, and only versions that exist.
+    // Only the patient's own live records, in the categories the study declared, and only versions that exist.
+    const categories = new Set(study.categories.map((k) => k.toLowerCase()));
     for (const e of body.envelopes) {
-      const [row] = await deps.index.query<{ patient: string; latest_version: number | string; erased_block: unknown }>(
-        'SELECT patient, latest_version, erased_block FROM records WHERE record_id = $1', [e.recordId]);
+      const [row] = await deps.index.query<{ patient: string; latest_version: number | string; erased_block: unknown; category: string }>(
+        'SELECT patient, latest_version, erased_block, category FROM records WHERE record_id = $1', [e.recordId]);
       if (!row || getAddress(row.patient) !== s.address) fail(403, `record ${e.recordId} is not yours`);
       if (row.erased_block !== null && row.erased_block !== undefined) fail(410, `record ${e.recordId} was erased`);
       if (e.version > Number(row.latest_version)) fail(404, `record ${e.recordId} has no version ${e.version}`);
+      // Categories on chain are blinded per patient: the study declares resource types' plain categories, so compare by type.
+      const type = await deps.categories.typeOf(s.address, row.category as `0x${string}`);
+      if (!type || !categories.has(recordCategory(type).toLowerCase())) fail(422, `record ${e.recordId} is not in a category study ${id} declared: it needs only ${study.categories.length} record categories, and a key for anything else is refused`);
     }
     for (const e of body.envelopes) {
       await deps.store.putEnvelope(BigInt(id), { recordId: e.recordId, version: e.version, patient: s.address, envelope: new Uint8Array(Buffer.from(e.envelope, 'base64')) });
@@ -175,7 +197,10 @@ export function studyRoutes(deps: StudyRouteDeps) {
     const runs = await deps.store.runsIncluding(BigInt(id), s.address);
     return c.json({
       participant: await isParticipant(id, s.address), sharedVersions: await deps.store.countEnvelopes(BigInt(id), s.address),
-      runsIncludingYou: runs.map(({ actor: _actor, ...r }) => r),
+      // Each with the caller's own leaf of the run's cohort tree: checkable against the chain's cohortHash, opening no other leaf.
+      runsIncludingYou: runs.map(({ run: { actor: _actor, ...r }, secrets }) => ({
+        ...r, inclusion: secrets.salt && secrets.treeSize !== null ? cohortTree(secrets.salt, secrets.cohort, secrets.treeSize).proofOf(s.address) ?? null : null,
+      })),
     });
   });
 
@@ -184,7 +209,7 @@ export function studyRoutes(deps: StudyRouteDeps) {
     const id = idOf(c.req.param('id'));
     const body = parse(runStudyBody, await jsonBody(c));
     await load(id);
-    const window = { from: body.from ? Date.parse(body.from) : undefined, to: body.to ? Date.parse(body.to) : undefined };
+    const window = { from: body.from ? monthStart(body.from) : undefined, to: body.to ? monthStart(body.to) : undefined };
     try {
       const run = await deps.compute.run({ studyId: BigInt(id), computation: body.computation, epsilon: body.epsilon, window, actor: s.address });
       return c.json(run, 201);
@@ -199,7 +224,7 @@ export function studyRoutes(deps: StudyRouteDeps) {
     const id = idOf(c.req.param('id'));
     const study = await load(id);
     if (!(await seesResults(id, study, s))) fail(403, 'study results are shown to its participants, its researcher, admins and auditors');
-    return c.json({ runs: (await deps.store.runs(BigInt(id))).map(({ actor: _actor, ...r }) => r) });
+    return c.json({ runs: (await deps.store.runs(BigInt(id))).map(resultRun) });
   });
 
   app.get('/studies/:id/runs/:run/cohort', async (c) => {
@@ -207,9 +232,14 @@ export function studyRoutes(deps: StudyRouteDeps) {
     if (s.role !== 'admin' && s.role !== 'auditor') fail(403, 'cohort lists are for admins and auditors; a patient sees their own inclusion under /participation');
     const id = idOf(c.req.param('id'));
     const runId = idOf(c.req.param('run'));
-    const cohort = await deps.store.cohort(BigInt(id), runId);
-    if (!cohort) fail(404, `study ${id} has no run ${runId}`);
-    return c.json({ cohort: cohort.map((a) => getAddress(a)), cohortHash: cohortHashOf(cohort as Address[]) });
+    const found = await deps.store.runSecrets(BigInt(id), runId);
+    if (!found) fail(404, `study ${id} has no run ${runId}`);
+    const { cohort, salt, treeSize } = found.secrets;
+    // What an auditor needs to recompute the on-chain commitments (commitment.ts): the list, the salt and the padded tree's size.
+    return c.json({
+      cohort: cohort.map((a) => getAddress(a)), salt, treeSize, resultSalt: found.run.resultSalt,
+      cohortHash: salt && treeSize !== null ? cohortTree(salt, cohort, treeSize).root : found.run.cohortHash,
+    });
   });
 
   return app;
