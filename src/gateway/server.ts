@@ -30,7 +30,7 @@ import { escrowCustodian, escrowMigrations, escrowStore, type CustodianKey, type
 import { createGatewayApp, createLogger } from './http/app.ts';
 import { logSafe } from './http/errors.ts';
 import { openApiDocument } from './http/openapi.ts';
-import { applyChainEvent, type IndexedLog } from './index/handlers.ts';
+import { applyChainEvent, writeBlockTimes, type IndexedLog } from './index/handlers.ts';
 import { envelopeMigrations, envelopeStore } from './index/envelopes.ts';
 import { chainIndexMigrations } from './index/schema.ts';
 import { blobUploads } from './index/blobUploads.ts';
@@ -243,8 +243,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // Deployments older than Studies have no address for it: the gateway then runs without research.
       ...(options.addresses.studies ? [{ name: 'studies', address: options.addresses.studies, abi: StudiesAbi }] : []),
     ],
+    onBlockTimes: writeBlockTimes,
     onEvent: async (tx, event, contract) => {
-      await applyChainEvent(tx, event as unknown as IndexedLog, contract);
+      await applyChainEvent(tx, event as unknown as IndexedLog, contract, { blockTimes: false });
       if (contract === 'studies') await applyStudyEvent(tx, event);
     },
     onCommitted: (batch) => consentView.commit(batch),
