@@ -142,8 +142,13 @@ function fhirObservation(i: number, patientRef: string, bytes = 10 * 1024): Reco
 /** The chain the gateway is given, counting the eth_calls it sends (the reads' cost in chain calls). */
 const ethCalls = { n: 0 };
 function counted(provider: Eip1193Provider): Eip1193Provider {
-  const request = provider.request;
-  return { request: ((args: { method: string }) => { if (args.method === 'eth_call') ethCalls.n++; return request(args as never); }) as typeof request };
+  const request = provider.request.bind(provider);
+  const countedRequest = ((args: { method: string }) => { if (args.method === 'eth_call') ethCalls.n++; return request(args as never); }) as typeof request;
+  // A proxy, not a bare { request }: the gateway must still see the embedded node's `chain` (its
+  // in-process block announcements: the head without a call per request, the indexer woken per
+  // block) and `publicRequest`, as under `medchain start`. A bare wrapper made it run as on an
+  // external node (one eth_blockNumber per round of requests, the indexer on its poll).
+  return new Proxy(provider, { get: (target, key) => (key === 'request' ? countedRequest : Reflect.get(target, key, target) as unknown) });
 }
 let node: MedChainNode | undefined;
 const nodeDir = mkdtempSync(join(tmpdir(), 'medchain-bench-node-'));

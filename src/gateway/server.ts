@@ -30,7 +30,7 @@ import { escrowCustodian, escrowMigrations, escrowStore, type CustodianKey, type
 import { createGatewayApp, createLogger } from './http/app.ts';
 import { logSafe } from './http/errors.ts';
 import { openApiDocument } from './http/openapi.ts';
-import { applyChainEvent, type IndexedLog } from './index/handlers.ts';
+import { applyChainEvent, writeBlockTimes, type IndexedLog } from './index/handlers.ts';
 import { envelopeMigrations, envelopeStore } from './index/envelopes.ts';
 import { chainIndexMigrations } from './index/schema.ts';
 import { blobUploads } from './index/blobUploads.ts';
@@ -204,7 +204,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     view: consentView, client, announced: nodeChain !== undefined, kick: () => indexer.kick(),
     chain: createChainAccess({ client, addresses: options.addresses, isWithdrawn: consentView.isWithdrawn }),
   });
-  const relayer = createRelayer({ client, transport, chain, addresses: options.addresses, privateKey: options.operatorKey, onMined: access.see });
+  const relayer = createRelayer({ client, transport, chain, addresses: options.addresses, privateKey: options.operatorKey, onMined: access.see, blocks: nodeChain });
   const accessLog = createAccessLog({ db, transaction: (fn) => db.transaction(fn), anchor: (periodId, root, count) => relayer.anchor(periodId, root, count) });
   const custodian = escrowCustodian(options.escrow?.custodianKeys ?? [], {
     threshold: options.escrow?.threshold ?? 2, peers: options.escrow?.peers, legacyKeys: options.escrow?.legacyKeys,
@@ -243,8 +243,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       // Deployments older than Studies have no address for it: the gateway then runs without research.
       ...(options.addresses.studies ? [{ name: 'studies', address: options.addresses.studies, abi: StudiesAbi }] : []),
     ],
+    onBlockTimes: writeBlockTimes,
     onEvent: async (tx, event, contract) => {
-      await applyChainEvent(tx, event as unknown as IndexedLog, contract);
+      await applyChainEvent(tx, event as unknown as IndexedLog, contract, { blockTimes: false });
       if (contract === 'studies') await applyStudyEvent(tx, event);
     },
     onCommitted: (batch) => consentView.commit(batch),
@@ -328,7 +329,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const next = await indexer.position();
   const last = next > (options.deployBlock ?? 0n) ? await client.getBlock({ blockNumber: next - 1n }) : undefined;
   await consentView.load(last ? { number: last.number, hash: last.hash, timestamp: last.timestamp } : undefined);
-  access.see(await client.getBlockNumber({ cacheTime: 0 }));
+  // The first sync reads the head (and tells `access` through onHead) before it indexes up to it.
   await indexer.syncOnce();
   indexer.start();
   nodeChain?.on('block', onNodeBlock);

@@ -61,8 +61,18 @@ export function cidFromContentId(contentId: Hex): string {
 
 /** The CID string of a content id read from chain, or undefined when it is no CID at all (anyone may register any bytes). */
 export function cidOrUndefined(contentId: Hex): string | undefined {
-  try { return cidFromContentId(contentId); } catch { return undefined; }
+  // Memoized (a pure function of immutable bytes): the gateway decodes the same content ids on
+  // every read of a record, and the CID decode and base32 encode showed in its read profile.
+  const key = contentId.toLowerCase();
+  if (cidMemo.has(key)) return cidMemo.get(key);
+  let cid: string | undefined;
+  try { cid = cidFromContentId(contentId); } catch { cid = undefined; }
+  if (cidMemo.size >= CID_MEMO_MAX) cidMemo.clear();
+  cidMemo.set(key, cid);
+  return cid;
 }
+const CID_MEMO_MAX = 4096;
+const cidMemo = new Map<string, string | undefined>();
 
 /** The binary content id (as registered on chain) of a CID string. */
 export function contentIdFromCid(cid: string): Hex {

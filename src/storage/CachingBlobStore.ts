@@ -51,7 +51,9 @@ export class CachingBlobStore implements BlobStore {
   }
 
   async get(id: string): Promise<Uint8Array> {
-    const cid = canonicalCid(id);
+    // Entries are keyed by canonical CID strings, so a hit on the id as given is a hit on its
+    // canonical form: the parse (multibase decode and re-encode, per read) is needed only on a miss.
+    const cid = this.entries.has(id) ? id : canonicalCid(id);
     const held = this.entries.get(cid);
     if (held) {
       this.hits++;

@@ -65,6 +65,15 @@ export function decideAccess(state: AccessState, permission: number, now: bigint
 }
 
 /**
+ * The withdrawn-grant rule, for both paths (chain reads here, the consent view in consent/state.ts):
+ * a grant whose revocation the gateway accepted but the chain has not recorded yet counts as
+ * revoked at `at` (the block's time; never 0, which would read as "not revoked").
+ */
+export function withWithdrawal(g: GrantSnapshot, isWithdrawn: ((grantId: bigint) => boolean) | undefined, at: bigint): GrantSnapshot {
+  return g.revokedAt === 0n && isWithdrawn?.(g.grantId) ? { ...g, revokedAt: at > 0n ? at : 1n } : g;
+}
+
+/**
  * A block one request's reads are pinned to. `source` says where they come from: the consent view
  * (src/gateway/consent) or chain reads at that block (the default, and the view's fallback).
  */
@@ -163,7 +172,7 @@ export function createChainAccess({ client, addresses, now = () => BigInt(Math.f
       slot(ScopeKind.All, ZERO), slot(ScopeKind.Category, category), slot(ScopeKind.Record, recordId),
     ]);
     const grants = slots.filter((g): g is GrantSnapshot => g !== undefined)
-      .map((g) => (g.revokedAt === 0n && isWithdrawn?.(g.grantId) ? { ...g, revokedAt: block.timestamp } : g));
+      .map((g) => withWithdrawal(g, isWithdrawn, block.timestamp));
     return { accessor, patient, ...who, grants, emergencyUntil, blockTimestamp: block.timestamp };
   }
 

@@ -32,15 +32,44 @@ export interface RelayerOptions {
   privateKey: Hex;
   /** Told the block of each transaction it saw mined (the gateway has seen that block). */
   onMined?: (blockNumber: bigint) => void;
+  /**
+   * The embedded node's in-process block announcements: a receipt is then looked up as each block
+   * is sealed instead of on a 100 ms poll (grant -> first permitted read waited for the poll).
+   */
+  blocks?: BlockAnnouncer;
+}
+
+/** Subscribes to sealed blocks (the embedded node's Chain 'block' event). */
+export interface BlockAnnouncer {
+  on(event: 'block', fn: () => void): void;
+  off(event: 'block', fn: () => void): void;
 }
 
 /**
  * A key the gateway sends transactions with: simulates first (a refusal costs nothing and carries
  * the reason), then sends and waits for the receipt.
  */
-export function transactionSender({ client, transport, chain, privateKey, onMined }: Omit<RelayerOptions, 'addresses'>) {
+export function transactionSender({ client, transport, chain, privateKey, onMined, blocks }: Omit<RelayerOptions, 'addresses'>) {
   const account = privateKeyToAccount(privateKey, { nonceManager });
   const wallet = createWalletClient({ account, chain, transport });
+  type Receipt = Awaited<ReturnType<PublicClient['waitForTransactionReceipt']>>;
+  /** viem's poll, raced (when blocks are announced) by a lookup on each sealed block; either one answers. */
+  async function receiptOf(hash: Hex): Promise<Receipt> {
+    const polled = client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+    if (!blocks) return polled;
+    let onBlock: (() => void) | undefined;
+    const announced = new Promise<Receipt>((resolve) => {
+      onBlock = () => { void client.getTransactionReceipt({ hash }).then(resolve, () => undefined); };
+      blocks.on('block', onBlock);
+      onBlock(); // mined before the listener was added
+    });
+    try {
+      return await Promise.race([polled, announced]);
+    } finally {
+      blocks.off('block', onBlock!);
+      polled.catch(() => undefined);
+    }
+  }
   /**
    * `onAccepted` runs once the simulation passed (the chain accepts the call and its signature as
    * of now) and before the transaction is sent; it may refuse by throwing.
@@ -60,7 +89,7 @@ export function transactionSender({ client, transport, chain, privateKey, onMine
       // The gas estimate runs again on a newer block and may now revert (e.g. the deadline passed).
       throw asChainRefusal(error);
     }
-    const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+    const receipt = await receiptOf(hash);
     onMined?.(receipt.blockNumber);
     if (receipt.status !== 'success') throw new ChainRefusal('reverted');
     return { hash, blockNumber: receipt.blockNumber };
@@ -68,8 +97,8 @@ export function transactionSender({ client, transport, chain, privateKey, onMine
   return { account, send };
 }
 
-export function createRelayer({ client, transport, chain, addresses, privateKey, onMined }: RelayerOptions) {
-  const { account, send } = transactionSender({ client, transport, chain, privateKey, onMined });
+export function createRelayer({ client, transport, chain, addresses, privateKey, onMined, blocks }: RelayerOptions) {
+  const { account, send } = transactionSender({ client, transport, chain, privateKey, onMined, blocks });
 
   const consent = { address: addresses.consent, abi: ConsentAbi, account } as const;
   const identity = { address: addresses.identity, abi: IdentityAbi, account } as const;

@@ -10,7 +10,7 @@
  */
 import type { Address, Hex } from 'viem';
 import { ProviderStatus, Role, ScopeKind } from '../../sdk/contracts.ts';
-import type { AccessState, GatewayRole, GrantSnapshot } from '../chain/access.ts';
+import { withWithdrawal, type AccessState, type GatewayRole, type GrantSnapshot } from '../chain/access.ts';
 
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 const ZERO_SCOPE: Hex = `0x${'00'.repeat(32)}`;
@@ -111,7 +111,7 @@ export class ConsentState {
       const g = id === 0n ? undefined : this.grants.get(id);
       if (!g) continue;
       const { patient: _p, grantee: _g, ...snapshot } = g;
-      grants.push(withdrawn?.(id) && snapshot.revokedAt === 0n ? { ...snapshot, revokedAt: blockTimestamp > 0n ? blockTimestamp : 1n } : snapshot);
+      grants.push(withWithdrawal(snapshot, withdrawn, blockTimestamp));
     }
     return {
       accessor, patient, grants, blockTimestamp,

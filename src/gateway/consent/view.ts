@@ -43,7 +43,22 @@ export function createConsentView({ db }: { db: SqlExecutor }) {
   let applied = { block: -1n, logIndex: -1 };
   const withdrawn = new Map<bigint, string>();
   const waiters = new Set<{ block: bigint; resolve: () => void }>();
-  const stats = { batches: 0, events: 0, recordReads: 0 };
+  const stats = { batches: 0, events: 0, recordReads: 0, recordCacheHits: 0 };
+  // Records and versions as SQL last answered, for the reads of hot records (every authorized read
+  // asks for both: two SQL joins per request showed in the read profile). Only the indexer writes
+  // these tables, so the cache is emptied whenever a committed batch carries a RecordRegistry
+  // event; `generation` keeps an answer read before such a batch from being stored after it.
+  const RECORD_CACHE_MAX = 10_000;
+  const records = new Map<string, RecordView>();
+  const versions = new Map<string, VersionView>();
+  let generation = 0;
+  const remember = <T>(cache: Map<string, T>, key: string, value: T, gen: number) => {
+    if (gen !== generation) return;
+    if (cache.size >= RECORD_CACHE_MAX) cache.delete(cache.keys().next().value!); // the oldest
+    cache.set(key, value);
+  };
+
+  const revokedOnChain = (grantId: bigint) => (state.grants.get(grantId)?.revokedAt ?? 0n) !== 0n;
 
   const release = () => {
     for (const w of [...waiters]) if (through && through.number >= w.block) { waiters.delete(w); w.resolve(); }
@@ -80,7 +95,10 @@ export function createConsentView({ db }: { db: SqlExecutor }) {
       }
       if (last) applied = { block: last.number, logIndex: Number.MAX_SAFE_INTEGER };
       for (const row of await db.query<{ grant_id: number | string; patient: string }>('SELECT grant_id, patient FROM withdrawn_grants')) {
-        withdrawn.set(BigInt(row.grant_id), row.patient);
+        const id = BigInt(row.grant_id);
+        // Revoked (or superseded) on chain and indexed meanwhile (e.g. mined just before a restart): the mark is done.
+        if (revokedOnChain(id)) await db.query('DELETE FROM withdrawn_grants WHERE grant_id = $1', [id.toString()]);
+        else withdrawn.set(id, row.patient);
       }
       through = last;
       release();
@@ -88,6 +106,7 @@ export function createConsentView({ db }: { db: SqlExecutor }) {
 
     /** Applies one committed indexer batch (IndexerOptions.onCommitted). */
     commit(batch: IndexedBatch): void {
+      if (batch.logs.some((l) => l.contract === 'recordRegistry')) { generation++; records.clear(); versions.clear(); }
       for (const { log } of batch.logs) {
         if (log.blockNumber < applied.block || (log.blockNumber === applied.block && log.logIndex <= applied.logIndex)) continue;
         applyOne(log.eventName, log.args, log.blockTimestamp);
@@ -119,6 +138,9 @@ export function createConsentView({ db }: { db: SqlExecutor }) {
     async withdraw(grantId: bigint, patient: Address, acceptedAt: bigint): Promise<void> {
       await db.query('INSERT INTO withdrawn_grants (grant_id, patient, accepted_at) VALUES ($1, $2, $3) ON CONFLICT (grant_id) DO NOTHING',
         [grantId.toString(), patient.toLowerCase(), acceptedAt.toString()]);
+      // The chain's revocation was indexed while the row was written: nothing left to deny by hand,
+      // and no event will come to prune the row.
+      if (revokedOnChain(grantId)) { await db.query('DELETE FROM withdrawn_grants WHERE grant_id = $1', [grantId.toString()]); return; }
       withdrawn.set(grantId, patient.toLowerCase());
     },
 
@@ -133,31 +155,43 @@ export function createConsentView({ db }: { db: SqlExecutor }) {
     /** RecordRegistry.getRecord from the SQL index (a zero record when unknown, like the contract). */
     async record(recordId: Hex): Promise<RecordView> {
       stats.recordReads++;
+      const key = recordId.toLowerCase();
+      const hit = records.get(key);
+      if (hit) { stats.recordCacheHits++; return { ...hit }; }
+      const gen = generation;
       const [row] = await db.query<{ patient: string; category: string; latest_version: number | string; erased_block: unknown; created_at: number | string | null; erased_at: number | string | null }>(
         `SELECT r.patient, r.category, r.latest_version, r.erased_block, c.block_time AS created_at, e.block_time AS erased_at FROM records r
          LEFT JOIN block_times c ON c.block_number = r.created_block LEFT JOIN block_times e ON e.block_number = r.erased_block WHERE r.record_id = $1`, [recordId.toLowerCase()]);
       if (!row) return { patient: ZERO_ADDRESS, latestVersion: 0, createdAt: 0n, erasedAt: 0n, category: ZERO32 };
       const erased = row.erased_block !== null && row.erased_block !== undefined;
       if (row.created_at === null || (erased && row.erased_at === null)) throw new ViewIncompleteError('this record');
-      return {
+      const view: RecordView = {
         patient: getAddress(row.patient), latestVersion: Number(row.latest_version), createdAt: BigInt(row.created_at),
         erasedAt: erased ? BigInt(row.erased_at!) : 0n, category: row.category as Hex,
       };
+      remember(records, key, view, gen);
+      return { ...view };
     },
 
     /** RecordRegistry.getVersion from the SQL index (a zero version when unknown). */
     async version(recordId: Hex, version: number): Promise<VersionView> {
+      const key = `${recordId.toLowerCase()}/${version}`;
+      const hit = versions.get(key);
+      if (hit) return { ...hit };
+      const gen = generation;
       const [row] = await db.query<{ author: string; content_id: string; integrity_hash: string; timestamp: number | string | null }>(
         `SELECT v.author, v.content_id, v.integrity_hash, b.block_time AS timestamp FROM record_versions v LEFT JOIN block_times b ON b.block_number = v.block_number
          WHERE v.record_id = $1 AND v.version = $2`, [recordId.toLowerCase(), version]);
       if (!row) return { author: ZERO_ADDRESS, version: 0, previousVersion: 0, timestamp: 0n, integrityHash: ZERO32, contentId: '0x' };
       if (row.timestamp === null) throw new ViewIncompleteError('this version');
-      return {
+      const view: VersionView = {
         // updateRecord numbers versions consecutively: the previous one is always version - 1.
         author: getAddress(row.author), version, previousVersion: version - 1, timestamp: BigInt(row.timestamp),
         // Erasure clears both on chain (the index keeps '0x' for the hash).
         integrityHash: (row.integrity_hash === '0x' ? ZERO32 : row.integrity_hash) as Hex, contentId: row.content_id as Hex,
       };
+      remember(versions, key, view, gen);
+      return { ...view };
     },
 
     stats: () => ({ ...stats, block: through?.number ?? null, withdrawn: withdrawn.size }),

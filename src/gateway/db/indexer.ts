@@ -28,6 +28,8 @@ export interface IndexerOptions {
   contracts: IndexedContract[];
   fromBlock: bigint;
   onEvent: (tx: SqlExecutor, log: DecodedLog, contract: string) => Promise<void>;
+  /** In each batch's transaction, before its events: the time of every block that has one (once per block). */
+  onBlockTimes?: (tx: SqlExecutor, times: ReadonlyArray<{ number: bigint; timestamp: bigint }>) => Promise<void>;
   batchSize?: bigint;
   confirmations?: number;
   pollMs?: number;
@@ -100,6 +102,10 @@ export function createIndexer(options: IndexerOptions) {
       }
       for (const d of decoded) d.log.blockTimestamp = times.get(d.log.blockNumber)!;
       await options.db.transaction(async (tx) => {
+        if (options.onBlockTimes) {
+          const blocks = [...new Set(decoded.map((d) => d.log.blockNumber))].map((number) => ({ number, timestamp: times.get(number)! }));
+          if (blocks.length > 0) await options.onBlockTimes(tx, blocks);
+        }
         for (const { log, contract } of decoded) await options.onEvent(tx, log, contract);
         await tx.query(`INSERT INTO indexer_cursor (name, next_block, last_hash) VALUES ($1, $2, $3)
           ON CONFLICT (name) DO UPDATE SET next_block = excluded.next_block, last_hash = excluded.last_hash`, [name, (to + 1n).toString(), lastBlock.hash]);

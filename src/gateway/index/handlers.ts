@@ -111,15 +111,26 @@ async function setProviderStatus(db: SqlExecutor, provider: unknown, status: str
   await db.query('UPDATE providers SET status = $1, updated_block = $2 WHERE address = $3 AND updated_block <= $2', [status, num(blockNumber), lower(provider)]);
 }
 
-/** Applies one decoded MedChain event: its table update and the explorer's event log. */
-export async function applyChainEvent(db: SqlExecutor, log: IndexedLog, contract: string): Promise<void> {
+/**
+ * Records block times, for what the contracts stamp with block.timestamp (record and version times,
+ * grant revocations, break-glass closes): the consent view rebuilds them from here. The indexer
+ * calls it once per block of a batch (IndexerOptions.onBlockTimes), not once per event.
+ */
+export async function writeBlockTimes(db: SqlExecutor, blocks: ReadonlyArray<{ number: bigint; timestamp: bigint }>): Promise<void> {
+  for (const b of blocks) {
+    await db.query('INSERT INTO block_times (block_number, block_time) VALUES ($1, $2) ON CONFLICT (block_number) DO NOTHING', [num(b.number), num(b.timestamp)]);
+  }
+}
+
+/**
+ * Applies one decoded MedChain event: its table update and the explorer's event log. With
+ * `blockTimes: false` its block's time is left to writeBlockTimes (the gateway's indexer writes it
+ * once per block); alone (tests, tools) it writes it too.
+ */
+export async function applyChainEvent(db: SqlExecutor, log: IndexedLog, contract: string, options: { blockTimes?: boolean } = {}): Promise<void> {
   await db.query(`INSERT INTO chain_events (tx_hash, log_index, block_number, contract, name, subject, args) VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT (tx_hash, log_index) DO NOTHING`, [lower(log.transactionHash), log.logIndex, num(log.blockNumber), contract, log.eventName, subjectOf(log), json(log.args)]);
-  // The block's time, for what the contracts stamp with block.timestamp (record and version times,
-  // grant revocations, break-glass closes): the consent view rebuilds them from here.
-  if (log.blockTimestamp !== undefined) {
-    await db.query('INSERT INTO block_times (block_number, block_time) VALUES ($1, $2) ON CONFLICT (block_number) DO NOTHING', [num(log.blockNumber), num(log.blockTimestamp)]);
-  }
+  if (options.blockTimes !== false && log.blockTimestamp !== undefined) await writeBlockTimes(db, [{ number: log.blockNumber, timestamp: log.blockTimestamp }]);
   await handlers[log.eventName]?.(db, log);
 }
 

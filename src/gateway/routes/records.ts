@@ -190,9 +190,10 @@ export function recordRoutes(deps: DataRouteDeps) {
     if (!cid) fail(404, 'this version\'s content id is not a CIDv1: there is no ciphertext to serve');
     // Written at another hospital: fetched from its gateway and verified by CID (peers/peerExchange.ts).
     await deps.peers?.ensureCiphertext(recordId, v, { contentId: ver.contentId, author: getAddress(ver.author) }, s.address);
-    const replica = await deps.replicas?.holds(ver.contentId, recordId, v);
     // Served only as the version its uploader registered it for: a content id copied into another record names nothing here.
-    if (!replica && !(await deps.uploads.uploadedBy(ver.contentId, getAddress(ver.author)))) fail(404, 'ciphertext not held by this gateway for this version (its author did not upload it here)');
+    // Either holding suffices; the local upload (the common case) is asked first, so a replica lookup is made only for the rest.
+    const held = await deps.uploads.uploadedBy(ver.contentId, getAddress(ver.author)) || await deps.replicas?.holds(ver.contentId, recordId, v);
+    if (!held) fail(404, 'ciphertext not held by this gateway for this version (its author did not upload it here)');
     const bytes = await deps.blobs.get(cid).catch(() => fail(404, 'ciphertext not held by this gateway'));
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
   });
