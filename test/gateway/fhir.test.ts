@@ -30,7 +30,9 @@ test('/fhir: metadata, Consent and AuditEvent searches as valid R4, errors as Op
 
     const now = await f.latestTimestamp();
     await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.Category, scopeValue: recordCategory('Observation'), permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 600n }]));
-    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Research'), validFrom: 0n, validUntil: now + 600n }]));
+    // The purpose as the patient's gateway tags it (blinded per patient and grantee): the FHIR Consent names it again.
+    const research = await (await h.client('patient')).purposeTag(f.addr.patient, f.addr.lab, 'Research');
+    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: research, validFrom: 0n, validUntil: now + 600n }]));
     await f.mined(f.as('patient').consent.write.revoke([2n]));
     const record = await h.addRecord('patient', 'patient', { resourceType: 'Observation', status: 'final', code: { text: 'weight' } });
     await (await h.client('doctor')).getRecord(record.recordId);
