@@ -16,10 +16,11 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { medchainFixture } from '../contracts/test/fixture.ts';
 import { generateEncryptionKeyPair } from '../src/crypto/index.ts';
 import { startGateway } from '../src/gateway/server.ts';
-import { Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE } from '../src/sdk/contracts.ts';
 import { GatewayClient } from '../src/sdk/gateway.ts';
 import { prepareRecordVersion } from '../src/sdk/records.ts';
 import { percentile, report, savePlot, type Row } from './lib/report.ts';
+import { opaquePurpose } from '../test/purposes.ts';
 
 process.env.MEDCHAIN_LOG_LEVEL ??= 'error';
 const SIZES: Array<[string, number, number]> = [['1 KB', 1024, 40], ['64 KB', 64 * 1024, 30], ['1 MB', 2 ** 20, 10]];
@@ -31,7 +32,7 @@ for (const a of ['patient', 'doctor'] as const) await f.mined(f.as(a).identity.w
 for (const op of ['admin2', 'admin3'] as const) await f.mined(f.as('admin').accessLogAnchor.write.setAnchorer([f.addr[op], true]));
 const now = await f.latestTimestamp();
 await f.mined(f.as('patient').consent.write.grant([{
-  grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 86_400n,
+  grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 86_400n,
 }]));
 
 // Two hospitals on fixed ports (each lists the other's URL before either runs).

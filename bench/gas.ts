@@ -7,10 +7,11 @@ import { encodeFunctionData, parseEventLogs, type Hex, type TransactionReceipt }
 import { privateKeyToAccount } from 'viem/accounts';
 import { medchainFixture, randomKey, encodeAccredit } from '../contracts/test/fixture.ts';
 import {
-  ConsentAbi, EmergencyReason, IdentityAbi, Permission, ProviderKind, Purpose, ScopeKind, SuspensionReason, ZERO_SCOPE,
+  ConsentAbi, IdentityAbi, Permission, ProviderKind, ScopeKind, SuspensionReason, ZERO_SCOPE,
   applyAsProviderTypedData, grantTypedData, recordCategory, registerPatientTypedData, revokeTypedData,
 } from '../src/sdk/contracts.ts';
 import { report, savePlot, type Row } from './lib/report.ts';
+import { opaquePurpose } from '../test/purposes.ts';
 
 const rows: Row[] = [];
 
@@ -57,7 +58,7 @@ await measure('patient', 'registerDevice', f.as('patient').identity.write.regist
 
 // Consent.
 const now = await f.latestTimestamp();
-const terms = (grantee: Hex, over: object = {}) => ({ grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 86_400n, ...over });
+const terms = (grantee: Hex, over: object = {}) => ({ grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 86_400n, ...over });
 const g1 = await measure('patient', 'grant (all records)', f.as('patient').consent.write.grant([terms(f.addr.doctor)]));
 const grantId = parseEventLogs({ abi: ConsentAbi, logs: g1.logs, eventName: 'GrantCreated' })[0]!.args.grantId;
 await measure('patient', 'grant (category)', f.as('patient').consent.write.grant([terms(f.addr.lab, { scopeKind: ScopeKind.Category, scopeValue: recordCategory('Observation') })]));
@@ -76,7 +77,7 @@ const requestId = parseEventLogs({ abi: ConsentAbi, logs: r1.logs, eventName: 'A
 await measure('patient2', 'approveRequest', f.as('patient2').consent.write.approveRequest([requestId, terms(f.addr.doctor)]));
 const r2 = await f.mined(f.as('lab').consent.write.requestAccess([f.addr.patient2, terms(f.addr.lab)]));
 await measure('patient2', 'rejectRequest', f.as('patient2').consent.write.rejectRequest([parseEventLogs({ abi: ConsentAbi, logs: r2.logs, eventName: 'AccessRequested' })[0]!.args.requestId]));
-await measure('hospital', 'openEmergencyAccess', f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient2, EmergencyReason.Unconscious, randomKey()]));
+await measure('hospital', 'openEmergencyAccess', f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient2, randomKey()]));
 await measure('patient2', 'closeEmergencyAccess', f.as('patient2').consent.write.closeEmergencyAccess([f.addr.patient2, f.addr.hospital]), 'by the patient: bars re-opening');
 await measure('patient2', 'allowEmergencyReopen', f.as('patient2').consent.write.allowEmergencyReopen([f.addr.patient2, f.addr.hospital]));
 

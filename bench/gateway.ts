@@ -55,10 +55,11 @@ import { encodeFunctionData, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { openRecordVersion, contentIdOf, newRecordId } from '../src/sdk/records.ts';
 import { FsBlobStore } from '../src/storage/FsBlobStore.ts';
-import { ConsentAbi, Permission, Purpose, RecordRegistryAbi, ScopeKind, ZERO_SCOPE, grantTypedData, recordCategory, revokeTypedData } from '../src/sdk/contracts.ts';
+import { ConsentAbi, Permission, RecordRegistryAbi, ScopeKind, ZERO_SCOPE, grantTypedData, recordCategory, revokeTypedData } from '../src/sdk/contracts.ts';
 import { createNode, type MedChainNode } from '../src/chain/node.ts';
 import { createEdrProvider, type Eip1193Provider } from '../src/chain/edrProvider.ts';
 import { report, savePlot, percentile, type Row } from './lib/report.ts';
+import { opaquePurpose } from '../test/purposes.ts';
 
 interface LoadConfig { origin: string; paths: string[]; headers: Record<string, string>; concurrency: number; seconds: number; warmupSeconds: number }
 interface LoadResult { rps: number; p50: number; p99: number; ok: number; non2xx: number; errors: number; bytes: number }
@@ -173,7 +174,7 @@ log(node
 // A live grant: the patient lets the doctor read everything (All scope) for a day.
 const now = await f.latestTimestamp();
 await f.mined(f.as('patient').consent.write.grant([{
-  grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: `0x${'00'.repeat(32)}`, permissions: Permission.Read, purpose: Purpose.Treatment,
+  grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: `0x${'00'.repeat(32)}`, permissions: Permission.Read, purpose: opaquePurpose('Treatment'),
   validFrom: now, validUntil: now + 86_400n,
 }]));
 
@@ -305,7 +306,7 @@ function startWriter(): void {
         const validUntil = BigInt(Math.floor(Date.now() / 1000) + 3600);
         const txs = [
           encodeFunctionData({ abi: RecordRegistryAbi, functionName: 'addRecord', args: [newRecordId(), fillerPatient, fillerCategory, contentId, newRecordId()] }),
-          encodeFunctionData({ abi: ConsentAbi, functionName: 'grant', args: [{ grantee: f.addr.hospital, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil }] }),
+          encodeFunctionData({ abi: ConsentAbi, functionName: 'grant', args: [{ grantee: f.addr.hospital, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil }] }),
         ];
         const to = [f.addresses.recordRegistry, f.addresses.consent];
         await Promise.all(txs.map((data, i) => f.rpc('eth_sendTransaction', [{ from: fillerPatient, to: to[i], data, gas: '0x1000000', nonce: `0x${(fillerNonce++).toString(16)}` }])));
@@ -353,7 +354,7 @@ async function consentLatencies(records: number): Promise<void> {
     const now = BigInt(Math.floor(Date.now() / 1000));
     const deadline = now + 600n;
     const ctx = { chainId: 31337, consent: f.addresses.consent, patient: f.addr.patient, deadline };
-    const terms = { grantee: f.addr.hospital, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 3600n };
+    const terms = { grantee: f.addr.hospital, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 3600n };
     let nonce = await f.read.consent.read.nonces([f.addr.patient]);
     const signature = await patientKey.signTypedData(grantTypedData({ ...ctx, nonce, terms }));
     const t0 = performance.now();

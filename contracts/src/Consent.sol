@@ -9,7 +9,8 @@ import {IIdentity} from "./IIdentity.sol";
 /// @title Timed consent, access requests and break-glass emergency access
 /// @notice A patient grants a grantee access to a scope of their records (all, a category — an opaque
 /// bytes32 that must equal the records' category, blinded per patient off chain —, or one record) with
-/// permissions (read, write), a purpose and a window. A grant
+/// permissions (read, write), a purpose (an opaque bytes32 tag, blinded per patient and grantee off
+/// chain; no logic here depends on it) and a window. A grant
 /// is live while `validFrom <= block.timestamp < validUntil` and not revoked: it ends by itself.
 /// @dev One grant per (patient, grantee, scope) slot is current: a new grant for the same slot
 /// supersedes the old one, so every authorization check is a constant number of storage reads.
@@ -19,15 +20,6 @@ contract Consent is EIP712, Nonces {
         All,
         Category,
         Record
-    }
-
-    /// @notice Why access is granted (mapped to HL7 v3 ActReason codes off chain).
-    enum Purpose {
-        Treatment,
-        Research,
-        Emergency,
-        Insurance,
-        Other
     }
 
     /// @notice Where a grant stands at the current block time.
@@ -48,21 +40,15 @@ contract Consent is EIP712, Nonces {
         Cancelled
     }
 
-    /// @notice Coded reasons for break-glass access (free text stays in the off-chain audit log; its hash goes on chain).
-    enum EmergencyReason {
-        Unconscious,
-        LifeThreatening,
-        Incapacitated,
-        Other
-    }
-
     /// @notice The terms of a grant, as chosen by the patient.
     struct GrantTerms {
         address grantee;
         ScopeKind scopeKind;
         bytes32 scopeValue;
         uint8 permissions;
-        Purpose purpose;
+        /// Why access is granted: an opaque tag, HMAC of the purpose code under the patient's key and
+        /// bound to the grantee (computed off chain, src/crypto/categoryKey.ts); never compared here.
+        bytes32 purpose;
         uint64 validFrom;
         uint64 validUntil;
     }
@@ -76,7 +62,7 @@ contract Consent is EIP712, Nonces {
         uint64 revokedAt;
         ScopeKind scopeKind;
         uint8 permissions;
-        Purpose purpose;
+        bytes32 purpose;
         bytes32 scopeValue;
         uint256 requestId;
     }
@@ -104,7 +90,7 @@ contract Consent is EIP712, Nonces {
     uint64 public constant MAX_BREAK_GLASS = 72 hours;
 
     bytes32 public constant GRANT_TYPEHASH = keccak256(
-        "Grant(address patient,address grantee,uint8 scopeKind,bytes32 scopeValue,uint8 permissions,uint8 purpose,uint64 validFrom,uint64 validUntil,uint256 requestId,uint256 nonce,uint256 deadline)"
+        "Grant(address patient,address grantee,uint8 scopeKind,bytes32 scopeValue,uint8 permissions,bytes32 purpose,uint64 validFrom,uint64 validUntil,uint256 requestId,uint256 nonce,uint256 deadline)"
     );
     bytes32 public constant REVOKE_TYPEHASH = keccak256("Revoke(address patient,uint256 grantId,uint256 nonce,uint256 deadline)");
     bytes32 public constant EXTEND_TYPEHASH = keccak256("Extend(address patient,uint256 grantId,uint64 validUntil,uint256 nonce,uint256 deadline)");
@@ -161,7 +147,7 @@ contract Consent is EIP712, Nonces {
         ScopeKind scopeKind,
         bytes32 scopeValue,
         uint8 permissions,
-        Purpose purpose,
+        bytes32 purpose,
         uint64 validFrom,
         uint64 validUntil,
         uint256 requestId
@@ -170,13 +156,13 @@ contract Consent is EIP712, Nonces {
     event GrantRevoked(uint256 indexed grantId, address indexed patient, address indexed grantee);
     event GrantExtended(uint256 indexed grantId, uint64 previousValidUntil, uint64 validUntil);
     event AccessRequested(
-        uint256 indexed requestId, address indexed patient, address indexed provider, ScopeKind scopeKind, bytes32 scopeValue, uint8 permissions, Purpose purpose, uint64 validFrom, uint64 validUntil
+        uint256 indexed requestId, address indexed patient, address indexed provider, ScopeKind scopeKind, bytes32 scopeValue, uint8 permissions, bytes32 purpose, uint64 validFrom, uint64 validUntil
     );
     event AccessRequestApproved(uint256 indexed requestId, uint256 indexed grantId);
     event AccessRequestRejected(uint256 indexed requestId);
     event AccessRequestCancelled(uint256 indexed requestId);
     event EmergencyAccessOpened(
-        uint256 indexed accessId, address indexed patient, address indexed provider, EmergencyReason reason, bytes32 reasonHash, uint64 until
+        uint256 indexed accessId, address indexed patient, address indexed provider, bytes32 reasonHash, uint64 until
     );
     event EmergencyAccessClosed(uint256 indexed accessId, address indexed patient, address indexed provider, address closedBy);
     event BreakGlassDurationChanged(uint64 duration);
@@ -309,10 +295,10 @@ contract Consent is EIP712, Nonces {
     /// window the patient closed cannot open another for that patient until the patient or governance
     /// allows it (`allowEmergencyReopen`).
     /// @param patient The patient.
-    /// @param reason A coded reason.
-    /// @param reasonHash Hash of the stated reason kept in the off-chain audit log.
+    /// @param reasonHash Salted commitment to the coded and the stated reason, keccak256(salt ‖ code ‖ 0x00 ‖ text),
+    /// both kept encrypted off chain for the patient and auditors (src/sdk/breakGlassReason.ts): no reason is readable here.
     /// @return accessId The emergency access's id.
-    function openEmergencyAccess(address patient, EmergencyReason reason, bytes32 reasonHash) external returns (uint256 accessId) {
+    function openEmergencyAccess(address patient, bytes32 reasonHash) external returns (uint256 accessId) {
         if (!identity.isActiveProvider(msg.sender)) revert NotActiveProvider(msg.sender);
         if (!identity.isPatient(patient)) revert NotPatient(patient);
         if (emergencyReopenBarred[patient][msg.sender]) revert EmergencyReopenBarred(patient, msg.sender);
@@ -322,7 +308,7 @@ contract Consent is EIP712, Nonces {
         uint64 until = uint64(block.timestamp) + breakGlassDuration;
         _emergency[patient][msg.sender] = Emergency(uint64(block.timestamp), until, accessId);
         emergencyOpenedBy[msg.sender]++;
-        emit EmergencyAccessOpened(accessId, patient, msg.sender, reason, reasonHash, until);
+        emit EmergencyAccessOpened(accessId, patient, msg.sender, reasonHash, until);
     }
 
     /// @notice End emergency access early; the provider or the patient may do it. A close by the

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encodeFunctionData, type Hex } from 'viem';
-import { ConsentAbi, EmergencyReason } from '../../src/sdk/contracts.ts';
+import { ConsentAbi } from '../../src/sdk/contracts.ts';
 import { medchainFixture, randomKey, type Actor, type Fixture } from './fixture.ts';
 
 const PROVIDERS: Actor[] = ['doctor', 'lab'];
@@ -42,7 +42,7 @@ async function run(f: Fixture, actions: Action[]) {
     const m = model[a.p]!;
     const provider = f.addr[PROVIDERS[a.p]!];
     if (a.type === 'open') {
-      const { ok, at } = await send(f.as(PROVIDERS[a.p]!).consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Other, randomKey()], gas));
+      const { ok, at } = await send(f.as(PROVIDERS[a.p]!).consent.write.openEmergencyAccess([f.addr.patient, randomKey()], gas));
       const expected = !m.barred && m.until <= at;
       assert.equal(ok, expected, `open by ${PROVIDERS[a.p]} at ${at} (until ${m.until}, barred ${m.barred})`);
       if (ok) m.until = at + DURATION;

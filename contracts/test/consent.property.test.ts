@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseEventLogs, type Address, type Hex, type TransactionReceipt } from 'viem';
-import { ConsentAbi, Permission, Purpose, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
+import { ConsentAbi, Permission, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
 import { medchainFixture, type Actor, type Fixture } from './fixture.ts';
+import { opaquePurpose } from '../../test/purposes.ts';
 
 const GRANTEES: Actor[] = ['doctor', 'lab'];
 const SCOPES: Array<{ kind: number; value: Hex }> = [
@@ -58,7 +59,7 @@ async function run(f: Fixture, actions: Action[]) {
       const scope = SCOPES[a.scope]!;
       const { ok, at, receipt } = await send(f.as('patient').consent.write.grant([{
         grantee: f.addr[GRANTEES[a.grantee]!], scopeKind: scope.kind, scopeValue: scope.value, permissions: a.perms,
-        purpose: Purpose.Treatment, validFrom: from, validUntil: until,
+        purpose: opaquePurpose('Treatment'), validFrom: from, validUntil: until,
       }], { gas: 1_000_000n }));
       assert.equal(ok, true, 'a valid grant is accepted');
       assert.equal(at, next);

@@ -3,15 +3,16 @@ import assert from 'node:assert/strict';
 import { encodeFunctionData, parseEventLogs, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
-  ConsentAbi, EmergencyReason, GrantState, IdentityAbi, Permission, Purpose, RequestStatus, ScopeKind, SuspensionReason, ZERO_SCOPE,
+  ConsentAbi, GrantState, IdentityAbi, Permission, RequestStatus, ScopeKind, SuspensionReason, ZERO_SCOPE,
   extendTypedData, grantTypedData, recordCategory, revokeTypedData, type GrantTerms,
 } from '../../src/sdk/contracts.ts';
 import { expectRevert, medchainFixture, randomKey, type Fixture } from './fixture.ts';
+import { opaquePurpose } from '../../test/purposes.ts';
 
 const { Read, Write, ReadWrite } = Permission;
 
 function terms(grantee: Address, from: bigint, until: bigint, over: Partial<GrantTerms> = {}): GrantTerms {
-  return { grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Read, purpose: Purpose.Treatment, validFrom: from, validUntil: until, ...over };
+  return { grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Read, purpose: opaquePurpose('Treatment'), validFrom: from, validUntil: until, ...over };
 }
 
 async function authorizedAt(f: Fixture, ts: bigint, grantee: Address, kind: number, value: Hex, permission: number) {
@@ -51,7 +52,7 @@ test('scopes: all covers everything; a category or a record covers only itself; 
   const record = randomKey();
   await createGrant(f, terms(f.addr.doctor, 0n, now + 1000n, { scopeKind: ScopeKind.Category, scopeValue: obs, permissions: ReadWrite }));
   await createGrant(f, terms(f.addr.lab, 0n, now + 1000n, { scopeKind: ScopeKind.Record, scopeValue: record, permissions: Read }));
-  await createGrant(f, terms(f.addr.hospital, 0n, now + 1000n, { permissions: Write, purpose: Purpose.Research }));
+  await createGrant(f, terms(f.addr.hospital, 0n, now + 1000n, { permissions: Write, purpose: opaquePurpose('Research') }));
   const is = (who: Address, kind: number, value: Hex, p: number) => f.read.consent.read.isAuthorized([f.addr.patient, who, kind, value, p]);
   assert.equal(await is(f.addr.doctor, ScopeKind.Category, obs, ReadWrite), true);
   assert.equal(await is(f.addr.doctor, ScopeKind.Category, cond, Read), false);
@@ -133,11 +134,11 @@ test('a suspended provider holds no live grant and no emergency access; reinstat
   const f = await medchainFixture();
   const now = await f.latestTimestamp();
   await createGrant(f, terms(f.addr.doctor, 0n, now + 1000n));
-  await f.mined(f.as('doctor').consent.write.openEmergencyAccess([f.addr.patient2, EmergencyReason.Unconscious, randomKey()]));
+  await f.mined(f.as('doctor').consent.write.openEmergencyAccess([f.addr.patient2, randomKey()]));
   await f.mined(f.as('admin').identity.write.suspendProvider([f.addr.doctor, SuspensionReason.BreakGlassAbuse]));
   assert.equal(await f.read.consent.read.isAuthorized([f.addr.patient, f.addr.doctor, ScopeKind.All, ZERO_SCOPE, Read]), false);
   assert.equal(await f.read.consent.read.hasEmergencyAccess([f.addr.patient2, f.addr.doctor]), false);
-  await expectRevert(f.as('doctor').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Other, randomKey()]), 'NotActiveProvider');
+  await expectRevert(f.as('doctor').consent.write.openEmergencyAccess([f.addr.patient, randomKey()]), 'NotActiveProvider');
   const reinstate = encodeFunctionData({ abi: IdentityAbi, functionName: 'reinstateProvider', args: [f.addr.doctor] });
   await f.mined(f.as('admin').identity.write.approve([f.addresses.identity, reinstate]));
   assert.equal(await f.read.consent.read.isAuthorized([f.addr.patient, f.addr.doctor, ScopeKind.All, ZERO_SCOPE, Read]), true);
@@ -256,12 +257,12 @@ test('break-glass: opened by an accredited provider, evented, expires by itself 
   await f.mined(f.as('admin').identity.write.approve([f.addresses.consent, setDuration]));
   assert.equal(await f.read.consent.read.breakGlassDuration(), duration);
 
-  await expectRevert(f.as('outsider').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, randomKey()]), 'NotActiveProvider');
-  await expectRevert(f.as('doctor').consent.write.openEmergencyAccess([f.addr.outsider, EmergencyReason.Unconscious, randomKey()]), 'NotPatient');
+  await expectRevert(f.as('outsider').consent.write.openEmergencyAccess([f.addr.patient, randomKey()]), 'NotActiveProvider');
+  await expectRevert(f.as('doctor').consent.write.openEmergencyAccess([f.addr.outsider, randomKey()]), 'NotPatient');
   const opened = await f.latestTimestamp() + 10n;
   await f.setNextTimestamp(opened);
   const reasonHash = randomKey();
-  const receipt = await f.mined(f.as('doctor').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.LifeThreatening, reasonHash]));
+  const receipt = await f.mined(f.as('doctor').consent.write.openEmergencyAccess([f.addr.patient, reasonHash]));
   const [event] = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'EmergencyAccessOpened' });
   assert.equal(event!.args.patient, f.addr.patient);
   assert.equal(event!.args.provider, f.addr.doctor);
@@ -280,7 +281,7 @@ test('break-glass: opened by an accredited provider, evented, expires by itself 
   await expectRevert(f.as('doctor').consent.write.closeEmergencyAccess([f.addr.patient, f.addr.doctor]), 'NoEmergencyAccess');
 
   // The patient may close it early.
-  await f.mined(f.as('lab').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Other, randomKey()]));
+  await f.mined(f.as('lab').consent.write.openEmergencyAccess([f.addr.patient, randomKey()]));
   assert.equal(await f.read.consent.read.hasEmergencyAccess([f.addr.patient, f.addr.lab]), true);
   await expectRevert(f.as('outsider').consent.write.closeEmergencyAccess([f.addr.patient, f.addr.lab]), 'NotRequestParty');
   const closed = await f.mined(f.as('patient').consent.write.closeEmergencyAccess([f.addr.patient, f.addr.lab]));
@@ -290,7 +291,7 @@ test('break-glass: opened by an accredited provider, evented, expires by itself 
 
 test('break-glass: a patient\'s close holds (no re-open until the patient or governance allows it); a live window cannot be extended', async () => {
   const f = await medchainFixture();
-  const open = (actor: 'lab' | 'doctor') => f.as(actor).consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, randomKey()]);
+  const open = (actor: 'lab' | 'doctor') => f.as(actor).consent.write.openEmergencyAccess([f.addr.patient, randomKey()]);
   const first = await f.mined(open('lab'));
   const { until } = parseEventLogs({ abi: ConsentAbi, logs: first.logs, eventName: 'EmergencyAccessOpened' })[0]!.args;
 

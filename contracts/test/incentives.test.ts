@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFunctionData, parseEther, parseEventLogs, type Address, type Hex } from 'viem';
 import {
-  IncentivesAbi, Permission, ProviderKind, Purpose, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory, type GrantTerms,
+  IncentivesAbi, Permission, ProviderKind, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory, type GrantTerms,
 } from '../../src/sdk/contracts.ts';
 import { expectRevert, medchainFixture, randomKey, type Actor, type Fixture } from './fixture.ts';
+import { opaquePurpose } from '../../test/purposes.ts';
 
 const OBS = recordCategory('Observation');
 const DAY = 86_400n;
@@ -13,7 +14,7 @@ const cid = (n: number): Hex => `0x01551220${n.toString(16).padStart(64, '0')}`;
 const freshCid = (): Hex => `0x01551220${randomKey().slice(2)}`;
 
 function grantOf(grantee: Address, until: bigint, over: Partial<GrantTerms> = {}): GrantTerms {
-  return { grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: until, ...over };
+  return { grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: until, ...over };
 }
 
 async function add(f: Fixture, actor: Actor, recordId: Hex, patient: Actor = 'patient') {

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Hex } from 'viem';
-import { Permission, Purpose, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
 import { expectRevert, medchainFixture, randomKey } from './fixture.ts';
+import { opaquePurpose } from '../../test/purposes.ts';
 
 const OBS = recordCategory('Observation');
 const freshCid = (): Hex => `0x01551220${randomKey().slice(2)}`;
@@ -33,7 +34,7 @@ test('a content id belongs to exactly one record version, for good (issue 13, fi
   // A provider with a live write grant neither.
   const until = (await f.latestTimestamp()) + 1000n;
   await f.mined(f.as('patient').consent.write.grant([{
-    grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: until,
+    grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: until,
   }]));
   await expectRevert(f.as('doctor').recordRegistry.write.addRecord([randomKey(), f.addr.patient, OBS, victimCid, randomKey()]), 'ContentIdInUse');
 

@@ -2,16 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseEventLogs, type Address, type Hex } from 'viem';
 import {
-  Permission, Purpose, RecordRegistryAbi, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory, type GrantTerms,
+  Permission, RecordRegistryAbi, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory, type GrantTerms,
 } from '../../src/sdk/contracts.ts';
 import { expectRevert, medchainFixture, randomKey, type Actor, type Fixture } from './fixture.ts';
+import { opaquePurpose } from '../../test/purposes.ts';
 
 const OBS = recordCategory('Observation');
 // CIDv1 raw sha2-256, binary; a fresh random one without `n` (a content id is registered only once).
 const cid = (n?: number): Hex => `0x01551220${n === undefined ? randomKey().slice(2) : n.toString(16).padStart(64, '0')}`;
 
 function grantOf(grantee: Address, until: bigint, over: Partial<GrantTerms> = {}): GrantTerms {
-  return { grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: until, ...over };
+  return { grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: until, ...over };
 }
 
 async function add(f: Fixture, actor: Actor, recordId: Hex, n?: number, patient = f.addr.patient) {

@@ -45,12 +45,12 @@ test('scopes: an unknown category is refused with the valid list', () => {
 
 test('amending a request keeps every term not given explicitly', () => {
   const now = 1_800_000_000;
-  const requested = { grantee: '0x0000000000000000000000000000000000000001' as const, ...parseScope('Condition'), permissions: 1, purpose: 1, validFrom: 0n, validUntil: BigInt(now + 7200) };
+  const requested = { grantee: '0x0000000000000000000000000000000000000001' as const, ...parseScope('Condition'), permissions: 1, purpose: 'Research' as const, validFrom: 0n, validUntil: BigInt(now + 7200) };
   assert.deepEqual(amendedTerms(requested, {}, now), requested);
   assert.deepEqual(amendedTerms(requested, { for: '30m', write: true }, now), { ...requested, permissions: 3, validUntil: BigInt(now + 1800) });
   assert.deepEqual(amendedTerms(requested, { permissions: 'write' }, now), { ...requested, permissions: 2 });
   assert.deepEqual(amendedTerms(requested, { scope: 'all' }, now), { ...requested, ...parseScope('all') });
-  assert.deepEqual(amendedTerms(requested, { purpose: 'treatment' }, now), { ...requested, purpose: 0 });
+  assert.deepEqual(amendedTerms(requested, { purpose: 'treatment' }, now), { ...requested, purpose: 'Treatment' });
   // A requested start in the future is kept when only the length changes.
   const later = { ...requested, validFrom: BigInt(now + 3600), validUntil: BigInt(now + 7200) };
   assert.deepEqual(amendedTerms(later, { for: '10m' }, now), { ...later, validUntil: BigInt(now + 4200) });

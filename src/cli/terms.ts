@@ -3,7 +3,8 @@
  * `--for`/`--until`, `--from`), shared by `grant create`, `request create` and `request approve`.
  */
 import { getAddress, isAddress, type Address, type Hex } from 'viem';
-import { Purpose, ScopeKind, ZERO_SCOPE, recordCategory, type GrantTerms } from '../sdk/contracts.ts';
+import { PURPOSES as PURPOSE_NAMES, ScopeKind, ZERO_SCOPE, recordCategory, type GrantTerms, type PurposeName } from '../sdk/contracts.ts';
+import type { GrantDraft } from '../sdk/blindScope.ts';
 import { RECORD_TYPES, isRecordType } from '../sdk/recordTypes.ts';
 import { str, type Options, type Values } from './command.ts';
 import { existsSync } from 'node:fs';
@@ -18,7 +19,7 @@ export const TERMS_OPTIONS: Options = {
   for: { type: 'string' }, until: { type: 'string' }, from: { type: 'string' }, permissions: { type: 'string' },
 };
 
-export const PURPOSES = Object.keys(Purpose).map((p) => p.toLowerCase());
+export const PURPOSES = PURPOSE_NAMES.map((p) => p.toLowerCase());
 
 export const TERMS_HELP = `  --scope <scope>           all (default) | a FHIR resource type (Observation, Condition, …) | record:<record-id>
   --read, --write           permissions (default --read; approving a request: added to the requested ones)
@@ -70,10 +71,11 @@ export function parseScope(text: string | undefined): { scopeKind: number; scope
   return { scopeKind: ScopeKind.Category, scopeValue: recordCategory(text) };
 }
 
-export function parsePurpose(text: string | undefined): number {
+/** The purpose by name; it goes on chain only as a tag under the patient's key (sdk/blindScope.ts withPurposeTag). */
+export function parsePurpose(text: string | undefined): PurposeName {
   const i = PURPOSES.indexOf((text ?? 'treatment').toLowerCase());
   if (i < 0) throw new CliError(`--purpose must be one of ${PURPOSES.join(', ')}`, EXIT.usage);
-  return i;
+  return PURPOSE_NAMES[i]!;
 }
 
 /**
@@ -108,7 +110,7 @@ export function parsePermissions(values: Values, base = 0): number {
   return bits || 1;
 }
 
-export function termsFrom(values: Values, grantee: Address, now = Math.floor(Date.now() / 1000)): GrantTerms {
+export function termsFrom(values: Values, grantee: Address, now = Math.floor(Date.now() / 1000)): GrantDraft {
   return {
     grantee, ...parseScope(str(values, 'scope')), permissions: parsePermissions(values),
     purpose: parsePurpose(str(values, 'purpose')), ...parseWindow(values, now),
@@ -123,7 +125,7 @@ const WINDOW_FLAGS = ['for', 'until', 'from'] as const;
  * scope and read permission). Without window flags the requested window is kept, or, if it has
  * already ended, 24 h from now.
  */
-export function amendedTerms(requested: GrantTerms, values: Values, now = Math.floor(Date.now() / 1000)): GrantTerms {
+export function amendedTerms(requested: GrantDraft, values: Values, now = Math.floor(Date.now() / 1000)): GrantDraft {
   const scope = str(values, 'scope') !== undefined ? parseScope(str(values, 'scope')) : { scopeKind: requested.scopeKind, scopeValue: requested.scopeValue };
   const purpose = str(values, 'purpose') !== undefined ? parsePurpose(str(values, 'purpose')) : requested.purpose;
   const permissions = parsePermissions(values, str(values, 'permissions') !== undefined ? 0 : requested.permissions);
@@ -138,11 +140,11 @@ export function amendedTerms(requested: GrantTerms, values: Values, now = Math.f
 }
 
 /** The terms in words, as printed before signing: "read+write · Condition · treatment · now → 2026-…Z (30m)". */
-export function describeTerms(terms: GrantTerms, now = Math.floor(Date.now() / 1000), scopeName: (terms: GrantTerms) => string = defaultScopeName): string {
+export function describeTerms(terms: GrantDraft, now = Math.floor(Date.now() / 1000), scopeName: (terms: GrantDraft) => string = defaultScopeName): string {
   const perms = [terms.permissions & 1 ? 'read' : '', terms.permissions & 2 ? 'write' : ''].filter(Boolean).join('+');
   const start = terms.validFrom === 0n ? 'from the block that includes it' : `from ${iso(terms.validFrom)}`;
   const startAt = terms.validFrom === 0n ? now : Number(terms.validFrom);
-  return `${perms} · ${scopeName(terms)} · ${PURPOSES[terms.purpose] ?? terms.purpose} · ${start} until ${iso(terms.validUntil)} (${duration(Number(terms.validUntil) - startAt)})`;
+  return `${perms} · ${scopeName(terms)} · ${terms.purpose.toLowerCase()} · ${start} until ${iso(terms.validUntil)} (${duration(Number(terms.validUntil) - startAt)})`;
 }
 
 const iso = (unix: bigint | number) => new Date(Number(unix) * 1000).toISOString().replace('.000Z', 'Z');
@@ -155,9 +157,9 @@ export function defaultScopeName(terms: Pick<GrantTerms, 'scopeKind' | 'scopeVal
 }
 
 /** The terms as JSON for --json output (bigints as numbers, names for enums). */
-export function termsJson(terms: GrantTerms, scope = defaultScopeName(terms)) {
+export function termsJson(terms: GrantDraft, scope = defaultScopeName(terms)) {
   return {
     grantee: terms.grantee, scope, read: (terms.permissions & 1) !== 0, write: (terms.permissions & 2) !== 0,
-    purpose: PURPOSES[terms.purpose] ?? terms.purpose, validFrom: Number(terms.validFrom), validUntil: Number(terms.validUntil),
+    purpose: terms.purpose.toLowerCase(), validFrom: Number(terms.validFrom), validUntil: Number(terms.validUntil),
   };
 }

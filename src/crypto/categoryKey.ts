@@ -54,3 +54,19 @@ export function gatewayWrappingKeyPair(operatorKey: Uint8Array): EncryptionKeyPa
   const privateKey = hkdf(sha256, operatorKey, utf8ToBytes('medchain:gateway-wrapping-key:v1'), utf8ToBytes('x25519'), 32);
   return { privateKey, publicKey: encryptionPublicKey(privateKey) };
 }
+
+/**
+ * The on-chain purpose tag (bytes32 hex) of a grant or access request by this patient to `grantee`
+ * for `purpose`: HMAC-SHA256(K_P, "medchain:purpose:v1" ‖ 0x00 ‖ grantee ‖ purpose). With five
+ * purposes a per-patient tag alone would still let an outsider group a patient's grants by purpose;
+ * binding the grantee also makes tags of different grantees unrelated, and lets the gateway hand a
+ * requesting provider the tags for themself only (which decode nothing but their own requests).
+ * The contract never reads the purpose; the key holders decode it by trying the few purposes.
+ */
+export function blindPurpose(categoryKey: Uint8Array, grantee: string, purpose: string): Hex {
+  requireBytes(categoryKey, CATEGORY_KEY_BYTES, 'category key');
+  const id = fromHex(grantee, 'grantee');
+  if (!grantee.startsWith('0x') || id.length !== 20) throw new CryptoInputError('grantee must be a 0x-prefixed 20-byte address');
+  if (typeof purpose !== 'string' || !/^[A-Z][A-Za-z]{0,31}$/.test(purpose)) throw new CryptoInputError('purpose must be a purpose name such as "Treatment"');
+  return toHex(hmac(sha256, categoryKey, concatBytes(utf8ToBytes('medchain:purpose:v1'), Uint8Array.of(0), id, utf8ToBytes(purpose))));
+}

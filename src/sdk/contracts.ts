@@ -20,10 +20,23 @@ export const ProviderStatus = { None: 0, Pending: 1, Active: 2, Suspended: 3 } a
 export const ProviderKind = { Doctor: 0, Lab: 1, Hospital: 2, Pharmacy: 3, Other: 4, Research: 5 } as const;
 export const SuspensionReason = { BreakGlassAbuse: 0, LicenceRevoked: 1, SecurityIncident: 2, Other: 3 } as const;
 export const ScopeKind = { All: 0, Category: 1, Record: 2 } as const;
-export const Purpose = { Treatment: 0, Research: 1, Emergency: 2, Insurance: 3, Other: 4 } as const;
+/**
+ * Why access is granted. Not a Solidity enum: on chain a grant or request carries only an opaque
+ * bytes32 tag of the purpose, blinded per patient and grantee (crypto/categoryKey.ts blindPurpose,
+ * GatewayClient.purposeTags); the gateway decodes it for those who may see the grant.
+ */
+export const Purpose = { Treatment: 'Treatment', Research: 'Research', Emergency: 'Emergency', Insurance: 'Insurance', Other: 'Other' } as const;
+export type PurposeName = keyof typeof Purpose;
+export const PURPOSES = Object.keys(Purpose) as PurposeName[];
 export const GrantState = { None: 0, Upcoming: 1, Active: 2, Expired: 3, Revoked: 4 } as const;
 export const RequestStatus = { None: 0, Pending: 1, Approved: 2, Rejected: 3, Cancelled: 4 } as const;
-export const EmergencyReason = { Unconscious: 0, LifeThreatening: 1, Incapacitated: 2, Other: 3 } as const;
+/**
+ * Coded break-glass reasons. Not on chain: the code is committed to with the stated text and a salt
+ * (sdk/breakGlassReason.ts reasonCommitment) and sealed with the text for the patient and auditors.
+ */
+export const EmergencyReason = { Unconscious: 'Unconscious', LifeThreatening: 'LifeThreatening', Incapacitated: 'Incapacitated', Other: 'Other' } as const;
+export type EmergencyReasonCode = keyof typeof EmergencyReason;
+export const EMERGENCY_REASONS = Object.keys(EmergencyReason) as EmergencyReasonCode[];
 export const Permission = { Read: 1, Write: 2, ReadWrite: 3 } as const;
 
 export const ZERO_SCOPE: Hex = `0x${'00'.repeat(32)}`;
@@ -54,7 +67,8 @@ export interface GrantTerms {
   scopeKind: number;
   scopeValue: Hex;
   permissions: number;
-  purpose: number;
+  /** The purpose tag (bytes32): `GatewayClient.purposeTags`, never a public value. */
+  purpose: Hex;
   validFrom: bigint;
   validUntil: bigint;
 }
@@ -139,7 +153,7 @@ export function consentDomain(chainId: number, consent: Address) {
 export const consentTypes = {
   Grant: [
     { name: 'patient', type: 'address' }, { name: 'grantee', type: 'address' }, { name: 'scopeKind', type: 'uint8' },
-    { name: 'scopeValue', type: 'bytes32' }, { name: 'permissions', type: 'uint8' }, { name: 'purpose', type: 'uint8' },
+    { name: 'scopeValue', type: 'bytes32' }, { name: 'permissions', type: 'uint8' }, { name: 'purpose', type: 'bytes32' },
     { name: 'validFrom', type: 'uint64' }, { name: 'validUntil', type: 'uint64' }, { name: 'requestId', type: 'uint256' },
     { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' },
   ],

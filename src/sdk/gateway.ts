@@ -6,7 +6,7 @@
  */
 import { createSiweMessage } from 'viem/siwe';
 import { http, type Address, type Hex, type HttpTransport, type HttpTransportConfig } from 'viem';
-import type { GrantTerms } from './contracts.ts';
+import { PURPOSES, type GrantTerms, type PurposeName } from './contracts.ts';
 import type { EscrowBundle, EscrowCustodian, ReleasedShare } from '../crypto/escrow.ts';
 import { gatewayErrorFrom } from './errors.ts';
 export { GatewayError } from './errors.ts';
@@ -20,6 +20,7 @@ export interface MessageSigner {
 export interface GrantView {
   /** `scope.type`: for a category scope shown to the grant's patient or grantee, the record type the gateway maps it to. */
   grantId: number; patient: Address; grantee: Address; scope: { kind: 'all' | 'category' | 'record'; value: Hex; type?: string | null };
+  /** `purpose`: lower-case purpose name the gateway decoded from the on-chain tag ("treatment"), or "unknown". */
   read: boolean; write: boolean; purpose: string; validFrom: number; validUntil: number; requestId: number | null;
   state: 'active' | 'upcoming' | 'expired' | 'revoked'; secondsLeft: number | null;
 }
@@ -146,6 +147,21 @@ export class GatewayClient {
   /** The patient's own HPKE envelope of their category key (open with crypto unwrapCategoryKey). */
   async categoryKeyEnvelope(patient: Address): Promise<Uint8Array> {
     return unb64((await this.call<{ envelope: string }>('GET', `/api/patients/${patient}/category-key`)).envelope);
+  }
+
+  /**
+   * The on-chain purpose tags of `patient`'s grants to `grantee` (crypto/categoryKey.ts blindPurpose,
+   * under the patient's key the gateway holds): what a grant or access request puts as `purpose`.
+   * The patient may ask for any grantee; anyone else only for themself as grantee.
+   */
+  async purposeTags(patient: Address, grantee: Address, purposes: readonly PurposeName[] = PURPOSES): Promise<Record<PurposeName, Hex>> {
+    const r = await this.call<{ purposes: Record<PurposeName, Hex> }>('POST', `/api/patients/${patient}/purposes`, { grantee, purposes });
+    return r.purposes;
+  }
+
+  /** The on-chain tag of one purpose (see purposeTags). */
+  async purposeTag(patient: Address, grantee: Address, purpose: PurposeName): Promise<Hex> {
+    return (await this.purposeTags(patient, grantee, [purpose]))[purpose];
   }
 
   /** The patient's on-chain category for one type (see recordCategories). */

@@ -335,7 +335,7 @@ it('journey on `medchain start`: register, accredit, request, approve a short wi
   // ---- Break-glass: the provider opens emergency access and reads through the escrow release.
   const glass = section(providerPage, 'Break-glass');
   await glass.getByLabel('Patient address').fill(patient);
-  await glass.getByLabel('Stated reason (kept off chain; its hash goes on chain)').fill('Unconscious on arrival at the emergency department');
+  await glass.getByLabel('Stated reason (sealed to the patient and auditors; a salted commitment goes on chain)').fill('Unconscious on arrival at the emergency department');
   providerPage.once('dialog', (d) => void d.accept());
   await glass.getByRole('button', { name: 'Open emergency access' }).click();
   await glass.getByText('Emergency access open').waitFor({ timeout: 20_000 });

@@ -23,6 +23,7 @@ import type { GatewayEnv } from '../../src/gateway/routes/types.ts';
 import { ConsentAbi, deployMedChain, IdentityAbi, RecordRegistryAbi, ProviderKind, type MedChainAddresses } from '../../src/sdk/contracts.ts';
 import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { decryptKeystore, encryptKeystore, generateEncryptionKeyPair, toHex } from '../../src/crypto/index.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -238,7 +239,7 @@ it('admin: imports a key backup and accredits a provider with the approvals the 
 it('consent: the patient approves a provider request by transaction, sees it on the timeline, revokes it, and is alerted to break-glass', { timeout: 60_000 }, async () => {
   assert.ok(patientBackup && patientAddress, 'runs after the patient and admin tests');
   const applicantWallet = createWalletClient({ account: applicant, transport: custom(chain) });
-  const terms = { grantee: applicant.address, scopeKind: 0, scopeValue: `0x${'00'.repeat(32)}` as Hex, permissions: 1, purpose: 0, validFrom: 0n, validUntil: BigInt(Math.floor(Date.now() / 1000) + 7200) };
+  const terms = { grantee: applicant.address, scopeKind: 0, scopeValue: `0x${'00'.repeat(32)}` as Hex, permissions: 1, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: BigInt(Math.floor(Date.now() / 1000) + 7200) };
   await client.waitForTransactionReceipt({ hash: await applicantWallet.writeContract({ chain: null, address: addresses.consent, abi: ConsentAbi, functionName: 'requestAccess', args: [patientAddress, terms] }) });
 
   const page = await newPage();
@@ -275,7 +276,7 @@ it('consent: the patient approves a provider request by transaction, sees it on 
   await providerPage.context().close();
 
   // Break-glass by the (accredited) provider: the patient's screen raises a live alert from the chain's events.
-  await client.waitForTransactionReceipt({ hash: await applicantWallet.writeContract({ chain: null, address: addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patientAddress, 0, keccak256('0x01')] }) });
+  await client.waitForTransactionReceipt({ hash: await applicantWallet.writeContract({ chain: null, address: addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patientAddress, keccak256('0x01')] }) });
   await page.reload();
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByRole('button', { name: 'Unlock' }).click();
@@ -287,7 +288,7 @@ it('consent: the patient approves a provider request by transaction, sees it on 
   await page.getByRole('button', { name: 'Close it now' }).click();
   await page.getByTestId('emergency-barred').waitFor({ timeout: 20_000 });
   assert.equal(await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'emergencyReopenBarred', args: [patientAddress, applicant.address] }), true);
-  await assert.rejects(client.simulateContract({ account: applicant.address, address: addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patientAddress, 0, keccak256('0x02')] }), /EmergencyReopenBarred/);
+  await assert.rejects(client.simulateContract({ account: applicant.address, address: addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patientAddress, keccak256('0x02')] }), /EmergencyReopenBarred/);
   await page.getByTestId('emergency-barred').getByRole('button', { name: 'Allow again' }).click();
   await page.getByTestId('emergency-barred').waitFor({ state: 'detached', timeout: 20_000 });
   assert.equal(await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'emergencyReopenBarred', args: [patientAddress, applicant.address] }), false);

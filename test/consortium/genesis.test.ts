@@ -20,7 +20,7 @@ import {
 } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import {
-  ConsentAbi, EmergencyReason, IdentityAbi, IncentivesAbi, Permission, ProviderKind, ProviderStatus, Purpose, ScopeKind, grantTypedData, medChainContracts, recordCategory,
+  ConsentAbi, IdentityAbi, IncentivesAbi, Permission, ProviderKind, ProviderStatus, ScopeKind, grantTypedData, medChainContracts, recordCategory,
 } from '../../src/sdk/contracts.ts';
 import { decryptKeystore } from '../../src/crypto/keystore.ts';
 import { openCustodianKeystore } from '../../src/cli/roleKeys.ts';
@@ -31,6 +31,7 @@ import { nodeIdOf } from '../../src/consortium/hospitalKeys.ts';
 import { BESU_IMAGE } from '../../src/consortium/besuNodeFiles.ts';
 import { startAnvil, type AnvilInstance } from '../scenario/anvil.ts';
 import { cli } from '../cli/cliHarness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const PASSPHRASE = 'consortium-test-passphrase';
 const HOSPITALS = ['a', 'b', 'c', 'd'];
@@ -178,7 +179,7 @@ test('the MedChain journey runs on anvil against the contracts of the genesis al
     // A grant signed by the patient (EIP-712 domain: this chain id and the genesis Consent), relayed by hospital a's operator.
     const obs = recordCategory('Observation');
     const now = (await client.getBlock()).timestamp;
-    const terms = { grantee: doctor.address, scopeKind: ScopeKind.Category, scopeValue: obs, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 3_600n };
+    const terms = { grantee: doctor.address, scopeKind: ScopeKind.Category, scopeValue: obs, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 3_600n };
     const deadline = now + 600n;
     const signature = await patient.signTypedData(grantTypedData({ chainId: CHAIN_ID, consent: config.contracts.consent, patient: patient.address, nonce: 0n, deadline, terms }));
     const granted = await mined(as(operatorA).consent.write.grantBySig([patient.address, terms, 0n, deadline, signature]));
@@ -194,7 +195,7 @@ test('the MedChain journey runs on anvil against the contracts of the genesis al
     assert.equal(await read.consent.read.canAccessRecord([patient.address, doctor.address, obs, recordId, Permission.Read]), false);
     await assert.rejects(read.recordRegistry.simulate.addRecord([key('record-2'), patient.address, obs, `0x01551220${key('cid-2').slice(2)}`, key('hash-2')], { account: doctor.address }));
 
-    await mined(as(doctor).consent.write.openEmergencyAccess([patient.address, EmergencyReason.Unconscious, key('reason')]));
+    await mined(as(doctor).consent.write.openEmergencyAccess([patient.address, key('reason')]));
     assert.equal(await read.consent.read.hasEmergencyAccess([patient.address, doctor.address]), true);
 
     await mined(as(operatorA).accessLogAnchor.write.anchor([1n, key('root'), 5n]));

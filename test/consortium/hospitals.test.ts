@@ -37,11 +37,12 @@ import { newCustodianKey } from '../../src/gateway/escrow/custodian.ts';
 import { signPeerRequest } from '../../src/gateway/peers/peerRequest.ts';
 import { startGateway } from '../../src/gateway/server.ts';
 import {
-  AccessLogAnchorAbi, deployMedChain, EmergencyReason, IdentityAbi, medChainContracts, Permission, ProviderKind, Purpose, ScopeKind, ZERO_SCOPE,
+  AccessLogAnchorAbi, deployMedChain, IdentityAbi, medChainContracts, Permission, ProviderKind, ScopeKind, ZERO_SCOPE,
 } from '../../src/sdk/contracts.ts';
 import { GatewayClient, GatewayError } from '../../src/sdk/gateway.ts';
 import { openEscrowedRecordVersion, openRecordVersion, prepareRecordVersion } from '../../src/sdk/records.ts';
 import { exited, startMedchain, type Started } from '../cli/cliHarness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 process.env.MEDCHAIN_LOG_LEVEL ??= 'error';
 const PASS = 'consortium test passphrase';
@@ -147,7 +148,7 @@ test('consortium: records cross hospitals, peer requests are authenticated, brea
     const rec2 = await write('LDL');
     const windowEnd = (await latest()) + 600n;
     await mined(as('patient').consent.write.grant([{
-      grantee: addr.docB!, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: windowEnd,
+      grantee: addr.docB!, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: windowEnd,
     }]));
 
     // b's provider reads rec1 through b's REST API: b fetches from a, checks by CID, decides, logs.
@@ -278,7 +279,7 @@ test('consortium: records cross hospitals, peer requests are authenticated, brea
 
     // c is killed with SIGKILL while events keep coming, restarted, and catches up: every event exactly once.
     const grantTerms = (i: number) => ({
-      grantee: addr.docB!, scopeKind: ScopeKind.Category, scopeValue: rec1.category, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: windowEnd - BigInt(i),
+      grantee: addr.docB!, scopeKind: ScopeKind.Category, scopeValue: rec1.category, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: windowEnd - BigInt(i),
     });
     for (let i = 0; i < 3; i++) await mined(as('patient').consent.write.grant([grantTerms(i)]));
     c.child.kill('SIGKILL');
@@ -317,7 +318,7 @@ test('consortium: records cross hospitals, peer requests are authenticated, brea
     const atB = await signedIn(b.gateway.url, 'docC');
     const atA = await signedIn(a.gateway.url, 'docC');
     await assert.rejects(atC.releaseEscrow(rec1.recordId, 1), (e: GatewayError) => e.status === 403);
-    await mined(as('docC').consent.write.openEmergencyAccess([addr.patient!, EmergencyReason.Unconscious, random32()]));
+    await mined(as('docC').consent.write.openEmergencyAccess([addr.patient!, random32()]));
     const fromC = await atC.releaseEscrow(rec1.recordId, 1);
     const fromA = await atA.releaseEscrow(rec1.recordId, 1);
     assert.equal(fromC.shares.length, 1);

@@ -336,7 +336,7 @@ describe('FHIR R4 conformance (production-mode node, real HTTP, official R4 JSON
   it('AuditEvent: break-glass is DICOM "Emergency Override Started"; a failed create is logged as a failure', async () => {
     // The ward has no live grant (only an upcoming one): break-glass is its only way in.
     assert.equal((await fhir('ward', 'GET', `/Observation/${obsId}`)).status, 403);
-    await g.mined(g.as('ward').consent.write.openEmergencyAccess([g.addr.patient, 0, keccak256(toHex('unconscious in the ER'))]));
+    await g.mined(g.as('ward').consent.write.openEmergencyAccess([g.addr.patient, keccak256(toHex('unconscious in the ER'))]));
     await fhir('ward', 'GET', `/Observation/${obsId}`); // allowed by break-glass (no key share: 403 after the decision)
     await g.grant('ward');
     await g.node.request({ method: 'perm_removeAccountsFromAllowlist', params: [[g.addr.ward]] } as never);

@@ -18,8 +18,9 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { createNode } from '../../src/chain/node.ts';
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../src/crypto/index.ts';
 import { GatewayClient } from '../../src/sdk/gateway.ts';
-import { deployMedChain, IdentityAbi, medChainContracts, Permission, ProviderKind, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { deployMedChain, IdentityAbi, medChainContracts, Permission, ProviderKind, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { startGateway, type Gateway } from '../../src/gateway/server.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const CHAIN_ID = 1337;
 export const ROLES = ['admin', 'patient', 'patient2', 'lab', 'hospital', 'ward', 'outsider'] as const;
@@ -82,7 +83,7 @@ export async function productionGateway(options: { publicUrl?: string; port?: nu
   async function grant(grantee: Role, permissions: number = Permission.ReadWrite, patient: Role = 'patient', startsIn = 0n): Promise<void> {
     const now = (await client.getBlock()).timestamp;
     await mined(as(patient).consent.write.grant([{
-      grantee: addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions, purpose: Purpose.Treatment, validFrom: startsIn ? now + startsIn : 0n, validUntil: now + startsIn + 86_400n,
+      grantee: addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions, purpose: opaquePurpose('Treatment'), validFrom: startsIn ? now + startsIn : 0n, validUntil: now + startsIn + 86_400n,
     }]));
   }
 

@@ -95,7 +95,7 @@ test('bad input gets a clear 4xx, no stack traces, and changes nothing', async (
     const now = await h.f.latestTimestamp();
     const refused = await call('POST', '/api/grants/relay', { body: {
       patient: h.f.addr.patient, deadline: String(now + 600n), signature: `0x${'11'.repeat(65)}`,
-      terms: { grantee: h.f.addr.doctor, scopeKind: 0, scopeValue: `0x${'00'.repeat(32)}`, permissions: 1, purpose: 0, validFrom: '0', validUntil: String(now + 600n) },
+      terms: { grantee: h.f.addr.doctor, scopeKind: 0, scopeValue: `0x${'00'.repeat(32)}`, permissions: 1, purpose: `0x${'00'.repeat(32)}`, validFrom: '0', validUntil: String(now + 600n) },
     } });
     assert.equal(refused.status, 422);
     assert.match(String(refused.json!.error), /InvalidSignature/);

@@ -5,10 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex } from 'viem';
-import { EmergencyReason, Permission, Purpose, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
 import { envelopeForNewReader } from '../../src/sdk/records.ts';
 import { gatewayHarness, httpCall } from './harness.ts';
 import type { Actor } from '../../contracts/test/fixture.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 test('record endpoints × callers × grant states', async () => {
   const h = await gatewayHarness();
@@ -43,7 +44,7 @@ test('record endpoints × callers × grant states', async () => {
 
     const t0 = await f.latestTimestamp();
     const grant = (grantee: Actor, over: object) => f.mined(f.as('patient').consent.write.grant([{
-      grantee: f.addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 10_000n, ...over,
+      grantee: f.addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: t0 + 10_000n, ...over,
     }]));
     await expectAll('doctor', 'no grant', denied);
     await grant('doctor', { scopeKind: ScopeKind.Category, scopeValue: recordCategory('Condition') });
@@ -84,7 +85,7 @@ test('record endpoints × callers × grant states', async () => {
     assert.equal((await httpCall(h.gateway.url, 'POST', `/api/records/${id}/versions/1/share`, { token: patientClient.sessionToken!, body: { recipient: f.addr.lab, envelope: 'AAAA' } })).status, 409);
 
     // Break-glass: read while live (no envelope: escrow), then nothing.
-    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, bytesToHex(new Uint8Array(32).fill(7))]));
+    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, bytesToHex(new Uint8Array(32).fill(7))]));
     await expectAll('hospital', 'live break-glass', { metadata: 200, ciphertext: 200, envelope: 404, listed: 1 });
     await f.mineAt((await f.latestTimestamp()) + 4n * 3600n);
     await expectAll('hospital', 'expired break-glass', denied);

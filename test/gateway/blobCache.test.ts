@@ -3,13 +3,14 @@
 // reads, the patient erases, the grantee reads again).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Purpose, ScopeKind, ZERO_SCOPE, Permission } from '../../src/sdk/contracts.ts';
+import { ScopeKind, ZERO_SCOPE, Permission } from '../../src/sdk/contracts.ts';
 import { GatewayError } from '../../src/sdk/gateway.ts';
 import { cidFromContentId, openRecordVersion } from '../../src/sdk/records.ts';
 import { CachingBlobStore } from '../../src/storage/CachingBlobStore.ts';
 import { BlobNotFoundError } from '../../src/storage/errors.ts';
 import { filesContaining } from '../../src/storage/blobStoreContract.ts';
 import { gatewayHarness, httpCall } from './harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 test('blob cache: hot reads come from memory; an erased record\'s ciphertext is evicted and never served again', async () => {
   const h = await gatewayHarness({ storage: { blobCacheBytes: 4 * 2 ** 20 } });
@@ -19,7 +20,7 @@ test('blob cache: hot reads come from memory; an erased record\'s ciphertext is 
     assert.ok(cache instanceof CachingBlobStore, 'the gateway reads through the blob cache');
     const now = await f.latestTimestamp();
     await f.mined(f.as('patient').consent.write.grant([{
-      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 3600n,
+      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 3600n,
     }]));
     const erased = await h.addRecord('patient', 'patient', { resourceType: 'Observation', status: 'final', code: { text: 'HIV test' } }, ['doctor']);
     const kept = await h.addRecord('patient', 'patient', { resourceType: 'Observation', status: 'final', code: { text: 'HbA1c' } }, ['doctor']);

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { encodeFunctionData, type Hex } from 'viem';
 import {
-  ConsentAbi, EmergencyReason, IdentityAbi, Permission, Purpose, RecordRegistryAbi, Role, ScopeKind, SuspensionReason, ZERO_SCOPE,
+  ConsentAbi, IdentityAbi, Permission, RecordRegistryAbi, Role, ScopeKind, SuspensionReason, ZERO_SCOPE,
 } from '../../src/sdk/contracts.ts';
 import { medchainFixture, randomKey, type Actor, type Fixture } from '../../contracts/test/fixture.ts';
 import { decideAccess } from '../../src/gateway/chain/access.ts';
@@ -24,6 +24,7 @@ import { migrate, openSqlite } from '../../src/gateway/db/index.ts';
 import { createIndexer } from '../../src/gateway/db/indexer.ts';
 import { applyChainEvent, type IndexedLog } from '../../src/gateway/index/handlers.ts';
 import { chainIndexMigrations } from '../../src/gateway/index/schema.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const PATIENTS: Actor[] = ['patient', 'patient2'];
 const PROVIDERS: Actor[] = ['doctor', 'lab'];
@@ -92,7 +93,7 @@ async function step(f: Fixture, a: Action, edges: bigint[]) {
       const until = (from === 0n ? next : from) + BigInt(a.duration);
       const scope = scopeOf(a.scope);
       const grantee = (['doctor', 'lab', 'device'] as Actor[])[a.grantee]!;
-      await send(f, f.as(PATIENTS[a.patient]!).consent.write.grant([{ grantee: addr[grantee], scopeKind: scope.kind, scopeValue: scope.value, permissions: a.perms, purpose: Purpose.Treatment, validFrom: from, validUntil: until }], gas));
+      await send(f, f.as(PATIENTS[a.patient]!).consent.write.grant([{ grantee: addr[grantee], scopeKind: scope.kind, scopeValue: scope.value, permissions: a.perms, purpose: opaquePurpose('Treatment'), validFrom: from, validUntil: until }], gas));
       break;
     }
     case 'revoke': case 'extend': {
@@ -123,7 +124,7 @@ async function step(f: Fixture, a: Action, edges: bigint[]) {
       }
       break;
     }
-    case 'open': await send(f, f.as(PROVIDERS[a.provider]!).consent.write.openEmergencyAccess([addr[PATIENTS[a.patient]!], EmergencyReason.Other, randomKey()], gas)); break;
+    case 'open': await send(f, f.as(PROVIDERS[a.provider]!).consent.write.openEmergencyAccess([addr[PATIENTS[a.patient]!], randomKey()], gas)); break;
     case 'close': {
       // A live window when there is one (closing a closed one only reverts).
       const now = await f.latestTimestamp();

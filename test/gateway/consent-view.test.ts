@@ -9,9 +9,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { privateKeyToAccount } from 'viem/accounts';
-import { Permission, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, revokeTypedData } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE, extendTypedData, revokeTypedData } from '../../src/sdk/contracts.ts';
 import type { Actor } from '../../contracts/test/fixture.ts';
 import { gatewayHarness, httpCall, type Hex } from './harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 test('authorization from the consent view: no chain reads, chain answer while the indexer lags, revocation at the speed of the signature', async () => {
   const h = await gatewayHarness();
@@ -20,7 +21,7 @@ test('authorization from the consent view: no chain reads, chain answer while th
     const record = await h.addRecord('patient', 'patient', { resourceType: 'Observation', status: 'final', code: { text: 'glucose' } }, ['doctor', 'lab']);
     const now = await f.latestTimestamp();
     const grant = async (grantee: Actor) => {
-      const receipt = await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 100_000n }]));
+      const receipt = await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 100_000n }]));
       await h.waitIndexed();
       return { receipt, grantId: await f.read.consent.read.grantCount() };
     };
@@ -45,7 +46,7 @@ test('authorization from the consent view: no chain reads, chain answer while th
     // gateway sees the newer block, the view cannot catch up, so the answer is the chain's — never the older view's.
     await h.gateway.indexer.stop();
     await f.mined(f.as('patient').consent.write.revoke([doctorGrant.grantId]));
-    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 100_000n }]));
+    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 100_000n }]));
     const labGrantId = await f.read.consent.read.grantCount();
     const lagging = stats();
     assert.ok(BigInt(lagging.view.block!) < await f.publicClient.getBlockNumber({ cacheTime: 0 }), 'the view is behind the chain');

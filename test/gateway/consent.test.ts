@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { EmergencyReason, Permission, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, revokeTypedData } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, revokeTypedData } from '../../src/sdk/contracts.ts';
 import { gatewayHarness, httpCall } from './harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 test('relayed consent, grants by state, requests, and emergency alerts over server-sent events', async () => {
   const h = await gatewayHarness();
@@ -32,7 +33,7 @@ test('relayed consent, grants by state, requests, and emergency alerts over serv
     }).catch((error: Error) => { if (error.name !== 'AbortError') throw error; });
 
     const now = await f.latestTimestamp();
-    const terms = { grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 600n };
+    const terms = { grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 600n };
     const ctx = { chainId: 31337, consent: f.addresses.consent, patient: f.addr.patient, deadline: now + 300n };
     const signature = await patientKey.signTypedData(grantTypedData({ ...ctx, nonce: 0n, terms }));
     const relayed = await (await h.client('doctor')).relayGrant({ patient: f.addr.patient, terms, deadline: ctx.deadline, signature });
@@ -69,7 +70,7 @@ test('relayed consent, grants by state, requests, and emergency alerts over serv
     assert.equal(outsiderView.status, 403);
 
     // Break-glass: listed for the patient, and pushed into their event stream.
-    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, bytesToHex(new Uint8Array(32).fill(9))]));
+    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, bytesToHex(new Uint8Array(32).fill(9))]));
     await h.waitIndexed();
     const { emergencies } = await patient.emergencies(f.addr.patient);
     assert.equal(emergencies.length, 1);

@@ -8,10 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { privateKeyToAccount } from 'viem/accounts';
-import { Permission, ProviderKind, Purpose, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
+import { Permission, ProviderKind, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
 import { providerProfileHash, providerProfileTypedData, type ProviderProfile } from '../../src/sdk/providerProfile.ts';
 import { randomKey } from '../../contracts/test/fixture.ts';
 import { gatewayHarness, httpCall } from './harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const ADA = { displayName: 'Dr. Ada Grey', kind: 'doctor', specialty: 'Cardiology', organization: "St. Mary's", licenceNumber: 'GMC-7012345' } as const;
 
@@ -99,7 +100,7 @@ test('care views: a provider pages through its patients and grants from the inde
     const { f } = h;
     const now = await f.latestTimestamp();
     const grant = (patient: 'patient' | 'patient2', grantee: 'doctor' | 'lab', over: object = {}) => f.mined(f.as(patient).consent.write.grant([{
-      grantee: f.addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read | Permission.Write, purpose: Purpose.Treatment,
+      grantee: f.addr[grantee], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read | Permission.Write, purpose: opaquePurpose('Treatment'),
       validFrom: 0n, validUntil: now + 3600n, ...over,
     }]));
     await grant('patient', 'doctor');

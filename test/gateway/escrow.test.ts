@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex } from 'viem';
-import { EmergencyReason, Purpose, ScopeKind, ZERO_SCOPE, Permission } from '../../src/sdk/contracts.ts';
+import { ScopeKind, ZERO_SCOPE, Permission } from '../../src/sdk/contracts.ts';
 import { GatewayError } from '../../src/sdk/gateway.ts';
 import { openEscrowedRecordVersion } from '../../src/sdk/records.ts';
 import { gatewayHarness, httpCall } from './harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 test('break-glass escrow: released only under live break-glass, to the requester only, gone at erasure', async () => {
   const h = await gatewayHarness();
@@ -35,12 +36,12 @@ test('break-glass escrow: released only under live break-glass, to the requester
     // A grant is not an emergency: escrow stays closed for the grantee.
     const now = await f.latestTimestamp();
     await f.mined(f.as('patient').consent.write.grant([{
-      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 3600n,
+      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 3600n,
     }]));
     assert.equal(await status('doctor'), 409);
 
     // Live break-glass: the hospital gets both shares, recovers the key, reads the record.
-    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, bytesToHex(new Uint8Array(32).fill(9))]));
+    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, bytesToHex(new Uint8Array(32).fill(9))]));
     const hospital = await h.client('hospital');
     const released = await hospital.releaseEscrow(id, 1);
     assert.equal(released.access.basis, 'break-glass');

@@ -4,10 +4,11 @@
 // valid R4 resource or an OperationOutcome.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Permission, Purpose, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
 import { envelopeForNewReader } from '../../src/sdk/records.ts';
 import { validateResource } from '../../src/gateway/fhir/validate.ts';
 import { gatewayHarness, httpCall, type Hex } from './harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const LOINC = 'http://loinc.org';
 const heartRate = (patient: string, bpm: number, when: string) => ({
@@ -29,7 +30,7 @@ test('FHIR clinical resources: create, read, update, history, search, Bundle, Pr
     const isOutcome = (r: { json?: Record<string, unknown> }) => r.json?.resourceType === 'OperationOutcome';
     const grant = async (grantee: 'lab' | 'hospital' | 'device', permissions: number, scope: { kind: number; value: Hex } = { kind: ScopeKind.All, value: ZERO_SCOPE }) => {
       await f.mined(f.as('patient').consent.write.grant([{
-        grantee: f.addr[grantee], scopeKind: scope.kind, scopeValue: scope.value, permissions, purpose: Purpose.Treatment, validFrom: 0n, validUntil: (await f.latestTimestamp()) + 100_000n,
+        grantee: f.addr[grantee], scopeKind: scope.kind, scopeValue: scope.value, permissions, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: (await f.latestTimestamp()) + 100_000n,
       }]));
       return f.read.consent.read.grantCount();
     };

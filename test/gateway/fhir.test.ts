@@ -5,9 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Permission, Purpose, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
 import { FhirError, validateResource } from '../../src/gateway/fhir/validate.ts';
 import { gatewayHarness, httpCall } from './harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 test('the validator knows R4: required elements, cardinality, unknown resource types', () => {
   assert.doesNotThrow(() => validateResource({ resourceType: 'Observation', status: 'final', code: { text: 'heart rate' } }));
@@ -28,8 +29,10 @@ test('/fhir: metadata, Consent and AuditEvent searches as valid R4, errors as Op
     assert.equal(metadata.json!.fhirVersion, '4.0.1');
 
     const now = await f.latestTimestamp();
-    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.Category, scopeValue: recordCategory('Observation'), permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 600n }]));
-    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Research, validFrom: 0n, validUntil: now + 600n }]));
+    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.Category, scopeValue: recordCategory('Observation'), permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 600n }]));
+    // The purpose as the patient's gateway tags it (blinded per patient and grantee): the FHIR Consent names it again.
+    const research = await (await h.client('patient')).purposeTag(f.addr.patient, f.addr.lab, 'Research');
+    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: research, validFrom: 0n, validUntil: now + 600n }]));
     await f.mined(f.as('patient').consent.write.revoke([2n]));
     const record = await h.addRecord('patient', 'patient', { resourceType: 'Observation', status: 'final', code: { text: 'weight' } });
     await (await h.client('doctor')).getRecord(record.recordId);

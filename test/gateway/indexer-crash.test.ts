@@ -13,7 +13,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { createPublicClient, createWalletClient, defineChain, encodeFunctionData, http, type Hex, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { createNode, DEV_ACCOUNT_KEYS } from '../../src/chain/node.ts';
-import { deployMedChain, IdentityAbi, medChainContracts, Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { deployMedChain, IdentityAbi, medChainContracts, Permission, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 function startChild(rpcUrl: string, dbPath: string, addresses: unknown): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'indexerChild.ts'), rpcUrl, dbPath, JSON.stringify(addresses)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -46,7 +47,7 @@ test('indexer killed mid-stream and restarted: every event exactly once', async 
       // Produce events while the indexer runs, then kill it at a random moment.
       const now = (await client.getBlock()).timestamp;
       for (let i = 0; i < 6; i++) {
-        await wait(c(patient).consent.write.grant([{ grantee: doctor!.account.address, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 1000n + BigInt(i) }]));
+        await wait(c(patient).consent.write.grant([{ grantee: doctor!.account.address, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 1000n + BigInt(i) }]));
       }
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 150)));
       child.kill('SIGKILL');

@@ -18,9 +18,10 @@ import { applyChainEvent } from '../../src/gateway/index/handlers.ts';
 import { chainIndexMigrations } from '../../src/gateway/index/schema.ts';
 import { verifyInclusion } from '../../src/sdk/auditProof.ts';
 import { startGateway } from '../../src/gateway/server.ts';
-import { Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { gatewayHarness, httpCall } from './harness.ts';
 import { startPgServer, type PgServer } from './pgServer.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const gatewayMigrations = [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations];
 
@@ -164,7 +165,7 @@ test('postgres adapter: the gateway migrations apply once and are idempotent; ui
       transactionHash: `0x${'ab'.repeat(32)}`,
       args: {
         grantId, patient: '0x00000000000000000000000000000000000000AA', grantee: '0x00000000000000000000000000000000000000BB', scopeKind: 0,
-        scopeValue: `0x${'00'.repeat(32)}`, permissions: 1, purpose: 0, validFrom: 1_700_000_000n, validUntil, requestId: 0n,
+        scopeValue: `0x${'00'.repeat(32)}`, permissions: 1, purpose: `0x${'00'.repeat(32)}`, validFrom: 1_700_000_000n, validUntil, requestId: 0n,
       },
     }, 'consent');
     await grant(1n, forever);
@@ -222,7 +223,7 @@ test('gateway on PostgreSQL: indexing, an allowed and a denied read, the access 
     const record = await h.addRecord('patient', 'patient', { resourceType: 'Observation', status: 'final', code: { text: 'blood pressure' } });
     const forever = 2n ** 64n - 1n;
     await f.mined(f.as('patient').consent.write.grant([{
-      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: forever,
+      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: forever,
     }]));
     await h.waitIndexed();
     assert.deepEqual(await look.query('SELECT record_id, patient, latest_version FROM records'), [

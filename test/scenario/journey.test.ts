@@ -12,10 +12,11 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
-  AccessLogAnchorAbi, ConsentAbi, EmergencyReason, IdentityAbi, IncentivesAbi, MedTokenAbi, Permission, ProviderKind, Purpose,
+  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, MedTokenAbi, Permission, ProviderKind,
   RecordRegistryAbi, ScopeKind, SuspensionReason, ZERO_SCOPE, deployMedChain, grantTypedData, medChainContracts, recordCategory,
 } from '../../src/sdk/contracts.ts';
 import { CHAIN_ID, engines, type EngineInstance } from './engines.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const chain = defineChain({ id: CHAIN_ID, name: 'scenario', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } });
 const ALL_ABIS = [...IdentityAbi, ...ConsentAbi, ...RecordRegistryAbi, ...IncentivesAbi, ...MedTokenAbi, ...AccessLogAnchorAbi] as Abi;
@@ -76,7 +77,7 @@ async function journey(engine: EngineInstance): Promise<string[]> {
   await step('admin accredits lab', () => as(admin!).identity.write.approve([addresses.identity, accredit(lab!.address)]));
 
   const obs = recordCategory('Observation');
-  const terms = { grantee: doctor!.address, scopeKind: ScopeKind.Category, scopeValue: obs, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: clock + 100n, validUntil: clock + 200n };
+  const terms = { grantee: doctor!.address, scopeKind: ScopeKind.Category, scopeValue: obs, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: clock + 100n, validUntil: clock + 200n };
   await step('patient grants doctor Observation r/w for 100 s', () => as(patient!).consent.write.grant([terms]));
   const from = terms.validFrom;
   const until = terms.validUntil;
@@ -117,14 +118,14 @@ async function journey(engine: EngineInstance): Promise<string[]> {
   await view('lab reads record after revocation', () => read.consent.read.canAccessRecord([patient!.address, lab!.address, obs, recordId, Permission.Read]));
 
   // Break-glass, then its expiry.
-  await step('lab opens break-glass', () => as(lab!).consent.write.openEmergencyAccess([patient!.address, EmergencyReason.Unconscious, key('reason')]));
+  await step('lab opens break-glass', () => as(lab!).consent.write.openEmergencyAccess([patient!.address, key('reason')]));
   await view('lab emergency access', () => read.consent.read.hasEmergencyAccess([patient!.address, lab!.address]));
   await at(clock + 4n * 3600n);
   await engine.mine();
   await view('lab emergency access after 4 h', () => read.consent.read.hasEmergencyAccess([patient!.address, lab!.address]));
   await step('admin suspends lab', () => as(admin!).identity.write.suspendProvider([lab!.address, SuspensionReason.BreakGlassAbuse]));
-  await step('suspended lab tries break-glass', () => as(lab!).consent.write.openEmergencyAccess([patient!.address, EmergencyReason.Other, key('again')]),
-    () => read.consent.simulate.openEmergencyAccess([patient!.address, EmergencyReason.Other, key('again')], { account: lab!.address }));
+  await step('suspended lab tries break-glass', () => as(lab!).consent.write.openEmergencyAccess([patient!.address, key('again')]),
+    () => read.consent.simulate.openEmergencyAccess([patient!.address, key('again')], { account: lab!.address }));
 
   await step('patient updates the record', () => as(patient!).recordRegistry.write.updateRecord([recordId, 1, cidOf('v2'), key('v2')]));
   await step('stale update', () => as(patient!).recordRegistry.write.updateRecord([recordId, 1, cidOf('v2b'), key('v2b')]),

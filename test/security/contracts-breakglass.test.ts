@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex, createPublicClient, createWalletClient, defineChain, parseEventLogs, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { ConsentAbi, EmergencyReason, medChainContracts } from '../../src/sdk/contracts.ts';
+import { ConsentAbi, medChainContracts } from '../../src/sdk/contracts.ts';
 import { GatewayError } from '../../src/sdk/gateway.ts';
 import { openRecordVersion } from '../../src/sdk/records.ts';
 import { expectRevert } from '../../contracts/test/fixture.ts';
@@ -35,13 +35,13 @@ test('break-glass: re-opening after the patient\'s close and re-opening a live w
 
     const attacker = await overPublicRpc(h, 'hospital');
     const reason = bytesToHex(new Uint8Array(32).fill(9));
-    const openHash = await attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, reason]);
+    const openHash = await attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, reason]);
     const opened = await attacker.client.waitForTransactionReceipt({ hash: openHash, pollingInterval: 20 });
     const { until } = parseEventLogs({ abi: ConsentAbi, logs: opened.logs, eventName: 'EmergencyAccessOpened' })[0]!.args;
     assert.equal(await release(), 200);
 
     // Pushing the live window later: refused, the end is unchanged.
-    await expectRevert(attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, reason]), 'EmergencyAccessAlreadyOpen');
+    await expectRevert(attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, reason]), 'EmergencyAccessAlreadyOpen');
     assert.equal((await f.read.consent.read.emergencyOf([f.addr.patient, f.addr.hospital])).until, until);
 
     // The patient closes it (their own transaction through /rpc).
@@ -53,12 +53,12 @@ test('break-glass: re-opening after the patient\'s close and re-opening a live w
     assert.equal(await release(), 403);
 
     // The attack: re-open at once. Estimation names the refusal; a transaction forced through with its own gas limit is mined reverted.
-    await expectRevert(attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.LifeThreatening, reason]), 'EmergencyReopenBarred');
-    const forced: Hex = await attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.LifeThreatening, reason], { gas: 500_000n });
+    await expectRevert(attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, reason]), 'EmergencyReopenBarred');
+    const forced: Hex = await attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, reason], { gas: 500_000n });
     assert.equal((await attacker.client.waitForTransactionReceipt({ hash: forced, pollingInterval: 20 })).status, 'reverted');
     // Still refused a day later.
     await f.mineAt((await f.latestTimestamp()) + 86_400n);
-    await expectRevert(attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Other, reason]), 'EmergencyReopenBarred');
+    await expectRevert(attacker.contracts.consent.write.openEmergencyAccess([f.addr.patient, reason]), 'EmergencyReopenBarred');
 
     // Nothing changed: no live window, no escrow release, one opening on record; the patient still reads.
     await h.waitIndexed();

@@ -8,9 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicClient, createWalletClient, defineChain, parseEther, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { Permission, Purpose, ScopeKind, ZERO_SCOPE, medChainContracts } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE, medChainContracts } from '../../src/sdk/contracts.ts';
 import { openRecordVersion } from '../../src/sdk/records.ts';
 import { gatewayHarness, httpCall } from '../gateway/harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const junkCid = (n: number): Hex => `0x01551220${n.toString(16).padStart(64, 'f')}`; // a well-formed CID nobody uploaded
 
@@ -22,7 +23,7 @@ test('reward farming with junk versions: one point and one reward per patient pe
     const resource = { resourceType: 'Observation', status: 'final', code: { text: 'glucose' }, subject: { reference: `Patient/${f.addr.patient}` } };
     const prepared = await h.addRecord('patient', 'patient', resource);
     await f.mined(f.as('patient').consent.write.grant([{
-      grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: (await f.latestTimestamp()) + 86_400n,
+      grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: (await f.latestTimestamp()) + 86_400n,
     }]));
 
     const chain = defineChain({ id: 31337, name: 'medchain', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [`${h.gateway.url}/rpc`] } } });

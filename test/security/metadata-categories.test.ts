@@ -14,13 +14,14 @@ import { decodeEventLog, hexToBytes, keccak256, toBytes, toHex, type Hex } from 
 import { blindCategory, unwrapCategoryKey } from '../../src/crypto/index.ts';
 import { CLINICAL_TYPES } from '../../src/gateway/fhir/resources.ts';
 import { RECORD_TYPES as GATEWAY_TYPES } from '../../src/gateway/fhir/mapping.ts';
-import { ConsentAbi, Permission, Purpose, RecordRegistryAbi, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
+import { ConsentAbi, Permission, RecordRegistryAbi, ScopeKind, ZERO_SCOPE, recordCategory } from '../../src/sdk/contracts.ts';
 import { withBlindedScope } from '../../src/sdk/blindScope.ts';
 import { readRecordVersion } from '../../src/sdk/readRecord.ts';
 import { RECORD_TYPES } from '../../src/sdk/recordTypes.ts';
 import { writeRecordVersion } from '../../src/sdk/writeRecord.ts';
 import { RECORD_TYPES as WEB_TYPES } from '../../web/src/lib/fhir.ts';
 import { gatewayHarness, httpCall } from '../gateway/harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 // Every type name the project uses anywhere, plus FHIR resources it does not store (an attacker would try them too).
 const DICTIONARY = [...new Set([...RECORD_TYPES, ...GATEWAY_TYPES, ...CLINICAL_TYPES, ...WEB_TYPES,
@@ -57,7 +58,7 @@ test('record categories and grant scopes on chain: no dictionary match, per-pati
   try {
     const until = async () => (await f.latestTimestamp()) + 100_000n;
     const grant = async (patient: 'patient' | 'patient2', grantee: 'lab' | 'doctor' | 'hospital', permissions: number, scope: { scopeKind: number; scopeValue: Hex } = { scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE }) =>
-      f.mined(f.as(patient).consent.write.grant([{ grantee: f.addr[grantee], ...scope, permissions, purpose: Purpose.Treatment, validFrom: 0n, validUntil: await until() }]));
+      f.mined(f.as(patient).consent.write.grant([{ grantee: f.addr[grantee], ...scope, permissions, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: await until() }]));
     const fhir = async (who: 'lab' | 'hospital', method: string, path: string, body?: unknown) =>
       httpCall(h.gateway.url, method, `/fhir${path}`, { token: (await h.client(who)).sessionToken!, body });
 

@@ -15,11 +15,12 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { encryptionPublicKey, generateEncryptionKeyPair, recoverEscrowedDataKey, releaseEscrowShare } from '../../src/crypto/index.ts';
 import { BreakGlassNotLive, escrowCustodian, escrowStore, legacyCustodianKeys, type CustodianKey } from '../../src/gateway/escrow/custodian.ts';
-import { EmergencyReason, Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { GatewayClient } from '../../src/sdk/gateway.ts';
 import { bindingOf, openEscrowedRecordVersion, openRecordVersion } from '../../src/sdk/records.ts';
 import { FsBlobStore } from '../../src/storage/FsBlobStore.ts';
 import { gatewayHarness, httpCall } from '../gateway/harness.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const RECORDS = 5;
 
@@ -97,7 +98,7 @@ test('the operator key and the gateway files open no escrowed data key; release 
     // ---- No live break-glass: refused by the route, and by the custodian itself when called past the route.
     const now = await f.latestTimestamp();
     await f.mined(f.as('patient').consent.write.grant([{
-      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 3600n,
+      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 3600n,
     }]));
     const target = records[0]!;
     const releaseStatus = async (actor: 'hospital' | 'doctor') =>
@@ -116,7 +117,7 @@ test('the operator key and the gateway files open no escrowed data key; release 
     assert.deepEqual(JSON.parse(new TextDecoder().decode(mine.plaintext)), target.resource, 'the patient still reads');
 
     // ---- Live break-glass: the hospital's release works.
-    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, bytesToHex(new Uint8Array(32).fill(7))]));
+    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, bytesToHex(new Uint8Array(32).fill(7))]));
     const hospital = await h.client('hospital');
     const released = await hospital.releaseEscrow(target.recordId, 1);
     assert.equal(released.shares.length, 2);

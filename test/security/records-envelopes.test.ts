@@ -7,10 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex } from 'viem';
-import { EmergencyReason, Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { openEscrowedRecordVersion, prepareRecordVersion } from '../../src/sdk/records.ts';
 import { gatewayHarness, httpCall } from '../gateway/harness.ts';
 import { envelopeRows, escrowRows, readAndDecrypt } from './recordsAttack.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const junk = (n: number) => b64(crypto.getRandomValues(new Uint8Array(n)));
@@ -21,7 +22,7 @@ test('finding 2: envelopes and escrow shares are never replaced by the author, l
     const { f } = h;
     const until = (await f.latestTimestamp()) + 3600n;
     const grant = (grantee: `0x${string}`) => f.mined(f.as('patient').consent.write.grant([{
-      grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: until,
+      grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: until,
     }]));
     await grant(f.addr.doctor);
     await grant(f.addr.lab);
@@ -87,7 +88,7 @@ test('finding 2: envelopes and escrow shares are never replaced by the author, l
     assert.ok(log.entries.filter((e) => e.action === 'deposit-envelopes' && e.outcome === 'denied').length >= 3);
 
     // Break-glass still recovers the data key from the untouched shares.
-    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, bytesToHex(new Uint8Array(32).fill(7))]));
+    await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, bytesToHex(new Uint8Array(32).fill(7))]));
     const hospital = await h.client('hospital');
     const released = await hospital.releaseEscrow(id, 1);
     const opened = await openEscrowedRecordVersion({
@@ -106,7 +107,7 @@ test('finding 2: the patient may replace an envelope, a recipient its own; nobod
     const { f } = h;
     const until = (await f.latestTimestamp()) + 3600n;
     await f.mined(f.as('patient').consent.write.grant([{
-      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: until,
+      grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: until,
     }]));
     const resource = { resourceType: 'Observation', code: { text: 'weight' }, valueQuantity: { value: 71, unit: 'kg' } };
     const record = await h.addRecord('doctor', 'patient', resource);

@@ -7,10 +7,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Permission, Purpose, RecordRegistryAbi, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { Permission, RecordRegistryAbi, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { newRecordId, prepareRecordVersion } from '../../src/sdk/records.ts';
 import { gatewayHarness, httpCall } from '../gateway/harness.ts';
 import { blobOnDisk, readAndDecrypt, revertName, selfRegisteredAttacker } from './recordsAttack.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const resource = { resourceType: 'Observation', status: 'final', code: { text: 'HbA1c' }, valueQuantity: { value: 6.1, unit: '%' } };
 
@@ -113,7 +114,7 @@ test('issue 14 item 10: a content id that is no CID gets clean answers, not a 50
   try {
     const { f } = h;
     const until = (await f.latestTimestamp()) + 3600n;
-    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: until }]));
+    await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: until }]));
     const good = await h.addRecord('patient', 'patient', resource);
     // A write grantee registers a version whose "content id" is arbitrary bytes.
     await f.mined(f.as('doctor').recordRegistry.write.updateRecord([good.recordId, 1, '0xdeadbeef', good.integrityHash]));

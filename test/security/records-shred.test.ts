@@ -9,11 +9,12 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
-import { Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import type { StorageOptions } from '../../src/gateway/server.ts';
 import { gatewayHarness, httpCall, type Harness } from '../gateway/harness.ts';
 import { blobOnDisk, envelopeRows, escrowRows } from './recordsAttack.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 const resource = (text: string) => ({ resourceType: 'Observation', status: 'final', code: { text } });
 
@@ -21,7 +22,7 @@ const resource = (text: string) => ({ resourceType: 'Observation', status: 'fina
 async function twoVersionRecord(h: Harness) {
   const { f } = h;
   const until = (await f.latestTimestamp()) + 3600n;
-  await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: until }]));
+  await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: until }]));
   const patient = await h.client('patient');
   const escrow = await patient.escrowConfig();
   const v1 = await h.addRecord('patient', 'patient', resource('v1'), ['doctor']);

@@ -14,11 +14,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseEventLogs, type Address, type Hex } from 'viem';
 import { unwrapDataKey, wrapDataKey } from '../../src/crypto/index.ts';
-import { ConsentAbi, Permission, Purpose, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
+import { ConsentAbi, Permission, ScopeKind, ZERO_SCOPE } from '../../src/sdk/contracts.ts';
 import { bindingOf, prepareRecordVersion } from '../../src/sdk/records.ts';
 import type { Actor } from '../../contracts/test/fixture.ts';
 import { gatewayHarness, httpCall } from '../gateway/harness.ts';
 import { blobOnDisk, envelopeRows, escrowRows, readAndDecrypt, revertName } from './recordsAttack.ts';
+import { opaquePurpose } from '../purposes.ts';
 
 type PatientActor = 'patient' | 'patient2';
 type ProviderActor = 'doctor' | 'lab';
@@ -114,7 +115,7 @@ test('property: records stay readable, erased ones are gone, envelopes change on
           }
           case 'grant': {
             const receipt = await f.mined(f.as(a.patient).consent.write.grant([{
-              grantee: f.addr[a.provider], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: Purpose.Treatment,
+              grantee: f.addr[a.provider], scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'),
               validFrom: 0n, validUntil: (await f.latestTimestamp()) + 30n * 86400n,
             }]));
             const created = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'GrantCreated' })[0]!;

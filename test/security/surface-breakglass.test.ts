@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bytesToHex, encodeFunctionData, keccak256, parseEventLogs, toHex, type Address, type Hex } from 'viem';
 import { generateEncryptionKeyPair } from '../../src/crypto/index.ts';
-import { ConsentAbi, EmergencyReason, IdentityAbi } from '../../src/sdk/contracts.ts';
+import { ConsentAbi, EMERGENCY_REASONS, IdentityAbi, type EmergencyReasonCode } from '../../src/sdk/contracts.ts';
 import {
   commitBreakGlassReason, readBreakGlassReason, reasonRecipients, sealBreakGlassReason,
 } from '../../src/sdk/breakGlassReason.ts';
@@ -51,17 +51,18 @@ test('attack: a dictionary recovers 0 of 6 salted break-glass commitments (6 of 
 
     // Six openings, each sealed and deposited as the CLI's `break-glass` does (SDK over HTTP).
     const pairs: Array<[Actor, Actor]> = [['doctor', 'patient'], ['lab', 'patient'], ['hospital', 'patient'], ['doctor', 'patient2'], ['lab', 'patient2'], ['hospital', 'patient2']];
-    const openings: Array<{ accessId: bigint; provider: Actor; patient: Actor; reason: string; reasonHash: Hex }> = [];
+    const openings: Array<{ accessId: bigint; provider: Actor; patient: Actor; code: EmergencyReasonCode; reason: string; reasonHash: Hex }> = [];
     for (const [i, [provider, patient]] of pairs.entries()) {
       const gateway = await h.client(provider);
       const reason = REASONS[i]!;
-      const { salt, reasonHash } = commitBreakGlassReason(reason);
+      const code = EMERGENCY_REASONS[i % EMERGENCY_REASONS.length]!;
+      const { salt, reasonHash } = commitBreakGlassReason(code, reason);
       const recipients = await reasonRecipients({ gateway, client: f.publicClient, addresses: f.addresses, patient: f.addr[patient], provider: { address: f.addr[provider], publicKey: h.encryption[provider].publicKey } });
       assert.deepEqual(recipients.map((r) => r.address), [f.addr[patient], f.addr[provider], f.addr.outsider]);
-      const receipt = await f.mined(f.as(provider).consent.write.openEmergencyAccess([f.addr[patient], EmergencyReason.Other, reasonHash]));
+      const receipt = await f.mined(f.as(provider).consent.write.openEmergencyAccess([f.addr[patient], reasonHash]));
       const accessId = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'EmergencyAccessOpened' })[0]!.args.accessId;
-      await gateway.depositBreakGlassReason(accessId, await sealBreakGlassReason({ reason, salt, accessId, patient: f.addr[patient], recipients }));
-      openings.push({ accessId, provider, patient, reason, reasonHash });
+      await gateway.depositBreakGlassReason(accessId, await sealBreakGlassReason({ code, reason, salt, accessId, patient: f.addr[patient], recipients }));
+      openings.push({ accessId, provider, patient, code, reason, reasonHash });
     }
 
     // The attacker's view: every opening event, straight from the node.
@@ -85,6 +86,7 @@ test('attack: a dictionary recovers 0 of 6 salted break-glass commitments (6 of 
     for (const [who, privateKey] of [['patient', h.encryption.patient.privateKey], ['outsider', auditorKeys.privateKey]] as Array<[Actor, Uint8Array]>) {
       const read = await readBreakGlassReason({ gateway: await h.client(who), client: f.publicClient, addresses: f.addresses, accessId: first.accessId, privateKey });
       assert.equal(read.reason, first.reason, who);
+      assert.equal(read.code, first.code, who);
       assert.equal(read.matchesChain, true, who);
       assert.equal(read.reasonHash, first.reasonHash);
     }
@@ -96,9 +98,9 @@ test('attack: a dictionary recovers 0 of 6 salted break-glass commitments (6 of 
 
     // The reason cannot be replaced, by its provider or anyone else.
     const before = await h.gateway.db.query<{ ciphertext: string }>('SELECT ciphertext FROM emergency_reasons WHERE access_id = $1', [first.accessId.toString()]);
-    const decoy = commitBreakGlassReason('routine check');
+    const decoy = commitBreakGlassReason('Other', 'routine check');
     const forged = await sealBreakGlassReason({
-      reason: 'routine check', salt: decoy.salt, accessId: first.accessId, patient: f.addr.patient,
+      code: 'Other', reason: 'routine check', salt: decoy.salt, accessId: first.accessId, patient: f.addr.patient,
       recipients: [{ address: f.addr.patient, publicKey: h.encryption.patient.publicKey }],
     });
     const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
@@ -127,11 +129,11 @@ test('bad deposits are refused with a clear 4xx and store nothing', async () => 
   const h = await gatewayHarness();
   const { f } = h;
   try {
-    const { salt, reasonHash } = commitBreakGlassReason('unconscious, no ID');
-    const receipt = await f.mined(f.as('doctor').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, reasonHash]));
+    const { salt, reasonHash } = commitBreakGlassReason('Unconscious', 'unconscious, no ID');
+    const receipt = await f.mined(f.as('doctor').consent.write.openEmergencyAccess([f.addr.patient, reasonHash]));
     const accessId = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'EmergencyAccessOpened' })[0]!.args.accessId;
     const token = (await h.client('doctor')).sessionToken;
-    const sealed = await sealBreakGlassReason({ reason: 'unconscious, no ID', salt, accessId, patient: f.addr.patient, recipients: [{ address: f.addr.doctor as Address, publicKey: h.encryption.doctor.publicKey }] });
+    const sealed = await sealBreakGlassReason({ code: 'Unconscious', reason: 'unconscious, no ID', salt, accessId, patient: f.addr.patient, recipients: [{ address: f.addr.doctor as Address, publicKey: h.encryption.doctor.publicKey }] });
     const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
     const cases: Array<[string, string, unknown, number, RegExp]> = [
       ['no envelope for the patient', `/api/emergencies/${accessId}/reason`, { ciphertext: b64(sealed.ciphertext), envelopes: [{ recipient: f.addr.doctor, envelope: b64(sealed.envelopes[0]!.envelope) }] }, 400, /patient is required/],

@@ -32,7 +32,7 @@ test('attack: relay requests with a 20-digit (and larger) uint get a 400 naming 
     const token = (await h.client('patient')).sessionToken!;
     const before = await snapshot(h);
     const now = await h.f.latestTimestamp();
-    const terms = { grantee: h.f.addr.doctor, scopeKind: 0, scopeValue: `0x${'00'.repeat(32)}`, permissions: 1, purpose: 0, validFrom: '0', validUntil: String(now + 600n) };
+    const terms = { grantee: h.f.addr.doctor, scopeKind: 0, scopeValue: `0x${'00'.repeat(32)}`, permissions: 1, purpose: `0x${'00'.repeat(32)}`, validFrom: '0', validUntil: String(now + 600n) };
     const signature = `0x${'11'.repeat(65)}`;
     const twenty = '9'.repeat(20); // > 2^64 - 1: fits the old \d{1,20} pattern, overflows uint64
     const cases: Array<[string, string, unknown, RegExp]> = [
@@ -98,7 +98,7 @@ test('fuzz: every REST route answers hostile paths, queries and bodies with a cl
       // Bodies: one field of a valid-looking body replaced by a hostile value.
       fc.tuple(fc.constantFrom('patient', 'deadline', 'signature', 'requestId', 'terms', 'terms.grantee', 'terms.scopeKind', 'terms.scopeValue', 'terms.permissions', 'terms.purpose', 'terms.validFrom', 'terms.validUntil'), hostileJson)
         .map(([field, value]): Req => {
-          const body: Record<string, unknown> = { patient: '0x' + '12'.repeat(20), deadline: '1', signature: `0x${'11'.repeat(65)}`, terms: { grantee: '0x' + '34'.repeat(20), scopeKind: 0, scopeValue: `0x${'00'.repeat(32)}`, permissions: 1, purpose: 0, validFrom: '0', validUntil: '1' } };
+          const body: Record<string, unknown> = { patient: '0x' + '12'.repeat(20), deadline: '1', signature: `0x${'11'.repeat(65)}`, terms: { grantee: '0x' + '34'.repeat(20), scopeKind: 0, scopeValue: `0x${'00'.repeat(32)}`, permissions: 1, purpose: `0x${'00'.repeat(32)}`, validFrom: '0', validUntil: '1' } };
           if (field.startsWith('terms.')) (body.terms as Record<string, unknown>)[field.slice(6)] = value; else body[field] = value;
           return { method: 'POST', path: '/api/grants/relay', body };
         }),

@@ -7,8 +7,8 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
-import { ConsentAbi, GrantState, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, recordCategory, revokeTypedData, type GrantTerms } from '../../src/sdk/contracts.ts';
-import { withBlindedScope } from '../../src/sdk/blindScope.ts';
+import { ConsentAbi, GrantState, PURPOSES, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, recordCategory, revokeTypedData, type GrantTerms, type PurposeName } from '../../src/sdk/contracts.ts';
+import { blindTerms, purposeOfTag, type GrantDraft } from '../../src/sdk/blindScope.ts';
 import { shareWithGrantee as shareVersionsWithGrantee } from '../../src/sdk/shareWithGrantee.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES } from './lib/fhir.ts';
@@ -18,12 +18,28 @@ import { GrantWindows } from './grantWindows.tsx';
 import { stateAt } from './lib/grantState.ts';
 import { ActionButton, Addr, Countdown, Empty, ErrorNote, Field, Loading, useNow, when } from './ui.tsx';
 
+/** `purpose`: the purpose the on-chain tag stands for (decoded with the gateway), or undefined when it could not be. */
 export interface GrantRow {
-  grantId: bigint; patient: Address; grantee: Address; scopeKind: number; scopeValue: Hex; permissions: number; purpose: number;
+  grantId: bigint; patient: Address; grantee: Address; scopeKind: number; scopeValue: Hex; permissions: number; purpose: PurposeName | undefined; purposeTag: Hex;
   validFrom: number; validUntil: number; revokedAt: number; requestId: bigint; state: number;
 }
 
-const PURPOSES = Object.keys(Purpose);
+export const purposeText = (p: PurposeName | undefined) => p?.toLowerCase() ?? 'purpose unknown';
+
+/**
+ * The purposes of on-chain tags (blinded per patient and grantee, so the chain does not say): asked
+ * of the gateway once per (patient, grantee) pair — the patient may for any grantee, a grantee for
+ * itself. Without a signed-in gateway they stay unknown.
+ */
+export async function purposesOf(session: Session, items: Array<{ patient: Address; grantee: Address; tag: Hex }>): Promise<Array<PurposeName | undefined>> {
+  if (!session.gatewayStatus.ok) return items.map(() => undefined);
+  const pairs = new Map<string, Promise<PurposeName | undefined>>();
+  return Promise.all(items.map((i) => {
+    const key = `${i.patient}:${i.grantee}:${i.tag}`;
+    if (!pairs.has(key)) pairs.set(key, purposeOfTag(session.gateway, i.patient, i.grantee, i.tag).catch(() => undefined));
+    return pairs.get(key)!;
+  }));
+}
 export const scopeText = (kind: number, value: Hex) => (kind === ScopeKind.All ? 'all records' : kind === ScopeKind.Category ? categoryName(value) : `record ${value.slice(0, 10)}…`);
 export const permText = (p: number) => [(p & 1) ? 'read' : '', (p & 2) ? 'write' : ''].filter(Boolean).join(' + ');
 
@@ -36,16 +52,18 @@ export function useGrants(session: Session, side: 'patient' | 'grantee', who: Ad
       const ids = side === 'patient'
         ? await client.readContract({ ...consent, functionName: 'grantsOfPatient', args: [who] })
         : await client.readContract({ ...consent, functionName: 'grantsOfGrantee', args: [who] });
-      return Promise.all([...ids].reverse().map(async (grantId) => {
+      const rows = await Promise.all([...ids].reverse().map(async (grantId) => {
         const [g, state] = await Promise.all([
           client.readContract({ ...consent, functionName: 'getGrant', args: [grantId] }),
           client.readContract({ ...consent, functionName: 'grantState', args: [grantId] }),
         ]);
         return {
-          grantId, patient: g.patient, grantee: g.grantee, scopeKind: g.scopeKind, scopeValue: g.scopeValue, permissions: g.permissions, purpose: g.purpose,
+          grantId, patient: g.patient, grantee: g.grantee, scopeKind: g.scopeKind, scopeValue: g.scopeValue, permissions: g.permissions, purposeTag: g.purpose,
           validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), revokedAt: Number(g.revokedAt), requestId: g.requestId, state,
         };
       }));
+      const purposes = await purposesOf(session, rows.map((r) => ({ patient: r.patient, grantee: r.grantee, tag: r.purposeTag })));
+      return rows.map((r, i) => ({ ...r, purpose: purposes[i] }));
     },
     refetchInterval: 5000,
   });
@@ -72,7 +90,7 @@ export function GrantTimeline({ session, side, who }: { session: Session; side: 
           {rows.length === 0 ? <p className="muted">None.</p> : (
             <ol className="timeline">{rows.map((g) => (
               <li key={String(g.grantId)} className={name.toLowerCase()} data-testid="grant">
-                <div>#{String(g.grantId)} {side === 'patient' ? <>to <ProviderName origin={session.config.origin} address={g.grantee} /></> : <>from <Addr value={g.patient} /></>} · {scopeText(g.scopeKind, g.scopeValue)} · {permText(g.permissions)} · {PURPOSES[g.purpose]?.toLowerCase()}</div>
+                <div>#{String(g.grantId)} {side === 'patient' ? <>to <ProviderName origin={session.config.origin} address={g.grantee} /></> : <>from <Addr value={g.patient} /></>} · {scopeText(g.scopeKind, g.scopeValue)} · {permText(g.permissions)} · {purposeText(g.purpose)}</div>
                 <div className="muted">{when(g.validFrom)} → {when(g.validUntil)}{g.revokedAt ? ` · revoked ${when(g.revokedAt)}` : ''}</div>
                 {state === GrantState.Active ? <Countdown until={g.validUntil} /> : state === GrantState.Upcoming ? <Countdown until={g.validFrom} label="until it starts" /> : null}
                 {side === 'patient' && (state === GrantState.Active || state === GrantState.Upcoming) ? <GrantActions session={session} grant={g} onDone={refresh} /> : null}
@@ -154,7 +172,7 @@ export async function shareWithGrantee(session: Session, terms: GrantTerms): Pro
 }
 
 export interface TermsInput {
-  scope: string; read: boolean; write: boolean; purpose: number; hours: number; startsIn: number;
+  scope: string; read: boolean; write: boolean; purpose: PurposeName; hours: number; startsIn: number;
   /** A request's single record (scope "record"), kept as asked. */
   recordId?: Hex;
   /** A request's exact end (unix seconds), kept until the patient changes the window. */
@@ -177,7 +195,7 @@ export function TermsFields({ value, onChange, prefix }: { value: TermsInput; on
         <label><input type="checkbox" checked={value.write} onChange={(e) => onChange({ ...value, write: e.target.checked })} /> Write</label>
       </div>
       <Field label="Purpose">
-        <select value={value.purpose} onChange={(e) => onChange({ ...value, purpose: Number(e.target.value) })}>{PURPOSES.map((p, i) => <option key={p} value={i}>{p}</option>)}</select>
+        <select value={value.purpose} onChange={(e) => onChange({ ...value, purpose: e.target.value as PurposeName })}>{PURPOSES.map((p) => <option key={p} value={p}>{p}</option>)}</select>
       </Field>
       <Field label="Window length (hours)"><input type="number" min={0.01} step="any" value={value.hours} onChange={(e) => onChange({ ...value, hours: Number(e.target.value), endsAt: undefined })} /></Field>
       <Field label="Starts in (hours, 0 = now)"><input type="number" min={0} step="any" value={value.startsIn} onChange={(e) => onChange({ ...value, startsIn: Number(e.target.value), endsAt: undefined })} /></Field>
@@ -193,20 +211,20 @@ export function TermsFields({ value, onChange, prefix }: { value: TermsInput; on
 export function FinalTerms({ session, input, grantee, verb = 'You will grant' }: { session: Session; input: TermsInput; grantee?: Address; verb?: string }) {
   useNow();
   if (!grantee) return <p className="muted final-terms">Choose who to grant access to.</p>;
-  let terms: GrantTerms;
+  let terms: GrantDraft;
   try { terms = termsOf(input, grantee); } catch (error) { return <p className="state error final-terms" role="alert">{(error as Error).message}</p>; }
   return (
     <p className="final-terms" data-testid="final-terms">
       {verb} <ProviderName origin={session.config.origin} address={grantee} />: <strong>{permText(terms.permissions)}</strong> of <strong>{scopeText(terms.scopeKind, terms.scopeValue)}</strong>,
-      {' '}for {PURPOSES[terms.purpose]?.toLowerCase()}, from {terms.validFrom === 0n ? 'the moment it is confirmed' : when(Number(terms.validFrom))} until <strong data-testid="final-end">{when(Number(terms.validUntil))}</strong> exactly.
+      {' '}for {terms.purpose.toLowerCase()}, from {terms.validFrom === 0n ? 'the moment it is confirmed' : when(Number(terms.validFrom))} until <strong data-testid="final-end">{when(Number(terms.validUntil))}</strong> exactly.
     </p>
   );
 }
 
 export const defaultTerms: TermsInput = { scope: 'all', read: true, write: false, purpose: Purpose.Treatment, hours: 24, startsIn: 0 };
 
-/** The on-chain terms for a form's input; throws a message the user can act on. */
-export function termsOf(input: TermsInput, grantee: Address): GrantTerms {
+/** The terms of a form's input, the purpose by name (blindTerms / withPurposeTag make the on-chain ones); throws a message the user can act on. */
+export function termsOf(input: TermsInput, grantee: Address): GrantDraft {
   if (!input.read && !input.write) throw new Error('choose read, write or both');
   if (!(input.hours > 0) || input.hours > 24 * 366) throw new Error('the window is between a minute and a year');
   if (!(input.startsIn >= 0)) throw new Error('the start cannot be in the past');
@@ -244,7 +262,9 @@ export function Requests({ session }: { session: Session }) {
       const consent = { address: addresses.consent, abi: ConsentAbi } as const;
       const ids = await client.readContract({ ...consent, functionName: 'requestsOfPatient', args: [session.address] });
       const all = await Promise.all(ids.map(async (id) => ({ id, ...(await client.readContract({ ...consent, functionName: 'getRequest', args: [id] })) })));
-      return all.filter((r) => r.status === 1);
+      const pending = all.filter((r) => r.status === 1);
+      const purposes = await purposesOf(session, pending.map((r) => ({ patient: r.patient, grantee: r.provider, tag: r.terms.purpose })));
+      return pending.map((r, i) => ({ ...r, purpose: purposes[i] }));
     },
     refetchInterval: 5000,
   });
@@ -264,19 +284,19 @@ export function Requests({ session }: { session: Session }) {
         const key = String(r.id);
         // The request's own terms until the patient changes one: amending one field keeps the others as asked.
         const startsIn = Math.max(0, Number(r.terms.validFrom) - Math.floor(Date.now() / 1000)) / 3600;
-        const proposed: TermsInput = terms[key] ?? { ...defaultTerms, read: (r.terms.permissions & 1) !== 0, write: (r.terms.permissions & 2) !== 0, purpose: r.terms.purpose,
+        const proposed: TermsInput = terms[key] ?? { ...defaultTerms, read: (r.terms.permissions & 1) !== 0, write: (r.terms.permissions & 2) !== 0, purpose: r.purpose ?? Purpose.Treatment,
           scope: r.terms.scopeKind === ScopeKind.Category ? categoryName(r.terms.scopeValue) : r.terms.scopeKind === ScopeKind.Record ? 'record' : 'all',
           recordId: r.terms.scopeKind === ScopeKind.Record ? r.terms.scopeValue : undefined,
           startsIn: Number(startsIn.toFixed(4)), endsAt: Number(r.terms.validUntil),
           hours: Number(((Number(r.terms.validUntil) - Math.max(Number(r.terms.validFrom), Math.floor(Date.now() / 1000))) / 3600).toFixed(4)) };
         return (
           <li key={key} data-testid="request">
-            <p>Request #{key} from <ProviderName origin={session.config.origin} address={r.provider} /> for {scopeText(r.terms.scopeKind, r.terms.scopeValue)}, {permText(r.terms.permissions)}, {PURPOSES[r.terms.purpose]?.toLowerCase()} — asked {when(Number(r.createdAt))}</p>
+            <p>Request #{key} from <ProviderName origin={session.config.origin} address={r.provider} /> for {scopeText(r.terms.scopeKind, r.terms.scopeValue)}, {permText(r.terms.permissions)}, {purposeText(r.purpose)} — asked {when(Number(r.createdAt))}</p>
             <TermsFields prefix={`req-${key}`} value={proposed} onChange={(v) => setTerms({ ...terms, [key]: v })} />
             <FinalTerms session={session} input={proposed} grantee={r.provider} verb="Approving grants" />
             <div className="row">
               <ActionButton label="Approve" kind="primary" done="Approved" run={async () => {
-                const t = await withBlindedScope(session.gateway, session.address, termsOf(proposed, r.provider));
+                const t = await blindTerms(session.gateway, session.address, termsOf(proposed, r.provider));
                 if (via === 'relay') await grantByRelay(session, t, r.id);
                 else await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'approveRequest', args: [r.id, t] });
                 if (t.validFrom === 0n) await shareWithGrantee(session, t);

@@ -10,7 +10,7 @@
  * stated reason and checks it against the commitment on chain.
  */
 import { parseEventLogs } from 'viem';
-import { ConsentAbi, EmergencyReason } from '../../sdk/contracts.ts';
+import { ConsentAbi, EMERGENCY_REASONS } from '../../sdk/contracts.ts';
 import { commitBreakGlassReason, readBreakGlassReason, reasonRecipients, sealBreakGlassReason } from '../../sdk/breakGlassReason.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
@@ -19,8 +19,8 @@ import { emit, isoTime } from '../output.ts';
 import { encryptionKey, openSession } from '../session.ts';
 import { parseAddress } from '../terms.ts';
 
-/** unconscious, life-threatening, incapacitated, other: the EmergencyReason enum in kebab case. */
-const CODES = Object.keys(EmergencyReason).map((k) => k.replace(/[a-z](?=[A-Z])/g, (c) => `${c}-`).toLowerCase());
+/** unconscious, life-threatening, incapacitated, other: the coded reasons in kebab case (committed and sealed with the text, never on chain). */
+const CODES = EMERGENCY_REASONS.map((k) => k.replace(/[a-z](?=[A-Z])/g, (c) => `${c}-`).toLowerCase());
 
 export const breakGlassCommands: Command[] = [
   {
@@ -31,19 +31,20 @@ export const breakGlassCommands: Command[] = [
       const patient = parseAddress(args[0], 'the patient', global.dataDir);
       const reason = str(values, 'reason')?.trim();
       if (!reason) throw new CliError('break-glass needs --reason "<why>"', EXIT.usage);
-      const code = CODES.indexOf(str(values, 'code') ?? 'other');
-      if (code < 0) throw new CliError(`--code must be one of ${CODES.join(', ')}`, EXIT.usage);
+      const index = CODES.indexOf(str(values, 'code') ?? 'other');
+      if (index < 0) throw new CliError(`--code must be one of ${CODES.join(', ')}`, EXIT.usage);
       let commitment: ReturnType<typeof commitBreakGlassReason>;
-      try { commitment = commitBreakGlassReason(reason); } catch (error) { throw new CliError((error as Error).message, EXIT.usage); }
+      const code = EMERGENCY_REASONS[index]!;
+      try { commitment = commitBreakGlassReason(code, reason); } catch (error) { throw new CliError((error as Error).message, EXIT.usage); }
       const session = await openSession(global);
       const me = encryptionKey(session);
       // The readers' keys first: a patient without a key on chain cannot be sealed to, so nothing is opened.
       const recipients = await reasonRecipients({ gateway: session.gateway, client: session.client, addresses: session.addresses, patient, provider: { address: session.address, publicKey: me.publicKey } });
-      const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patient, code, commitment.reasonHash] });
+      const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patient, commitment.reasonHash] });
       const opened = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'EmergencyAccessOpened' })[0];
       if (!opened) throw new CliError(`transaction ${receipt.transactionHash} opened no emergency access`);
       const accessId = opened.args.accessId;
-      const sealed = await sealBreakGlassReason({ reason, salt: commitment.salt, accessId, patient, recipients });
+      const sealed = await sealBreakGlassReason({ code, reason, salt: commitment.salt, accessId, patient, recipients });
       const stored = await session.gateway.depositBreakGlassReason(accessId, sealed);
       const until = Number(opened.args.until);
       emit(global.json, { patient, accessId: Number(accessId), until, reasonHash: commitment.reasonHash, reasonReaders: stored.recipients, txHash: receipt.transactionHash },
@@ -56,8 +57,9 @@ export const breakGlassCommands: Command[] = [
       if (!/^\d{1,20}$/.test(args[0] ?? '')) throw new CliError('the access id is a number (see `grant list` / the emergency alert)', EXIT.usage);
       const session = await openSession(global);
       const r = await readBreakGlassReason({ gateway: session.gateway, client: session.client, addresses: session.addresses, accessId: BigInt(args[0]!), privateKey: encryptionKey(session).privateKey });
-      emit(global.json, { accessId: Number(r.accessId), patient: r.patient, provider: r.provider, reason: r.reason, reasonHash: r.reasonHash, matchesChain: r.matchesChain, txHash: r.txHash },
-        `break-glass #${r.accessId} by ${r.provider} for ${r.patient}: "${r.reason}" — ${r.matchesChain ? 'matches the commitment on chain' : 'DOES NOT match the commitment on chain'}`);
+      const code = CODES[EMERGENCY_REASONS.indexOf(r.code)]!;
+      emit(global.json, { accessId: Number(r.accessId), patient: r.patient, provider: r.provider, code, reason: r.reason, reasonHash: r.reasonHash, matchesChain: r.matchesChain, txHash: r.txHash },
+        `break-glass #${r.accessId} by ${r.provider} for ${r.patient}: ${code}, "${r.reason}" — ${r.matchesChain ? 'matches the commitment on chain' : 'DOES NOT match the commitment on chain'}`);
       if (!r.matchesChain) process.exitCode = EXIT.runtime;
     },
   },

@@ -5,7 +5,7 @@
  * permission also shares the keys of the patient's existing records in its scope with the grantee.
  */
 import { parseEventLogs, type Address, type Hex } from 'viem';
-import { withBlindedScope } from '../../sdk/blindScope.ts';
+import { blindTerms, type GrantDraft } from '../../sdk/blindScope.ts';
 import { ConsentAbi, extendTypedData, grantTypedData, revokeTypedData, type GrantTerms } from '../../sdk/contracts.ts';
 import type { GrantView } from '../../sdk/gateway.ts';
 import { shareWithGrantee } from '../../sdk/shareWithGrantee.ts';
@@ -35,7 +35,7 @@ export async function signingNow(session: Session): Promise<number> {
 }
 
 /** Prints the final terms on stderr before they are signed, so the patient sees exactly what they give. */
-export function announceTerms(terms: GrantTerms, now: number): void {
+export function announceTerms(terms: GrantDraft, now: number): void {
   note(`signing a grant to ${terms.grantee}: ${describeTerms(terms, now)}`);
 }
 
@@ -62,7 +62,7 @@ export async function createGrant(session: Session, terms: GrantTerms, options: 
  * A category grant names the patient's blinded category: their records of that type written before
  * blinding still carry the public hash (`parsed.scopeValue`) and are not covered. Says so, with the way out.
  */
-export async function noteLegacyRecords(session: Session, parsed: GrantTerms, terms: GrantTerms): Promise<void> {
+export async function noteLegacyRecords(session: Session, parsed: GrantDraft, terms: GrantTerms): Promise<void> {
   if (parsed.scopeValue === terms.scopeValue) return;
   const { records } = await session.gateway.listRecords(session.address);
   const legacy = records.filter((r) => !r.erased && r.category.toLowerCase() === parsed.scopeValue.toLowerCase());
@@ -102,13 +102,13 @@ export const grantCommands: Command[] = [
       const now = await signingNow(session);
       const parsed = termsFrom(values, grantee, now);
       announceTerms(parsed, now);
-      // --scope <Type> names the type; on chain the scope is this patient's blinded category for it.
-      const terms = await withBlindedScope(session.gateway, session.address, parsed);
+      // --scope <Type> and --purpose name them; on chain they are this patient's blinded category and purpose tag.
+      const terms = await blindTerms(session.gateway, session.address, parsed);
       await noteLegacyRecords(session, parsed, terms);
       const { grantId: id, txHash } = await createGrant(session, terms, { direct: values.direct === true });
       const shared = await shareAfterGrant(session, terms);
       const g = await grantOnChain(session, id);
-      emit(global.json, { grantId: id, txHash, grantee: terms.grantee, terms: termsJson(terms, defaultScopeName(parsed)), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
+      emit(global.json, { grantId: id, txHash, grantee: terms.grantee, terms: termsJson({ ...terms, purpose: parsed.purpose }, defaultScopeName(parsed)), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
         `grant #${id} to ${terms.grantee}: ${isoTime(g.validFrom)} → ${isoTime(g.validUntil)} (${duration(Number(g.validUntil - g.validFrom))} from the block that includes it)${shared ? ` (keys of ${shared} record version(s) shared)` : ''}`);
     },
   },

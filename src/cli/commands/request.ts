@@ -3,8 +3,8 @@
  * approves (a grant with the requested or amended terms, relayed like `grant create`) or rejects.
  */
 import { parseEventLogs } from 'viem';
-import { withBlindedScope } from '../../sdk/blindScope.ts';
-import { ConsentAbi, RequestStatus, type GrantTerms } from '../../sdk/contracts.ts';
+import { blindTerms, purposeOfTag, withPurposeTag, type GrantDraft } from '../../sdk/blindScope.ts';
+import { ConsentAbi, RequestStatus } from '../../sdk/contracts.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
@@ -26,7 +26,8 @@ export const requestCommands: Command[] = [
     async run({ values, global }) {
       const patient = parseAddress(str(values, 'patient'), '--patient', global.dataDir);
       const session = await openSession(global);
-      const terms = termsFrom(values, session.address);
+      // The purpose goes on chain as this patient's tag for us, which the gateway gives the grantee itself.
+      const terms = await withPurposeTag(session.gateway, patient, termsFrom(values, session.address));
       const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'requestAccess', args: [patient, terms] });
       const event = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'AccessRequested' })[0];
       const id = Number(event!.args.requestId);
@@ -43,18 +44,21 @@ export const requestCommands: Command[] = [
       const session = await openSession(global);
       const r = await session.client.readContract({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'getRequest', args: [id] });
       if (r.status !== RequestStatus.Pending) throw new CliError(`request #${id} is not pending`);
-      const requested: GrantTerms = { ...r.terms, grantee: r.provider };
+      // The requested purpose is a tag on chain: decoded with this patient's tags for the requester.
+      const purpose = await purposeOfTag(session.gateway, session.address, r.provider, r.terms.purpose);
+      if (!purpose && str(values, 'purpose') === undefined) throw new CliError(`request #${id} states a purpose tag no purpose of yours makes (made without your key?): give --purpose`, EXIT.usage);
+      const requested: GrantDraft = { ...r.terms, grantee: r.provider, purpose: purpose ?? 'Other' };
       amendedTerms(requested, values); // usage errors first
       const now = await signingNow(session);
       const amended = amendedTerms(requested, values, now);
       announceTerms(amended, now);
-      // A requested category scope is the public hash of the type (the provider holds no key): blinded here.
-      const terms = await withBlindedScope(session.gateway, session.address, amended);
+      // A requested category scope is the public hash of the type (the provider holds no key): blinded here, with the purpose tag.
+      const terms = await blindTerms(session.gateway, session.address, amended);
       await noteLegacyRecords(session, amended, terms);
       const { grantId, txHash } = await createGrant(session, terms, { direct: values.direct === true, requestId: id });
       const shared = await shareAfterGrant(session, terms);
       const g = await grantOnChain(session, grantId);
-      emit(global.json, { requestId: Number(id), grantId, txHash, requested: termsJson(requested), terms: termsJson(terms, defaultScopeName(amended)), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
+      emit(global.json, { requestId: Number(id), grantId, txHash, requested: termsJson(requested), terms: termsJson({ ...terms, purpose: amended.purpose }, defaultScopeName(amended)), validFrom: Number(g.validFrom), validUntil: Number(g.validUntil), sharedVersions: shared },
         `request #${id} approved: grant #${grantId}, ${describeTerms({ ...amended, validFrom: g.validFrom }, now)}`);
     },
   },

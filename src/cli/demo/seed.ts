@@ -154,18 +154,28 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     // Round 3: each patient gives their doctor a live read+write grant, and a second grant whose state varies.
     stage('granting');
     const now = Math.floor(Date.now() / 1000);
-    const terms = (grantee: Address, permissions: number, from: number, until: number): GrantTerms => ({
-      grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions, purpose: Purpose.Treatment, validFrom: BigInt(from), validUntil: BigInt(until),
+    // Purposes go on chain as tags under each patient's key, which the gateway holds: each provider
+    // asks for its own tags (a grantee may, for itself only), three sign-ins instead of one per patient.
+    const tagOf = new Map<string, Hex>(); // `${patient}:${grantee}` → the Treatment tag
+    for (const { p } of providers) {
+      const client = new GatewayClient(options.gatewayUrl);
+      await client.signIn(p.account, { chainId: options.chainId });
+      await pool(patients, 8, async (patient) => {
+        tagOf.set(`${patient.account.address}:${p.account.address}`, await client.purposeTag(patient.account.address, p.account.address, Purpose.Treatment));
+      });
+    }
+    const terms = (grantee: Address, permissions: number, from: number, until: number, patient: Address): GrantTerms => ({
+      grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions, purpose: tagOf.get(`${patient}:${grantee}`)!, validFrom: BigInt(from), validUntil: BigInt(until),
     });
     const expiredUntil = now + 15; // mined within seconds; over by the time the demo is ready
     const grantCalls: Call[] = [];
     patients.forEach((p, i) => {
-      grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(doctor.account.address, 3, 0, now + 90 * 86400)], label: 'live grant' });
+      grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(doctor.account.address, 3, 0, now + 90 * 86400, p.account.address)], label: 'live grant' });
       const s = state(i);
-      if (s === 'expiring-soon') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(lab.account.address, 1, 0, now + 10 * 60)], label: s });
-      if (s === 'expired') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(lab.account.address, 1, 0, expiredUntil)], label: s });
-      if (s === 'revoked') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(hospital.account.address, 1, 0, now + 30 * 86400)], label: s });
-      if (s === 'upcoming') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(hospital.account.address, 1, now + 2 * 86400, now + 9 * 86400)], label: s });
+      if (s === 'expiring-soon') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(lab.account.address, 1, 0, now + 10 * 60, p.account.address)], label: s });
+      if (s === 'expired') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(lab.account.address, 1, 0, expiredUntil, p.account.address)], label: s });
+      if (s === 'revoked') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(hospital.account.address, 1, 0, now + 30 * 86400, p.account.address)], label: s });
+      if (s === 'upcoming') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(hospital.account.address, 1, now + 2 * 86400, now + 9 * 86400, p.account.address)], label: s });
     });
     // The patients with demo logins join the study in the same round (its opt-ins follow no grant).
     const optIns: Call[] = patients.flatMap((p, i): Call[] => (joins(i) ? [{ to: addresses.studies!, abi: StudiesAbi, from: p.account, functionName: 'optIn', args: [study!.id], label: 'opt in' }] : []));
@@ -208,10 +218,10 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     const round4: Call[] = prepared.map((v): Call => ({ ...registry, from: doctor.account, functionName: 'addRecord', args: [v.recordId, v.patient, v.category, v.contentId, v.integrityHash], label: 'addRecord' }));
     patients.forEach((p, i) => {
       if (state(i) === 'revoked') round4.push({ ...consent, from: p.account, functionName: 'revoke', args: [grantIdOf.get(`${p.account.address}:revoked`)!], label: 'revoke', gas: 200_000n });
-      if (state(i) === 'requested') round4.push({ ...consent, from: hospital.account, functionName: 'requestAccess', args: [p.account.address, terms(hospital.account.address, 1, 0, now + 7 * 86400)], label: 'request' });
+      if (state(i) === 'requested') round4.push({ ...consent, from: hospital.account, functionName: 'requestAccess', args: [p.account.address, terms(hospital.account.address, 1, 0, now + 7 * 86400, p.account.address)], label: 'request' });
     });
     const emergencyPatient = patients[0]!.account.address;
-    round4.push({ ...consent, from: hospital.account, functionName: 'openEmergencyAccess', args: [emergencyPatient, EmergencyReason.Unconscious, commitBreakGlassReason('demo: unconscious patient admitted to the emergency department').reasonHash], label: 'break-glass' });
+    round4.push({ ...consent, from: hospital.account, functionName: 'openEmergencyAccess', args: [emergencyPatient, commitBreakGlassReason(EmergencyReason.Unconscious, 'demo: unconscious patient admitted to the emergency department').reasonHash], label: 'break-glass' });
     // The node accepts at most 1,000 pending nonces ahead per sender: the doctor's records go in chunks.
     const others = round4.slice(prepared.length);
     for (let i = 0; i < prepared.length || i === 0; i += RECORDS_PER_ROUND) {

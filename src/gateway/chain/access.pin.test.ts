@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicClient, custom, type EIP1193RequestFn, type PublicClient } from 'viem';
-import { Permission, Purpose, ScopeKind, ZERO_SCOPE, recordCategory, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { Permission, ScopeKind, ZERO_SCOPE, recordCategory, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { opaquePurpose } from '../../../test/purposes.ts';
 import { medchainFixture, randomKey } from '../../../contracts/test/fixture.ts';
 import { devNode } from '../../../test/chain/helpers.ts';
 import { createChainAccess } from './access.ts';
@@ -21,7 +22,7 @@ test('a block replaced at the same height (a reorg) is not served from the memo 
   const f = await medchainFixture();
   const t0 = await f.latestTimestamp();
   await f.mined(f.as('patient').consent.write.grant([{
-    grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 10_000n,
+    grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose(), validFrom: 0n, validUntil: t0 + 10_000n,
   }]));
   const clock = t0 + 100n;
   const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, now: () => clock });

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Address, Hex } from 'viem';
-import { EmergencyReason, Permission, Purpose, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory } from '../../sdk/contracts.ts';
+import { Permission, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory } from '../../sdk/contracts.ts';
 import { medchainFixture, randomKey } from '../../../contracts/test/fixture.ts';
 import { createChainAccess } from './access.ts';
+import { opaquePurpose } from '../../../test/purposes.ts';
 
 const OBS = recordCategory('Observation');
 const COND = recordCategory('Condition');
@@ -22,14 +23,14 @@ test('record access decisions follow chain state at the wall-clock second, with 
 
   const t0 = await f.latestTimestamp();
   const grant = (grantee: Address, over: object) => f.mined(f.as('patient').consent.write.grant([{
-    grantee, scopeKind: ScopeKind.Category, scopeValue: OBS, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 100n, ...over,
+    grantee, scopeKind: ScopeKind.Category, scopeValue: OBS, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: t0 + 100n, ...over,
   }]));
   await grant(f.addr.doctor, { validFrom: t0 + 50n });
   clock = t0 + 49n;
   assert.deepEqual(await decide(f.addr.doctor), { allowed: false, reason: 'not-yet-valid' });
   // No block is sealed between here and the end of the window: the wall clock decides.
   clock = t0 + 50n;
-  assert.deepEqual(await decide(f.addr.doctor), { allowed: true, basis: 'grant', grantId: 1n, until: t0 + 100n, purpose: Purpose.Treatment });
+  assert.deepEqual(await decide(f.addr.doctor), { allowed: true, basis: 'grant', grantId: 1n, until: t0 + 100n, purpose: opaquePurpose('Treatment') });
   assert.deepEqual(await decide(f.addr.doctor, Permission.Write), { allowed: false, reason: 'permission' });
   assert.deepEqual(await decide(f.addr.doctor, Permission.Read, COND), { allowed: false, reason: 'no-grant' }, 'other category');
   clock = t0 + 99n;
@@ -49,7 +50,7 @@ test('record access decisions follow chain state at the wall-clock second, with 
   assert.deepEqual(await decide(f.addr.hospital), { allowed: false, reason: 'suspended' });
 
   // Break-glass: read only, until the admin-set duration ends.
-  const opened = await f.mined(f.as('lab').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, randomKey()]));
+  const opened = await f.mined(f.as('lab').consent.write.openEmergencyAccess([f.addr.patient, randomKey()]));
   const openedAt = (await f.publicClient.getBlock({ blockNumber: opened.blockNumber })).timestamp;
   clock = openedAt;
   assert.deepEqual(await decide(f.addr.lab), { allowed: true, basis: 'break-glass', until: openedAt + 4n * 3600n });
@@ -69,8 +70,8 @@ test('when the wall clock equals the block time, the gateway agrees with the con
   const f = await medchainFixture();
   const t0 = await f.latestTimestamp();
   const record = randomKey();
-  await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.Record, scopeValue: record, permissions: Permission.Write, purpose: Purpose.Research, validFrom: t0 + 5n, validUntil: t0 + 20n }]));
-  await f.mined(f.as('lab').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Other, randomKey()]));
+  await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.Record, scopeValue: record, permissions: Permission.Write, purpose: opaquePurpose('Research'), validFrom: t0 + 5n, validUntil: t0 + 20n }]));
+  await f.mined(f.as('lab').consent.write.openEmergencyAccess([f.addr.patient, randomKey()]));
   for (const ts of [t0 + 4n, t0 + 5n, t0 + 19n, t0 + 20n, t0 + 4n * 3600n, t0 + 4n * 3600n + 10n]) {
     const blockNumber = await f.mineAt(ts);
     const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, now: () => ts });
@@ -93,7 +94,7 @@ test('chain reads are reused within a block only: a revocation denies from the b
   const decide = (recordId: Hex) => access.authorizeRecord({ patient: f.addr.patient, accessor: f.addr.doctor, category: OBS, recordId, permission: Permission.Read });
   const t0 = await f.latestTimestamp();
   await f.mined(f.as('patient').consent.write.grant([{
-    grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 1000n,
+    grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: t0 + 1000n,
   }]));
   clock = await f.latestTimestamp();
 
@@ -114,7 +115,7 @@ test('chain reads are reused within a block only: a revocation denies from the b
 
   // Memoized state still meets the wall clock per request: a grant ends at validUntil with no new block.
   await f.mined(f.as('patient').consent.write.grant([{
-    grantee: f.addr.doctor, scopeKind: ScopeKind.Record, scopeValue: recordA, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 500n,
+    grantee: f.addr.doctor, scopeKind: ScopeKind.Record, scopeValue: recordA, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: t0 + 500n,
   }]));
   clock = t0 + 499n;
   assert.equal((await decide(recordA)).allowed, true);
@@ -126,7 +127,7 @@ test('chain reads are reused within a block only: a revocation denies from the b
 
   // Concurrent decisions around a new block: those that saw the new block all deny.
   await f.mined(f.as('patient').consent.write.grant([{
-    grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t0 + 1000n,
+    grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: t0 + 1000n,
   }]));
   clock = await f.latestTimestamp();
   const lab = () => access.authorizeRecord({ patient: f.addr.patient, accessor: f.addr.lab, category: OBS, recordId: recordB, permission: Permission.Read });

@@ -17,7 +17,7 @@ export type AccessBasis = 'patient' | 'grant' | 'break-glass';
 export type DenialReason = 'no-grant' | 'expired' | 'revoked' | 'not-yet-valid' | 'permission' | 'suspended' | 'not-registered';
 
 export type AccessDecision =
-  | { allowed: true; basis: AccessBasis; grantId?: bigint; until?: bigint; purpose?: number }
+  | { allowed: true; basis: AccessBasis; grantId?: bigint; until?: bigint; purpose?: Hex }
   | { allowed: false; reason: DenialReason };
 
 /** A grant as the gateway judges it: its terms (grantee aside) and whether it was revoked. */

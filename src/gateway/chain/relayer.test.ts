@@ -2,15 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { custom, encodeFunctionData } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { IdentityAbi, Permission, Purpose, ScopeKind, ZERO_SCOPE, grantTypedData } from '../../sdk/contracts.ts';
+import { IdentityAbi, Permission, ScopeKind, ZERO_SCOPE, grantTypedData } from '../../sdk/contracts.ts';
 import { chain, medchainFixture, randomKey } from '../../../contracts/test/fixture.ts';
 import { ChainRefusal, createRelayer } from './relayer.ts';
+import { opaquePurpose } from '../../../test/purposes.ts';
 
 test('the relayer sends patients\' signed grants and anchors, and reports refusals by name', async () => {
   const f = await medchainFixture();
   const relayer = createRelayer({ client: f.publicClient, transport: custom(f.provider, { retryCount: 0 }), chain, addresses: f.addresses, privateKey: f.keys.relayer });
   const now = await f.latestTimestamp();
-  const terms = { grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Treatment, validFrom: 0n, validUntil: now + 600n };
+  const terms = { grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: now + 600n };
   const signature = await privateKeyToAccount(f.keys.patient).signTypedData(grantTypedData({ chainId: chain.id, consent: f.addresses.consent, patient: f.addr.patient, nonce: 0n, deadline: now + 60n, terms }));
   // Two relays at once: nonces do not collide (the second one is refused for the replay, not for a nonce).
   const results = await Promise.allSettled([

@@ -63,7 +63,7 @@ export class ConsentState {
         const grantId = big(a.grantId);
         const entry: GrantEntry = {
           grantId, patient: low(a.patient), grantee: low(a.grantee), scopeKind: Number(a.scopeKind), scopeValue: low(a.scopeValue) as Hex,
-          permissions: Number(a.permissions), purpose: Number(a.purpose), validFrom: big(a.validFrom), validUntil: big(a.validUntil), revokedAt: 0n,
+          permissions: Number(a.permissions), purpose: low(a.purpose) as Hex, validFrom: big(a.validFrom), validUntil: big(a.validUntil), revokedAt: 0n,
         };
         this.grants.set(grantId, entry);
         this.slots.set(slotKey(entry.patient, entry.grantee, entry.scopeKind, entry.scopeValue), grantId);

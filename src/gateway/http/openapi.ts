@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { verifyBody } from '../auth/siwe.ts';
 import { relayExtendBody, relayGrantBody, relayRevokeBody } from '../routes/consent.ts';
 import { depositReasonBody } from '../routes/breakGlassReason.ts';
-import { categoriesBody } from '../routes/categories.ts';
+import { categoriesBody, purposesBody } from '../routes/categories.ts';
 import { depositEnvelopesBody, shareBody } from '../routes/records.ts';
 import { admitBody, onboardPatientBody, onboardProviderBody } from '../routes/onboarding.ts';
 import { publishProfileBody } from '../routes/directory.ts';
@@ -61,6 +61,7 @@ const ops: Operation[] = [
   { method: 'post', path: '/api/emergencies/{accessId}/reason', summary: 'The opening provider deposits the sealed break-glass reason (once)', auth: 'session', tag: 'consent', body: depositReasonBody },
   { method: 'get', path: '/api/emergencies/{accessId}/reason', summary: "A break-glass reason's ciphertext, the caller's envelope and the on-chain commitment", auth: 'session', tag: 'consent' },
   { method: 'post', path: '/api/patients/{patient}/categories', summary: "A patient's blinded on-chain categories of record types (the patient and their live grantees)", auth: 'session', tag: 'records', body: categoriesBody },
+  { method: 'post', path: '/api/patients/{patient}/purposes', summary: "The on-chain purpose tags of a patient's grants to a grantee (the patient, or the grantee for itself)", auth: 'session', tag: 'consent', body: purposesBody },
   { method: 'get', path: '/api/patients/{patient}/category-key', summary: "The patient's own HPKE envelope of their category key (the patient only)", auth: 'session', tag: 'records' },
   { method: 'get', path: '/api/events', summary: "Server-sent events: the patient's consent and emergency alerts", auth: 'session', tag: 'consent' },
   { method: 'get', path: '/api/audit', summary: 'Access-log entries (a patient sees those about them)', auth: 'session', tag: 'audit' },

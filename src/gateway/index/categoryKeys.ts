@@ -5,11 +5,13 @@
  * their key too and can take it to another hospital. The gateway maps types to a patient's blinded
  * categories and back for FHIR search, listings and authorization; records written before blinding
  * carry the legacy keccak256(type) category and are still recognised (both are tried).
+ * The same key tags grants' and requests' purposes (crypto/categoryKey.ts blindPurpose): the gateway
+ * hands out tags and decodes them by trying the five purposes for the grant's grantee.
  */
 import { getAddress, hexToBytes, type Address, type Hex, type PublicClient } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { blindCategory, gatewayWrappingKeyPair, generateCategoryKey, unwrapCategoryKey, wrapCategoryKey } from '../../crypto/index.ts';
-import { IdentityAbi, recordCategory, type MedChainAddresses } from '../../sdk/contracts.ts';
+import { blindCategory, blindPurpose, gatewayWrappingKeyPair, generateCategoryKey, unwrapCategoryKey, wrapCategoryKey } from '../../crypto/index.ts';
+import { IdentityAbi, PURPOSES, recordCategory, type MedChainAddresses, type PurposeName } from '../../sdk/contracts.ts';
 import { RECORD_TYPES } from '../../sdk/recordTypes.ts';
 import { HttpError } from '../http/errors.ts';
 import { EnvelopeConflictError, type EnvelopeStore } from './envelopes.ts';
@@ -80,6 +82,21 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
   }
   const blinded = (key: Uint8Array, type: string): Hex => tableOf(key).byType.get(type) ?? blindCategory(key, type);
 
+  // Each (patient, grantee)'s five purpose tags, computed once: listings decode every row.
+  const purposeTables = new WeakMap<Uint8Array, Map<string, Map<string, PurposeName>>>();
+  function purposesOf(key: Uint8Array, grantee: Address): Map<string, PurposeName> {
+    let byGrantee = purposeTables.get(key);
+    if (!byGrantee) purposeTables.set(key, byGrantee = new Map());
+    const g = grantee.toLowerCase();
+    let table = byGrantee.get(g);
+    if (!table) {
+      if (byGrantee.size > 10_000) byGrantee.clear();
+      table = new Map(PURPOSES.map((name) => [blindPurpose(key, g, name), name]));
+      byGrantee.set(g, table);
+    }
+    return table;
+  }
+
   /** Every category a record of `type` may carry for this patient: the blinded one (if a key exists) and the legacy public hash. */
   async function categoriesOf(patient: Address, type: string): Promise<Hex[]> {
     const key = await keyOf(patient, false);
@@ -110,6 +127,15 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
     /** Whether `category` is this patient's category for `type` (blinded, or legacy for old records). */
     async isCategoryOf(patient: Address, category: Hex, type: string): Promise<boolean> {
       return (await categoriesOf(patient, type)).includes(category.toLowerCase() as Hex);
+    },
+    /** The on-chain tag of `purpose` for a grant or request of `patient` to `grantee` (the key is created if needed). */
+    async purposeTag(patient: Address, grantee: Address, purpose: PurposeName): Promise<Hex> {
+      return blindPurpose((await keyOf(patient, true))!, grantee.toLowerCase(), purpose);
+    },
+    /** The purpose a grant's or request's tag stands for; undefined when this gateway holds no key that makes it (not a tag it knows). */
+    async purposeOf(patient: Address, grantee: Address, tag: string): Promise<PurposeName | undefined> {
+      const key = await keyOf(patient, false);
+      return key ? purposesOf(key, grantee).get(tag.toLowerCase()) : undefined;
     },
     /** The record type a category stands for, for this patient; undefined outside the known types. */
     async typeOf(patient: Address, category: Hex): Promise<string | undefined> {

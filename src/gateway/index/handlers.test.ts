@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { parseEventLogs, type Abi } from 'viem';
 import {
-  AccessLogAnchorAbi, ConsentAbi, EmergencyReason, IdentityAbi, IncentivesAbi, Permission, Purpose, RecordRegistryAbi, ScopeKind, ZERO_SCOPE, recordCategory,
+  AccessLogAnchorAbi, ConsentAbi, IdentityAbi, IncentivesAbi, Permission, RecordRegistryAbi, ScopeKind, ZERO_SCOPE, recordCategory,
 } from '../../sdk/contracts.ts';
 import { medchainFixture, randomKey } from '../../../contracts/test/fixture.ts';
 import { applyChainEvent, type IndexedLog, type SqlExecutor } from './handlers.ts';
 import { chainIndexMigrations } from './schema.ts';
+import { opaquePurpose } from '../../../test/purposes.ts';
 
 /** better-sqlite3 behind the handlers' interface ($n placeholders become SQLite's ?n). */
 function sqlite(): SqlExecutor & { raw: Database.Database } {
@@ -29,13 +30,13 @@ test('chain events index into SQL tables, and replaying them changes nothing', a
   const record = randomKey();
   const cid = `0x01551220${'33'.repeat(32)}` as const;
   const cid2 = `0x01551220${'44'.repeat(32)}` as const;
-  await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.Category, scopeValue: obs, permissions: Permission.ReadWrite, purpose: Purpose.Treatment, validFrom: 0n, validUntil: t + 1000n }]));
+  await f.mined(f.as('patient').consent.write.grant([{ grantee: f.addr.doctor, scopeKind: ScopeKind.Category, scopeValue: obs, permissions: Permission.ReadWrite, purpose: opaquePurpose('Treatment'), validFrom: 0n, validUntil: t + 1000n }]));
   await f.mined(f.as('doctor').recordRegistry.write.addRecord([record, f.addr.patient, obs, cid, randomKey()]));
   await f.mined(f.as('doctor').recordRegistry.write.updateRecord([record, 1, cid2, randomKey()]));
-  await f.mined(f.as('lab').consent.write.requestAccess([f.addr.patient, { grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: Purpose.Research, validFrom: 0n, validUntil: t + 500n }]));
+  await f.mined(f.as('lab').consent.write.requestAccess([f.addr.patient, { grantee: f.addr.lab, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose('Research'), validFrom: 0n, validUntil: t + 500n }]));
   await f.mined(f.as('patient').consent.write.rejectRequest([1n]));
   await f.mined(f.as('patient').consent.write.extend([1n, t + 2000n]));
-  await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, EmergencyReason.Unconscious, randomKey()]));
+  await f.mined(f.as('hospital').consent.write.openEmergencyAccess([f.addr.patient, randomKey()]));
   await f.mined(f.as('patient').consent.write.revoke([1n]));
   await f.mined(f.as('patient').recordRegistry.write.eraseRecord([record]));
 

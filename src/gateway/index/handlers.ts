@@ -60,7 +60,7 @@ const handlers: Record<string, Handler> = {
     await db.query(`INSERT INTO grants (grant_id, patient, grantee, scope_kind, scope_value, permissions, purpose, valid_from, valid_until, request_id, created_block)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (grant_id) DO NOTHING`, [
       num(args.grantId), lower(args.patient), lower(args.grantee), num(args.scopeKind), lower(args.scopeValue), num(args.permissions),
-      num(args.purpose), num(args.validFrom), num(args.validUntil), num(args.requestId), num(blockNumber),
+      lower(args.purpose), num(args.validFrom), num(args.validUntil), num(args.requestId), num(blockNumber),
     ]);
   },
   async GrantRevoked(db, { args, blockNumber }) {
@@ -76,7 +76,7 @@ const handlers: Record<string, Handler> = {
     await db.query(`INSERT INTO access_requests (request_id, patient, provider, scope_kind, scope_value, permissions, purpose, valid_from, valid_until, status, created_block)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10) ON CONFLICT (request_id) DO NOTHING`, [
       num(args.requestId), lower(args.patient), lower(args.provider), num(args.scopeKind), lower(args.scopeValue), num(args.permissions),
-      num(args.purpose), num(args.validFrom), num(args.validUntil), num(blockNumber),
+      lower(args.purpose), num(args.validFrom), num(args.validUntil), num(blockNumber),
     ]);
   },
   async AccessRequestApproved(db, { args }) {
@@ -89,9 +89,9 @@ const handlers: Record<string, Handler> = {
     await db.query('UPDATE access_requests SET status = $1 WHERE request_id = $2', [requestStatus[RequestStatus.Cancelled], num(args.requestId)]);
   },
   async EmergencyAccessOpened(db, { args, blockNumber, transactionHash }) {
-    await db.query(`INSERT INTO emergencies (access_id, patient, provider, reason, reason_hash, until_time, opened_block, tx_hash)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (access_id) DO NOTHING`, [
-      num(args.accessId), lower(args.patient), lower(args.provider), num(args.reason), lower(args.reasonHash), num(args.until), num(blockNumber), lower(transactionHash),
+    await db.query(`INSERT INTO emergencies (access_id, patient, provider, reason_hash, until_time, opened_block, tx_hash)
+      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (access_id) DO NOTHING`, [
+      num(args.accessId), lower(args.patient), lower(args.provider), lower(args.reasonHash), num(args.until), num(blockNumber), lower(transactionHash),
     ]);
   },
   async EmergencyAccessClosed(db, { args }) {

@@ -164,4 +164,18 @@ CREATE TABLE IF NOT EXISTS withdrawn_grants (
 );
 `,
   },
+  {
+    // Issue 14 item 5: a grant's or request's purpose is a bytes32 tag on chain (blinded per patient
+    // and grantee), no longer a uint8; the break-glass coded reason left the chain (it is committed
+    // to and sealed with the stated reason). Indexed rows of the old contracts mean nothing under
+    // the new ones, so the columns are replaced rather than converted.
+    id: 'chain-index-5',
+    sql: `
+ALTER TABLE grants DROP COLUMN purpose;
+ALTER TABLE grants ADD COLUMN purpose TEXT NOT NULL DEFAULT '0x';
+ALTER TABLE access_requests DROP COLUMN purpose;
+ALTER TABLE access_requests ADD COLUMN purpose TEXT NOT NULL DEFAULT '0x';
+ALTER TABLE emergencies DROP COLUMN reason;
+`,
+  },
 ] as const;

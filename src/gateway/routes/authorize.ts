@@ -6,20 +6,24 @@
 import type { Address, Hex } from 'viem';
 import type { AccessDecision, PinnedBlock } from '../chain/access.ts';
 import type { DataRouteDeps, Session } from './types.ts';
-import { fail, purposeName } from './validation.ts';
+import { fail, purposeLabel } from './validation.ts';
 
 export type Allowed = AccessDecision & { allowed: true };
 
-/** The access log's purpose for a decision: the patient's own, break-glass, or the grant's purpose. */
-const purposeOf = (decision: AccessDecision): string =>
-  !decision.allowed ? 'unknown' : decision.basis === 'patient' ? 'self' : decision.basis === 'break-glass' ? 'emergency' : purposeName[decision.purpose ?? 4] ?? 'other';
+/** The access log's purpose for a decision: the patient's own, break-glass, or the grant's purpose (its on-chain tag decoded with the patient's key). */
+async function purposeOf(deps: Pick<DataRouteDeps, 'categories'>, decision: AccessDecision, patient: Address, accessor: Address): Promise<string> {
+  if (!decision.allowed) return 'unknown';
+  if (decision.basis === 'patient') return 'self';
+  if (decision.basis === 'break-glass') return 'emergency';
+  return decision.purpose ? purposeLabel(await deps.categories.purposeOf(patient, accessor, decision.purpose)) : 'unknown';
+}
 
 export async function authorizeAndLog(
-  deps: Pick<DataRouteDeps, 'access' | 'audit'>, s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string,
+  deps: Pick<DataRouteDeps, 'access' | 'audit' | 'categories'>, s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string,
   at?: PinnedBlock,
 ): Promise<Allowed> {
   const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: s.address, category: record.category, recordId, permission }, at);
-  const purpose = purposeOf(decision);
+  const purpose = await purposeOf(deps, decision, record.patient, s.address);
   await deps.audit.append({
     actor: s.address, patient: record.patient, recordId, action, purpose,
     outcome: decision.allowed ? 'allowed' : 'denied', reason: decision.allowed ? decision.basis : decision.reason,
@@ -44,11 +48,11 @@ export async function logDenial(
  * message: it may carry ids) when the write did not complete. A failed create is not a success.
  */
 export async function authorizeWriteAndLog<T>(
-  deps: Pick<DataRouteDeps, 'access' | 'audit'>, s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string,
+  deps: Pick<DataRouteDeps, 'access' | 'audit' | 'categories'>, s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string,
   work: () => Promise<T>,
 ): Promise<T> {
   const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: s.address, category: record.category, recordId, permission });
-  const purpose = purposeOf(decision);
+  const purpose = await purposeOf(deps, decision, record.patient, s.address);
   const log = (outcome: 'allowed' | 'denied' | 'failed', reason: string) => deps.audit.append({ actor: s.address, patient: record.patient, recordId, action, purpose, outcome, reason });
   if (!decision.allowed) {
     await log('denied', decision.reason);

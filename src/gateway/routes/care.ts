@@ -15,7 +15,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { getAddress } from 'viem';
 import { providerLabel } from '../../sdk/providerProfile.ts';
-import { grantView } from './consent.ts';
+import { decodePurpose, grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { parse, sessionOf } from './validation.ts';
 
@@ -91,10 +91,10 @@ export function careRoutes(deps: DataRouteDeps) {
     return c.json({
       now: Number(now), state: q.state, limit: q.limit, offset: q.offset,
       counts: Object.fromEntries(Object.keys(STATE_SQL).map((k) => [k, Number(counts?.[k as GrantStateName] ?? 0)])),
-      grants: rows.map((r) => ({
-        ...grantView(r, now), granteeLabel: r.display_name === null ? null : providerLabel({ displayName: r.display_name, specialty: r.specialty ?? '', organization: r.organization ?? '' }),
+      grants: await Promise.all(rows.map(async (r) => ({
+        ...grantView(r, now, await decodePurpose(deps, r.patient, r.grantee, r.purpose)), granteeLabel: r.display_name === null ? null : providerLabel({ displayName: r.display_name, specialty: r.specialty ?? '', organization: r.organization ?? '' }),
         patientRecord: records.get(r.patient) ?? null,
-      })),
+      }))),
     });
   });
 

@@ -6,6 +6,11 @@
  *
  *   POST /api/patients/:patient/categories  { types: ["Observation", …] }  → { patient, categories: { Observation: 0x… } }
  *   GET  /api/patients/:patient/category-key → { patient, envelope }  the patient's own HPKE envelope of their key (patient only)
+ *   POST /api/patients/:patient/purposes    { grantee, purposes: ["Treatment", …] } → { patient, grantee, purposes: { Treatment: 0x… } }
+ *
+ * Purpose tags (crypto/categoryKey.ts blindPurpose) are bound to the grantee: the patient may ask
+ * for any grantee (to sign a grant), and any signed-in account for itself as grantee (a provider
+ * preparing an access request), since those tags decode nothing but its own grants and requests.
  *
  * Asked by the patient, or by someone the patient has a live grant or live break-glass access for
  * (they see the patient's categories anyway). Anyone else gets 403: mapping a category to a type is
@@ -14,6 +19,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Address } from 'viem';
+import { IdentityAbi, PURPOSES } from '../../sdk/contracts.ts';
 import { RECORD_TYPES } from '../../sdk/recordTypes.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import { address, fail, jsonBody, parse, sessionOf } from './validation.ts';
@@ -21,6 +27,11 @@ import { address, fail, jsonBody, parse, sessionOf } from './validation.ts';
 /** Request body (also published in /openapi.json). */
 export const categoriesBody = z.object({
   types: z.array(z.enum(RECORD_TYPES, { message: `expected a record type: one of ${RECORD_TYPES.join(', ')}` })).min(1).max(RECORD_TYPES.length),
+});
+
+export const purposesBody = z.object({
+  grantee: address,
+  purposes: z.array(z.enum(PURPOSES, { message: `expected a purpose: one of ${PURPOSES.join(', ')}` })).min(1).max(PURPOSES.length),
 });
 
 export function categoryRoutes(deps: DataRouteDeps) {
@@ -56,6 +67,19 @@ export function categoryRoutes(deps: DataRouteDeps) {
     // Logged like any access to the patient's data (which types were asked is not: that is metadata too).
     await deps.audit.append({ actor: s.address, patient, action: 'categories', purpose, outcome: 'allowed', reason: `${Object.keys(categories).length} type(s)` });
     return c.json({ patient, categories });
+  });
+
+  app.post('/patients/:patient/purposes', async (c) => {
+    const s = sessionOf(c);
+    const patient = parse(address, c.req.param('patient'));
+    const body = parse(purposesBody, await jsonBody(c));
+    if (s.address !== patient && s.address !== body.grantee) fail(403, `only ${patient}, or the grantee for itself, may learn the purpose tags of ${patient}'s grants to ${body.grantee}`);
+    if (body.grantee === patient) fail(400, 'a patient cannot be their own grantee');
+    // Keys are made only for registered patients: otherwise anyone signed in could have the gateway mint and store keys at will.
+    if (!await deps.client.readContract({ address: deps.addresses.identity, abi: IdentityAbi, functionName: 'isPatient', args: [patient] })) fail(404, `${patient} is not a registered patient`);
+    const purposes: Record<string, string> = {};
+    for (const p of new Set(body.purposes)) purposes[p] = await deps.categories.purposeTag(patient, body.grantee, p);
+    return c.json({ patient, grantee: body.grantee, purposes });
   });
 
   // The patient's copy: they can compute and check their categories without this gateway, or take the key elsewhere.

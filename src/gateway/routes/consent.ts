@@ -19,7 +19,7 @@ import { ConsentAbi } from '../../sdk/contracts.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import { chainRefused } from '../http/errors.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
-import { address, fail, hex32, jsonBody, parse, purposeName, scopeName, sessionOf, uint, uint64 } from './validation.ts';
+import { address, fail, hex32, jsonBody, parse, purposeLabel, scopeName, sessionOf, uint, uint64 } from './validation.ts';
 import { mayViewConsent } from '../auth/policy.ts';
 
 const signature = z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'expected a 0x-hex signature').max(20_000);
@@ -28,7 +28,8 @@ const terms = z.object({
   scopeKind: z.number().int().min(0).max(2),
   scopeValue: hex32,
   permissions: z.number().int().min(1).max(3),
-  purpose: z.number().int().min(0).max(4),
+  /** The purpose tag (POST /api/patients/:patient/purposes), opaque to anyone without the patient's key. */
+  purpose: hex32,
   validFrom: uint64,
   validUntil: uint64,
 });
@@ -40,10 +41,11 @@ export const relayExtendBody = z.object({ patient: address, validUntil: uint64, 
 
 interface GrantRow {
   grant_id: number | string; patient: string; grantee: string; scope_kind: number | string; scope_value: string; permissions: number | string;
-  purpose: number | string; valid_from: number | string; valid_until: number | string; request_id: number | string; revoked_block: unknown;
+  purpose: string; valid_from: number | string; valid_until: number | string; request_id: number | string; revoked_block: unknown;
 }
 
-export function grantView(row: GrantRow, now: bigint) {
+/** `purpose`: the decoded purpose (`decodePurpose`) for a viewer who may see it; "unknown" otherwise. */
+export function grantView(row: GrantRow, now: bigint, purpose = 'unknown') {
   const from = BigInt(row.valid_from);
   const until = BigInt(row.valid_until);
   const state = row.revoked_block !== null && row.revoked_block !== undefined ? 'revoked' : now < from ? 'upcoming' : now >= until ? 'expired' : 'active';
@@ -51,10 +53,18 @@ export function grantView(row: GrantRow, now: bigint) {
   return {
     grantId: Number(row.grant_id), patient: getAddress(row.patient), grantee: getAddress(row.grantee),
     scope: { kind: scopeName[Number(row.scope_kind)] ?? 'all', value: row.scope_value },
-    read: (permissions & 1) !== 0, write: (permissions & 2) !== 0, purpose: purposeName[Number(row.purpose)] ?? 'other',
+    read: (permissions & 1) !== 0, write: (permissions & 2) !== 0, purpose,
     validFrom: Number(from), validUntil: Number(until), requestId: Number(row.request_id) || null, state,
     secondsLeft: state === 'active' ? Number(until - now) : null,
   };
+}
+
+/**
+ * A grant's or request's purpose as the gateway names it ("treatment"): its on-chain tag decoded
+ * with the patient's key for that grantee; "unknown" when this gateway holds no key that makes it.
+ */
+export async function decodePurpose(deps: Pick<DataRouteDeps, 'categories'>, patient: string, grantee: string, tag: string): Promise<string> {
+  return purposeLabel(await deps.categories.purposeOf(getAddress(patient), getAddress(grantee), tag));
 }
 
 export function consentRoutes(deps: DataRouteDeps) {
@@ -85,8 +95,9 @@ export function consentRoutes(deps: DataRouteDeps) {
     const rows = await deps.index.query<GrantRow>(`SELECT * FROM grants WHERE ${where} ORDER BY grant_id`, [p, g].filter(Boolean).map((a) => a!.toLowerCase()));
     const now = await deps.access.clock();
     // A category scope is blinded per patient: its type is told to the grant's own parties only.
+    // The purpose, blinded too, is decoded for whoever may list the grant (parties, auditors, admins).
     const grants = await Promise.all(rows.map(async (r) => {
-      const v = grantView(r, now);
+      const v = grantView(r, now, await decodePurpose(deps, r.patient, r.grantee, r.purpose));
       if (v.scope.kind !== 'category' || (s.address !== v.patient && s.address !== v.grantee)) return v;
       return { ...v, scope: { ...v.scope, type: await deps.categories.typeOf(v.patient, v.scope.value as Hex) ?? null } };
     }));
@@ -145,11 +156,12 @@ export function consentRoutes(deps: DataRouteDeps) {
     const column = provider ? 'provider' : 'patient';
     const rows = await deps.index.query<Record<string, string | number | null>>(`SELECT * FROM access_requests WHERE ${column} = $1 ORDER BY request_id`, [who.toLowerCase()]);
     return c.json({
-      requests: rows.map((r) => ({
+      requests: await Promise.all(rows.map(async (r) => ({
         requestId: Number(r.request_id), patient: getAddress(String(r.patient)), provider: getAddress(String(r.provider)),
         scope: { kind: scopeName[Number(r.scope_kind)], value: r.scope_value }, read: (Number(r.permissions) & 1) !== 0, write: (Number(r.permissions) & 2) !== 0,
-        purpose: purposeName[Number(r.purpose)], validFrom: Number(r.valid_from), validUntil: Number(r.valid_until), status: r.status, grantId: r.grant_id === null ? null : Number(r.grant_id),
-      })),
+        purpose: await decodePurpose(deps, String(r.patient), String(r.provider), String(r.purpose)), purposeTag: r.purpose,
+        validFrom: Number(r.valid_from), validUntil: Number(r.valid_until), status: r.status, grantId: r.grant_id === null ? null : Number(r.grant_id),
+      }))),
     });
   });
 
@@ -161,7 +173,7 @@ export function consentRoutes(deps: DataRouteDeps) {
     const rows = await deps.index.query<Record<string, string | number | null>>('SELECT * FROM emergencies WHERE patient = $1 ORDER BY access_id', [patient.toLowerCase()]);
     return c.json({
       emergencies: rows.map((r) => ({
-        accessId: Number(r.access_id), provider: getAddress(String(r.provider)), reason: Number(r.reason), reasonHash: r.reason_hash,
+        accessId: Number(r.access_id), provider: getAddress(String(r.provider)), reasonHash: r.reason_hash,
         until: Number(r.until_time), live: r.closed_by === null && Number(r.until_time) > now, closedBy: r.closed_by, txHash: r.tx_hash,
       })),
     });

@@ -19,7 +19,7 @@ import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../fhir/http.t
 import { auditEventFromEntry, consentFromGrant } from '../fhir/mapping.ts';
 import { resourceIdOf } from '../fhir/resources.ts';
 import { OTHER_SEARCH, RESULT_PARAMS } from '../fhir/searchParams.ts';
-import { grantView } from './consent.ts';
+import { decodePurpose, grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { mayReadAuditAbout, mayViewConsent } from '../auth/policy.ts';
 
@@ -62,8 +62,9 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     return t;
   }
   // A blinded category scope is named for the grant's own patient and grantee only (as in /api/grants).
+  // Its purpose is decoded for whoever may see the Consent (parties, auditors, admins: checked by the callers).
   const consentOf = async (row: GrantRow & { created_block: number | string }, now: bigint, viewer: Address) => {
-    const view = grantView(row, now);
+    const view = grantView(row, now, await decodePurpose(deps, row.patient, row.grantee, row.purpose));
     const party = viewer === view.patient || viewer === view.grantee;
     const scopeType = view.scope.kind === 'category' && party ? await deps.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
     return consentFromGrant({ ...view, scopeType, grantedAt: await blockTime(Number(row.created_block)) });

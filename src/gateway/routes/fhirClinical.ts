@@ -27,7 +27,7 @@ import {
 } from '../fhir/resources.ts';
 import { CLINICAL_SEARCH, OTHER_SEARCH, RESULT_PARAMS, codingsIn, dateFieldOf, tokenMatches } from '../fhir/searchParams.ts';
 import { consentFromGrant } from '../fhir/mapping.ts';
-import { grantView } from './consent.ts';
+import { decodePurpose, grantView } from './consent.ts';
 import { authorizeAndLog, logDenial } from './authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import { Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
@@ -177,7 +177,7 @@ export function fhirClinicalRoutes(deps: DataRouteDeps & { clinical: ClinicalSto
       const v = grantView(g, now);
       return v.patient === s.address || v.grantee === s.address;
     }).map(async (g) => {
-      const view = grantView(g, now);
+      const view = grantView(g, now, await decodePurpose(deps, g.patient, g.grantee, g.purpose));
       const scopeType = view.scope.kind === 'category' ? await deps.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
       return consentFromGrant({ ...view, scopeType, grantedAt: Number((await deps.client.getBlock({ blockNumber: BigInt(g.created_block) })).timestamp) }) as unknown as Json;
     }));

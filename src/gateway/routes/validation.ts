@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import { HttpError, type RefusalDetails, type RefusalStatus } from '../http/errors.ts';
 import { z } from 'zod';
 import { getAddress, type Hex } from 'viem';
-import { Purpose, ScopeKind } from '../../sdk/contracts.ts';
+import { ScopeKind, type PurposeName } from '../../sdk/contracts.ts';
 import type { GatewayEnv, Session } from './types.ts';
 
 export const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed address').transform((s) => getAddress(s));
@@ -26,7 +26,8 @@ export const uint = uintOf(256);
 export const uint64 = uintOf(64);
 export const version = z.coerce.number().int().min(1).max(2 ** 31);
 
-export const purposeName: Record<number, string> = Object.fromEntries(Object.entries(Purpose).map(([k, v]) => [v, k.toLowerCase()]));
+/** A decoded purpose as listings and the access log name it ("treatment"); "unknown" for a tag the gateway cannot decode. */
+export const purposeLabel = (purpose: PurposeName | undefined): string => purpose?.toLowerCase() ?? 'unknown';
 export const scopeName: Record<number, string> = Object.fromEntries(Object.entries(ScopeKind).map(([k, v]) => [v, k.toLowerCase()]));
 
 /** Refuses the request: the one way routes do (the HTTP edge, http/errors.ts, writes the answer). */

@@ -7,8 +7,8 @@
 import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
-import { AccessLogAnchorAbi, ConsentAbi, EmergencyReason, Role } from '../../../src/sdk/contracts.ts';
-import { withBlindedScope } from '../../../src/sdk/blindScope.ts';
+import { AccessLogAnchorAbi, ConsentAbi, EMERGENCY_REASONS, Role } from '../../../src/sdk/contracts.ts';
+import { blindTerms } from '../../../src/sdk/blindScope.ts';
 import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/sdk/auditProof.ts';
 import { useAccountInfo } from '../lib/accountInfo.ts';
 import { exportBundle } from '../lib/fhir.ts';
@@ -23,7 +23,7 @@ import { GatewayUnavailable, RecordForm, RecordList } from '../records.tsx';
 import { openVersion, type OpenedVersion } from '../lib/openVersion.ts';
 import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
 
-const REASONS = Object.keys(EmergencyReason);
+const REASONS = EMERGENCY_REASONS;
 
 function ExportData({ session }: { session: Session }) {
   return (
@@ -57,8 +57,8 @@ function GrantAccess({ session }: { session: Session }) {
       <FinalTerms session={session} input={terms} grantee={grantee} />
       <ActionButton label="Grant access" kind="primary" done="Granted" run={async () => {
         if (!grantee) throw new Error('choose a provider first: search by name above');
-        // The form names a type; on chain the scope is this patient's blinded category for it.
-        const t = await withBlindedScope(session.gateway, session.address, termsOf(terms, grantee));
+        // The form names a type and a purpose; on chain they are this patient's blinded category and purpose tag.
+        const t = await blindTerms(session.gateway, session.address, termsOf(terms, grantee));
         if (via === 'relay') await grantByRelay(session, t);
         else await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'grant', args: [t] });
         if (t.validFrom === 0n) await shareWithGrantee(session, t);
@@ -142,7 +142,7 @@ function Emergencies({ session }: { session: Session }) {
           </li>
         ))}</ul>
       )}
-      <p className="muted">Reasons are coded on chain as {REASONS.join(', ').toLowerCase()}; the provider's stated reason stays in the gateway's audit log.</p>
+      <p className="muted">The provider's coded reason ({REASONS.join(', ').toLowerCase()}) and stated reason are sealed to you and the auditors; the chain holds only a salted commitment to them.</p>
     </>
   );
 }

@@ -5,8 +5,10 @@
  */
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { formatUnits, getAddress, isAddress, keccak256, toHex, type Address } from 'viem';
-import { ConsentAbi, EmergencyReason, IncentivesAbi, MedTokenAbi, ProviderStatus, Role } from '../../../src/sdk/contracts.ts';
+import { formatUnits, getAddress, isAddress, parseEventLogs, type Address } from 'viem';
+import { ConsentAbi, EMERGENCY_REASONS, EmergencyReason, IncentivesAbi, MedTokenAbi, ProviderStatus, Role, type EmergencyReasonCode } from '../../../src/sdk/contracts.ts';
+import { withPurposeTag } from '../../../src/sdk/blindScope.ts';
+import { commitBreakGlassReason, reasonRecipients, sealBreakGlassReason } from '../../../src/sdk/breakGlassReason.ts';
 import { useAccountInfo } from '../lib/accountInfo.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
 import { TermsFields, defaultTerms, termsOf } from '../consent.tsx';
@@ -67,7 +69,10 @@ function RequestAccess({ session }: { session: Session }) {
       <TermsFields prefix="request" value={terms} onChange={setTerms} />
       <ActionButton label="Send request" kind="primary" done="Requested; the patient decides" run={async () => {
         if (!isAddress(patient.trim(), { strict: false })) throw new Error('enter the patient as a 0x-prefixed 20-byte address');
-        await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'requestAccess', args: [getAddress(patient.trim()), termsOf(terms, session.address)] });
+        const p = getAddress(patient.trim());
+        // The purpose goes on chain as the patient's tag for us (the gateway gives a grantee its own tags).
+        const t = await withPurposeTag(session.gateway, p, termsOf(terms, session.address));
+        await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'requestAccess', args: [p, t] });
         await queryClient.invalidateQueries({ queryKey: ['requests'] });
       }} />
     </div>
@@ -76,22 +81,32 @@ function RequestAccess({ session }: { session: Session }) {
 
 function BreakGlass({ session, onOpened }: { session: Session; onOpened: (p: Address) => void }) {
   const [patient, setPatient] = useState('');
-  const [reason, setReason] = useState<number>(EmergencyReason.Unconscious);
+  const [reason, setReason] = useState<EmergencyReasonCode>(EmergencyReason.Unconscious);
   const [text, setText] = useState('');
   return (
     <div>
       <p>Opens read-only access for the break-glass period. Every opening is visible to the patient and to auditors; misuse leads to suspension.</p>
       <Field label="Patient address"><input value={patient} onChange={(e) => setPatient(e.target.value)} spellCheck={false} /></Field>
       <Field label="Reason">
-        <select value={reason} onChange={(e) => setReason(Number(e.target.value))}>{Object.entries(EmergencyReason).map(([k, v]) => <option key={k} value={v}>{k}</option>)}</select>
+        <select value={reason} onChange={(e) => setReason(e.target.value as EmergencyReasonCode)}>{EMERGENCY_REASONS.map((k) => <option key={k} value={k}>{k}</option>)}</select>
       </Field>
-      <Field label="Stated reason (kept off chain; its hash goes on chain)"><textarea rows={2} value={text} onChange={(e) => setText(e.target.value)} /></Field>
+      <Field label="Stated reason (sealed to the patient and auditors; a salted commitment goes on chain)"><textarea rows={2} value={text} onChange={(e) => setText(e.target.value)} /></Field>
       <ActionButton label="Open emergency access" kind="danger" done="Emergency access open" run={async () => {
         if (!isAddress(patient.trim(), { strict: false })) throw new Error('enter the patient as a 0x-prefixed 20-byte address');
         if (text.trim().length < 10) throw new Error('state the reason in at least 10 characters');
         if (!window.confirm('Open emergency access? This is audited and the patient is alerted.')) return;
-        await sendTx(session, { address: session.config.addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [getAddress(patient.trim()), reason, keccak256(toHex(text.trim()))] });
-        onOpened(getAddress(patient.trim()));
+        const p = getAddress(patient.trim());
+        const { client, addresses } = session.config;
+        // The readers' keys first (as the CLI): a patient without a key on chain cannot be sealed to, so nothing is opened.
+        const recipients = await reasonRecipients({ gateway: session.gateway, client, addresses, patient: p, provider: { address: session.address, publicKey: session.encryption.publicKey } });
+        const commitment = commitBreakGlassReason(reason, text);
+        const receipt = await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [p, commitment.reasonHash] });
+        const opened = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'EmergencyAccessOpened' })[0];
+        if (opened) {
+          const accessId = opened.args.accessId;
+          await session.gateway.depositBreakGlassReason(accessId, await sealBreakGlassReason({ code: reason, reason: text, salt: commitment.salt, accessId, patient: p, recipients }));
+        }
+        onOpened(p);
       }} />
     </div>
   );
