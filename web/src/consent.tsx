@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
 import { ConsentAbi, GrantState, PURPOSES, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, recordCategory, revokeTypedData, type GrantTerms, type PurposeName } from '../../src/sdk/contracts.ts';
-import { blindTerms, purposeOfTag, type GrantDraft } from '../../src/sdk/blindScope.ts';
+import { blindTerms, purposeOfTag, withBlindedScope, type GrantDraft } from '../../src/sdk/blindScope.ts';
 import { shareWithGrantee as shareVersionsWithGrantee } from '../../src/sdk/shareWithGrantee.ts';
 import { sendTx, type Session } from './lib/session.tsx';
 import { RECORD_TYPES } from './lib/fhir.ts';
@@ -208,7 +208,7 @@ export function TermsFields({ value, onChange, prefix }: { value: TermsInput; on
  * is absolute on chain, so a grant that starts "now" starts when its transaction is mined and ends
  * at this second, not a window-length later).
  */
-export function FinalTerms({ session, input, grantee, verb = 'You will grant' }: { session: Session; input: TermsInput; grantee?: Address; verb?: string }) {
+export function FinalTerms({ session, input, grantee, verb = 'You will grant', purposeAsked }: { session: Session; input: TermsInput; grantee?: Address; verb?: string; purposeAsked?: string }) {
   useNow();
   if (!grantee) return <p className="muted final-terms">Choose who to grant access to.</p>;
   let terms: GrantDraft;
@@ -216,7 +216,7 @@ export function FinalTerms({ session, input, grantee, verb = 'You will grant' }:
   return (
     <p className="final-terms" data-testid="final-terms">
       {verb} <ProviderName origin={session.config.origin} address={grantee} />: <strong>{permText(terms.permissions)}</strong> of <strong>{scopeText(terms.scopeKind, terms.scopeValue)}</strong>,
-      {' '}for {terms.purpose.toLowerCase()}, from {terms.validFrom === 0n ? 'the moment it is confirmed' : when(Number(terms.validFrom))} until <strong data-testid="final-end">{when(Number(terms.validUntil))}</strong> exactly.
+      {' '}for {purposeAsked ?? terms.purpose.toLowerCase()}, from {terms.validFrom === 0n ? 'the moment it is confirmed' : when(Number(terms.validFrom))} until <strong data-testid="final-end">{when(Number(terms.validUntil))}</strong> exactly.
     </p>
   );
 }
@@ -293,10 +293,14 @@ export function Requests({ session }: { session: Session }) {
           <li key={key} data-testid="request">
             <p>Request #{key} from <ProviderName origin={session.config.origin} address={r.provider} /> for {scopeText(r.terms.scopeKind, r.terms.scopeValue)}, {permText(r.terms.permissions)}, {purposeText(r.purpose)} — asked {when(Number(r.createdAt))}</p>
             <TermsFields prefix={`req-${key}`} value={proposed} onChange={(v) => setTerms({ ...terms, [key]: v })} />
-            <FinalTerms session={session} input={proposed} grantee={r.provider} verb="Approving grants" />
+            <FinalTerms session={session} input={proposed} grantee={r.provider} verb="Approving grants" purposeAsked={terms[key] === undefined && !r.purpose ? 'the purpose asked (not readable without the gateway)' : undefined} />
             <div className="row">
               <ActionButton label="Approve" kind="primary" done="Approved" run={async () => {
-                const t = await blindTerms(session.gateway, session.address, termsOf(proposed, r.provider));
+                // Approved as asked: the request's own purpose tag and window (a category scope still
+                // becomes the patient's blinded one). Amended: the terms are blinded afresh.
+                const t: GrantTerms = terms[key] === undefined
+                  ? await withBlindedScope(session.gateway, session.address, { ...r.terms })
+                  : await blindTerms(session.gateway, session.address, termsOf(proposed, r.provider));
                 if (via === 'relay') await grantByRelay(session, t, r.id);
                 else await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'approveRequest', args: [r.id, t] });
                 if (t.validFrom === 0n) await shareWithGrantee(session, t);
