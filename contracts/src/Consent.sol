@@ -5,6 +5,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IIdentity} from "./IIdentity.sol";
+import {Governed} from "./Governed.sol";
 
 /// @title Timed consent, access requests and break-glass emergency access
 /// @notice A patient grants a grantee access to a scope of their records (all, a category — an opaque
@@ -14,7 +15,7 @@ import {IIdentity} from "./IIdentity.sol";
 /// is live while `validFrom <= block.timestamp < validUntil` and not revoked: it ends by itself.
 /// @dev One grant per (patient, grantee, scope) slot is current: a new grant for the same slot
 /// supersedes the old one, so every authorization check is a constant number of storage reads.
-contract Consent is EIP712, Nonces {
+contract Consent is EIP712, Nonces, Governed {
     /// @notice What a grant covers.
     enum ScopeKind {
         All,
@@ -95,7 +96,6 @@ contract Consent is EIP712, Nonces {
     bytes32 public constant REVOKE_TYPEHASH = keccak256("Revoke(address patient,uint256 grantId,uint256 nonce,uint256 deadline)");
     bytes32 public constant EXTEND_TYPEHASH = keccak256("Extend(address patient,uint256 grantId,uint64 validUntil,uint256 nonce,uint256 deadline)");
 
-    IIdentity public immutable identity;
 
     /// @notice How long break-glass access lasts; set by governance.
     uint64 public breakGlassDuration = 4 hours;
@@ -133,7 +133,6 @@ contract Consent is EIP712, Nonces {
     error NotRequestParty(uint256 requestId, address account);
     error SignatureExpired(uint256 deadline);
     error InvalidSignature();
-    error NotGovernance();
     error InvalidDuration(uint64 duration);
     error NoEmergencyAccess(address patient, address provider);
     error EmergencyAccessAlreadyOpen(address patient, address provider, uint64 until);
@@ -172,9 +171,7 @@ contract Consent is EIP712, Nonces {
     event EmergencyReopenAllowed(address indexed patient, address indexed provider, address allowedBy);
 
     /// @param identity_ The Identity contract (also the governance executor).
-    constructor(IIdentity identity_) EIP712("MedChain Consent", "1") {
-        identity = identity_;
-    }
+    constructor(IIdentity identity_) EIP712("MedChain Consent", "1") Governed(identity_) {}
 
     // ---------------------------------------------------------------- grants
 
@@ -333,7 +330,7 @@ contract Consent is EIP712, Nonces {
     /// @param patient The patient.
     /// @param provider The provider barred from re-opening.
     function allowEmergencyReopen(address patient, address provider) external {
-        if (msg.sender != patient && msg.sender != address(identity)) revert NotGovernance();
+        if (msg.sender != patient && !_isGovernance()) revert NotGovernance();
         if (!emergencyReopenBarred[patient][provider]) revert EmergencyReopenNotBarred(patient, provider);
         emergencyReopenBarred[patient][provider] = false;
         emit EmergencyReopenAllowed(patient, provider, msg.sender);
@@ -341,8 +338,7 @@ contract Consent is EIP712, Nonces {
 
     /// @notice Set how long break-glass access lasts. Governance only.
     /// @param duration Seconds, between 5 minutes and 72 hours.
-    function setBreakGlassDuration(uint64 duration) external {
-        if (msg.sender != address(identity)) revert NotGovernance();
+    function setBreakGlassDuration(uint64 duration) external onlyGovernance {
         if (duration < MIN_BREAK_GLASS || duration > MAX_BREAK_GLASS) revert InvalidDuration(duration);
         breakGlassDuration = duration;
         emit BreakGlassDurationChanged(duration);

@@ -5,6 +5,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IIdentity} from "./IIdentity.sol";
+import {IGoverned} from "./Governed.sol";
 
 /// @title MedChain identities, roles and multi-admin governance
 /// @notice Patients register themselves; providers apply and are accredited, suspended and
@@ -19,7 +20,7 @@ import {IIdentity} from "./IIdentity.sol";
 /// Registrations can be relayed: a patient or an applicant signs an EIP-712 message and anyone (the
 /// hospital gateway on a permissioned chain) sends it, so a fresh key needs no transaction of its own.
 /// A device is registered only with the device key's own EIP-712 signature, so no address can be squatted.
-contract Identity is IIdentity, EIP712, Nonces {
+contract Identity is IIdentity, IGoverned, EIP712, Nonces {
     /// @notice One published encryption key and when it took effect.
     struct KeyRecord {
         bytes32 publicKey;
@@ -69,7 +70,6 @@ contract Identity is IIdentity, EIP712, Nonces {
     bytes32 public constant DEVICE_TYPEHASH = keccak256("RegisterDevice(address device,address owner,uint256 nonce,uint256 deadline)");
 
     error NotAdmin(address account);
-    error NotGovernance();
     error AlreadyRegistered(address account);
     error NotRegistered(address account);
     error InvalidKey();
@@ -95,6 +95,8 @@ contract Identity is IIdentity, EIP712, Nonces {
     event MetadataHashChanged(address indexed account, bytes32 metadataHash);
     event AdminAdded(address indexed admin);
     event AdminRemoved(address indexed admin);
+    /// @notice A new governance epoch: the admin set or thresholds changed, pending approvals of older epochs lapsed.
+    event EpochStarted(uint256 indexed epoch);
     event AuditorSet(address indexed auditor, bool enabled);
     event ThresholdsChanged(uint256 accreditationThreshold, uint256 adminThreshold);
     event ActionApproved(bytes32 indexed actionId, address indexed admin, address indexed target, bytes4 selector, uint256 approvals, uint256 threshold);
@@ -303,7 +305,7 @@ contract Identity is IIdentity, EIP712, Nonces {
     /// @notice Add an admin. Governance only.
     function addAdmin(address admin) external onlySelf {
         _addAdmin(admin);
-        epoch++;
+        _newEpoch();
     }
 
     /// @notice Remove an admin; thresholds above the new admin count are lowered to it. Governance only.
@@ -323,13 +325,19 @@ contract Identity is IIdentity, EIP712, Nonces {
         if (accreditationThreshold > n || adminThreshold > n) {
             _setThresholds(accreditationThreshold > n ? n : accreditationThreshold, adminThreshold > n ? n : adminThreshold);
         }
-        epoch++;
+        _newEpoch();
     }
 
     /// @notice Change both thresholds (each between 1 and the number of admins). Governance only.
     function setThresholds(uint256 accreditationThreshold_, uint256 adminThreshold_) external onlySelf {
         _setThresholds(accreditationThreshold_, adminThreshold_);
+        _newEpoch();
+    }
+
+    /// @dev Starts a new governance epoch (pending approvals of the old one lapse) and says so.
+    function _newEpoch() internal {
         epoch++;
+        emit EpochStarted(epoch);
     }
 
     /// @notice Appoint or dismiss an auditor. Governance only.

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IIdentity} from "./IIdentity.sol";
+import {Governed} from "./Governed.sol";
 import {MedToken} from "./MedToken.sol";
 
 /// @title Rewards for record work and block production, contribution scores and the validator set
@@ -15,8 +16,7 @@ import {MedToken} from "./MedToken.sol";
 /// selection calls (`validatorselectionmode: contract`). Scores alone never move it: governance
 /// adopts the score ranking (`adoptValidatorRanking`, adminThreshold approvals); until then, or when
 /// every adopted validator is suspended, it returns the initial (genesis) validators.
-contract Incentives {
-    IIdentity public immutable identity;
+contract Incentives is Governed {
     MedToken public immutable token;
 
     /// @notice The contract allowed to report record work (the RecordRegistry).
@@ -43,7 +43,6 @@ contract Incentives {
     /// @dev The last block whose producer was rewarded.
     uint256 private _rewardedBlock;
 
-    error NotGovernance();
     error NotRecordRegistry(address caller);
     error InvalidValidatorCount(uint256 count);
     error NoValidators();
@@ -58,16 +57,10 @@ contract Incentives {
     event ValidatorSetAdopted(address[] validators);
     event InitialValidatorsChanged(address[] validators);
 
-    modifier onlyGovernance() {
-        if (msg.sender != address(identity)) revert NotGovernance();
-        _;
-    }
-
     /// @param identity_ The Identity contract (governance executor).
     /// @param genesisValidators The validator set until providers contribute (the chain's genesis validators).
-    constructor(IIdentity identity_, address[] memory genesisValidators) {
+    constructor(IIdentity identity_, address[] memory genesisValidators) Governed(identity_) {
         if (genesisValidators.length == 0) revert NoValidators();
-        identity = identity_;
         token = new MedToken(address(this));
         _initialValidators = genesisValidators;
     }

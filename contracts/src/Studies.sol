@@ -5,6 +5,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IIdentity} from "./IIdentity.sol";
+import {Governed} from "./Governed.sol";
 
 /// @title Research studies: declared computations, dynamic consent, a privacy budget spent run by run
 /// @notice An accredited research provider registers a study: what it is (title and protocol hashes),
@@ -17,7 +18,7 @@ import {IIdentity} from "./IIdentity.sol";
 /// contract refuses a run that is undeclared, too small, over budget, or outside the study's life.
 /// @dev Only aggregates' hashes and counts are on chain, never values. Amounts of epsilon are in
 /// millionths (1_000_000 = epsilon 1). Clamping bounds are in millionths of the value's unit.
-contract Studies is EIP712, Nonces {
+contract Studies is EIP712, Nonces, Governed {
     /// @notice The catalogue of computations a study may declare (the compute service implements exactly these).
     enum Computation {
         Count,
@@ -96,7 +97,6 @@ contract Studies is EIP712, Nonces {
     bytes32 public constant OPT_IN_TYPEHASH = keccak256("OptIn(address patient,uint256 studyId,uint256 nonce,uint256 deadline)");
     bytes32 public constant OPT_OUT_TYPEHASH = keccak256("OptOut(address patient,uint256 studyId,uint256 nonce,uint256 deadline)");
 
-    IIdentity public immutable identity;
     uint256 public studyCount;
 
     mapping(uint256 => Study) private _studies;
@@ -106,7 +106,6 @@ contract Studies is EIP712, Nonces {
     mapping(uint256 => mapping(address => bool)) private _participant;
 
     error NotResearcher(address account);
-    error NotGovernance();
     error NotPatient(address account);
     error NotComputeOperator(address account);
     error NotStudyResearcher(address account);
@@ -143,15 +142,8 @@ contract Studies is EIP712, Nonces {
         bytes32 cohortHash
     );
 
-    modifier onlyGovernance() {
-        if (msg.sender != address(identity)) revert NotGovernance();
-        _;
-    }
-
     /// @param identity_ The MedChain Identity contract (roles, and the governance that approves studies).
-    constructor(IIdentity identity_) EIP712("MedChain Studies", "1") {
-        identity = identity_;
-    }
+    constructor(IIdentity identity_) EIP712("MedChain Studies", "1") Governed(identity_) {}
 
     // ---------------------------------------------------------------- researchers
 

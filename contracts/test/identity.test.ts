@@ -114,8 +114,11 @@ test('admin changes: thresholds are bounded, removal lowers thresholds, epochs v
   await f.mined(approve('admin', addAdmin(f.addr.admin2)));
   // Adding an admin starts a new epoch, so approvals gathered under the old admin set lapse.
   const beforeAdd = await f.read.identity.read.epoch();
-  await f.mined(approve('admin', addAdmin(f.addr.admin3)));
+  const added = await f.mined(approve('admin', addAdmin(f.addr.admin3)));
   assert.equal(await f.read.identity.read.epoch(), beforeAdd + 1n, 'addAdmin bumps the epoch');
+  // Every state change has its event: the new epoch too (issue 19).
+  const started = parseEventLogs({ abi: IdentityAbi, logs: added.logs, eventName: 'EpochStarted' });
+  assert.deepEqual(started.map((e) => e.args.epoch), [beforeAdd + 1n]);
   await f.mined(approve('admin', setThresholds(3n, 2n)));
   const epoch = await f.read.identity.read.epoch();
 
@@ -128,6 +131,8 @@ test('admin changes: thresholds are bounded, removal lowers thresholds, epochs v
   await f.mined(approve('admin2', remove));
   assert.equal(await f.read.identity.read.isAdmin([f.addr.admin3]), false);
   assert.equal(await f.read.identity.read.epoch(), epoch + 1n);
+  const epochs = await f.publicClient.getContractEvents({ address: f.addresses.identity, abi: IdentityAbi, eventName: 'EpochStarted', fromBlock: 0n });
+  assert.equal(epochs.at(-1)?.args.epoch, epoch + 1n, 'removeAdmin announces its epoch');
   assert.equal(await f.read.identity.read.accreditationThreshold(), 2n, 'lowered to the admin count');
   const [, approvals] = await f.read.identity.read.pendingAction([f.addresses.identity, encodeAccredit(f.addr.applicant)]);
   assert.equal(approvals, 0n);
