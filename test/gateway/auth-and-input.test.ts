@@ -103,7 +103,11 @@ test('bad input gets a clear 4xx, no stack traces, and changes nothing', async (
     // Security headers on every response; health and metrics answer.
     const health = await httpCall(h.gateway.url, 'GET', '/healthz');
     assert.equal(health.status, 200);
-    assert.match(health.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    const csp = health.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /default-src 'self'/);
+    // Frames: blob: only (the UI's PDF preview); plugins off.
+    assert.match(csp, /frame-src blob:(;|$)/);
+    assert.match(csp, /object-src 'none'/);
     assert.equal(health.headers.get('x-content-type-options'), 'nosniff');
     const metrics = await httpCall(h.gateway.url, 'GET', '/metrics');
     assert.match(metrics.text, /medchain_http_requests_total\{method="GET",route="\/api\/records\/:id",status="400"\} 1/);

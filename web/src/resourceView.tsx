@@ -1,10 +1,15 @@
 /**
  * A decrypted FHIR R4 resource rendered for people: an Observation's value, unit and reference
  * range; a Condition's status and onset; medications, allergies, immunizations, reports, the
- * patient's own details; attachments previewed (images) or offered for download. Unknown shapes
+ * patient's own details; attachments previewed (images, PDFs) and offered for download. Unknown shapes
  * fall back to the raw JSON, which is always one click away.
  */
-import { Fragment, useMemo, type ReactNode } from 'react';
+// React's automatic JSX runtime, named for Node: tsx applies a tsconfig only to the files it
+// includes, and web/ is outside the root one, so test/browser/ui.render.test.ts could not render
+// this file without these pragmas (esbuild reads them from line comments). Vite compiles it alike.
+// @jsxRuntime automatic
+// @jsxImportSource react
+import { Fragment, useEffect, useMemo, useState, type ReactNode } from 'react';
 
 type R = Record<string, unknown>;
 interface Coding { system?: string; code?: string; display?: string }
@@ -82,26 +87,47 @@ function Facts({ rows }: { rows: Array<[string, ReactNode]> }) {
 
 const notes = (r: R) => (r.note as Array<{ text?: string }> | undefined)?.map((n) => n.text).filter(Boolean).join(' ') ?? '';
 
-/** base64 → bytes → an object URL, for previews and downloads of attachments. */
-function useAttachmentUrl(data: unknown, contentType: unknown) {
-  return useMemo(() => {
-    if (typeof data !== 'string' || data === '') return undefined;
-    try {
-      const bytes = Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0));
-      return URL.createObjectURL(new Blob([bytes], { type: String(contentType ?? 'application/octet-stream') }));
-    } catch { return undefined; }
-  }, [data, contentType]);
+const decode = (data: unknown): Uint8Array | undefined => {
+  if (typeof data !== 'string' || data === '') return undefined;
+  try { return Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0)); } catch { return undefined; }
+};
+
+/**
+ * base64 → bytes → an object URL, for previews and downloads of attachments. Made in an effect and
+ * revoked in its cleanup, so the decrypted bytes are released when the record leaves the screen
+ * (access window ended, record closed) and StrictMode's re-mount gets a fresh URL, not a revoked one.
+ */
+function useObjectUrl(bytes: Uint8Array | undefined, type: string): string | undefined {
+  const [url, setUrl] = useState<string>();
+  useEffect(() => {
+    if (!bytes) { setUrl(undefined); return; }
+    const made = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
+    setUrl(made);
+    return () => URL.revokeObjectURL(made);
+  }, [bytes, type]);
+  return url;
 }
 
+const PDF = 'application/pdf';
+const isPdf = (type: string) => type.split(';')[0]!.trim().toLowerCase() === PDF;
+
 function Attachment({ contentType, data, title }: { contentType: unknown; data: unknown; title: string }) {
-  const url = useAttachmentUrl(data, contentType);
   const type = String(contentType ?? '');
+  const pdf = isPdf(type);
+  const bytes = useMemo(() => decode(data), [data]);
+  const hasData = bytes !== undefined;
+  // A PDF's Blob is typed exactly application/pdf whatever the bytes are, so the browser can only
+  // hand them to its PDF viewer, never render them as a page of this origin. The frame has no
+  // sandbox attribute: Chromium refuses to run its PDF viewer in any sandboxed frame (it shows a
+  // "blocked" page); the CSP admits blob: frames and no other (frame-src in src/gateway/http/app.ts).
+  const url = useObjectUrl(bytes, pdf ? PDF : type || 'application/octet-stream');
   return (
     <div className="attachment">
-      {/* Images are previewed from a data: URL (the page's CSP allows data: images, not blob: frames). */}
-      {type.startsWith('image/') && typeof data === 'string' ? <img src={`data:${type};base64,${data}`} alt={title} className="preview" /> : null}
+      {/* Images are previewed from a data: URL (the page's CSP allows data: images). */}
+      {type.startsWith('image/') && hasData ? <img src={`data:${type};base64,${String(data)}`} alt={title} className="preview" /> : null}
+      {pdf && hasData ? <iframe src={url} title={`Preview of ${title}`} className="preview pdf" data-testid="pdf-preview" referrerPolicy="no-referrer" /> : null}
       {type.startsWith('text/') && typeof data === 'string' ? <pre className="record">{(() => { try { return atob(data).slice(0, 4000); } catch { return ''; } })()}</pre> : null}
-      {url ? <a href={url} download={title}>Download {title} ({type || 'file'})</a> : <span className="muted">No content.</span>}
+      {hasData ? <a href={url} download={title} data-testid="attachment-download">Download {title} ({type || 'file'})</a> : <span className="muted">No content.</span>}
     </div>
   );
 }

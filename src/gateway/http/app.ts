@@ -63,6 +63,10 @@ export function createGatewayApp(options: GatewayAppOptions = {}) {
   app.use('*', secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", 'data:'],
+      // blob: frames only, for the web UI's inline PDF preview of a decrypted attachment: the bytes
+      // never reach the server in clear, so the page frames an object URL it made itself (only
+      // same-origin script can mint blob: URLs of this origin). Plugins stay off (object-src).
+      frameSrc: ['blob:'],
       connectSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], baseUri: ["'self'"],
     },
     crossOriginEmbedderPolicy: false,
