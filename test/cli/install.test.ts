@@ -57,28 +57,37 @@ test('after npm ci alone: contracts compiled on first use, start builds and serv
 
     // `medchain start` on the fresh copy: builds the web UI, deploys, serves the UI and the API.
     const dataDir = join(dir, 'data');
-    const child = spawn(process.execPath, [join(dir, 'bin', 'medchain.js'), 'start', '--port', '0', '--rpc-port', '0', '--data-dir', dataDir], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d) => { err += d; });
-    const url = await new Promise<string>((ok, fail) => {
-      child.stdout.on('data', (d) => {
-        out += d;
-        const line = out.split('\n').find((l) => l.startsWith('{"event":"started"'));
-        if (line) ok(JSON.parse(line).url);
+    const start = async (check: (url: string, err: string) => Promise<void>) => {
+      const child = spawn(process.execPath, [join(dir, 'bin', 'medchain.js'), 'start', '--port', '0', '--rpc-port', '0', '--data-dir', dataDir], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (d) => { err += d; });
+      const url = await new Promise<string>((ok, fail) => {
+        child.stdout.on('data', (d) => {
+          out += d;
+          const line = out.split('\n').find((l) => l.startsWith('{"event":"started"'));
+          if (line) ok(JSON.parse(line).url);
+        });
+        child.once('exit', (code) => fail(new Error(`start exited with ${code}: ${err}`)));
       });
-      child.once('exit', (code) => fail(new Error(`start exited with ${code}: ${err}`)));
-    });
-    try {
+      try { await check(url, err); } finally {
+        child.kill('SIGTERM');
+        await new Promise((done) => child.once('exit', done));
+      }
+    };
+    await start(async (url, err) => {
       assert.match(err, /building the web UI/);
       const page = await fetch(url);
       assert.equal(page.status, 200);
       assert.match(await page.text(), /<div id="root">|<script/);
       assert.equal((await (await fetch(`${url}/healthz`)).json() as { status: string }).status, 'ok');
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((done) => child.once('exit', done));
-    }
+    });
+    // The second start with nothing changed: no rebuild of the UI, and no Vite output at all.
+    await start(async (url, err) => {
+      assert.doesNotMatch(err, /building the web UI/, 'an unchanged UI is not rebuilt');
+      assert.doesNotMatch(err, /vite|rolldown|\[plugin/i, 'no Vite warning at start');
+      assert.equal((await fetch(url)).status, 200);
+    });
 
     // A contract that does not compile: one line naming the problem, exit 1.
     appendFileSync(join(dir, 'contracts', 'src', 'Consent.sol'), '\nthis is not solidity\n');

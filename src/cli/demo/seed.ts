@@ -168,23 +168,28 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     const terms = (grantee: Address, permissions: number, from: number, until: number, patient: Address): GrantTerms => ({
       grantee, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions, purpose: tagOf.get(`${patient}:${grantee}`)!, validFrom: BigInt(from), validUntil: BigInt(until),
     });
-    const expiredUntil = now + 15; // mined within seconds; over by the time the demo is ready
+    // The short "expired" grants go first, in a round of their own, their end counted from just before
+    // it: the long round of every other grant (and the opt-ins) may take longer than their window under load.
+    const expiredUntil = Math.floor(Date.now() / 1000) + 20;
+    const expiredCalls: Call[] = patients.flatMap((p, i): Call[] => (state(i) === 'expired'
+      ? [{ ...consent, from: p.account, functionName: 'grant', args: [terms(lab.account.address, 1, 0, expiredUntil, p.account.address)], label: 'expired' }] : []));
+    const expiredGranted = await batch.round(expiredCalls, tick);
     const grantCalls: Call[] = [];
     patients.forEach((p, i) => {
       grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(doctor.account.address, 3, 0, now + 90 * 86400, p.account.address)], label: 'live grant' });
       const s = state(i);
       if (s === 'expiring-soon') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(lab.account.address, 1, 0, now + 10 * 60, p.account.address)], label: s });
-      if (s === 'expired') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(lab.account.address, 1, 0, expiredUntil, p.account.address)], label: s });
       if (s === 'revoked') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(hospital.account.address, 1, 0, now + 30 * 86400, p.account.address)], label: s });
       if (s === 'upcoming') grantCalls.push({ ...consent, from: p.account, functionName: 'grant', args: [terms(hospital.account.address, 1, now + 2 * 86400, now + 9 * 86400, p.account.address)], label: s });
     });
     // The patients with demo logins join the study in the same round (its opt-ins follow no grant).
     const optIns: Call[] = patients.flatMap((p, i): Call[] => (joins(i) ? [{ to: addresses.studies!, abi: StudiesAbi, from: p.account, functionName: 'optIn', args: [study!.id], label: 'opt in' }] : []));
-    const granted = (await batch.round([...grantCalls, ...optIns], tick)).slice(0, grantCalls.length);
+    const granted = [...expiredGranted, ...(await batch.round([...grantCalls, ...optIns], tick)).slice(0, grantCalls.length)];
+    const allGrantCalls = [...expiredCalls, ...grantCalls];
     const grantIdOf = new Map<string, bigint>(); // `${patient}:${label}` → grant id
     granted.forEach((r, i) => {
       const created = parseEventLogs({ abi: ConsentAbi, logs: r.logs as never, eventName: 'GrantCreated' })[0];
-      grantIdOf.set(`${grantCalls[i]!.from.address}:${grantCalls[i]!.label}`, created!.args.grantId);
+      grantIdOf.set(`${allGrantCalls[i]!.from.address}:${allGrantCalls[i]!.label}`, created!.args.grantId);
     });
 
     // Records: sealed here, the data key wrapped to the patient, the doctor (author) and, while the
