@@ -7,7 +7,11 @@
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
-import { ConsentAbi, GrantState, PURPOSES, Purpose, ScopeKind, ZERO_SCOPE, extendTypedData, grantTypedData, recordCategory, revokeTypedData, type GrantTerms, type PurposeName } from '../../src/sdk/contracts.ts';
+import { ConsentAbi, GrantState, PURPOSES, Purpose, ScopeKind, ZERO_SCOPE, recordCategory, type GrantTerms, type PurposeName } from '../../src/sdk/contracts.ts';
+import { walletSigner } from '../../src/sdk/actions/consentSignature.ts';
+import { relayExtend } from '../../src/sdk/actions/relayExtend.ts';
+import { relayGrant } from '../../src/sdk/actions/relayGrant.ts';
+import { relayRevoke } from '../../src/sdk/actions/relayRevoke.ts';
 import { blindTerms, purposeOfTag, withBlindedScope, type GrantDraft } from '../../src/sdk/blindScope.ts';
 import { shareWithGrantee as shareVersionsWithGrantee } from '../../src/sdk/shareWithGrantee.ts';
 import { sendTx, type Session } from './lib/session.tsx';
@@ -111,11 +115,10 @@ const localInput = (unix: number) => {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 };
 
-/** Signature context for the patient's next relayed consent action (EIP-712, nonce read from chain). */
-async function sigContext(session: Session) {
+/** What the SDK's relayed consent actions take from the session: the patient signs with the session's wallet. */
+function relayParams(session: Session) {
   const { client, addresses, chainId } = session.config;
-  const nonce = await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'nonces', args: [session.address] });
-  return { chainId, consent: addresses.consent, patient: session.address, nonce, deadline: BigInt(Math.floor(Date.now() / 1000) + 600) };
+  return { gateway: session.gateway, client, addresses, chainId, patient: session.address, signer: walletSigner(session.wallet, session.account) };
 }
 
 /**
@@ -131,11 +134,8 @@ function GrantActions({ session, grant, onDone }: { session: Session; grant: Gra
   return (
     <div className="row grant-actions">
       <ActionButton label="Revoke" kind="danger" done={relayed ? 'Revoked (signature relayed)' : 'Revoked'} run={async () => {
-        if (relayed) {
-          const ctx = await sigContext(session);
-          const signature = await session.wallet.signTypedData({ account: session.account, ...revokeTypedData({ ...ctx, grantId: grant.grantId }) });
-          await session.gateway.relayRevoke(grant.grantId, { patient: session.address, deadline: ctx.deadline, signature });
-        } else await sendTx(session, { ...consent, functionName: 'revoke', args: [grant.grantId] });
+        if (relayed) await relayRevoke({ ...relayParams(session), grantId: grant.grantId });
+        else await sendTx(session, { ...consent, functionName: 'revoke', args: [grant.grantId] });
         await onDone();
       }} />
       <Field label={`New end of grant #${id}`}>
@@ -146,11 +146,8 @@ function GrantActions({ session, grant, onDone }: { session: Session; grant: Gra
         if (!Number.isFinite(ms)) throw new Error('choose the new end date and time');
         const validUntil = BigInt(Math.floor(ms / 1000));
         if (validUntil <= BigInt(grant.validUntil)) throw new Error(`the new end must be after the current one (${when(grant.validUntil)})`);
-        if (relayed) {
-          const ctx = await sigContext(session);
-          const signature = await session.wallet.signTypedData({ account: session.account, ...extendTypedData({ ...ctx, grantId: grant.grantId, validUntil }) });
-          await session.gateway.relayExtend(grant.grantId, { patient: session.address, validUntil, deadline: ctx.deadline, signature });
-        } else await sendTx(session, { ...consent, functionName: 'extend', args: [grant.grantId, validUntil] });
+        if (relayed) await relayExtend({ ...relayParams(session), grantId: grant.grantId, validUntil });
+        else await sendTx(session, { ...consent, functionName: 'extend', args: [grant.grantId, validUntil] });
         await onDone();
       }} />
     </div>
@@ -242,13 +239,8 @@ export function termsOf(input: TermsInput, grantee: Address): GrantDraft {
 }
 
 /** Grants by the patient's EIP-712 signature, relayed by the gateway (the patient pays no gas). */
-export async function grantByRelay(session: Session, terms: GrantTerms, requestId?: bigint) {
-  const { client, addresses, chainId } = session.config;
-  const nonce = await client.readContract({ address: addresses.consent, abi: ConsentAbi, functionName: 'nonces', args: [session.address] });
-  const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
-  const typed = grantTypedData({ chainId, consent: addresses.consent, patient: session.address, nonce, deadline, terms, requestId });
-  const signature = await session.wallet.signTypedData({ account: session.account, ...typed });
-  return session.gateway.relayGrant({ patient: session.address, terms, requestId, deadline, signature });
+export function grantByRelay(session: Session, terms: GrantTerms, requestId?: bigint) {
+  return relayGrant({ ...relayParams(session), terms, requestId });
 }
 
 export function Requests({ session }: { session: Session }) {

@@ -6,7 +6,10 @@
  */
 import { parseEventLogs, type Address, type Hex } from 'viem';
 import { blindTerms, type GrantDraft } from '../../sdk/blindScope.ts';
-import { ConsentAbi, extendTypedData, grantTypedData, revokeTypedData, type GrantTerms } from '../../sdk/contracts.ts';
+import { relayExtend } from '../../sdk/actions/relayExtend.ts';
+import { relayGrant } from '../../sdk/actions/relayGrant.ts';
+import { relayRevoke } from '../../sdk/actions/relayRevoke.ts';
+import { ConsentAbi, type GrantTerms } from '../../sdk/contracts.ts';
 import type { GrantView } from '../../sdk/gateway.ts';
 import { shareWithGrantee } from '../../sdk/shareWithGrantee.ts';
 import { str, type Command } from '../command.ts';
@@ -18,11 +21,10 @@ import { defaultScopeName, describeTerms, parseAddress, parseDuration, parseTime
 
 const DIRECT_HELP = '  --direct                  send the patient\'s own transaction instead of a signature relayed by the gateway\n';
 
-/** The patient's next relayed-consent signature context (nonce from chain, 10-minute deadline). */
-async function sigContext(session: Session) {
-  const nonce = await session.client.readContract({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'nonces', args: [session.address] });
-  return { chainId: session.chainId, consent: session.addresses.consent, patient: session.address, nonce, deadline: BigInt(Math.floor(Date.now() / 1000) + 600) };
-}
+/** What the SDK's relayed consent actions take from the session: the patient signs with their unlocked key. */
+const relayParams = (session: Session) => ({
+  gateway: session.gateway, client: session.client, addresses: session.addresses, chainId: session.chainId, patient: session.address, signer: session.key.account,
+});
 
 /**
  * The time a window given as a duration counts from: now, read just before signing (after the key is
@@ -53,9 +55,7 @@ export async function createGrant(session: Session, terms: GrantTerms, options: 
     const created = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'GrantCreated' })[0];
     return { grantId: Number(created!.args.grantId), txHash: receipt.transactionHash };
   }
-  const ctx = await sigContext(session);
-  const signature = await session.key.account.signTypedData(grantTypedData({ ...ctx, terms, requestId: options.requestId }));
-  return session.gateway.relayGrant({ patient: session.address, terms, requestId: options.requestId, deadline: ctx.deadline, signature });
+  return relayGrant({ ...relayParams(session), terms, requestId: options.requestId });
 }
 
 /**
@@ -120,11 +120,7 @@ export const grantCommands: Command[] = [
       const session = await openSession(global);
       let txHash: Hex;
       if (values.direct) txHash = (await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'revoke', args: [id] })).transactionHash;
-      else {
-        const ctx = await sigContext(session);
-        const signature = await session.key.account.signTypedData(revokeTypedData({ ...ctx, grantId: id }));
-        txHash = (await session.gateway.relayRevoke(id, { patient: session.address, deadline: ctx.deadline, signature })).txHash;
-      }
+      else txHash = (await relayRevoke({ ...relayParams(session), grantId: id })).txHash;
       emit(global.json, { grantId: Number(id), revoked: true, txHash }, `grant #${id} revoked (tx ${txHash})`);
     },
   },
@@ -143,11 +139,7 @@ export const grantCommands: Command[] = [
       const validUntil = at ? BigInt(at) : g.validUntil + BigInt(add);
       let txHash: Hex;
       if (values.direct) txHash = (await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'extend', args: [id, validUntil] })).transactionHash;
-      else {
-        const ctx = await sigContext(session);
-        const signature = await session.key.account.signTypedData(extendTypedData({ ...ctx, grantId: id, validUntil }));
-        txHash = (await session.gateway.relayExtend(id, { patient: session.address, validUntil, deadline: ctx.deadline, signature })).txHash;
-      }
+      else txHash = (await relayExtend({ ...relayParams(session), grantId: id, validUntil })).txHash;
       emit(global.json, { grantId: Number(id), validUntil: Number(validUntil), txHash }, `grant #${id} now ends ${isoTime(validUntil)}`);
     },
   },
