@@ -7,21 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RLP } from '@ethereumjs/rlp';
 import { toHex, type Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount, privateKeyToAddress } from 'viem/accounts';
-import { CHAIN_ID, devNode } from '../../test/chain/helpers.ts';
-
-async function rpc(url: string, method: string, params: unknown[] = []) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
-}
-
-const sink = privateKeyToAddress(generatePrivateKey());
-function signed(key: Hex, nonce: number, extra: { gas?: bigint; data?: Hex } = {}) {
-  return privateKeyToAccount(key).signTransaction({
-    chainId: CHAIN_ID, type: 'eip1559', nonce, gas: extra.gas ?? 21_000n + (extra.data ? 16n * BigInt((extra.data.length - 2) / 2) : 0n),
-    maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, to: sink, value: 0n, data: extra.data,
-  });
-}
+import { privateKeyToAddress } from 'viem/accounts';
+import { CHAIN_ID, devNode, rpc, signed, sink } from '../../test/chain/helpers.ts';
 
 test('admission refuses nonce too high, over-cap gas, oversized data and tip above fee cap with geth messages', async () => {
   const { node, close } = await devNode();

@@ -7,22 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { toHex, type Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount, privateKeyToAddress } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
 import { MAX_QUEUED, MAX_QUEUED_PER_SENDER } from '../../src/chain/txPool.ts';
-import { CHAIN_ID, devNode } from './helpers.ts';
-
-async function rpc(url: string, method: string, params: unknown[] = []) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-  return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
-}
-
-const sink = privateKeyToAddress(generatePrivateKey());
-function signed(key: Hex, nonce: number, extra: { gas?: bigint; data?: Hex } = {}) {
-  return privateKeyToAccount(key).signTransaction({
-    chainId: CHAIN_ID, type: 'eip1559', nonce, gas: extra.gas ?? 21_000n + (extra.data ? 16n * BigInt((extra.data.length - 2) / 2) : 0n),
-    maxFeePerGas: 0n, maxPriorityFeePerGas: 0n, to: sink, value: 0n, data: extra.data,
-  });
-}
+import { devNode, rpc, signed } from './helpers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -7,7 +7,8 @@ import { useEffect, useRef, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { formatEther, keccak256, toHex as viemHex } from 'viem';
 import { IdentityAbi, ProviderKind, Role } from '../../src/sdk/contracts.ts';
-import { registerThroughGateway, type Registration, type TypedDataSigner } from '../../src/sdk/onboarding.ts';
+import { registerThroughGateway, type Registration } from '../../src/sdk/onboarding.ts';
+import { walletSigner } from '../../src/sdk/actions/consentSignature.ts';
 import { loadConfig, type UiConfig } from './lib/config.ts';
 import { directory } from './lib/api.ts';
 import { PROVIDER_KINDS, providerProfileFields, providerProfileHash, providerProfileTypedData, type ProviderProfile } from '../../src/sdk/providerProfile.ts';
@@ -66,7 +67,7 @@ function AccountPanel({ session, onLock, onSession }: { session: Session; onLock
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['account', session.address] });
   // Registration is signed here and relayed by the gateway, which admits the account to a permissioned
   // chain; without a gateway session (a bare JSON-RPC setup) the account sends its own transaction.
-  const signer: TypedDataSigner = { address: session.address, signTypedData: (data) => session.wallet.signTypedData({ ...data, account: session.account } as never) };
+  const signer = walletSigner(session.wallet, session.account);
   const register = async (registration: Registration) => {
     if (session.gatewayStatus.ok) await registerThroughGateway(session.gateway, signer, registration);
     else if (registration.role === 'patient') await sendTx(session, { address: session.config.addresses.identity, abi: IdentityAbi, functionName: 'registerPatient', args: [registration.encryptionKey, registration.metadataHash] });

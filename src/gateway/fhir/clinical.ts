@@ -17,6 +17,7 @@ import { authorizeAndLog, authorizeWriteAndLog, type Allowed } from '../routes/a
 import type { DataRouteDeps, Session } from '../routes/types.ts';
 import type { CustodialAccount, CustodialKeystore } from './custodial.ts';
 import { codingsOf, fhirIdOf, patientOf, resourceIdOf, type ClinicalType } from './resources.ts';
+import { logDenial } from '../routes/authorize.ts';
 
 type Json = Record<string, unknown> & { resourceType: string };
 export interface StoredVersion { resource: Json; version: number; author: Address; timestamp: number }
@@ -226,7 +227,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
         if (opened) out.push({ ...opened, recordId: row.record_id });
       }
       await deps.audit.append({ actor: s.address, patient, action: 'search', purpose: patient === s.address ? 'self' : 'treatment', outcome: 'allowed', reason: `${out.length} visible` });
-      if (withheld > 0) await deps.audit.append({ actor: s.address, patient, action: 'search', purpose: 'unknown', outcome: 'denied', reason: `${withheld} not readable` });
+      if (withheld > 0) await logDenial(deps, s, patient, undefined, 'search', `${withheld} not readable`);
       return out;
     },
   };
