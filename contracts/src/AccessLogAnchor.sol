@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IIdentity} from "./IIdentity.sol";
+import {IIdentity} from "./interfaces/IIdentity.sol";
 
 /// @title Anchors of gateways' access-log Merkle roots
 /// @notice A hospital gateway closes a period of its access log, computes the RFC 6962 Merkle root of

@@ -1,15 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IIdentity} from "./IIdentity.sol";
-
-/// @title IGoverned
-/// @notice The one refusal for a call that only governance may make (declared once, here).
-interface IGoverned {
-    /// @notice The caller is not MedChain governance: the Identity contract, which executes a
-    /// proposal once `adminThreshold` admins approved it.
-    error NotGovernance();
-}
+import {IIdentity} from "./interfaces/IIdentity.sol";
+import {IGoverned} from "./interfaces/IGoverned.sol";
 
 /// @title Governed
 /// @notice Base of the contracts whose settings change by governance alone (Consent, Incentives,

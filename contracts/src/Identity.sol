@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
-import {IIdentity} from "./IIdentity.sol";
-import {IGoverned} from "./Governed.sol";
+import {IIdentity} from "./interfaces/IIdentity.sol";
+import {IGoverned} from "./interfaces/IGoverned.sol";
 
 /// @title MedChain identities, roles and multi-admin governance
 /// @notice Patients register themselves; providers apply and are accredited, suspended and

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IIdentity} from "./IIdentity.sol";
+import {IIdentity} from "./interfaces/IIdentity.sol";
 import {Governed} from "./Governed.sol";
 import {MedToken} from "./MedToken.sol";
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IIdentity} from "./IIdentity.sol";
+import {IIdentity} from "./interfaces/IIdentity.sol";
 import {Consent} from "./Consent.sol";
 import {Incentives} from "./Incentives.sol";
 

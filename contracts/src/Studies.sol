@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
-import {IIdentity} from "./IIdentity.sol";
+import {IIdentity} from "./interfaces/IIdentity.sol";
 import {Governed} from "./Governed.sol";
 
 /// @title Research studies: declared computations, dynamic consent, a privacy budget spent run by run
