@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IIdentity} from "./interfaces/IIdentity.sol";
+import {IAccessLogAnchor} from "./interfaces/IAccessLogAnchor.sol";
 
 /// @title Anchors of gateways' access-log Merkle roots
 /// @notice A hospital gateway closes a period of its access log, computes the RFC 6962 Merkle root of
@@ -9,15 +10,7 @@ import {IIdentity} from "./interfaces/IIdentity.sol";
 /// Roots cannot be overwritten. A gateway anchors with its own operator key, which an admin registers
 /// here as an anchorer: the operator needs no provider or admin role (it cannot break glass or
 /// govern), and the admin key need not live on the gateway host.
-contract AccessLogAnchor {
-    /// @notice One anchored period.
-    struct Anchor {
-        bytes32 root;
-        uint64 entryCount;
-        uint64 anchoredAt;
-        uint64 blockNumber;
-    }
-
+contract AccessLogAnchor is IAccessLogAnchor {
     IIdentity public immutable identity;
     mapping(address => mapping(uint64 => Anchor)) private _anchors;
     /// @notice How many periods each gateway anchored.
@@ -26,15 +19,6 @@ contract AccessLogAnchor {
     mapping(address => uint64) public latestPeriod;
     /// @notice Gateway operator keys an admin registered to anchor.
     mapping(address => bool) public isAnchorer;
-
-    error NotAnchorer(address account);
-    error AlreadyAnchored(address gateway, uint64 periodId);
-    error InvalidAnchor();
-    error NotAdmin(address account);
-    error InvalidAddress();
-
-    event RootAnchored(address indexed gateway, uint64 indexed periodId, bytes32 root, uint64 entryCount);
-    event AnchorerSet(address indexed account, bool enabled, address indexed admin);
 
     constructor(IIdentity identity_) {
         identity = identity_;

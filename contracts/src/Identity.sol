@@ -21,30 +21,6 @@ import {IGoverned} from "./interfaces/IGoverned.sol";
 /// hospital gateway on a permissioned chain) sends it, so a fresh key needs no transaction of its own.
 /// A device is registered only with the device key's own EIP-712 signature, so no address can be squatted.
 contract Identity is IIdentity, IGoverned, EIP712, Nonces {
-    /// @notice One published encryption key and when it took effect.
-    struct KeyRecord {
-        bytes32 publicKey;
-        uint64 since;
-    }
-
-    /// @notice A registered identity.
-    struct Account {
-        Role role;
-        ProviderStatus status;
-        ProviderKind kind;
-        uint64 registeredAt;
-        bytes32 metadataHash;
-        address owner; // a device's patient
-    }
-
-    /// @notice Reasons a provider is suspended (codes, never free text).
-    enum SuspensionReason {
-        BreakGlassAbuse,
-        LicenceRevoked,
-        SecurityIncident,
-        Other
-    }
-
     mapping(address => Account) private _accounts;
     mapping(address => KeyRecord[]) private _keys;
     mapping(address => bool) private _admins;
@@ -68,39 +44,6 @@ contract Identity is IIdentity, IGoverned, EIP712, Nonces {
     bytes32 public constant APPLY_AS_PROVIDER_TYPEHASH =
         keccak256("ApplyAsProvider(address provider,uint8 kind,bytes32 encryptionKey,bytes32 metadataHash,uint256 nonce,uint256 deadline)");
     bytes32 public constant DEVICE_TYPEHASH = keccak256("RegisterDevice(address device,address owner,uint256 nonce,uint256 deadline)");
-
-    error NotAdmin(address account);
-    error AlreadyRegistered(address account);
-    error NotRegistered(address account);
-    error InvalidKey();
-    error InvalidThreshold(uint256 threshold, uint256 admins);
-    error InvalidStatus(address provider, ProviderStatus status);
-    error NotProvider(address account);
-    error AlreadyApproved(bytes32 actionId, address admin);
-    error AlreadyAdmin(address account);
-    error InvalidAddress();
-    error LastAdmin();
-    error InvalidAction();
-    error SignatureExpired(uint256 deadline);
-    error InvalidSignature();
-
-    event PatientRegistered(address indexed patient, bytes32 encryptionKey, bytes32 metadataHash);
-    event ProviderApplied(address indexed provider, ProviderKind kind, bytes32 encryptionKey, bytes32 metadataHash);
-    event ProviderAccredited(address indexed provider, ProviderKind kind);
-    event ProviderSuspended(address indexed provider, address indexed admin, SuspensionReason reason);
-    event ProviderReinstated(address indexed provider);
-    event DeviceRegistered(address indexed device, address indexed patient);
-    event DeviceRemoved(address indexed device, address indexed patient);
-    event EncryptionKeyRotated(address indexed account, bytes32 publicKey, uint256 index);
-    event MetadataHashChanged(address indexed account, bytes32 metadataHash);
-    event AdminAdded(address indexed admin);
-    event AdminRemoved(address indexed admin);
-    /// @notice A new governance epoch: the admin set or thresholds changed, pending approvals of older epochs lapsed.
-    event EpochStarted(uint256 indexed epoch);
-    event AuditorSet(address indexed auditor, bool enabled);
-    event ThresholdsChanged(uint256 accreditationThreshold, uint256 adminThreshold);
-    event ActionApproved(bytes32 indexed actionId, address indexed admin, address indexed target, bytes4 selector, uint256 approvals, uint256 threshold);
-    event ActionExecuted(bytes32 indexed actionId, address indexed target, bytes4 selector);
 
     modifier onlyAdmin() {
         if (!_admins[msg.sender]) revert NotAdmin(msg.sender);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IIdentity} from "./interfaces/IIdentity.sol";
+import {IIncentives} from "./interfaces/IIncentives.sol";
 import {Governed} from "./Governed.sol";
 import {MedToken} from "./MedToken.sol";
 
@@ -16,7 +17,7 @@ import {MedToken} from "./MedToken.sol";
 /// selection calls (`validatorselectionmode: contract`). Scores alone never move it: governance
 /// adopts the score ranking (`adoptValidatorRanking`, adminThreshold approvals); until then, or when
 /// every adopted validator is suspended, it returns the initial (genesis) validators.
-contract Incentives is Governed {
+contract Incentives is IIncentives, Governed {
     MedToken public immutable token;
 
     /// @notice The contract allowed to report record work (the RecordRegistry).
@@ -42,20 +43,6 @@ contract Incentives is Governed {
     mapping(bytes32 => uint256) private _rewardedPeriod;
     /// @dev The last block whose producer was rewarded.
     uint256 private _rewardedBlock;
-
-    error NotRecordRegistry(address caller);
-    error InvalidValidatorCount(uint256 count);
-    error NoValidators();
-    error InvalidRewardPeriod(uint64 period);
-
-    event RewardsChanged(uint256 authorReward, uint256 producerReward);
-    event MaxValidatorsChanged(uint256 maxValidators);
-    event RecordRegistrySet(address recordRegistry);
-    event AuthorRewarded(address indexed author, uint256 amount, uint256 score);
-    event ProducerRewarded(address indexed producer, uint256 amount);
-    event RewardPeriodChanged(uint64 period);
-    event ValidatorSetAdopted(address[] validators);
-    event InitialValidatorsChanged(address[] validators);
 
     /// @param identity_ The Identity contract (governance executor).
     /// @param genesisValidators The validator set until providers contribute (the chain's genesis validators).
@@ -113,9 +100,7 @@ contract Incentives is Governed {
         emit InitialValidatorsChanged(validators);
     }
 
-    /// @notice Reward record work: the author once per patient per period, the producer once per block. RecordRegistry only.
-    /// @param author The account that wrote the version (rewarded only if an active provider).
-    /// @param patient Whose record it is.
+    /// @inheritdoc IIncentives
     function rewardRecordWork(address author, address patient) external {
         if (msg.sender != recordRegistry) revert NotRecordRegistry(msg.sender);
         if (author != patient && identity.isActiveProvider(author)) {

@@ -2,8 +2,9 @@
 pragma solidity ^0.8.24;
 
 import {IIdentity} from "./interfaces/IIdentity.sol";
-import {Consent} from "./Consent.sol";
-import {Incentives} from "./Incentives.sol";
+import {IConsent} from "./interfaces/IConsent.sol";
+import {IIncentives} from "./interfaces/IIncentives.sol";
+import {IRecordRegistry} from "./interfaces/IRecordRegistry.sol";
 
 /// @title Registry of record versions: who, what kind, where (CID) and an integrity hash
 /// @notice Only opaque ids and hashes are stored: the record id is random, the category is an opaque
@@ -11,31 +12,12 @@ import {Incentives} from "./Incentives.sol";
 /// across patients; legacy records: keccak256 of the type) —, the content id is the CID of the ciphertext in the blob store,
 /// and the integrity hash is a salted hash of the plaintext. Versions form a chain; erasure leaves a
 /// tombstone (the ciphertext and its key envelopes are destroyed off chain: crypto-shredding).
-contract RecordRegistry {
-    /// @notice A record and its current state.
-    struct Record {
-        address patient;
-        uint32 latestVersion;
-        uint64 createdAt;
-        uint64 erasedAt;
-        bytes32 category;
-    }
-
-    /// @notice One version of a record.
-    struct Version {
-        address author;
-        uint32 version;
-        uint32 previousVersion;
-        uint64 timestamp;
-        bytes32 integrityHash;
-        bytes contentId;
-    }
-
+contract RecordRegistry is IRecordRegistry {
     uint256 public constant MAX_CID_BYTES = 128;
 
     IIdentity public immutable identity;
-    Consent public immutable consent;
-    Incentives public immutable incentives;
+    IConsent public immutable consent;
+    IIncentives public immutable incentives;
 
     uint256 public recordCount;
     mapping(bytes32 => Record) private _records;
@@ -46,24 +28,7 @@ contract RecordRegistry {
     /// (and destroyed, or read, through it).
     mapping(bytes32 => bool) private _contentIdTaken;
 
-    error RecordExists(bytes32 recordId);
-    error UnknownRecord(bytes32 recordId);
-    error RecordIsErased(bytes32 recordId);
-    error NotPatient(address account);
-    error NotAuthorized(address account, bytes32 recordId);
-    error InvalidRecord();
-    error StaleVersion(bytes32 recordId, uint32 expected, uint32 latest);
-    error ContentIdInUse(bytes32 contentIdHash);
-
-    event RecordAdded(
-        bytes32 indexed recordId, address indexed patient, address indexed author, bytes32 category, bytes contentId, bytes32 integrityHash
-    );
-    event RecordUpdated(
-        bytes32 indexed recordId, address indexed patient, address indexed author, uint32 version, uint32 previousVersion, bytes contentId, bytes32 integrityHash
-    );
-    event RecordErased(bytes32 indexed recordId, address indexed patient, address indexed erasedBy);
-
-    constructor(IIdentity identity_, Consent consent_, Incentives incentives_) {
+    constructor(IIdentity identity_, IConsent consent_, IIncentives incentives_) {
         identity = identity_;
         consent = consent_;
         incentives = incentives_;

@@ -5,6 +5,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IIdentity} from "./interfaces/IIdentity.sol";
+import {IStudies} from "./interfaces/IStudies.sol";
 import {Governed} from "./Governed.sol";
 
 /// @title Research studies: declared computations, dynamic consent, a privacy budget spent run by run
@@ -18,74 +19,7 @@ import {Governed} from "./Governed.sol";
 /// contract refuses a run that is undeclared, too small, over budget, or outside the study's life.
 /// @dev Only aggregates' hashes and counts are on chain, never values. Amounts of epsilon are in
 /// millionths (1_000_000 = epsilon 1). Clamping bounds are in millionths of the value's unit.
-contract Studies is EIP712, Nonces, Governed {
-    /// @notice The catalogue of computations a study may declare (the compute service implements exactly these).
-    enum Computation {
-        Count,
-        Mean,
-        Histogram,
-        Quantiles,
-        LinearRegression
-    }
-
-    /// @notice Where a study stands (an approved study whose end date passed counts as ended, see `isOpen`).
-    enum Status {
-        None,
-        Proposed,
-        Approved,
-        Closed
-    }
-
-    /// @notice One declared computation: what it computes over which coded value, with the clamping
-    /// bounds (and bins) that fix its sensitivity. `codeY`, `lowerY`, `upperY`: the regression's
-    /// response and its bounds (zero otherwise).
-    struct DeclaredComputation {
-        Computation kind;
-        bytes32 code;
-        bytes32 codeY;
-        int64 lower;
-        int64 upper;
-        int64 lowerY;
-        int64 upperY;
-        uint16 bins;
-    }
-
-    /// @notice What a researcher declares when registering.
-    struct StudyTerms {
-        bytes32 titleHash;
-        bytes32 protocolHash;
-        /// @dev The data needed: FHIR resource types (SDK `recordCategory`) and codes (keccak256 of "system|code").
-        bytes32[] categories;
-        bytes32[] codes;
-        DeclaredComputation[] computations;
-        uint32 minCohort;
-        uint64 epsilonBudget;
-        uint64 endTime;
-        /// @dev X25519 public key of the compute service; participants wrap their data keys to it.
-        bytes32 computeKey;
-        /// @dev The hospital account allowed to record runs.
-        address computeOperator;
-    }
-
-    /// @notice A study as stored.
-    struct Study {
-        address researcher;
-        Status status;
-        uint32 minCohort;
-        uint32 participants;
-        uint32 runs;
-        address computeOperator;
-        uint64 epsilonBudget;
-        uint64 epsilonSpent;
-        uint64 endTime;
-        uint64 registeredAt;
-        uint64 approvedAt;
-        uint64 closedAt;
-        bytes32 titleHash;
-        bytes32 protocolHash;
-        bytes32 computeKey;
-    }
-
+contract Studies is IStudies, EIP712, Nonces, Governed {
     uint256 public constant MAX_COMPUTATIONS = 16;
     uint256 public constant MAX_DATA_ITEMS = 32;
     uint32 public constant MIN_COHORT_FLOOR = 5;
@@ -104,43 +38,6 @@ contract Studies is EIP712, Nonces, Governed {
     mapping(uint256 => bytes32[]) private _categories;
     mapping(uint256 => bytes32[]) private _codes;
     mapping(uint256 => mapping(address => bool)) private _participant;
-
-    error NotResearcher(address account);
-    error NotPatient(address account);
-    error NotComputeOperator(address account);
-    error NotStudyResearcher(address account);
-    error UnknownStudy(uint256 studyId);
-    error InvalidTerms(string what);
-    error InvalidStatus(uint256 studyId, Status status);
-    error StudyNotOpen(uint256 studyId);
-    error AlreadyParticipant(uint256 studyId, address patient);
-    error NotParticipant(uint256 studyId, address patient);
-    error UndeclaredComputation(uint256 studyId, uint256 computation);
-    error CohortTooSmall(uint256 studyId, uint256 cohortSize, uint256 minCohort);
-    error CohortLargerThanParticipants(uint256 studyId, uint256 cohortSize, uint256 participants);
-    error BudgetExceeded(uint256 studyId, uint256 requested, uint256 remaining);
-    error InvalidEpsilon();
-    error SignatureExpired(uint256 deadline);
-    error InvalidSignature();
-
-    event StudyRegistered(uint256 indexed studyId, address indexed researcher, bytes32 titleHash, bytes32 protocolHash, uint64 endTime, uint64 epsilonBudget, uint32 minCohort);
-    event StudyApproved(uint256 indexed studyId);
-    event StudyClosed(uint256 indexed studyId, address indexed by);
-    event StudyOptedIn(uint256 indexed studyId, address indexed patient);
-    event StudyOptedOut(uint256 indexed studyId, address indexed patient);
-    /// @notice One run: which declared computation, over how many participants (the released, noisy
-    /// size), the epsilon it spent, and salted commitments: `cohortHash` the Merkle root of the cohort's
-    /// salted leaves, `resultHash` the hash of the released result with a salt (docs/research.md).
-    event StudyRun(
-        uint256 indexed studyId,
-        uint256 indexed runId,
-        uint256 computation,
-        Computation kind,
-        uint32 cohortSize,
-        uint64 epsilonSpent,
-        bytes32 resultHash,
-        bytes32 cohortHash
-    );
 
     /// @param identity_ The MedChain Identity contract (roles, and the governance that approves studies).
     constructor(IIdentity identity_) EIP712("MedChain Studies", "1") Governed(identity_) {}
