@@ -7,7 +7,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { HttpError } from '../http/errors.ts';
+import { fail } from '../http/errors.ts';
 
 export const FHIR_CONTENT_TYPE = 'application/fhir+json; charset=utf-8';
 export const FHIR_JSON = { 'content-type': FHIR_CONTENT_TYPE };
@@ -20,20 +20,20 @@ const XML_TYPES = /xml/i;
 export const contentNegotiation: MiddlewareHandler = async (c, next) => {
   const format = c.req.query('_format');
   if (format !== undefined && !JSON_TYPES.test(format.trim())) {
-    throw new HttpError(406, `_format ${JSON.stringify(format.slice(0, 40))} is not served: this server speaks FHIR JSON only (_format=json)`, 'not-supported');
+    fail(406, `_format ${JSON.stringify(format.slice(0, 40))} is not served: this server speaks FHIR JSON only (_format=json)`, { fhirIssue: 'not-supported' });
   }
   const accept = c.req.header('accept');
   if (accept && format === undefined) {
     const types = accept.split(',').map((t) => t.split(';', 1)[0]!.trim()).filter(Boolean);
     if (types.length > 0 && !types.some((t) => JSON_TYPES.test(t) || t === 'text/*' || t === 'application/fhir+ndjson')) {
-      throw new HttpError(406, `Accept ${JSON.stringify(accept.slice(0, 60))}: this server speaks FHIR JSON only (application/fhir+json)`, 'not-supported');
+      fail(406, `Accept ${JSON.stringify(accept.slice(0, 60))}: this server speaks FHIR JSON only (application/fhir+json)`, { fhirIssue: 'not-supported' });
     }
   }
   if (c.req.method === 'POST' || c.req.method === 'PUT') {
     const type = (c.req.header('content-type') ?? '').split(';', 1)[0]!.trim();
     const form = type === 'application/x-www-form-urlencoded' && c.req.path.endsWith('/_search');
     if (type && !form && (XML_TYPES.test(type) || !JSON_TYPES.test(type))) {
-      throw new HttpError(415, `Content-Type ${JSON.stringify(type.slice(0, 60))} is not accepted: send application/fhir+json`, 'not-supported');
+      fail(415, `Content-Type ${JSON.stringify(type.slice(0, 60))} is not accepted: send application/fhir+json`, { fhirIssue: 'not-supported' });
     }
   }
   await next();
@@ -54,7 +54,7 @@ export function pageOf(params: URLSearchParams): Page {
     const raw = params.get(name);
     if (raw === null) return fallback;
     const n = Number(raw);
-    if (!/^\d{1,9}$/.test(raw) || n < min || n > max) throw new HttpError(400, `${name} must be a whole number ${min}..${max}`, 'value');
+    if (!/^\d{1,9}$/.test(raw) || n < min || n > max) fail(400, `${name} must be a whole number ${min}..${max}`, { fhirIssue: 'value' });
     return n;
   };
   return { count: num('_count', DEFAULT_COUNT, 0, MAX_COUNT), offset: num('_offset', 0, 0, 1e9) };
@@ -88,7 +88,7 @@ export async function searchParamsOf(c: Context): Promise<URLSearchParams> {
   const params = new URL(c.req.url).searchParams;
   if (c.req.method === 'POST') {
     const type = (c.req.header('content-type') ?? '').split(';', 1)[0]!.trim();
-    if (type !== 'application/x-www-form-urlencoded' && type !== '') throw new HttpError(415, 'POST _search takes application/x-www-form-urlencoded parameters', 'not-supported');
+    if (type !== 'application/x-www-form-urlencoded' && type !== '') fail(415, 'POST _search takes application/x-www-form-urlencoded parameters', { fhirIssue: 'not-supported' });
     const form = new URLSearchParams(await c.req.text());
     for (const [k, v] of form) params.append(k, v);
   }

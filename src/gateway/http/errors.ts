@@ -1,14 +1,16 @@
 /**
  * One error policy for every route: a clear message and the right 4xx for bad input, a generic 500
  * for everything else (never a stack trace or an internal message to the client). Under /fhir the
- * body is a FHIR OperationOutcome.
+ * body is a FHIR OperationOutcome. Routes refuse with `fail` (an HttpError); services throw a
+ * `Refusal` (../refusal.ts) and this edge maps its kind to the status.
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
 import type { Logger } from 'pino';
-import { ERROR_CODES, type GatewayErrorBody } from '../../sdk/errors.ts';
+import { ERROR_CODES } from '../../sdk/errors.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
+import { Refusal, type RefusalDetails, type RefusalKind } from '../refusal.ts';
 
 /** FHIR issue type codes by HTTP status (http://hl7.org/fhir/valueset-issue-type.html). */
 const fhirCode: Record<number, string> = {
@@ -24,14 +26,34 @@ export function operationOutcome(status: number, diagnostics: string, code?: str
 }
 
 export type RefusalStatus = 400 | 401 | 403 | 404 | 405 | 406 | 409 | 410 | 412 | 413 | 415 | 422 | 429 | 503;
-/** What a refusal says besides its message, for clients to match on (src/sdk/errors.ts reads it). */
-export type RefusalDetails = Partial<Omit<GatewayErrorBody, 'error'>>;
+export type { RefusalDetails };
+
+/** The HTTP status of each kind of service refusal. */
+export const STATUS_OF_KIND: Record<RefusalKind, RefusalStatus> = {
+  invalid: 400, unauthenticated: 401, forbidden: 403, 'not-found': 404, conflict: 409, gone: 410, stale: 412, unavailable: 503,
+};
 
 /** An error a route throws on purpose; `fhirIssue` is an optional FHIR issue type. */
 export class HttpError extends HTTPException {
   constructor(status: RefusalStatus, message: string, readonly fhirIssue?: string, readonly details: RefusalDetails = {}) {
     super(status, { message });
   }
+}
+
+/** How to refuse with `fail`: body details for clients, and the FHIR issue type when the status's default says too little. */
+export type FailOptions = RefusalDetails & { fhirIssue?: string };
+
+/** Refuses the request: the one way routes do (errorHandler below writes the answer). */
+export function fail(status: RefusalStatus, message: string, options: FailOptions = {}): never {
+  const { fhirIssue, ...details } = options;
+  throw new HttpError(status, message, fhirIssue, details);
+}
+
+/** A refusal as the edge answers it, whichever layer raised it (a route's HttpError or a service's Refusal); undefined for anything else. */
+export function refusalOf(error: unknown): { status: number; message: string; fhirIssue?: string; details: RefusalDetails } | undefined {
+  if (error instanceof Refusal) return { status: STATUS_OF_KIND[error.kind], message: error.message, fhirIssue: error.fhirIssue, details: error.details };
+  if (error instanceof HttpError) return { status: error.status, message: error.message, fhirIssue: error.fhirIssue, details: error.details };
+  return undefined;
 }
 
 /** A refusal of the contracts, relayed: the client gets the custom error's name and arguments. */
@@ -59,6 +81,7 @@ export function errorHandler(log: Logger) {
     if (error instanceof ZodError) {
       return errorResponse(c, 400, error.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; '));
     }
+    if (error instanceof Refusal) return errorResponse(c, STATUS_OF_KIND[error.kind], error.message, error.fhirIssue, {}, error.details);
     if (error instanceof HTTPException) {
       const response = error.getResponse();
       const headers: Record<string, string> = {};

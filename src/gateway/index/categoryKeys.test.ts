@@ -10,6 +10,7 @@ import { bytesToHex } from 'viem';
 import { medchainFixture } from '../../../contracts/test/fixture.ts';
 import { generateEncryptionKeyPair, unwrapCategoryKey, blindCategory } from '../../crypto/index.ts';
 import { recordCategory } from '../../sdk/contracts.ts';
+import { refusalOf } from '../http/errors.ts';
 import { migrate, openSqlite } from '../db/index.ts';
 import { categoryKeys } from './categoryKeys.ts';
 import { envelopeMigrations, envelopeStore } from './envelopes.ts';
@@ -47,7 +48,7 @@ test('category keys: one key per patient across racing gateway processes, durabl
     await c.db.close();
     // A gateway started with another operator key has no copy: a clear 409, never a second key for the patient.
     const d = await open(f.keys.lab);
-    await assert.rejects(d.keys.categoryFor(P, 'Observation'), (e: Error & { status?: number }) => e.status === 409 && /former operator key/.test(e.message));
+    await assert.rejects(d.keys.categoryFor(P, 'Observation'), (e: Error) => refusalOf(e)?.status === 409 && /former operator key/.test(e.message));
     assert.equal(await d.keys.typeOf(P, fromA), undefined);
     await d.db.close();
   } finally {

@@ -13,7 +13,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { blindCategory, blindPurpose, gatewayWrappingKeyPair, generateCategoryKey, unwrapCategoryKey, wrapCategoryKey } from '../../crypto/index.ts';
 import { IdentityAbi, PURPOSES, recordCategory, type MedChainAddresses, type PurposeName } from '../../sdk/contracts.ts';
 import { RECORD_TYPES } from '../../sdk/recordTypes.ts';
-import { HttpError } from '../http/errors.ts';
+import { Refusal } from '../refusal.ts';
 import { EnvelopeConflictError, type EnvelopeStore } from './envelopes.ts';
 
 const ZERO_KEY = /^0x0{64}$/;
@@ -51,7 +51,7 @@ export function categoryKeys(deps: { client: PublicClient; addresses: MedChainAd
       if (!(error instanceof EnvelopeConflictError)) throw error;
       const theirs = await load(patient, false);
       // The patient already holds a key this gateway has no copy of (its copy is sealed to a former operator key).
-      if (!theirs) throw new HttpError(409, `this gateway holds no copy of ${patient}'s category key (sealed to a former operator key?): restore that operator key`, 'conflict');
+      if (!theirs) throw new Refusal('conflict', `this gateway holds no copy of ${patient}'s category key (sealed to a former operator key?): restore that operator key`, 'conflict');
       return theirs;
     }
     return key;

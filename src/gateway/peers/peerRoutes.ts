@@ -15,7 +15,7 @@ import { Hono } from 'hono';
 import { getAddress, type Address, type Hex } from 'viem';
 import { Permission } from '../../sdk/contracts.ts';
 import { cidOrUndefined } from '../../sdk/records.ts';
-import { HttpError } from '../http/errors.ts';
+import { fail } from '../http/errors.ts';
 import type { DataRouteDeps } from '../routes/types.ts';
 import { address, hex32, parse, version } from '../routes/validation.ts';
 import type { PeerEnv } from './peerAuth.ts';
@@ -31,13 +31,13 @@ export function peerRoutes(deps: DataRouteDeps & { replicas: PeerReplicas }, aut
   async function decide(recordId: Hex, reader: Address, action: string, peerName: string) {
     const at = await deps.access.pin();
     const record = await deps.access.record(recordId, at);
-    if (record.patient === '0x0000000000000000000000000000000000000000') throw new HttpError(404, `record ${recordId} is not registered on chain`);
-    if (record.erasedAt !== 0n) throw new HttpError(404, 'record erased');
+    if (record.patient === '0x0000000000000000000000000000000000000000') fail(404, `record ${recordId} is not registered on chain`);
+    if (record.erasedAt !== 0n) fail(404, 'record erased');
     const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: reader, category: record.category, recordId, permission: Permission.Read }, at);
     const entry = { actor: reader, patient: getAddress(record.patient), recordId, action, purpose: 'treatment' } as const;
     if (!decision.allowed) {
       await deps.audit.append({ ...entry, outcome: 'denied', reason: `for hospital ${peerName}: ${decision.reason}` });
-      throw new HttpError(403, `the chain shows no live read access of ${reader} to this record (${decision.reason})`);
+      fail(403, `the chain shows no live read access of ${reader} to this record (${decision.reason})`);
     }
     return { record, decision, at, entry };
   }
@@ -50,11 +50,11 @@ export function peerRoutes(deps: DataRouteDeps & { replicas: PeerReplicas }, aut
     const cid = c.req.query('cid');
     const { at, entry } = await decide(recordId, reader, 'peer-ciphertext', peer.name);
     const ver = await deps.access.version(recordId, v, at);
-    if (ver.version === 0) throw new HttpError(404, `no version ${v}`);
+    if (ver.version === 0) fail(404, `no version ${v}`);
     const registered = cidOrUndefined(ver.contentId);
-    if (!registered || registered !== cid) throw new HttpError(404, 'cid is not the content id registered on chain for this version');
+    if (!registered || registered !== cid) fail(404, 'cid is not the content id registered on chain for this version');
     const mine = await deps.uploads.uploadedBy(ver.contentId, getAddress(ver.author)) || await deps.replicas.holds(ver.contentId, recordId, v);
-    if (!mine || !(await deps.blobs.has(registered))) throw new HttpError(404, 'ciphertext not held by this gateway');
+    if (!mine || !(await deps.blobs.has(registered))) fail(404, 'ciphertext not held by this gateway');
     const bytes = await deps.blobs.get(registered);
     await deps.audit.append({ ...entry, outcome: 'allowed', reason: `served to hospital ${peer.name} (${bytes.length} bytes)` });
     return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
@@ -67,7 +67,7 @@ export function peerRoutes(deps: DataRouteDeps & { replicas: PeerReplicas }, aut
     const reader = parse(address, c.req.query('reader'));
     const { entry } = await decide(recordId, reader, 'peer-envelope', peer.name);
     const envelope = await deps.envelopes.get(recordId, v, reader);
-    if (!envelope) throw new HttpError(404, 'no envelope for that reader here');
+    if (!envelope) fail(404, 'no envelope for that reader here');
     await deps.audit.append({ ...entry, outcome: 'allowed', reason: `served to hospital ${peer.name}` });
     return c.json({ recordId, version: v, reader, envelope: b64(envelope) }, 200, { 'cache-control': 'no-store' });
   });
@@ -78,9 +78,9 @@ export function peerRoutes(deps: DataRouteDeps & { replicas: PeerReplicas }, aut
     const v = parse(version, c.req.param('v'));
     const requester = parse(address, c.req.query('requester'));
     const { decision, entry } = await decide(recordId, requester, 'peer-escrow', peer.name);
-    if (decision.basis !== 'break-glass') throw new HttpError(403, 'escrow bundles go to other hospitals only for a live break-glass of the requester');
+    if (decision.basis !== 'break-glass') fail(403, 'escrow bundles go to other hospitals only for a live break-glass of the requester');
     const escrow = await deps.escrow.get(recordId, v);
-    if (!escrow) throw new HttpError(404, `no escrow shares were deposited here for version ${v}`);
+    if (!escrow) fail(404, `no escrow shares were deposited here for version ${v}`);
     await deps.audit.append({ ...entry, purpose: 'emergency', outcome: 'allowed', reason: `escrow bundle served to hospital ${peer.name}` });
     return c.json({
       recordId, version: v, threshold: escrow.threshold, commitment: b64(escrow.commitment),

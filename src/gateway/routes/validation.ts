@@ -1,10 +1,10 @@
 /**
  * What every data route validates and how it refuses: shared zod schemas for ids, addresses and
  * numbers, `parse` (400 with the failing fields), `fail` (a status and a message), and the session
- * check. Refusals are HttpErrors (thrown by `fail`); the error policy (http/errors.ts) turns them into responses.
+ * check. `fail` (from http/errors.ts, re-exported for the routes) throws the refusal; the error policy there turns it into a response.
  */
 import type { Context } from 'hono';
-import { HttpError, type RefusalDetails, type RefusalStatus } from '../http/errors.ts';
+import { fail } from '../http/errors.ts';
 import { z } from 'zod';
 import { getAddress, type Hex } from 'viem';
 import { ScopeKind, type PurposeName } from '../../sdk/contracts.ts';
@@ -30,10 +30,7 @@ export const version = z.coerce.number().int().min(1).max(2 ** 31);
 export const purposeLabel = (purpose: PurposeName | undefined): string => purpose?.toLowerCase() ?? 'unknown';
 export const scopeName: Record<number, string> = Object.fromEntries(Object.entries(ScopeKind).map(([k, v]) => [v, k.toLowerCase()]));
 
-/** Refuses the request: the one way routes do (the HTTP edge, http/errors.ts, writes the answer). */
-export function fail(status: RefusalStatus, message: string, details?: RefusalDetails): never {
-  throw new HttpError(status, message, undefined, details);
-}
+export { fail };
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value);
