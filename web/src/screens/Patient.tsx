@@ -9,6 +9,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, EMERGENCY_REASONS, Role } from '../../../src/sdk/contracts.ts';
 import { blindTerms } from '../../../src/sdk/blindScope.ts';
+import { closeBreakGlass } from '../../../src/sdk/actions/breakGlass.ts';
 import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/sdk/auditProof.ts';
 import { useAccountInfo } from '../lib/accountInfo.ts';
 import { exportBundle } from '../lib/fhir.ts';
@@ -131,7 +132,7 @@ function Emergencies({ session }: { session: Session }) {
               ? `closed ${when(e.closedAt)}${e.closedBy ? ` by ${e.closedBy.toLowerCase() === session.address.toLowerCase() ? 'you' : 'the provider'}` : ''}`
               : `ended ${when(e.until)}`}</span>}
             {e.live ? <ActionButton label="Close it now" kind="danger" done="Closed" run={async () => {
-              await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'closeEmergencyAccess', args: [session.address, e.provider as Hex] });
+              await closeBreakGlass({ addresses, patient: session.address, provider: e.provider as Hex, send: (call) => sendTx(session, call as never) });
               await queryClient.invalidateQueries({ queryKey: ['emergencies'] });
             }} /> : null}
             {!e.live && e.barred && e.accessId === latestOf(e.provider) ? <span data-testid="emergency-barred"> — you closed it: this provider cannot open emergency access to your records again until you allow it
