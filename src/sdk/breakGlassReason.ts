@@ -47,12 +47,22 @@ export function reasonCommitment(code: EmergencyReasonCode, reason: string, salt
  * @example const { salt, reasonHash } = commitBreakGlassReason('Unconscious', 'unconscious after a fall, no ID')
  */
 export function commitBreakGlassReason(code: EmergencyReasonCode, reason: string): { salt: Uint8Array; reasonHash: Hex } {
+  const text = checkBreakGlassReason(code, reason);
+  const salt = generateSalt();
+  return { salt, reasonHash: reasonCommitment(code, text, salt) };
+}
+
+/**
+ * Refuses a reason that cannot be committed to (unknown code, empty, over 2000 bytes) before
+ * anything is signed; returns the trimmed text.
+ * @example checkBreakGlassReason('Other', text)
+ */
+export function checkBreakGlassReason(code: EmergencyReasonCode, reason: string): string {
   checkCode(code);
   const text = reason.trim();
   if (text.length === 0) throw new BreakGlassReasonError('a break-glass reason must not be empty');
   if (toBytes(text).length > MAX_REASON_BYTES) throw new BreakGlassReasonError(`a break-glass reason is at most ${MAX_REASON_BYTES} bytes`);
-  const salt = generateSalt();
-  return { salt, reasonHash: reasonCommitment(code, text, salt) };
+  return text;
 }
 
 /** Seals the coded reason, the text and the salt for each reader (patient first; the provider; auditors with a key on chain). */

@@ -1,14 +1,15 @@
 /**
  * Opens a record version for its reader: the ciphertext and the reader's own key envelope from the
- * gateway — or, under live break-glass, the escrow shares the custodians release to the reader —
- * decrypted here, and the plaintext checked against the integrity hash read from the chain (not
+ * gateway — or, under live break-glass, the escrow shares the custodians release to the reader
+ * (./actions/releaseEscrow.ts) — decrypted here, and the plaintext checked against the integrity hash read from the chain (not
  * against the gateway's word). Runs in Node and browsers.
  */
 import type { Address, Hex, PublicClient } from 'viem';
 import { RecordRegistryAbi, type MedChainAddresses } from './contracts.ts';
 import type { AccessView, GatewayClient } from './gateway.ts';
-import { contentIdOf, openEscrowedRecordVersion, openRecordVersion } from './records.ts';
+import { contentIdOf, openRecordVersion } from './records.ts';
 import { withAnyKey } from './shareWithGrantee.ts';
+import { releaseEscrow } from './actions/releaseEscrow.ts';
 
 export interface ReadRecordResult {
   recordId: Hex; version: number; patient: Address; plaintext: Uint8Array;
@@ -42,22 +43,18 @@ export async function readRecordVersion(options: {
     return { patient: detail.patient, version, basis: detail.access.basis };
   })();
   const { patient, version } = known;
-  const viaEscrow = known.basis === 'break-glass';
-  const [onChain, ciphertext, keys] = await Promise.all([
-    client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getVersion', args: [recordId, version] }),
-    gateway.getCiphertext(recordId, version),
-    viaEscrow ? gateway.releaseEscrow(recordId, version).then((release) => ({ release })) : gateway.getEnvelope(recordId, version).then((envelope) => ({ envelope })),
-  ]);
-  const contentIdVerified = (await contentIdOf(ciphertext)).contentId.toLowerCase() === onChain.contentId.toLowerCase();
-  if ('release' in keys) {
-    const { release } = keys;
-    const opened = await withAnyKey(options.privateKeys, (privateKey) => openEscrowedRecordVersion({
-      ciphertext, escrow: { threshold: release.threshold, commitment: release.commitment }, released: release.shares,
-      privateKey, recordId, version, patient, integrityHash: onChain.integrityHash,
-    }));
-    return { recordId, version, patient, plaintext: opened.plaintext, integrityVerified: opened.integrityVerified === true, contentIdVerified, access: release.access, viaEscrow: true };
+  const onChainRead = client.readContract({ address: addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getVersion', args: [recordId, version] });
+  const ciphertextRead = gateway.getCiphertext(recordId, version);
+  const contentIdChecked = Promise.all([onChainRead, ciphertextRead]).then(async ([onChain, ciphertext]) => (await contentIdOf(ciphertext)).contentId.toLowerCase() === onChain.contentId.toLowerCase());
+  if (known.basis === 'break-glass') {
+    // No envelope of one's own: the custodians' escrow shares, fetched in parallel with the ciphertext and the chain's hashes.
+    const [opened, contentIdVerified] = await Promise.all([
+      releaseEscrow({ gateway, recordId, version, patient, privateKeys: options.privateKeys, ciphertext: ciphertextRead, integrityHash: onChainRead.then((v) => v.integrityHash) }),
+      contentIdChecked,
+    ]);
+    return { recordId, version, patient, plaintext: opened.plaintext, integrityVerified: opened.integrityVerified === true, contentIdVerified, access: opened.access, viaEscrow: true };
   }
-  const { envelope, access } = keys.envelope;
+  const [onChain, ciphertext, { envelope, access }, contentIdVerified] = await Promise.all([onChainRead, ciphertextRead, gateway.getEnvelope(recordId, version), contentIdChecked]);
   const opened = await withAnyKey(options.privateKeys, (privateKey) => openRecordVersion({ ciphertext, envelope, privateKey, recordId, version, patient, integrityHash: onChain.integrityHash }));
   return { recordId, version, patient, plaintext: opened.plaintext, integrityVerified: opened.integrityVerified === true, contentIdVerified, access, viaEscrow: false };
 }

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { encryptKeystore, generateEncryptionKeyPair } from '../../src/crypto/index.ts';
 import { openRecordVersion, prepareRecordVersion } from '../../src/sdk/records.ts';
 import { recordCategory } from '../../src/sdk/contracts.ts';
-import { RECORD_TYPES, buildResource, exportBundle, summary, validateFields, type RecordFields } from '../../web/src/lib/fhir.ts';
+import { RECORD_TYPES, buildResource, summary, validateFields, type RecordFields } from '../../web/src/lib/fhir.ts';
+import { collectionBundle } from '../../src/sdk/fhirBundle.ts';
 import { parseAccountKeystore, parseKeyBundle } from '../../web/src/lib/keystoreStorage.ts';
 
 const patient = '0x1111111111111111111111111111111111111111' as const;
@@ -39,7 +40,7 @@ it('form resources round-trip through the SDK encryption with integrity verified
   }
   assert.equal(summary(buildResource(samples[0]!, patient)), 'HbA1c: 6.1 %');
   assert.equal(summary(buildResource(samples[1]!, patient)), 'Smoking status: never smoker');
-  const bundle = exportBundle([{ recordId: '0xab', version: 2, resource: { resourceType: 'Condition' } }]);
+  const bundle = collectionBundle([{ recordId: '0xab', version: 2, resource: { resourceType: 'Condition' } }]);
   assert.equal(bundle.resourceType, 'Bundle');
   assert.equal(bundle.type, 'collection');
   assert.deepEqual(bundle.entry, [{ fullUrl: 'urn:medchain:record:0xab:v2', resource: { resourceType: 'Condition' } }]);

@@ -15,15 +15,21 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWalletClient, custom, encodeFunctionData, getAddress, keccak256, parseEventLogs, toBytes, type Address, type Hex } from 'viem';
+import { createWalletClient, custom, encodeFunctionData, getAddress, keccak256, parseEventLogs, toBytes } from 'viem';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../src/crypto/index.ts';
 import { IdentityAbi, ProviderKind, StudiesAbi, SuspensionReason, medChainContracts, recordCategory } from '../../src/sdk/contracts.ts';
 import { GatewayClient, GatewayError } from '../../src/sdk/gateway.ts';
 import { declaredComputation, studyCode, toMicro } from '../../src/sdk/studies.ts';
-import { setStudyConsent, shareWithStudy, studyCall } from '../../src/sdk/studyClient.ts';
+import { describeStudy } from '../../src/sdk/actions/describeStudy.ts';
+import { getStudy } from '../../src/sdk/actions/getStudy.ts';
+import { getStudyParticipation } from '../../src/sdk/actions/getStudyParticipation.ts';
+import { getStudyRunCohort } from '../../src/sdk/actions/getStudyRunCohort.ts';
+import { getStudyRuns } from '../../src/sdk/actions/getStudyRuns.ts';
+import { setStudyConsent } from '../../src/sdk/actions/setStudyConsent.ts';
+import { shareWithStudy } from '../../src/sdk/actions/shareWithStudy.ts';
 import { verifyInclusion } from '../../src/sdk/auditProof.ts';
-import { cohortTree, resultHashOf, verifyCohortInclusion, type CohortInclusion } from '../../src/gateway/research/commitment.ts';
+import { cohortTree, resultHashOf, verifyCohortInclusion } from '../../src/gateway/research/commitment.ts';
 import { binOf, SIZE_SHARE } from '../../src/gateway/research/computations.ts';
 import { laplaceBound } from '../../src/gateway/research/laplace.ts';
 import { chain, randomKey } from '../../contracts/test/fixture.ts';
@@ -75,18 +81,18 @@ before(async () => {
   }]));
   studyId = parseEventLogs({ abi: StudiesAbi, logs: receipt.logs, eventName: 'StudyRegistered' })[0]!.args.studyId;
   researcher = await h.client('applicant');
-  await studyCall(researcher, 'PUT', `/api/studies/${studyId}/text`, {
-    title, summary: 'We compare HbA1c (long-term blood sugar) values across the clinic. Only averages and histograms leave the hospital.', codes: [{ ...HBA1C, display: 'HbA1c' }],
+  await describeStudy({
+    gateway: researcher, studyId, title, summary: 'We compare HbA1c (long-term blood sugar) values across the clinic. Only averages and histograms leave the hospital.', codes: [{ ...HBA1C, display: 'HbA1c' }],
   });
   await f.mined(f.as('admin').identity.write.approve([f.addresses.studies, encodeFunctionData({ abi: StudiesAbi, functionName: 'approveStudy', args: [studyId] })]));
 
   // All 35 opt in by relayed signature and share their keys; then 5 opt out.
   for (const p of patients) {
-    await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, account: p.account, studyId, join: true });
+    await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, patient: p.account.address, signer: p.account, studyId, join: true });
     const shared = await shareWithStudy({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, patient: p.account.address, privateKeys: [p.encryption.privateKey], studyId, resourceTypes: ['Observation'] });
     assert.equal(shared, 2);
   }
-  for (const p of leavers) await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, account: p.account, studyId, join: false });
+  for (const p of leavers) await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, patient: p.account.address, signer: p.account, studyId, join: false });
   await h.waitIndexed();
 });
 
@@ -94,13 +100,13 @@ after(async () => { await h?.close(); });
 
 const run = (body: Record<string, unknown>, client: GatewayClient = researcher) =>
   httpCall(h.gateway.url, 'POST', `/api/studies/${studyId}/runs`, { token: client.sessionToken!, body });
-const studyPage = async () => studyCall<{ budget: { spent: number; left: number }; participants: number; runs: number; status: string; title: string }>(researcher, 'GET', `/api/studies/${studyId}`);
+const studyPage = async () => getStudy({ gateway: researcher, studyId });
 const keysOf = async (p: Participant) => Number((await h.gateway.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM study_envelopes WHERE study_id = $1 AND patient = $2', [Number(studyId), p.account.address.toLowerCase()]))[0]!.n);
 
 test('the leavers\' shared keys are gone, durably (deleted by the indexer at StudyOptedOut); the stayers\' are there', async () => {
   for (const p of leavers) {
     assert.equal(await keysOf(p), 0);
-    const mine = await studyCall<{ participant: boolean; sharedVersions: number }>(p.gateway, 'GET', `/api/studies/${studyId}/participation`);
+    const mine = await getStudyParticipation({ gateway: p.gateway, studyId });
     assert.deepEqual([mine.participant, mine.sharedVersions], [false, 0]);
     // Attack: a leaver pushes their keys back without opting in again: refused, nothing stored.
     const recordId = (await p.gateway.listRecords(p.account.address)).records[0]!.recordId;
@@ -219,16 +225,16 @@ test('the noised mean and histogram match the exact values within the stated Lap
   const logs = parseEventLogs({ abi: StudiesAbi, eventName: 'StudyRun', logs: await h.f.publicClient.getLogs({ address: h.f.addresses.studies, fromBlock: 0n }) });
   assert.equal(logs.length, 25);
   const leaverSet = new Set(leavers.map((p) => p.account.address));
-  const { runs: released } = await studyCall<{ runs: Array<{ runId: number; computation: number; cohortSize: number; result: unknown; resultSalt: Hex }> }>(researcher, 'GET', `/api/studies/${studyId}/runs`);
+  const released = await getStudyRuns({ gateway: researcher, studyId });
   for (const log of logs) {
-    const audited = await studyCall<{ cohort: Address[]; cohortHash: Hex; salt: Hex; treeSize: number; resultSalt: Hex }>(admin, 'GET', `/api/studies/${studyId}/runs/${log.args.runId}/cohort`);
+    const audited = await getStudyRunCohort({ gateway: admin, studyId, runId: Number(log.args.runId) });
     assert.equal(audited.cohort.length, 30);
     assert.ok(audited.cohort.every((a) => !leaverSet.has(a)), 'no opted-out patient in any run');
     assert.equal(audited.treeSize, 30);
-    assert.equal(cohortTree(audited.salt, audited.cohort, audited.treeSize).root, log.args.cohortHash);
+    assert.equal(cohortTree(audited.salt!, audited.cohort, audited.treeSize!).root, log.args.cohortHash);
     const mine = released.find((r) => r.runId === Number(log.args.runId))!;
     assert.equal(mine.cohortSize, log.args.cohortSize, 'the released size is the one on chain');
-    assert.equal(resultHashOf(mine.resultSalt, { studyId: Number(studyId), computation: mine.computation, cohortSize: mine.cohortSize, result: mine.result }), log.args.resultHash);
+    assert.equal(resultHashOf(mine.resultSalt!, { studyId: Number(studyId), computation: mine.computation, cohortSize: mine.cohortSize, result: mine.result }), log.args.resultHash);
   }
   // Attack (review 2): with the true cohort list but without the salt, the on-chain hash cannot be matched —
   // neither as the old unsalted keccak of the sorted list nor as an unsalted tree.
@@ -271,28 +277,29 @@ test('every run is in each included patient\'s audit trail, with an inclusion pr
     assert.ok(verifyInclusion(proof, { root: anchor.root, entryCount: anchor.entryCount }));
   }
   // The patient's own view of the study: the runs that included them.
-  const mine = await studyCall<{ runsIncludingYou: Array<{ runId: number; kind: string; cohortHash: Hex; inclusion: CohortInclusion } & Record<string, unknown>> }>(p.gateway, 'GET', `/api/studies/${studyId}/participation`);
+  const mine = await getStudyParticipation({ gateway: p.gateway, studyId });
   assert.equal(mine.runsIncludingYou.length, 25);
   // Each with the patient's own proof of inclusion, checked against the chain's cohortHash — and opening no one else's leaf.
   const chainRuns = parseEventLogs({ abi: StudiesAbi, eventName: 'StudyRun', logs: await h.f.publicClient.getLogs({ address: h.f.addresses.studies, fromBlock: 0n }) });
   for (const r of mine.runsIncludingYou) {
     const onChain = chainRuns.find((l) => l.args.studyId === studyId && Number(l.args.runId) === r.runId)!;
-    assert.ok(verifyCohortInclusion(r.inclusion, p.account.address, onChain.args.cohortHash));
-    assert.equal(verifyCohortInclusion(r.inclusion, stayers[4]!.account.address, onChain.args.cohortHash), false);
-    assert.equal(r.cohort, undefined);
-    assert.equal(r.salt, undefined);
+    assert.ok(verifyCohortInclusion(r.inclusion!, p.account.address, onChain.args.cohortHash));
+    assert.equal(verifyCohortInclusion(r.inclusion!, stayers[4]!.account.address, onChain.args.cohortHash), false);
+    const secrets = r as typeof r & { cohort?: unknown; salt?: unknown };
+    assert.equal(secrets.cohort, undefined);
+    assert.equal(secrets.salt, undefined);
   }
   for (const leaver of leavers) {
     const trail = await leaver.gateway.audit({ patient: leaver.account.address, limit: 1000 });
     assert.equal(trail.entries.filter((e) => e.action === 'study-run').length, 0);
     // Non-participants do not see the study's results: neither the runs list nor the values on the study page.
     assert.equal((await httpCall(h.gateway.url, 'GET', `/api/studies/${studyId}/runs`, { token: leaver.gateway.sessionToken! })).status, 403);
-    const page = await studyCall<{ runList: Array<Record<string, unknown>> }>(leaver.gateway, 'GET', `/api/studies/${studyId}`);
+    const page = await getStudy({ gateway: leaver.gateway, studyId });
     assert.equal(page.runList.length, 25);
     assert.ok(page.runList.every((r) => r.result === undefined && typeof r.resultHash === 'string'));
   }
-  const results = await studyCall<{ runs: unknown[] }>(p.gateway, 'GET', `/api/studies/${studyId}/runs`);
-  assert.equal(results.runs.length, 25);
+  const results = await getStudyRuns({ gateway: p.gateway, studyId });
+  assert.equal(results.length, 25);
 });
 
 test('a researcher suspended after approval: runs refused 403 at once, nothing spent or anchored, results hidden; reinstated, they see them again', async () => {
@@ -309,7 +316,7 @@ test('a researcher suspended after approval: runs refused 403 at once, nothing s
     assert.equal(refused.status, 403);
     assert.match(String(refused.json?.error), /not an accredited provider now/);
     assert.equal((await httpCall(h.gateway.url, 'GET', `/api/studies/${studyId}/runs`, { token: researcher.sessionToken! })).status, 403);
-    const page = await studyCall<{ runList: Array<Record<string, unknown>>; budget: { spent: number }; runs: number }>(researcher, 'GET', `/api/studies/${studyId}`);
+    const page = await getStudy({ gateway: researcher, studyId });
     assert.ok(page.runList.every((r) => r.result === undefined && r.resultSalt === undefined), 'no released value on the page either');
     assert.deepEqual([page.budget.spent, page.runs], [before.budget.spent, before.runs]);
     assert.equal(await chainRuns(), runsBefore);
@@ -333,12 +340,12 @@ test('keys are refused for a study this gateway cannot compute (409) and for rec
   await f.mined(f.as('admin').identity.write.approve([f.addresses.studies, encodeFunctionData({ abi: StudiesAbi, functionName: 'approveStudy', args: [foreign] })]));
   const p = stayers[6]!;
   const stored = async (id: bigint) => Number((await h.gateway.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM study_envelopes WHERE study_id = $1', [Number(id)]))[0]!.n);
-  assert.equal((await studyCall<{ computeKeyHeldHere: boolean }>(p.gateway, 'GET', `/api/studies/${foreign}`)).computeKeyHeldHere, false);
+  assert.equal((await getStudy({ gateway: p.gateway, studyId: foreign })).computeKeyHeldHere, false);
   // The client (web and CLI opt-in use the same check) refuses before wrapping anything.
   await assert.rejects(shareWithStudy({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, patient: p.account.address, privateKeys: [p.encryption.privateKey], studyId: foreign, resourceTypes: ['Observation'] }),
     (e: unknown) => e instanceof GatewayError && e.status === 409 && /does not run study/.test(e.message));
   // Attack: a participant posts envelopes directly anyway.
-  await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, account: p.account, studyId: foreign, join: true });
+  await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, patient: p.account.address, signer: p.account, studyId: foreign, join: true });
   const recordId = (await p.gateway.listRecords(p.account.address)).records[0]!.recordId;
   const { envelope } = await p.gateway.getEnvelope(recordId, 1);
   const res = await httpCall(h.gateway.url, 'POST', `/api/studies/${foreign}/envelopes`, { token: p.gateway.sessionToken!, body: { envelopes: [{ recordId, version: 1, envelope: Buffer.from(envelope).toString('base64') }] } });
@@ -384,7 +391,7 @@ test('an opt-out sent while the gateway is down is applied at restart; at the en
   const second = parseEventLogs({ abi: StudiesAbi, logs: receipt.logs, eventName: 'StudyRegistered' })[0]!.args.studyId;
   await f.mined(f.as('admin').identity.write.approve([f.addresses.studies, encodeFunctionData({ abi: StudiesAbi, functionName: 'approveStudy', args: [second] })]));
   for (const p of stayers.slice(0, 5)) {
-    await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, account: p.account, studyId: second, join: true });
+    await setStudyConsent({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, chainId: 31337, patient: p.account.address, signer: p.account, studyId: second, join: true });
     await shareWithStudy({ gateway: p.gateway, client: f.publicClient, addresses: f.addresses, patient: p.account.address, privateKeys: [p.encryption.privateKey], studyId: second, resourceTypes: ['Observation'] });
   }
   const count = async () => Number((await h.gateway.db.query<{ n: number }>('SELECT COUNT(*) AS n FROM study_envelopes WHERE study_id = $1', [Number(second)]))[0]!.n);
@@ -408,5 +415,5 @@ test('an opt-out sent while the gateway is down is applied at restart; at the en
   const refused = await httpCall(h.gateway.url, 'POST', `/api/studies/${second}/runs`, { token: researcher.sessionToken!, body: { computation: 0, epsilon: 1 } });
   assert.equal(refused.status, 409);
   assert.match(String(refused.json?.error), /has ended/);
-  assert.equal((await studyCall<{ status: string }>(researcher, 'GET', `/api/studies/${second}`)).status, 'ended');
+  assert.equal((await getStudy({ gateway: researcher, studyId: second })).status, 'ended');
 });

@@ -7,30 +7,27 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Hex } from 'viem';
-import { recordCategory, StudiesAbi } from '../../src/sdk/contracts.ts';
-import { studyConsentTypedData } from '../../src/sdk/studies.ts';
-import { assertStudyComputedHere, shareWithStudy, studyCall } from '../../src/sdk/studyClient.ts';
+import { recordCategory } from '../../src/sdk/contracts.ts';
+import { walletSigner } from '../../src/sdk/actions/consentSignature.ts';
+import { assertStudyComputedHere } from '../../src/sdk/actions/assertStudyComputedHere.ts';
+import { getStudies } from '../../src/sdk/actions/getStudies.ts';
+import { getStudy } from '../../src/sdk/actions/getStudy.ts';
+import { getStudyParticipation } from '../../src/sdk/actions/getStudyParticipation.ts';
+import { getStudyRuns } from '../../src/sdk/actions/getStudyRuns.ts';
+import { setStudyConsent } from '../../src/sdk/actions/setStudyConsent.ts';
+import { shareWithStudy } from '../../src/sdk/actions/shareWithStudy.ts';
+import type { StudyRunView, StudyView } from '../../src/sdk/actions/studyRequest.ts';
 import type { Session } from './lib/session.tsx';
 import { openVersion } from './lib/openVersion.ts';
 import { ActionButton, Empty, ErrorNote, Loading, when } from './ui.tsx';
 
-interface Bin { from: number; to: number; count: number }
-interface StudyView {
-  studyId: number; status: string; open: boolean; title: string | null; summary: string | null; participants: number; minCohort: number; endTime: number;
-  budget: { epsilon: number; spent: number; left: number }; codes: Array<{ system: string; code: string; display: string }>;
-  computations: Array<{ index: number; kind: string }>; computeKeyHeldHere: boolean;
-}
-interface Run { runId: number; kind: string; cohortSize: number; epsilon: number; time: number; result?: { kind: string; bins?: Bin[]; mean?: number; count?: number } }
-
 async function setConsent(session: Session, studyId: number, join: boolean) {
   const { client, addresses, chainId } = session.config;
   // Joining here only makes sense where the study's compute key is: check before the patient signs anything.
-  if (join) await assertStudyComputedHere(session.gateway, BigInt(studyId));
-  const nonce = await client.readContract({ address: addresses.studies, abi: StudiesAbi, functionName: 'nonces', args: [session.address] });
-  const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
-  const typed = studyConsentTypedData({ chainId, studies: addresses.studies, patient: session.address, studyId: BigInt(studyId), nonce, deadline, join });
-  const signature = await session.wallet.signTypedData({ account: session.account, ...typed });
-  await studyCall(session.gateway, 'POST', `/api/studies/${studyId}/${join ? 'opt-in' : 'opt-out'}/relay`, { patient: session.address, deadline: deadline.toString(), signature });
+  if (join) await assertStudyComputedHere({ gateway: session.gateway, studyId: BigInt(studyId) });
+  await setStudyConsent({
+    gateway: session.gateway, client, addresses, chainId, patient: session.address, signer: walletSigner(session.wallet, session.account), studyId: BigInt(studyId), join,
+  });
   if (join) {
     await shareWithStudy({
       gateway: session.gateway, client, addresses, patient: session.address, privateKeys: [session.encryption.privateKey], studyId: BigInt(studyId), resourceTypes: ['Observation', 'Condition'],
@@ -57,12 +54,12 @@ function StudyCard({ session, study }: { session: Session; study: StudyView }) {
   const queryClient = useQueryClient();
   const mine = useQuery({
     queryKey: ['study-participation', study.studyId, session.address],
-    queryFn: () => studyCall<{ participant: boolean; sharedVersions: number; runsIncludingYou: Run[] }>(session.gateway, 'GET', `/api/studies/${study.studyId}/participation`),
+    queryFn: () => getStudyParticipation({ gateway: session.gateway, studyId: BigInt(study.studyId) }),
   });
   const runs = useQuery({
     queryKey: ['study-runs', study.studyId],
     enabled: mine.data?.participant === true || (mine.data?.runsIncludingYou.length ?? 0) > 0,
-    queryFn: () => studyCall<{ runs: Run[] }>(session.gateway, 'GET', `/api/studies/${study.studyId}/runs`),
+    queryFn: async () => ({ runs: await getStudyRuns({ gateway: session.gateway, studyId: BigInt(study.studyId) }) }),
   });
   const own = useQuery({ queryKey: ['study-own-value', study.studyId], enabled: !!runs.data, queryFn: () => ownLatest(session, study.codes).then((v) => v ?? null) });
   const consent = useMutation({
@@ -111,7 +108,7 @@ function StudyCard({ session, study }: { session: Session; study: StudyView }) {
 }
 
 export function PatientStudies({ session }: { session: Session }) {
-  const q = useQuery({ queryKey: ['studies'], queryFn: () => studyCall<{ studies: StudyView[] }>(session.gateway, 'GET', '/api/studies') });
+  const q = useQuery({ queryKey: ['studies'], queryFn: async () => ({ studies: await getStudies({ gateway: session.gateway }) }) });
   if (q.isPending) return <Loading what="studies" />;
   if (q.error) return <ErrorNote error={q.error} />;
   const visible = q.data.studies.filter((s) => s.status !== 'proposed');
@@ -119,7 +116,7 @@ export function PatientStudies({ session }: { session: Session }) {
   return <ol className="cards">{visible.map((s) => <StudyCard key={s.studyId} session={session} study={s} />)}</ol>;
 }
 
-const resultText = (r: Run['result'] | undefined) =>
+const resultText = (r: StudyRunView['result'] | undefined) =>
   !r ? '—' : r.mean !== undefined ? `mean ${r.mean}` : r.count !== undefined ? `count ${r.count}` : r.bins ? r.bins.map((b) => `${b.from}–${b.to}: ${b.count}`).join(' · ') : r.kind;
 
 /** A researcher's studies: status, participants, privacy budget spent, and every run with its released result. */
@@ -127,9 +124,9 @@ export function ResearcherStudies({ session }: { session: Session }) {
   const q = useQuery({
     queryKey: ['studies-mine', session.address],
     queryFn: async () => {
-      const { studies } = await studyCall<{ studies: Array<StudyView & { researcher: string }> }>(session.gateway, 'GET', '/api/studies');
+      const studies = await getStudies({ gateway: session.gateway });
       const mine = studies.filter((s) => s.researcher.toLowerCase() === session.address.toLowerCase());
-      return Promise.all(mine.map(async (s) => ({ ...s, runList: (await studyCall<{ runList: Run[] }>(session.gateway, 'GET', `/api/studies/${s.studyId}`)).runList })));
+      return Promise.all(mine.map(async (s) => ({ ...s, runList: (await getStudy({ gateway: session.gateway, studyId: BigInt(s.studyId) })).runList })));
     },
   });
   if (q.isPending) return <Loading what="your studies" />;

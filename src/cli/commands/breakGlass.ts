@@ -4,14 +4,14 @@
  * on chain, the patient is alerted and every read is in the audit trail. The reason's code
  * (unconscious, life-threatening, …) is public; its text goes on chain only as a salted commitment
  * (keccak256(salt ‖ reason), sdk/breakGlassReason.ts) and is kept in the gateway encrypted to the
- * patient, the provider and the auditors.
+ * patient, the provider and the auditors (the SDK's openBreakGlass action, sdk/actions/breakGlass.ts).
  *
  * `medchain break-glass reason <access-id>`: the patient, the provider or an auditor reads the
  * stated reason and checks it against the commitment on chain.
  */
-import { parseEventLogs } from 'viem';
-import { ConsentAbi, EMERGENCY_REASONS } from '../../sdk/contracts.ts';
-import { commitBreakGlassReason, readBreakGlassReason, reasonRecipients, sealBreakGlassReason } from '../../sdk/breakGlassReason.ts';
+import { EMERGENCY_REASONS } from '../../sdk/contracts.ts';
+import { checkBreakGlassReason, readBreakGlassReason } from '../../sdk/breakGlassReason.ts';
+import { openBreakGlass } from '../../sdk/actions/breakGlass.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
@@ -33,22 +33,17 @@ export const breakGlassCommands: Command[] = [
       if (!reason) throw new CliError('break-glass needs --reason "<why>"', EXIT.usage);
       const index = CODES.indexOf(str(values, 'code') ?? 'other');
       if (index < 0) throw new CliError(`--code must be one of ${CODES.join(', ')}`, EXIT.usage);
-      let commitment: ReturnType<typeof commitBreakGlassReason>;
       const code = EMERGENCY_REASONS[index]!;
-      try { commitment = commitBreakGlassReason(code, reason); } catch (error) { throw new CliError((error as Error).message, EXIT.usage); }
+      try { checkBreakGlassReason(code, reason); } catch (error) { throw new CliError((error as Error).message, EXIT.usage); }
       const session = await openSession(global);
       const me = encryptionKey(session);
-      // The readers' keys first: a patient without a key on chain cannot be sealed to, so nothing is opened.
-      const recipients = await reasonRecipients({ gateway: session.gateway, client: session.client, addresses: session.addresses, patient, provider: { address: session.address, publicKey: me.publicKey } });
-      const receipt = await session.send({ address: session.addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [patient, commitment.reasonHash] });
-      const opened = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'EmergencyAccessOpened' })[0];
-      if (!opened) throw new CliError(`transaction ${receipt.transactionHash} opened no emergency access`);
-      const accessId = opened.args.accessId;
-      const sealed = await sealBreakGlassReason({ code, reason, salt: commitment.salt, accessId, patient, recipients });
-      const stored = await session.gateway.depositBreakGlassReason(accessId, sealed);
-      const until = Number(opened.args.until);
-      emit(global.json, { patient, accessId: Number(accessId), until, reasonHash: commitment.reasonHash, reasonReaders: stored.recipients, txHash: receipt.transactionHash },
-        `emergency access #${accessId} to ${patient} open until ${isoTime(until)} — every read is logged and the patient is alerted; the reason is sealed to ${stored.recipients.length} readers`);
+      const opened = await openBreakGlass({
+        gateway: session.gateway, client: session.client, addresses: session.addresses, patient, provider: { address: session.address, publicKey: me.publicKey },
+        code, reason, send: (call) => session.send(call as never),
+      });
+      const until = Number(opened.until);
+      emit(global.json, { patient, accessId: Number(opened.accessId), until, reasonHash: opened.reasonHash, reasonReaders: opened.reasonReaders, txHash: opened.txHash },
+        `emergency access #${opened.accessId} to ${patient} open until ${isoTime(until)} — every read is logged and the patient is alerted; the reason is sealed to ${opened.reasonReaders.length} readers`);
     },
   },
   {

@@ -5,11 +5,20 @@
  * researcher runs a declared computation; participants read the results.
  */
 import { readFileSync } from 'node:fs';
-import { encodeFunctionData, keccak256, parseEventLogs, toBytes, type Hex } from 'viem';
+import { encodeFunctionData, keccak256, parseEventLogs, toBytes } from 'viem';
 import { z } from 'zod';
 import { IdentityAbi, StudiesAbi, recordCategory } from '../../sdk/contracts.ts';
 import { declaredComputation, studyCode, toMicro, type ComputationKind } from '../../sdk/studies.ts';
-import { assertStudyComputedHere, setStudyConsent, shareWithStudy, studyCall } from '../../sdk/studyClient.ts';
+import { assertStudyComputedHere } from '../../sdk/actions/assertStudyComputedHere.ts';
+import { describeStudy } from '../../sdk/actions/describeStudy.ts';
+import { getComputeService } from '../../sdk/actions/getComputeService.ts';
+import { getStudies } from '../../sdk/actions/getStudies.ts';
+import { getStudy } from '../../sdk/actions/getStudy.ts';
+import { getStudyParticipation } from '../../sdk/actions/getStudyParticipation.ts';
+import { getStudyRuns } from '../../sdk/actions/getStudyRuns.ts';
+import { runStudyComputation } from '../../sdk/actions/runStudyComputation.ts';
+import { setStudyConsent } from '../../sdk/actions/setStudyConsent.ts';
+import { shareWithStudy } from '../../sdk/actions/shareWithStudy.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
@@ -40,13 +49,6 @@ const studyId = (text: string | undefined) => {
   return BigInt(text);
 };
 
-interface StudyPage {
-  studyId: number; status: string; title: string | null; summary: string | null; researcher: string; participants: number; minCohort: number; endTime: number;
-  budget: { epsilon: number; spent: number; left: number }; runs: number; computations: Array<{ index: number; kind: string; lower: number; upper: number; bins: number }>;
-  codes: Array<{ display: string; code: string }>;
-  runList?: Array<{ runId: number; kind: string; cohortSize: number; epsilon: number; time: number; result?: Record<string, unknown> }>;
-}
-
 const describeResult = (r: Record<string, unknown>) =>
   r.kind === 'Mean' ? `mean ${String(r.mean)}` : r.kind === 'Count' ? `count ${String(r.count)}`
     : r.kind === 'LinearRegression' ? `y = ${String(r.intercept)} + ${String(r.slope)}·x`
@@ -68,7 +70,7 @@ export const studyCommands: Command[] = [
         return c;
       };
       const session = await openSession(global);
-      const service = await studyCall<{ operator: Hex; computeKeys: Hex[] }>(session.gateway, 'GET', '/api/studies/compute-service');
+      const service = await getComputeService({ gateway: session.gateway });
       if (service.computeKeys.length === 0) throw new CliError('this gateway holds no research compute key; register the study at the hospital that will compute it');
       const receipt = await session.send({
         address: session.addresses.studies, abi: StudiesAbi, functionName: 'registerStudy', args: [{
@@ -80,7 +82,7 @@ export const studyCommands: Command[] = [
         }],
       });
       const id = parseEventLogs({ abi: StudiesAbi, logs: receipt.logs, eventName: 'StudyRegistered' })[0]!.args.studyId;
-      await studyCall(session.gateway, 'PUT', `/api/studies/${id}/text`, { title: spec.title, summary: spec.summary, codes: spec.codes });
+      await describeStudy({ gateway: session.gateway, studyId: id, title: spec.title, summary: spec.summary, codes: spec.codes });
       emit(global.json, { studyId: Number(id), txHash: receipt.transactionHash }, `study ${id} registered; an admin approves it with: medchain study approve ${id}`);
     },
   },
@@ -101,7 +103,7 @@ export const studyCommands: Command[] = [
     name: 'study list', summary: 'every study: status, participants, budget left',
     async run({ global }) {
       const session = await openSession(global);
-      const { studies } = await studyCall<{ studies: StudyPage[] }>(session.gateway, 'GET', '/api/studies');
+      const studies = await getStudies({ gateway: session.gateway });
       emit(global.json, studies, () => table(['id', 'status', 'title', 'participants', 'ε left', 'ends'],
         studies.map((s) => [String(s.studyId), s.status, s.title ?? '(no description yet)', String(s.participants), `${s.budget.left} of ${s.budget.epsilon}`, isoTime(s.endTime)])));
     },
@@ -111,14 +113,14 @@ export const studyCommands: Command[] = [
     async run({ args, global }) {
       const id = studyId(args[0]);
       const session = await openSession(global);
-      const s = await studyCall<StudyPage>(session.gateway, 'GET', `/api/studies/${id}`);
+      const s = await getStudy({ gateway: session.gateway, studyId: id });
       emit(global.json, s, () => [
         `study ${s.studyId}: ${s.title ?? '(no description yet)'} — ${s.status}`,
         s.summary ?? '',
         `data: ${s.codes.map((c) => c.display).join(', ') || '(codes only)'}; at least ${s.minCohort} participants per result; ${s.participants} take part; ends ${isoTime(s.endTime)}`,
         `privacy budget: ε ${s.budget.spent} of ${s.budget.epsilon} spent (${s.budget.left} left)`,
         `declared computations: ${s.computations.map((c) => `${c.index}: ${c.kind}${c.kind === 'Count' ? '' : ` over [${c.lower}, ${c.upper}]`}${c.bins ? `, ${c.bins} bins` : ''}`).join('; ')}`,
-        ...(s.runList ?? []).map((r) => `run ${r.runId} ${isoTime(r.time)} ${r.kind} over ${r.cohortSize}, ε ${r.epsilon}${r.result ? `: ${describeResult(r.result)}` : ' (results are shown to participants)'}`),
+        ...s.runList.map((r) => `run ${r.runId} ${isoTime(r.time)} ${r.kind} over ${r.cohortSize}, ε ${r.epsilon}${r.result ? `: ${describeResult(r.result)}` : ' (results are shown to participants)'}`),
       ].filter(Boolean).join('\n'));
     },
   },
@@ -128,8 +130,8 @@ export const studyCommands: Command[] = [
       const id = studyId(args[0]);
       const session = await openSession(global);
       const key = encryptionKey(session);
-      await assertStudyComputedHere(session.gateway, id);
-      const { txHash } = await setStudyConsent({ gateway: session.gateway, client: session.client, addresses: session.addresses, chainId: session.chainId, account: session.key.account, studyId: id, join: true });
+      await assertStudyComputedHere({ gateway: session.gateway, studyId: id });
+      const { txHash } = await setStudyConsent({ gateway: session.gateway, client: session.client, addresses: session.addresses, chainId: session.chainId, patient: session.address, signer: session.key.account, studyId: id, join: true });
       const shared = await shareWithStudy({
         gateway: session.gateway, client: session.client, addresses: session.addresses, patient: session.address,
         privateKeys: [key.privateKey, ...session.key.encryption.slice(1).map((k) => k.privateKey)], studyId: id, resourceTypes: ['Observation', 'Condition'],
@@ -142,8 +144,8 @@ export const studyCommands: Command[] = [
     async run({ args, global }) {
       const id = studyId(args[0]);
       const session = await openSession(global);
-      const { txHash } = await setStudyConsent({ gateway: session.gateway, client: session.client, addresses: session.addresses, chainId: session.chainId, account: session.key.account, studyId: id, join: false });
-      const mine = await studyCall<{ sharedVersions: number }>(session.gateway, 'GET', `/api/studies/${id}/participation`);
+      const { txHash } = await setStudyConsent({ gateway: session.gateway, client: session.client, addresses: session.addresses, chainId: session.chainId, patient: session.address, signer: session.key.account, studyId: id, join: false });
+      const mine = await getStudyParticipation({ gateway: session.gateway, studyId: id });
       emit(global.json, { studyId: Number(id), txHash, sharedVersions: mine.sharedVersions }, `you left study ${id}; keys still shared with it: ${mine.sharedVersions}`);
     },
   },
@@ -157,8 +159,7 @@ export const studyCommands: Command[] = [
       const epsilon = Number(str(values, 'epsilon'));
       if (!(epsilon > 0)) throw new CliError('--epsilon is a positive number, the privacy budget this run spends', EXIT.usage);
       const session = await openSession(global);
-      const run = await studyCall<{ runId: number; kind: string; cohortSize: number; epsilon: number; result: Record<string, unknown>; noise: { scale: number; errorBound?: number; beta: number }; txHash: Hex }>(
-        session.gateway, 'POST', `/api/studies/${id}/runs`, { computation: Number(args[1]), epsilon, from: str(values, 'from'), to: str(values, 'to') });
+      const run = await runStudyComputation({ gateway: session.gateway, studyId: id, computation: Number(args[1]), epsilon, from: str(values, 'from'), to: str(values, 'to') });
       emit(global.json, run, `run ${run.runId}: ${run.kind} over about ${run.cohortSize} participants (noised), ε ${run.epsilon}: ${describeResult(run.result)}`
         + (run.noise.errorBound !== undefined ? ` (Laplace noise, scale ${run.noise.scale.toPrecision(3)}; within ±${run.noise.errorBound} with probability ${1 - run.noise.beta})` : ''));
     },
@@ -168,7 +169,7 @@ export const studyCommands: Command[] = [
     async run({ args, global }) {
       const id = studyId(args[0]);
       const session = await openSession(global);
-      const { runs } = await studyCall<{ runs: Array<Required<NonNullable<StudyPage['runList']>[number]>> }>(session.gateway, 'GET', `/api/studies/${id}/runs`);
+      const runs = await getStudyRuns({ gateway: session.gateway, studyId: id });
       emit(global.json, runs, () => table(['run', 'time', 'computation', 'cohort', 'ε', 'result'],
         runs.map((r) => [String(r.runId), isoTime(r.time), r.kind, String(r.cohortSize), String(r.epsilon), describeResult(r.result)])));
     },

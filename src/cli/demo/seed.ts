@@ -16,7 +16,10 @@ import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../crypto/index.ts';
 import { ConsentAbi, EmergencyReason, IdentityAbi, ProviderKind, Purpose, RecordRegistryAbi, ScopeKind, StudiesAbi, ZERO_SCOPE, recordCategory, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { declaredComputation, studyCode, studyRecipient, toMicro } from '../../sdk/studies.ts';
-import { studyCall } from '../../sdk/studyClient.ts';
+import { depositStudyEnvelopes } from '../../sdk/actions/depositStudyEnvelopes.ts';
+import { describeStudy } from '../../sdk/actions/describeStudy.ts';
+import { getComputeService } from '../../sdk/actions/getComputeService.ts';
+import { runStudyComputation } from '../../sdk/actions/runStudyComputation.ts';
 import { commitBreakGlassReason } from '../../sdk/breakGlassReason.ts';
 import { GatewayClient } from '../../sdk/gateway.ts';
 import { prepareRecordVersion, type PreparedRecordVersion } from '../../sdk/records.ts';
@@ -129,7 +132,7 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
     if (studyParticipants) {
       stage('registering a study');
       await researcherGateway.signIn(researcher.account, { chainId: options.chainId });
-      const service = await studyCall<{ operator: Address; computeKeys: Hex[] }>(researcherGateway, 'GET', '/api/studies/compute-service');
+      const service = await getComputeService({ gateway: researcherGateway });
       if (service.computeKeys.length > 0) {
         const title = 'HbA1c under treatment at the demo hospital';
         const [registered] = await batch.round([{
@@ -141,8 +144,8 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
           }],
         }], tick);
         const id = parseEventLogs({ abi: StudiesAbi, logs: registered!.logs as never, eventName: 'StudyRegistered' })[0]!.args.studyId;
-        await studyCall(researcherGateway, 'PUT', `/api/studies/${id}/text`, {
-          title, summary: 'How long-term blood sugar (HbA1c) changes under treatment. Only a noised average and histogram leave the hospital; you can leave at any time.',
+        await describeStudy({
+          gateway: researcherGateway, studyId: id, title, summary: 'How long-term blood sugar (HbA1c) changes under treatment. Only a noised average and histogram leave the hospital; you can leave at any time.',
           codes: [{ ...HBA1C, display: 'HbA1c' }],
         });
         await batch.round([{ ...identity, from: admin, functionName: 'approve', args: [addresses.studies!, encodeFunctionData({ abi: StudiesAbi, functionName: 'approveStudy', args: [id] })], label: 'approve study' }], tick);
@@ -246,11 +249,11 @@ export async function seedDemo(options: SeedOptions): Promise<DemoSummary> {
         const own = new GatewayClient(options.gatewayUrl);
         await own.signIn(p.account, { chainId: options.chainId });
         const envelopes = prepared.filter((v) => v.patientIndex === i).flatMap((v) => v.envelopes.filter(isStudyEnvelope).map((e) => ({ recordId: v.recordId, version: v.version, envelope: Buffer.from(e.envelope).toString('base64') })));
-        await studyCall(own, 'POST', `/api/studies/${study!.id}/envelopes`, { envelopes });
+        await depositStudyEnvelopes({ gateway: own, studyId: study!.id, envelopes });
         tick(2);
       }));
       for (const computation of [0, 1]) {
-        await studyCall(researcherGateway, 'POST', `/api/studies/${study.id}/runs`, { computation, epsilon: 1 });
+        await runStudyComputation({ gateway: researcherGateway, studyId: study.id, computation, epsilon: 1 });
         tick(1);
       }
     }

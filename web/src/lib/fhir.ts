@@ -1,7 +1,7 @@
 /**
- * FHIR R4 resources the forms produce, and the patient's export Bundle. Built by hand from the few
- * fields the forms collect (the full FHIR type set would add a large dependency for five shapes);
- * each builder names the FHIR R4 resource section it follows.
+ * FHIR R4 resources the record forms produce, built by hand from the few fields the forms collect
+ * (the full FHIR type set would add a large dependency for five shapes); each builder names the
+ * FHIR R4 resource section it follows. The export Bundle is the SDK's (src/sdk/actions/exportRecords.ts).
  */
 export const RECORD_TYPES = ['Observation', 'Condition', 'MedicationRequest', 'AllergyIntolerance', 'Immunization', 'Binary'] as const;
 export type RecordType = typeof RECORD_TYPES[number];
@@ -53,14 +53,6 @@ export function validateFields(fields: RecordFields): void {
   if (fields.type !== 'Binary' && fields.code.trim() === '') throw new Error('enter what was recorded (code or name)');
   if (fields.type !== 'Binary' && Number.isNaN(Date.parse(fields.date))) throw new Error('enter a valid date');
   if (fields.type === 'Observation' && fields.detail.trim() === '') throw new Error('enter the observed value');
-}
-
-/** A FHIR R4 `collection` Bundle of the patient's decrypted records (§Bundle). */
-export function exportBundle(resources: Array<{ recordId: string; version: number; resource: unknown }>): Record<string, unknown> {
-  return {
-    resourceType: 'Bundle', type: 'collection', timestamp: new Date().toISOString(),
-    entry: resources.map((r) => ({ fullUrl: `urn:medchain:record:${r.recordId}:v${r.version}`, resource: r.resource })),
-  };
 }
 
 export function fileToBase64(file: File): Promise<string> {

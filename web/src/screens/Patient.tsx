@@ -1,6 +1,6 @@
 /**
  * Patient: records decrypted in the browser (version history, integrity badge, erase), export as
- * a FHIR Bundle built here from decrypted records, grants on a timeline, direct grants, requests
+ * a FHIR Bundle built here from decrypted records (the SDK's exportRecords), grants on a timeline, direct grants, requests
  * waiting for approval, emergency-access alerts (gateway list + live event feed, or the chain's
  * events when the gateway is unavailable) and the audit trail.
  */
@@ -9,9 +9,10 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, EMERGENCY_REASONS, Role } from '../../../src/sdk/contracts.ts';
 import { blindTerms } from '../../../src/sdk/blindScope.ts';
+import { closeBreakGlass } from '../../../src/sdk/actions/breakGlass.ts';
+import { exportRecords } from '../../../src/sdk/actions/exportRecords.ts';
 import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/sdk/auditProof.ts';
 import { useAccountInfo } from '../lib/accountInfo.ts';
-import { exportBundle } from '../lib/fhir.ts';
 import { subscribeEvents } from '../lib/events.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
 import { PatientStudies } from '../studies.tsx';
@@ -20,7 +21,6 @@ import { ProviderPicker } from '../providerPicker.tsx';
 import { ProviderName } from '../names.tsx';
 import { auditPurpose, auditVerb, denialText, groupAudit } from '../auditText.ts';
 import { GatewayUnavailable, RecordForm, RecordList } from '../records.tsx';
-import { openVersion, type OpenedVersion } from '../lib/openVersion.ts';
 import { ActionButton, Countdown, Empty, ErrorNote, Field, Loading, Section, when } from '../ui.tsx';
 
 const REASONS = EMERGENCY_REASONS;
@@ -28,10 +28,9 @@ const REASONS = EMERGENCY_REASONS;
 function ExportData({ session }: { session: Session }) {
   return (
     <ActionButton label="Export my data (FHIR Bundle)" done="Downloaded" disabled={!session.gatewayStatus.ok} run={async () => {
-      const list = await session.gateway.listRecords(session.address);
-      const opened: OpenedVersion[] = [];
-      for (const r of list.records.filter((x) => !x.erased)) opened.push(await openVersion(session, r.recordId, r.latestVersion, session.address));
-      const bundle = exportBundle(opened.map((o) => ({ recordId: o.recordId, version: o.version, resource: o.resource })));
+      const { bundle } = await exportRecords({
+        gateway: session.gateway, client: session.config.client, addresses: session.config.addresses, patient: session.address, privateKeys: [session.encryption.privateKey],
+      });
       const url = URL.createObjectURL(new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/fhir+json' }));
       Object.assign(document.createElement('a'), { href: url, download: 'medchain-export.json' }).click();
       URL.revokeObjectURL(url);
@@ -131,7 +130,7 @@ function Emergencies({ session }: { session: Session }) {
               ? `closed ${when(e.closedAt)}${e.closedBy ? ` by ${e.closedBy.toLowerCase() === session.address.toLowerCase() ? 'you' : 'the provider'}` : ''}`
               : `ended ${when(e.until)}`}</span>}
             {e.live ? <ActionButton label="Close it now" kind="danger" done="Closed" run={async () => {
-              await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'closeEmergencyAccess', args: [session.address, e.provider as Hex] });
+              await closeBreakGlass({ addresses, patient: session.address, provider: e.provider as Hex, send: (call) => sendTx(session, call as never) });
               await queryClient.invalidateQueries({ queryKey: ['emergencies'] });
             }} /> : null}
             {!e.live && e.barred && e.accessId === latestOf(e.provider) ? <span data-testid="emergency-barred"> — you closed it: this provider cannot open emergency access to your records again until you allow it

@@ -5,10 +5,10 @@
  */
 import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { formatUnits, getAddress, isAddress, parseEventLogs, type Address } from 'viem';
+import { formatUnits, getAddress, isAddress, type Address } from 'viem';
 import { ConsentAbi, EMERGENCY_REASONS, EmergencyReason, IncentivesAbi, MedTokenAbi, ProviderStatus, Role, type EmergencyReasonCode } from '../../../src/sdk/contracts.ts';
 import { withPurposeTag } from '../../../src/sdk/blindScope.ts';
-import { commitBreakGlassReason, reasonRecipients, sealBreakGlassReason } from '../../../src/sdk/breakGlassReason.ts';
+import { openBreakGlass } from '../../../src/sdk/actions/breakGlass.ts';
 import { useAccountInfo } from '../lib/accountInfo.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
 import { TermsFields, defaultTerms, termsOf } from '../consent.tsx';
@@ -97,15 +97,10 @@ function BreakGlass({ session, onOpened }: { session: Session; onOpened: (p: Add
         if (!window.confirm('Open emergency access? This is audited and the patient is alerted.')) return;
         const p = getAddress(patient.trim());
         const { client, addresses } = session.config;
-        // The readers' keys first (as the CLI): a patient without a key on chain cannot be sealed to, so nothing is opened.
-        const recipients = await reasonRecipients({ gateway: session.gateway, client, addresses, patient: p, provider: { address: session.address, publicKey: session.encryption.publicKey } });
-        const commitment = commitBreakGlassReason(reason, text);
-        const receipt = await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'openEmergencyAccess', args: [p, commitment.reasonHash] });
-        const opened = parseEventLogs({ abi: ConsentAbi, logs: receipt.logs, eventName: 'EmergencyAccessOpened' })[0];
-        if (opened) {
-          const accessId = opened.args.accessId;
-          await session.gateway.depositBreakGlassReason(accessId, await sealBreakGlassReason({ code: reason, reason: text, salt: commitment.salt, accessId, patient: p, recipients }));
-        }
+        await openBreakGlass({
+          gateway: session.gateway, client, addresses, patient: p, provider: { address: session.address, publicKey: session.encryption.publicKey },
+          code: reason, reason: text, send: (call) => sendTx(session, call as never),
+        });
         onOpened(p);
       }} />
     </div>
