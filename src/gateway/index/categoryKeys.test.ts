@@ -13,6 +13,7 @@ import { recordCategory } from '../../sdk/contracts.ts';
 import { migrate, openSqlite } from '../db/index.ts';
 import { categoryKeys } from './categoryKeys.ts';
 import { envelopeMigrations, envelopeStore } from './envelopes.ts';
+import { systemClock } from '../clock.ts';
 
 test('category keys: one key per patient across racing gateway processes, durable, legacy categories recognised', async () => {
   const f = await medchainFixture();
@@ -24,7 +25,7 @@ test('category keys: one key per patient across racing gateway processes, durabl
     const open = async (operatorKey = f.keys.admin) => {
       const db = await openSqlite(file);
       await migrate(db, envelopeMigrations);
-      return { db, keys: categoryKeys({ client: f.publicClient, addresses: f.addresses, envelopes: envelopeStore(db), operatorKey }) };
+      return { db, keys: categoryKeys({ client: f.publicClient, addresses: f.addresses, envelopes: envelopeStore(db, systemClock), operatorKey }) };
     };
     const a = await open();
     const b = await open();
