@@ -9,10 +9,9 @@ import type { Clock } from './clock.ts';
 import type { GatewayAccess } from './consent/access.ts';
 import type { Database } from './db/index.ts';
 import type { createIndexer } from './db/indexer.ts';
-import type { CustodianKey, CustodianView } from './escrow/custodian.ts';
-import type { CustodialKey } from './fhir/custodial.ts';
+import type { CustodialKey, CustodianKey, StudyComputeKey } from '../keys/keyRing.ts';
+import type { CustodianView } from './escrow/custodian.ts';
 import type { PeerExchange, PeerOptions } from './peers/peerExchange.ts';
-import type { StudyComputeKey } from './research/computeService.ts';
 import type { UploadQuota } from './routes/types.ts';
 
 export interface GatewayOptions {

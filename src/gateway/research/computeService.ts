@@ -17,15 +17,13 @@ import { computationName, fromMicro, MICRO } from '../../sdk/studies.ts';
 import type { BlobStore } from '../../storage/BlobStore.ts';
 import { ChainRefusal, type transactionSender } from '../chain/relayer.ts';
 import type { Clock } from '../clock.ts';
+import type { StudyComputeKey } from '../../keys/keyRing.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { AccessLogger } from '../routes/types.ts';
 import { cohortTree, newRunSalt, resultHashOf, resultSaltOf } from './commitment.ts';
 import { includedIn, MIN_RUN_EPSILON, releaseComputation, type DeclaredComputation, type NoiseReport, type PatientInput, type Released } from './computations.ts';
 import { patientInput, type DateWindow } from './fhirValues.ts';
 import type { StudyRun, StudyStore } from './studyStore.ts';
-
-/** An X25519 key pair the hospital holds for studies (keys/study-compute.json under `medchain start`). */
-export interface StudyComputeKey { publicKey: Uint8Array; privateKey: Uint8Array }
 
 /** A run or a study action refused, with the HTTP status and an actionable reason. */
 export class StudyRefusal extends Error {
