@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CustodialKey } from '../gateway/fhir/custodial.ts';
+import type { CustodialKey } from '../keys/keyRing.ts';
 import { CliError } from './dataDir.ts';
 import { readKeyBundle, unlockBundle } from './keyFile.ts';
 

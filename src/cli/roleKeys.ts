@@ -14,19 +14,18 @@
  *
  * Custodian passphrases must differ from each other and from the other roles' passphrases: with the
  * default 2-of-2 escrow, one secret alone then opens no escrowed key. Where each passphrase comes
- * from: ./passphrase.ts.
+ * from: ./passphrase.ts; the key types and fresh keys: src/keys/keyRing.ts.
  */
 import { readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { bytesToHex, type Hex } from 'viem';
 import { decryptKeystore, encryptKeystore, parseKeystore, type KeystoreV3 } from '../crypto/keystore.ts';
-import { custodianId, type CustodianKey } from '../gateway/escrow/custodian.ts';
+import { custodianId, randomKey, type CustodianKey } from '../keys/keyRing.ts';
 import { CliError, writeFileAtomic } from './dataDir.ts';
 import type { Secret } from './passphrase.ts';
 
 /** An account key (secp256k1) in a Web3 v3 keystore. */
 export async function createAccountKeystore(file: string, passphrase: string, scryptN?: number): Promise<void> {
-  const keystore = await encryptKeystore(randomBytes(32), passphrase, { scryptN });
+  const keystore = await encryptKeystore(randomKey(), passphrase, { scryptN });
   writeFileAtomic(file, JSON.stringify(keystore, null, 2));
 }
 

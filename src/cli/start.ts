@@ -8,7 +8,7 @@ import { createPublicClient, createWalletClient, custom, defineChain, http, type
 import { privateKeyToAccount } from 'viem/accounts';
 import { createNode, type MedChainNode } from '../chain/node.ts';
 import { deployMedChain, medChainContracts, type MedChainAddresses } from '../sdk/contracts.ts';
-import { legacyCustodianKeys, newCustodianKey, type CustodianKey } from '../gateway/escrow/custodian.ts';
+import { legacyCustodianKeys, newCustodianKey, type CustodianKey } from '../keys/keyRing.ts';
 import { GatewayListenError, startGateway, type Gateway } from '../gateway/server.ts';
 import { acquireLock, CliError, paths, readJson, writeFileAtomic, type Config, type Deployment } from './dataDir.ts';
 import { assertSeparateCustodianSecrets, custodianPassphrase, operatorPassphrase, readPassphrase, type RolePassphraseOptions, type Secret } from './passphrase.ts';

@@ -11,7 +11,8 @@ import { bytesToHex, createPublicClient, defineChain, http, type PublicClient } 
 import { privateKeyToAccount } from 'viem/accounts';
 import { ConsortiumConfigError, defaultEscrowThreshold, hospitalNamed, readConsortiumConfig } from '../consortium/config.ts';
 import { decryptKeystore, parseKeystore } from '../crypto/keystore.ts';
-import { custodianId, type CustodianKey, type CustodianView } from '../gateway/escrow/custodian.ts';
+import type { CustodianView } from '../gateway/escrow/custodian.ts';
+import { custodianId, type CustodianKey } from '../keys/keyRing.ts';
 import { GatewayListenError, startGateway, type Gateway } from '../gateway/server.ts';
 import { medChainContracts } from '../sdk/contracts.ts';
 import { acquireLock, CliError, paths } from './dataDir.ts';

@@ -5,15 +5,14 @@
  * passphrase (the operator records the runs it computes).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { decryptKeystore, encryptKeystore, parseKeystore } from '../crypto/keystore.ts';
-import type { StudyComputeKey } from '../gateway/research/computeService.ts';
+import { randomKey, type StudyComputeKey } from '../keys/keyRing.ts';
 import { CliError, writeFileAtomic } from './dataDir.ts';
 import type { Secret } from './passphrase.ts';
 
 export async function openStudyComputeKeystore(file: string, secret: Secret, options: { scryptN?: number; log: (line: string) => void }): Promise<StudyComputeKey> {
   if (!existsSync(file)) {
-    writeFileAtomic(file, JSON.stringify(await encryptKeystore(randomBytes(32), secret.passphrase, { scryptN: options.scryptN, kind: 'encryption' }), null, 2));
+    writeFileAtomic(file, JSON.stringify(await encryptKeystore(randomKey(), secret.passphrase, { scryptN: options.scryptN, kind: 'encryption' }), null, 2));
     options.log(`Creating the research compute service's key (study data keys are wrapped to it), encrypted with ${secret.source || 'the operator passphrase'}: ${file}`);
   }
   try {

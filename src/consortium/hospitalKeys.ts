@@ -12,12 +12,11 @@
  * (`medchain consortium node-key`, see ./nodeKey.ts), so the key rests encrypted until then.
  */
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, type Address, type Hex } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
 import { encryptKeystore } from '../crypto/keystore.ts';
-import { newCustodianKey } from '../gateway/escrow/custodian.ts';
+import { newCustodianKey, randomKey } from '../keys/keyRing.ts';
 import { createCustodianKeystore } from '../cli/roleKeys.ts';
 import { writeFileAtomic } from '../cli/dataDir.ts';
 
@@ -42,7 +41,7 @@ export function nodeIdOf(privateKey: Uint8Array): string {
 /** Creates the four keystores of one hospital in `dir`, each encrypted with `passphrase`; `index` is its position in consortium.json (0-based, as custodian-<i>.json). */
 export async function createHospitalKeys(dir: string, passphrase: string, index: number, scryptN?: number): Promise<HospitalKeys> {
   const account = async (file: string): Promise<{ key: Uint8Array; address: Address }> => {
-    const key = randomBytes(32);
+    const key = randomKey();
     writeFileAtomic(join(dir, file), JSON.stringify(await encryptKeystore(key, passphrase, { scryptN }), null, 2));
     return { key, address: privateKeyToAddress(bytesToHex(key)) };
   };

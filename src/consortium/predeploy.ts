@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { newAccountKey } from '../keys/keyRing.ts';
 import { runTx } from '@ethereumjs/vm';
 import { createAddressFromString } from '@ethereumjs/util';
 import {
@@ -65,7 +65,7 @@ export async function predeployMedChain(options: PredeployOptions): Promise<Pred
   const dir = mkdtempSync(join(tmpdir(), 'medchain-predeploy-'));
   // A throwaway deployer: its key is never stored, so nobody can later send from it; it leaves
   // the admins before the dump.
-  const deployerKey = bytesToHex(randomBytes(32));
+  const deployerKey = newAccountKey();
   const node = await createNode({ dataDir: join(dir, 'scratch'), chainId: options.chainId, mode: 'dev', devAccounts: [deployerKey] });
   try {
     const chain = defineChain({ id: options.chainId, name: 'predeploy', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: [] } } });

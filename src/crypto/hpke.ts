@@ -5,7 +5,8 @@
  */
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { x25519 } from '@noble/curves/ed25519.js';
-import { randomBytes, requireBytes } from './bytes.ts';
+import { requireBytes } from './bytes.ts';
+import { randomKey } from './randomKey.ts';
 import { CryptoInputError } from './errors.ts';
 
 export const X25519_KEY_BYTES = 32;
@@ -19,7 +20,7 @@ export interface EncryptionKeyPair {
 
 /** A fresh X25519 key pair for receiving key envelopes. */
 export function generateEncryptionKeyPair(): EncryptionKeyPair {
-  const privateKey = randomBytes(X25519_KEY_BYTES);
+  const privateKey = randomKey();
   return { privateKey, publicKey: encryptionPublicKey(privateKey) };
 }
 

@@ -8,6 +8,7 @@ export { encodeBinding, type RecordBinding } from './binding.ts';
 export * from './integrity.ts';
 export * from './sealRecord.ts';
 export * from './hpke.ts';
+export { randomKey } from './randomKey.ts';
 export { wrapDataKey, wrapForRecipients, unwrapDataKey, rewrapForNewKey, rotateEnvelopes, ENVELOPE_BYTES } from './wrapDataKey.ts';
 export * from './escrow.ts';
 export * from './blindIndex.ts';

@@ -5,13 +5,13 @@ import type { EIP1193RequestFn, Hex, PublicClient } from 'viem';
 import type { MedChainAddresses } from '../sdk/contracts.ts';
 import type { BlobStore } from '../storage/BlobStore.ts';
 import type { createAccessLog } from './audit/accessLog.ts';
+import type { Clock } from './clock.ts';
 import type { GatewayAccess } from './consent/access.ts';
 import type { Database } from './db/index.ts';
 import type { createIndexer } from './db/indexer.ts';
-import type { CustodianKey, CustodianView } from './escrow/custodian.ts';
-import type { CustodialKey } from './fhir/custodial.ts';
+import type { CustodialKey, CustodianKey, StudyComputeKey } from '../keys/keyRing.ts';
+import type { CustodianView } from './escrow/custodian.ts';
 import type { PeerExchange, PeerOptions } from './peers/peerExchange.ts';
-import type { StudyComputeKey } from './research/computeService.ts';
 import type { UploadQuota } from './routes/types.ts';
 
 export interface GatewayOptions {
@@ -73,6 +73,8 @@ export interface GatewayOptions {
   peers?: PeerOptions;
   /** Research studies (docs/research.md): the study compute keys this hospital holds (keys/study-compute.json). */
   research?: { computeKeys?: StudyComputeKey[] };
+  /** The clock the gateway judges every time by (default: the host's; clock.ts). */
+  clock?: Clock;
 }
 
 export interface StorageOptions {

@@ -18,6 +18,7 @@ import { DEFAULT_BLOB_CACHE_BYTES, withBlobCache } from '../storage/CachingBlobS
 import { createAccessLog, accessLogMigrations } from './audit/accessLog.ts';
 import { authMigrations, siweAuth } from './auth/siwe.ts';
 import { createChainAccess } from './chain/access.ts';
+import { systemClock } from './clock.ts';
 import { createRelayer } from './chain/relayer.ts';
 import { createViewAccess } from './consent/access.ts';
 import { createConsentView } from './consent/view.ts';
@@ -69,6 +70,8 @@ import { DEFAULT_UPLOAD_QUOTA, GatewayListenError, type Gateway, type GatewayOpt
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   mkdirSync(options.dataDir, { recursive: true });
   const log = options.logger ?? createLogger();
+  // The one clock every part below judges time by (consent, sign-in, access log, sweeps; clock.ts).
+  const clock = options.clock ?? systemClock;
   const chain = defineChain({ id: options.chainId, name: 'medchain', nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 }, rpcUrls: { default: { http: options.rpcUrl ? [options.rpcUrl] : [] } } });
   let transport: Transport;
   if (options.provider) transport = custom(options.provider, { retryCount: 0 });
@@ -80,7 +83,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const db = options.db ?? (options.databaseUrl !== undefined
     ? await openPostgres(options.databaseUrl)
     : await openSqlite(join(options.dataDir, 'gateway.sqlite')));
-  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations, ...peerAuthMigrations, ...studyMigrations]);
+  await migrate(db, [...chainIndexMigrations, ...envelopeMigrations, ...authMigrations, ...accessLogMigrations, ...escrowMigrations, ...breakGlassReasonMigrations, ...directoryMigrations, ...peerAuthMigrations, ...studyMigrations], clock);
   const blobs = withBlobCache(options.blobs ?? new FsBlobStore(join(options.dataDir, 'blobs')), options.storage?.blobCacheBytes ?? DEFAULT_BLOB_CACHE_BYTES);
 
   // Authorization from the consent view the indexer keeps (docs/gateway.md#authorization); chain reads as its fallback.
@@ -88,34 +91,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // The embedded node announces each sealed block in process: the gateway then knows the head with no call per request.
   const nodeChain = (options.provider as { chain?: { on(event: 'block', fn: (b: { block: { header: { number: bigint } } }) => void): void; off(event: 'block', fn: (b: { block: { header: { number: bigint } } }) => void): void } } | undefined)?.chain;
   const access = createViewAccess({
-    view: consentView, client, announced: nodeChain !== undefined, kick: () => indexer.kick(),
-    chain: createChainAccess({ client, addresses: options.addresses, isWithdrawn: consentView.isWithdrawn }),
+    view: consentView, client, announced: nodeChain !== undefined, kick: () => indexer.kick(), clock,
+    chain: createChainAccess({ client, addresses: options.addresses, isWithdrawn: consentView.isWithdrawn, clock }),
   });
   const relayer = createRelayer({ client, transport, chain, addresses: options.addresses, privateKey: options.operatorKey, onMined: access.see, blocks: nodeChain });
-  const accessLog = createAccessLog({ db, transaction: (fn) => db.transaction(fn), anchor: (periodId, root, count) => relayer.anchor(periodId, root, count) });
+  const accessLog = createAccessLog({ db, clock, transaction: (fn) => db.transaction(fn), anchor: (periodId, root, count) => relayer.anchor(periodId, root, count) });
   const custodian = escrowCustodian(options.escrow?.custodianKeys ?? [], {
     threshold: options.escrow?.threshold ?? 2, peers: options.escrow?.peers, legacyKeys: options.escrow?.legacyKeys,
     chain: { client, addresses: options.addresses, audit: accessLog },
   });
   const storage = options.storage ?? {};
   const gcGraceSeconds = storage.gcGraceSeconds ?? 86_400;
-  const shredder = createShredder({ db, blobs, afterBlobDeleted: storage.afterShredBlobDeleted });
+  const shredder = createShredder({ db, blobs, clock, afterBlobDeleted: storage.afterShredBlobDeleted });
   const collector = createBlobCollector({
-    db, blobs, graceSeconds: gcGraceSeconds,
+    db, blobs, clock, graceSeconds: gcGraceSeconds,
     // When the chain cannot answer (or runs a registry without the view), keep the blob.
     isRegistered: (contentId) => client.readContract({ address: options.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'isContentIdUsed', args: [contentId] }).catch(() => true),
   });
   const indexed = async () => { await indexer.waitFor(await client.getBlockNumber({ cacheTime: 0 })); };
   // Ciphertexts stored before uploads were recorded (an upgraded data directory) keep being served.
-  await blobUploads(db).backfill(blobs);
-  const envelopeStoreOfDb = envelopeStore(db);
+  await blobUploads(db, clock).backfill(blobs);
+  const envelopeStoreOfDb = envelopeStore(db, clock);
   const deps: DataRouteDeps = {
     client, addresses: options.addresses, access, index: db, envelopes: envelopeStoreOfDb, blobs, relayer, audit: accessLog,
-    escrow: escrowStore(db), custodian, transaction: (fn) => db.transaction(fn), uploads: blobUploads(db),
+    escrow: escrowStore(db), custodian, transaction: (fn) => db.transaction(fn), uploads: blobUploads(db, clock), clock,
     uploadQuota: { ...DEFAULT_UPLOAD_QUOTA, ...storage.quota, graceSeconds: gcGraceSeconds }, shredder, indexed,
     categories: categoryKeys({ client, addresses: options.addresses, envelopes: envelopeStoreOfDb, operatorKey: options.operatorKey }),
   };
-  const replicas = peerReplicas(db);
+  const replicas = peerReplicas(db, clock);
   deps.replicas = replicas;
   if (options.peers) deps.peers = peerExchange({ ...deps, options: options.peers, chainId: options.chainId, operatorKey: options.operatorKey, replicas, log });
 
@@ -133,15 +136,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onBlockTimes: writeBlockTimes,
     onEvent: async (tx, event, contract) => {
       await applyChainEvent(tx, event as unknown as IndexedLog, contract, { blockTimes: false });
-      if (contract === 'studies') await applyStudyEvent(tx, event);
+      if (contract === 'studies') await applyStudyEvent(tx, event, clock);
     },
     onCommitted: (batch) => consentView.commit(batch),
     onHead: access.see,
   });
-  const studies = studyStore(db);
+  const studies = studyStore(db, clock);
   const operatorSender = transactionSender({ client, transport, chain, privateKey: options.operatorKey });
   const compute = createComputeService({
-    client, addresses: options.addresses, blobs, index: db, store: studies, audit: accessLog, sender: operatorSender, keys: options.research?.computeKeys ?? [],
+    client, addresses: options.addresses, blobs, index: db, store: studies, audit: accessLog, sender: operatorSender, keys: options.research?.computeKeys ?? [], clock,
   });
   const onNodeBlock = (sealed: { block: { header: { number: bigint } } }) => { access.see(sealed.block.header.number); indexer.kick(); };
 
@@ -156,7 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   // Filled in once the port is bound (port 0 picks a free one).
   const domains: string[] = [...(options.domains ?? [])];
-  const auth = siweAuth({ db, client, chainId: options.chainId, resolveRole: access.resolveRole, domains });
+  const auth = siweAuth({ db, client, clock, chainId: options.chainId, resolveRole: access.resolveRole, domains });
 
   // Known once the port is bound; read per request.
   let publicUrl = options.publicUrl?.replace(/\/+$/, '');
@@ -196,7 +199,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.route('/rpc', rpc);
   if (options.peers) {
     const auth = peerAuth({
-      self: options.peers.self, chainId: options.chainId, hospitals: options.peers.hospitals, db,
+      self: options.peers.self, chainId: options.chainId, hospitals: options.peers.hospitals, db, clock,
       isRegistered: (operator) => client.readContract({ address: options.addresses.accessLogAnchor, abi: AccessLogAnchorAbi, functionName: 'isAnchorer', args: [operator] }),
     });
     app.route('/peer/v1', peerRoutes({ ...deps, replicas }, auth));

@@ -17,7 +17,7 @@ import { createPublicClient, createWalletClient, defineChain, http } from 'viem'
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { medChainContracts, Role, type MedChainAddresses } from '../../src/sdk/contracts.ts';
 import { decryptKeystore } from '../../src/crypto/keystore.ts';
-import { legacyCustodianKeys } from '../../src/gateway/escrow/custodian.ts';
+import { legacyCustodianKeys } from '../../src/keys/keyRing.ts';
 import { openCustodianKeystore } from '../../src/cli/roleKeys.ts';
 import { GatewayClient } from '../../src/sdk/gateway.ts';
 import { registerThroughGateway } from '../../src/sdk/onboarding.ts';

@@ -33,7 +33,7 @@ import { verifyInclusion, type InclusionProof } from '../../src/sdk/auditProof.t
 import { createCustodianKeystore } from '../../src/cli/roleKeys.ts';
 import { newBundle, writeKeyBundle } from '../../src/cli/keyFile.ts';
 import { startHospital } from '../../src/cli/startHospital.ts';
-import { newCustodianKey } from '../../src/gateway/escrow/custodian.ts';
+import { newCustodianKey } from '../../src/keys/keyRing.ts';
 import { signPeerRequest } from '../../src/gateway/peers/peerRequest.ts';
 import { startGateway } from '../../src/gateway/server.ts';
 import {

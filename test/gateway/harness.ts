@@ -13,7 +13,7 @@ import { GatewayClient } from '../../src/sdk/gateway.ts';
 import { prepareRecordVersion } from '../../src/sdk/records.ts';
 import { medchainFixture, type Actor } from '../../contracts/test/fixture.ts';
 import { startGateway, type Gateway, type GatewayOptions, type StorageOptions } from '../../src/gateway/server.ts';
-import { newCustodianKey, type CustodianKey } from '../../src/gateway/escrow/custodian.ts';
+import { newCustodianKey, type CustodianKey } from '../../src/keys/keyRing.ts';
 import { startPgServer } from './pgServer.ts';
 
 process.env.MEDCHAIN_LOG_LEVEL ??= 'warn';

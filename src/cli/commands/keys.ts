@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { getAddress, toHex } from 'viem';
-import { generatePrivateKey } from 'viem/accounts';
 import { encryptKeystore, generateEncryptionKeyPair } from '../../crypto/index.ts';
+import { randomKey } from '../../keys/keyRing.ts';
 import { IdentityAbi } from '../../sdk/contracts.ts';
 import { str, type Command } from '../command.ts';
 import { CliError, writeFileAtomic } from '../dataDir.ts';
@@ -31,7 +31,7 @@ export const keysCommands: Command[] = [
     async run({ args, global }) {
       const file = keyFileFor(args[0]!, global.dataDir);
       const passphrase = await readPassphrase({ file: global.passphraseFile, confirm: true, purpose: `the new key ${file}` });
-      const bundle = await newBundle(Uint8Array.from(Buffer.from(generatePrivateKey().slice(2), 'hex')), passphrase, global.scryptN);
+      const bundle = await newBundle(randomKey(), passphrase, global.scryptN);
       writeKeyBundle(file, bundle);
       emit(global.json, { file, address: getAddress(bundle.address) }, `created ${file}\naddress ${getAddress(bundle.address)}`);
     },

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { quietLogsDuringProgress } from '../../gateway/http/prettyLog.ts';
 import { encodeFunctionData, getAddress, keccak256, parseEventLogs, toHex, type Address, type EIP1193RequestFn, type Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 import { generateEncryptionKeyPair, type EncryptionKeyPair } from '../../crypto/index.ts';
+import { newAccountKey } from '../../keys/keyRing.ts';
 import { ConsentAbi, EmergencyReason, IdentityAbi, ProviderKind, Purpose, RecordRegistryAbi, ScopeKind, StudiesAbi, ZERO_SCOPE, recordCategory, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
 import { declaredComputation, studyCode, studyRecipient, toMicro } from '../../sdk/studies.ts';
 import { depositStudyEnvelopes } from '../../sdk/actions/depositStudyEnvelopes.ts';
@@ -52,7 +53,7 @@ export interface SeedOptions {
 }
 
 interface Person { account: PrivateKeyAccount; key: Hex; enc: EncryptionKeyPair }
-const person = (): Person => { const key = generatePrivateKey(); return { key, account: privateKeyToAccount(key), enc: generateEncryptionKeyPair() }; };
+const person = (): Person => { const key = newAccountKey(); return { key, account: privateKeyToAccount(key), enc: generateEncryptionKeyPair() }; };
 
 /**
  * Runs `task` over `items`, `width` at a time. The tasks are idempotent uploads and deposits; one

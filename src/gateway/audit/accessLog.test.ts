@@ -7,6 +7,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Address, Hex } from 'viem';
 import { migrate, openSqlite } from '../db/index.ts';
 import { accessLogMigrations, createAccessLog } from './accessLog.ts';
+import { clockAtSeconds } from '../clock.ts';
 import { canonicalEntry, leafHash, rootOf, verifyInclusion } from '../../sdk/auditProof.ts';
 
 const actor: Address = `0x${'aa'.repeat(20)}`;
@@ -17,7 +18,7 @@ async function openLog(dir: string, fail?: () => boolean) {
   const db = await openSqlite(join(dir, 'log.sqlite'));
   await migrate(db, [...accessLogMigrations]);
   const log = createAccessLog({
-    db, now: () => 1_700_000_000,
+    db, clock: clockAtSeconds(() => 1_700_000_000),
     transaction: (fn) => db.transaction(async (tx) => {
       const result = await fn(tx);
       if (fail?.()) throw new Error('disk full (injected)');

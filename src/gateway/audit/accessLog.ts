@@ -9,6 +9,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Hex } from 'viem';
 import type { SqlExecutor } from '../index/handlers.ts';
+import type { Clock } from '../clock.ts';
 import type { AccessLogEntry, AccessLogger } from '../routes/types.ts';
 import { canonicalEntry, inclusionPath, leafHash, rootOf, type InclusionProof, type LogEntry } from '../../sdk/auditProof.ts';
 
@@ -57,10 +58,12 @@ export interface AccessLogOptions {
   db: SqlExecutor;
   /** Puts a period's root on chain; returns the transaction hash. */
   anchor?: (periodId: bigint, root: Hex, count: bigint) => Promise<Hex>;
-  now?: () => number;
+  /** The gateway's clock (server.ts): entry times and period closes, in seconds. */
+  clock: Clock;
 }
 
-export function createAccessLog({ db, transaction, anchor, now = () => Math.floor(Date.now() / 1000) }: AccessLogOptions) {
+export function createAccessLog({ db, transaction, anchor, clock }: AccessLogOptions) {
+  const now = () => clock.seconds();
   // Group commit: appends that arrive while a commit is being written (or in the same turn of the
   // event loop) go into the next transaction together — one fsync for many entries. Each append
   // resolves only after the transaction holding its entry committed, so an acknowledged entry is

@@ -19,6 +19,7 @@ import { getAddress, type Address, type Hex, type PublicClient } from 'viem';
 import { generateSiweNonce, type SiweMessage } from 'viem/siwe';
 import { checkSignIn, SiweMessageError } from './siweMessage.ts';
 import type { GatewayRole } from '../chain/access.ts';
+import type { Clock } from '../clock.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { GatewayEnv, Session } from '../routes/types.ts';
 import { HttpError } from '../http/errors.ts';
@@ -44,7 +45,8 @@ export interface SiweOptions {
   sessionSeconds?: number;
   nonceSeconds?: number;
   roleCacheMs?: number;
-  now?: () => number;
+  /** The gateway's clock (server.ts): message times in ms, nonce and session expiry in seconds. */
+  clock: Clock;
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -53,15 +55,15 @@ const hashToken = (token: string) => createHash('sha256').update(token).digest('
 export const verifyBody = z.object({ message: z.string().min(1).max(4096), signature: z.string().regex(/^0x[0-9a-fA-F]+$/, 'expected a 0x-hex signature').max(20_000) });
 
 export function siweAuth(options: SiweOptions) {
-  const now = options.now ?? (() => Date.now());
+  const { clock } = options;
   const sessionSeconds = options.sessionSeconds ?? 15 * 60;
   const nonceSeconds = options.nonceSeconds ?? 5 * 60;
   const roles = new Map<Address, { role: GatewayRole; at: number }>();
   const roleOf = async (address: Address): Promise<GatewayRole> => {
     const cached = roles.get(address);
-    if (cached && now() - cached.at < (options.roleCacheMs ?? 5_000)) return cached.role;
+    if (cached && clock.ms() - cached.at < (options.roleCacheMs ?? 5_000)) return cached.role;
     const role = await options.resolveRole(address);
-    roles.set(address, { role, at: now() });
+    roles.set(address, { role, at: clock.ms() });
     return role;
   };
   const unauthorized = (message: string): never => { throw new HttpError(401, message, 'login'); };
@@ -69,8 +71,8 @@ export function siweAuth(options: SiweOptions) {
   const routes = new Hono<GatewayEnv>();
   routes.post('/nonce', async (c) => {
     const nonce = generateSiweNonce();
-    const expiresAt = Math.floor(now() / 1000) + nonceSeconds;
-    await options.db.query('DELETE FROM auth_nonces WHERE expires_at < $1', [Math.floor(now() / 1000)]);
+    const expiresAt = clock.seconds() + nonceSeconds;
+    await options.db.query('DELETE FROM auth_nonces WHERE expires_at < $1', [clock.seconds()]);
     await options.db.query('INSERT INTO auth_nonces (nonce, expires_at) VALUES ($1, $2)', [nonce, expiresAt]);
     return c.json({ nonce, expiresAt: new Date(expiresAt * 1000).toISOString() });
   });
@@ -78,7 +80,7 @@ export function siweAuth(options: SiweOptions) {
   routes.post('/verify', async (c) => {
     const body = verifyBody
       .parse(await c.req.json().catch(() => { throw new HttpError(400, 'malformed JSON body'); }));
-    const t = now();
+    const t = clock.ms();
     let fields: SiweMessage;
     try {
       fields = await checkSignIn({ message: body.message, signature: body.signature as Hex }, { domains: options.domains, chainId: options.chainId, now: t },
@@ -123,7 +125,7 @@ export function siweAuth(options: SiweOptions) {
   /** The session a token names, from the cache or SQL (undefined when unknown or expired). */
   async function sessionFor(token: string): Promise<{ address: Address; expiresAtMs: number } | undefined> {
     const tokenHash = hashToken(token);
-    const t = now();
+    const t = clock.ms();
     const cached = sessions.get(tokenHash);
     if (cached && cached.expiresAtMs > t && t - cached.checkedAt < SESSION_RECHECK_MS) return cached;
     sessions.delete(tokenHash);

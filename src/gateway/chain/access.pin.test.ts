@@ -13,6 +13,7 @@ import { opaquePurpose } from '../../../test/purposes.ts';
 import { medchainFixture, randomKey } from '../../../contracts/test/fixture.ts';
 import { devNode } from '../../../test/chain/helpers.ts';
 import { createChainAccess } from './access.ts';
+import { clockAtSeconds, systemClock } from '../clock.ts';
 
 const OBS = recordCategory('Observation');
 
@@ -25,7 +26,7 @@ test('a block replaced at the same height (a reorg) is not served from the memo 
     grantee: f.addr.doctor, scopeKind: ScopeKind.All, scopeValue: ZERO_SCOPE, permissions: Permission.Read, purpose: opaquePurpose(), validFrom: 0n, validUntil: t0 + 10_000n,
   }]));
   const clock = t0 + 100n;
-  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, now: () => clock });
+  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, clock: clockAtSeconds(() => clock) });
   const decide = () => access.authorizeRecord({ patient: f.addr.patient, accessor: f.addr.doctor, category: OBS, recordId: randomKey(), permission: Permission.Read });
 
   const snapshot = await f.rpc('evm_snapshot');
@@ -58,7 +59,7 @@ test('a latest-block read under way is not shared with a caller who asks after a
     }) as EIP1193RequestFn;
     const client = createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient;
     // pin() reads only the latest block: the contract addresses are never used here.
-    const access = createChainAccess({ client, addresses: {} as MedChainAddresses });
+    const access = createChainAccess({ client, addresses: {} as MedChainAddresses, clock: systemClock });
 
     let release: () => void = () => {};
     hold = new Promise((resolve) => { release = resolve; });

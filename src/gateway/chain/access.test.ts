@@ -4,6 +4,7 @@ import type { Address, Hex } from 'viem';
 import { Permission, ScopeKind, SuspensionReason, ZERO_SCOPE, recordCategory } from '../../sdk/contracts.ts';
 import { medchainFixture, randomKey } from '../../../contracts/test/fixture.ts';
 import { createChainAccess } from './access.ts';
+import { clockAtSeconds, systemClock } from '../clock.ts';
 import { opaquePurpose } from '../../../test/purposes.ts';
 
 const OBS = recordCategory('Observation');
@@ -12,7 +13,7 @@ const COND = recordCategory('Condition');
 test('record access decisions follow chain state at the wall-clock second, with reasons', async () => {
   const f = await medchainFixture();
   let clock = await f.latestTimestamp();
-  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, now: () => clock });
+  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, clock: clockAtSeconds(() => clock) });
   const record = randomKey();
   const decide = (accessor: Address, permission: number = Permission.Read, category: Hex = OBS) =>
     access.authorizeRecord({ patient: f.addr.patient, accessor, category, recordId: record, permission });
@@ -74,7 +75,7 @@ test('when the wall clock equals the block time, the gateway agrees with the con
   await f.mined(f.as('lab').consent.write.openEmergencyAccess([f.addr.patient, randomKey()]));
   for (const ts of [t0 + 4n, t0 + 5n, t0 + 19n, t0 + 20n, t0 + 4n * 3600n, t0 + 4n * 3600n + 10n]) {
     const blockNumber = await f.mineAt(ts);
-    const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, now: () => ts });
+    const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, clock: clockAtSeconds(() => ts) });
     for (const accessor of [f.addr.doctor, f.addr.lab, f.addr.outsider]) {
       for (const permission of [Permission.Read, Permission.Write]) {
         const onChain = await f.read.consent.read.canAccessRecord([f.addr.patient, accessor, OBS, record, permission], { blockNumber });
@@ -88,7 +89,7 @@ test('when the wall clock equals the block time, the gateway agrees with the con
 test('chain reads are reused within a block only: a revocation denies from the block that mined it', async () => {
   const f = await medchainFixture();
   let clock = await f.latestTimestamp();
-  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, now: () => clock });
+  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, clock: clockAtSeconds(() => clock) });
   const recordA = randomKey();
   const recordB = randomKey();
   const decide = (recordId: Hex) => access.authorizeRecord({ patient: f.addr.patient, accessor: f.addr.doctor, category: OBS, recordId, permission: Permission.Read });
@@ -141,7 +142,7 @@ test('chain reads are reused within a block only: a revocation denies from the b
 
 test('registry reads are pinned and shared per block: an update or erasure shows from its block; concurrent callers share block reads', async () => {
   const f = await medchainFixture();
-  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses });
+  const access = createChainAccess({ client: f.publicClient, addresses: f.addresses, clock: systemClock });
   const id = randomKey();
   const cid = (n: number): Hex => `0x01551220${n.toString(16).padStart(64, '0')}`;
   await f.mined(f.as('patient').recordRegistry.write.addRecord([id, f.addr.patient, OBS, cid(1), randomKey()]));
@@ -169,7 +170,7 @@ test('registry reads are pinned and shared per block: an update or erasure shows
     return f.publicClient.request(args as never, options as never);
   }) as typeof f.publicClient.request;
   const counting = { ...f.publicClient, request };
-  const shared = createChainAccess({ client: counting as typeof f.publicClient, addresses: f.addresses });
+  const shared = createChainAccess({ client: counting as typeof f.publicClient, addresses: f.addresses, clock: systemClock });
   const pins = await Promise.all(Array.from({ length: 40 }, () => shared.pin()));
   assert.ok(blockReads <= 2, `${blockReads} block reads for 40 concurrent pins`);
   assert.ok(pins.every((p) => p.blockNumber === pins[0]!.blockNumber));

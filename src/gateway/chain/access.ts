@@ -10,6 +10,7 @@
  */
 import type { Address, Hex, PublicClient } from 'viem';
 import { ConsentAbi, IdentityAbi, Permission, RecordRegistryAbi, Role, ScopeKind, type GrantTerms, type MedChainAddresses } from '../../sdk/contracts.ts';
+import type { Clock } from '../clock.ts';
 
 export type GatewayRole = 'admin' | 'auditor' | 'patient' | 'provider' | 'device' | 'none';
 
@@ -82,13 +83,14 @@ export interface PinnedBlock { blockNumber: bigint; timestamp: bigint; hash: Hex
 export interface ChainAccessOptions {
   client: PublicClient;
   addresses: MedChainAddresses;
-  /** Wall clock in unix seconds (injected for tests). */
-  now?: () => bigint;
+  /** The gateway's clock (server.ts): consent is judged at its second. */
+  clock: Clock;
   /** Grants the gateway counts as revoked whatever the chain says yet (revocations it accepted, not mined). */
   isWithdrawn?: (grantId: bigint) => boolean;
 }
 
-export function createChainAccess({ client, addresses, now = () => BigInt(Math.floor(Date.now() / 1000)), isWithdrawn }: ChainAccessOptions) {
+export function createChainAccess({ client, addresses, clock, isWithdrawn }: ChainAccessOptions) {
+  const now = () => clock.chainSeconds();
   const identity = { address: addresses.identity, abi: IdentityAbi } as const;
   const consent = { address: addresses.consent, abi: ConsentAbi } as const;
   const registry = { address: addresses.recordRegistry, abi: RecordRegistryAbi } as const;
@@ -215,8 +217,6 @@ export function createChainAccess({ client, addresses, now = () => BigInt(Math.f
       if (role === Role.Device) return 'device';
       return 'none';
     },
-
-    now,
 
     /** Memo counters: distinct blocks seen, reads served from the memo, reads sent to the node. */
     cacheStats: () => ({ ...stats }),

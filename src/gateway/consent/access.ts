@@ -15,6 +15,7 @@
  */
 import type { Address, Hex, PublicClient } from 'viem';
 import { decideAccess, type AccessDecision, type ChainAccess, type GatewayRole, type PinnedBlock } from '../chain/access.ts';
+import type { Clock } from '../clock.ts';
 import { ViewIncompleteError, type ConsentView, type RecordView, type VersionView, type ViewBlock } from './view.ts';
 
 export interface ViewAccessOptions {
@@ -28,10 +29,12 @@ export interface ViewAccessOptions {
   announced?: boolean;
   /** How long a request waits for the indexer before it falls back to chain reads (default 250 ms). */
   waitMs?: number;
-  now?: () => bigint;
+  /** The gateway's clock (server.ts), the same one the chain path judges by. */
+  clock: Clock;
 }
 
-export function createViewAccess({ view, chain, client, kick, announced = false, waitMs = 250, now = chain.now }: ViewAccessOptions) {
+export function createViewAccess({ view, chain, client, kick, announced = false, waitMs = 250, clock }: ViewAccessOptions) {
+  const now = () => clock.chainSeconds();
   let seen = 0n;
   const stats = { viewDecisions: 0, chainDecisions: 0, headCalls: 0, waits: 0, fallbacks: 0 };
 
@@ -113,8 +116,6 @@ export function createViewAccess({ view, chain, client, kick, announced = false,
       const block = await pin();
       return block.source === 'view' ? view.state.role(address) : chain.resolveRole(address);
     },
-
-    now,
 
     /**
      * Counters for the bench: decisions made from the view and from chain reads, head calls,

@@ -7,6 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import type { SqlExecutor } from '../index/handlers.ts';
+import { systemClock, type Clock } from '../clock.ts';
 
 export interface Database extends SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
@@ -168,8 +169,8 @@ function walSyncer(file: string): WalSyncer {
   };
 }
 
-/** Applies each migration once, in order, recording it in schema_migrations. */
-export async function migrate(db: Database, migrations: readonly Migration[]): Promise<string[]> {
+/** Applies each migration once, in order, recording it in schema_migrations (dated by `clock`). */
+export async function migrate(db: Database, migrations: readonly Migration[], clock: Clock = systemClock): Promise<string[]> {
   await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)');
   const applied: string[] = [];
   for (const m of migrations) {
@@ -178,7 +179,7 @@ export async function migrate(db: Database, migrations: readonly Migration[]): P
       if (done.length > 0) return;
       const sql = db.dialect === 'postgres' && m.postgres !== undefined ? m.postgres : m.sql;
       if (sql.trim() !== '') await tx.exec(sql);
-      await tx.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [m.id, Math.floor(Date.now() / 1000)]);
+      await tx.query('INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)', [m.id, clock.seconds()]);
       applied.push(m.id);
     });
   }

@@ -7,18 +7,16 @@
  * that provider and patient from the chain (Consent.hasEmergencyAccess), whatever the route
  * decided; every release and every refusal goes to the access log.
  *
- * Each custodian key is its own X25519 key in its own keystore with its own passphrase (the CLI's
- * keys/custodian-<i>.json, see src/cli/custodianKeys.ts); none is derived from the operator or
+ * Each custodian key (src/keys/keyRing.ts) is its own X25519 key in its own keystore with its own
+ * passphrase (the CLI's keys/custodian-<i>.json, see src/cli/roleKeys.ts); none is derived from the operator or
  * admin key, so the keys that run the gateway open no escrowed data key. In a consortium each
  * hospital's gateway holds one custodian key and lists the others' public keys (`peers`). The
  * trust model is written down in docs/crypto.md.
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes, type Address, type Hex, type PublicClient } from 'viem';
-import { privateKeyToAddress } from 'viem/accounts';
-import { encryptionPublicKey, generateEncryptionKeyPair, releaseEscrowShare, type RecordBinding, type ReleasedShare } from '../../crypto/index.ts';
+import { hexToBytes, type Address, type Hex, type PublicClient } from 'viem';
+import { releaseEscrowShare, type RecordBinding, type ReleasedShare } from '../../crypto/index.ts';
 import { ConsentAbi, IdentityAbi, type MedChainAddresses } from '../../sdk/contracts.ts';
+import type { CustodianKey } from '../../keys/keyRing.ts';
 import { HttpError } from '../http/errors.ts';
 import type { SqlExecutor } from '../db/sqlExecutor.ts';
 import type { AccessLogger } from '../audit/entry.ts';
@@ -46,31 +44,8 @@ CREATE TABLE IF NOT EXISTS escrow_shares (
   },
 ] as const;
 
-export interface CustodianKey { id: string; publicKey: Uint8Array; privateKey: Uint8Array }
 export interface CustodianView { id: string; publicKey: string; gateway?: string }
 export interface EscrowPolicy { threshold: number; custodians: CustodianView[] }
-
-/** A custodian's public identity: its X25519 public key (lowercase, as the share rows store it). */
-export const custodianId = (publicKey: Uint8Array): string => `x25519:${bytesToHex(publicKey).slice(2)}`;
-
-/** A new custodian key: a random X25519 key pair (RFC 7748). */
-export function newCustodianKey(): CustodianKey {
-  const { privateKey, publicKey } = generateEncryptionKeyPair();
-  return { id: custodianId(publicKey), privateKey, publicKey };
-}
-
-/**
- * The custodian keys data directories created before separate custodian keystores used: derived
- * from the hospital's first admin key with HKDF-SHA256 (RFC 5869). Only for migrating such a data
- * directory once (the shares deposited then are wrapped to these keys); never for new shares.
- */
-export function legacyCustodianKeys(adminKey: Hex, count: number): CustodianKey[] {
-  const admin = privateKeyToAddress(adminKey).toLowerCase();
-  return Array.from({ length: count }, (_, i) => {
-    const privateKey = hkdf(sha256, hexToBytes(adminKey), new TextEncoder().encode('medchain:escrow-custodian:v1'), new TextEncoder().encode(`custodian ${i}`), 32);
-    return { id: `${admin}/${i}`, privateKey, publicKey: encryptionPublicKey(privateKey) };
-  });
-}
 
 /** A release refused because the custodian's own chain read shows no live break-glass. */
 export class BreakGlassNotLive extends HttpError {

@@ -12,7 +12,8 @@ const CLINICAL_INTERACTIONS: Interaction[] = ['read', 'vread', 'create', 'update
 
 const declared = (params: SearchParam[]) => params.map(({ name, type, definition, documentation }) => ({ name, type, definition, documentation }));
 
-export function capabilityStatement(baseUrl: string): CapabilityStatement {
+/** The CapabilityStatement (FHIR R4 §2.37), dated `nowMs` by the gateway's clock. */
+export function capabilityStatement(baseUrl: string, nowMs: number): CapabilityStatement {
   const clinical: CapabilityStatementRestResource[] = CLINICAL_TYPES.map((type) => {
     const search = CLINICAL_SEARCH[type];
     return {
@@ -33,7 +34,7 @@ export function capabilityStatement(baseUrl: string): CapabilityStatement {
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
-    date: new Date().toISOString(),
+    date: new Date(nowMs).toISOString(),
     kind: 'instance',
     software: { name: 'MedChain gateway' },
     implementation: { description: 'MedChain gateway FHIR endpoint', url: `${baseUrl}/fhir` },

@@ -5,17 +5,11 @@
  * encryption and reads ciphertext plus their own key envelope over /api. Authorization is the same
  * chain rule for both: holding a key here grants nothing by itself.
  */
-import type { Address, Chain, Hex, LocalAccount, PublicClient, Transport } from 'viem';
+import type { Address, Chain, LocalAccount, PublicClient, Transport } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
 import { encryptionPublicKey } from '../../crypto/index.ts';
+import type { CustodialKey } from '../../keys/keyRing.ts';
 import { transactionSender } from '../chain/relayer.ts';
-
-export interface CustodialKey {
-  /** The account's Ethereum key (signs its record transactions). */
-  privateKey: Hex;
-  /** Its X25519 key (opens the envelopes wrapped to it); its public half is published on chain. */
-  encryptionPrivateKey: Uint8Array;
-}
 
 export interface CustodialAccount {
   address: Address;

@@ -9,6 +9,7 @@
 import type { Hex } from 'viem';
 import type { BlobStore } from '../../storage/BlobStore.ts';
 import type { SqlExecutor } from './handlers.ts';
+import type { Clock } from '../clock.ts';
 import { blobUploads } from './blobUploads.ts';
 
 export interface BlobCollectorOptions {
@@ -17,12 +18,13 @@ export interface BlobCollectorOptions {
   graceSeconds: number;
   /** Whether the chain has this content id registered (or had, before an erasure). */
   isRegistered: (contentId: Hex) => Promise<boolean>;
-  now?: () => number;
+  /** The gateway's clock (server.ts): an upload's age. */
+  clock: Clock;
 }
 
 export function createBlobCollector(options: BlobCollectorOptions) {
-  const uploads = blobUploads(options.db);
-  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const uploads = blobUploads(options.db, options.clock);
+  const now = () => options.clock.seconds();
   let running: Promise<number> | undefined;
 
   async function collectOnce(): Promise<number> {

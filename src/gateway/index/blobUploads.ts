@@ -8,6 +8,7 @@
 import type { Address, Hex } from 'viem';
 import { cidOrUndefined } from '../../sdk/records.ts';
 import type { BlobStore } from '../../storage/BlobStore.ts';
+import type { Clock } from '../clock.ts';
 import type { SqlExecutor } from './handlers.ts';
 
 const BACKFILL_ID = 'blob-uploads-backfill-1';
@@ -15,7 +16,9 @@ const BACKFILL_ID = 'blob-uploads-backfill-1';
 /** An account's held uploads: all of them, and those no indexed record version references yet ("pending"). */
 export interface UploadUsage { bytes: number; count: number; pendingBytes: number; pendingCount: number }
 
-export function blobUploads(db: SqlExecutor, now: () => number = () => Math.floor(Date.now() / 1000)) {
+/** `clock` (the gateway's, server.ts) dates each upload: garbage collection counts its grace period from then. */
+export function blobUploads(db: SqlExecutor, clock: Clock) {
+  const now = () => clock.seconds();
   return {
     async record(uploader: Address, cid: string, contentId: Hex, size: number): Promise<void> {
       await db.query(`INSERT INTO blob_uploads (content_id, uploader, cid, size, uploaded_at) VALUES ($1, $2, $3, $4, $5)

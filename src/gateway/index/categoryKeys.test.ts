@@ -14,6 +14,7 @@ import { refusalOf } from '../http/errors.ts';
 import { migrate, openSqlite } from '../db/index.ts';
 import { categoryKeys } from './categoryKeys.ts';
 import { envelopeMigrations, envelopeStore } from './envelopes.ts';
+import { systemClock } from '../clock.ts';
 
 test('category keys: one key per patient across racing gateway processes, durable, legacy categories recognised', async () => {
   const f = await medchainFixture();
@@ -25,7 +26,7 @@ test('category keys: one key per patient across racing gateway processes, durabl
     const open = async (operatorKey = f.keys.admin) => {
       const db = await openSqlite(file);
       await migrate(db, envelopeMigrations);
-      return { db, keys: categoryKeys({ client: f.publicClient, addresses: f.addresses, envelopes: envelopeStore(db), operatorKey }) };
+      return { db, keys: categoryKeys({ client: f.publicClient, addresses: f.addresses, envelopes: envelopeStore(db, systemClock), operatorKey }) };
     };
     const a = await open();
     const b = await open();

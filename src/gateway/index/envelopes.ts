@@ -6,6 +6,7 @@
  * crypto-shredding.
  */
 import type { Address, Hex } from 'viem';
+import type { Clock } from '../clock.ts';
 import type { SqlExecutor } from './handlers.ts';
 
 export const envelopeMigrations = [
@@ -67,7 +68,9 @@ export type ReplacePolicy = 'none' | 'any' | { self: Address };
 
 type TransactionalSql = SqlExecutor & { transaction?: <T>(fn: (tx: SqlExecutor) => Promise<T>) => Promise<T> };
 
-export function envelopeStore(db: TransactionalSql, now: () => number = () => Math.floor(Date.now() / 1000)) {
+/** `clock` (the gateway's, server.ts) dates each deposit. */
+export function envelopeStore(db: TransactionalSql, clock: Clock) {
+  const now = () => clock.seconds();
   return {
     /** Deposits envelopes, all or none: throws EnvelopeConflictError when one would replace an envelope `replace` does not allow. */
     async put(envelopes: StoredEnvelope[], replace: ReplacePolicy = 'none'): Promise<void> {

@@ -16,6 +16,7 @@ import { cidFromContentId } from '../../sdk/records.ts';
 import type { BlobStore } from '../../storage/BlobStore.ts';
 import type { Database } from '../db/index.ts';
 import { escrowStore } from '../escrow/custodian.ts';
+import type { Clock } from '../clock.ts';
 import { blobUploads } from './blobUploads.ts';
 import { envelopeStore } from './envelopes.ts';
 import { shredJobs, type ShredJob } from './shredJobs.ts';
@@ -27,12 +28,14 @@ export interface ShredderOptions {
   blobs: BlobStore;
   /** Fault injection for crash tests: called after each blob deletion, before its outcome is recorded. */
   afterBlobDeleted?: (contentId: Hex) => void | Promise<void>;
+  /** The gateway's clock (server.ts): when a job was done. */
+  clock: Clock;
 }
 
 export function createShredder(options: ShredderOptions) {
-  const { db, blobs } = options;
+  const { db, blobs, clock } = options;
   const jobs = shredJobs(db);
-  const uploads = blobUploads(db);
+  const uploads = blobUploads(db, clock);
   let queue: Promise<unknown> = Promise.resolve();
 
   async function shredBlob(recordId: Hex, contentId: Hex, author: string): Promise<BlobOutcome> {
@@ -63,14 +66,14 @@ export function createShredder(options: ShredderOptions) {
       await db.query('UPDATE shred_job_blobs SET outcome = $1 WHERE record_id = $2 AND content_id = $3', [outcome, recordId, item.contentId]);
     }
     await db.transaction(async (tx) => {
-      const removed = await envelopeStore(tx).removeRecord(recordId);
+      const removed = await envelopeStore(tx, clock).removeRecord(recordId);
       const shares = await escrowStore(tx).removeRecord(recordId);
       const [counts] = await tx.query<{ destroyed: number | string; kept: number | string }>(`SELECT
         COALESCE(SUM(CASE WHEN outcome = 'destroyed' THEN 1 ELSE 0 END), 0) AS destroyed,
         COALESCE(SUM(CASE WHEN outcome = 'kept' THEN 1 ELSE 0 END), 0) AS kept FROM shred_job_blobs WHERE record_id = $1`, [recordId]);
       await tx.query(`UPDATE shred_jobs SET status = 'done', ciphertexts_destroyed = $1, ciphertexts_kept = $2, envelopes_destroyed = $3,
         escrow_shares_destroyed = $4, tokens_destroyed = $5, last_error = NULL, done_at = $6 WHERE record_id = $7 AND status = 'pending'`,
-      [Number(counts?.destroyed ?? 0), Number(counts?.kept ?? 0), removed.envelopes, shares, removed.tokens, Math.floor(Date.now() / 1000), recordId]);
+      [Number(counts?.destroyed ?? 0), Number(counts?.kept ?? 0), removed.envelopes, shares, removed.tokens, clock.seconds(), recordId]);
     });
   }
 

@@ -14,6 +14,7 @@
 import { createMiddleware } from 'hono/factory';
 import { getAddress, type Address, type Hex } from 'viem';
 import type { SqlExecutor } from '../index/handlers.ts';
+import type { Clock } from '../clock.ts';
 import { PeerRequestRefused } from './errors.ts';
 import { PEER_HEADERS, recoverPeerSigner } from './peerRequest.ts';
 
@@ -53,12 +54,13 @@ export interface PeerAuthOptions {
   isRegistered: (operator: Address) => Promise<boolean>;
   db: SqlExecutor;
   skewSeconds?: number;
-  now?: () => number;
+  /** The gateway's clock (server.ts): a request's timestamp must be within `skewSeconds` of it. */
+  clock: Clock;
 }
 
 export function peerAuth(options: PeerAuthOptions) {
   const skew = options.skewSeconds ?? 60;
-  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const now = () => options.clock.seconds();
   const byOperator = new Map(options.hospitals.filter((h) => h.name !== options.self).map((h) => [h.operator.toLowerCase(), h]));
   let lastPrune = 0;
 

@@ -26,6 +26,7 @@ import { cidOf } from '../../storage/cid.ts';
 import { cidOrUndefined } from '../../sdk/records.ts';
 import { PeerIntegrityError, PeerUnavailableError } from './errors.ts';
 import { signPeerRequest } from './peerRequest.ts';
+import type { Clock } from '../clock.ts';
 import type { PeerReplicas } from './replicas.ts';
 
 export interface PeerHospital { name: string; gatewayUrl: string; operator: Address }
@@ -49,7 +50,7 @@ function jsonOf<T>(body: Uint8Array): Partial<T> | undefined {
 }
 
 export function peerExchange(deps: { blobs: BlobStore; envelopes: EnvelopeStore; escrow: EscrowStore; uploads: BlobUploads } & {
-  options: PeerOptions; chainId: number; operatorKey: Hex; replicas: PeerReplicas; log: Logger;
+  options: PeerOptions; chainId: number; operatorKey: Hex; replicas: PeerReplicas; log: Logger; clock: Clock;
 }) {
   const account = privateKeyToAccount(deps.operatorKey);
   const others = deps.options.hospitals.filter((h) => h.name !== deps.options.self);
@@ -57,7 +58,7 @@ export function peerExchange(deps: { blobs: BlobStore; envelopes: EnvelopeStore;
 
   type Answer = { status: number; body: Uint8Array } | 'unreachable';
   async function ask(peer: PeerHospital, path: string, cid = '-'): Promise<Answer> {
-    const headers = await signPeerRequest(account, { chainId: deps.chainId, to: peer.name, method: 'GET', path, cid });
+    const headers = await signPeerRequest(account, { chainId: deps.chainId, to: peer.name, method: 'GET', path, cid }, deps.clock);
     traffic.requests++;
     traffic.bytesSent += `GET ${path} HTTP/1.1\r\n`.length + Object.entries(headers).reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
     try {

@@ -9,6 +9,7 @@
  * to a person; the text is still unambiguous (one field per line, fixed order).
  */
 import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../clock.ts';
 import { recoverMessageAddress, type Address, type Hex } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
 
@@ -47,10 +48,10 @@ export function peerRequestMessage(f: PeerRequestFields): string {
   ].join('\n');
 }
 
-/** Signs a request as `account`; returns the headers to send with it. */
-export async function signPeerRequest(account: PrivateKeyAccount, f: Omit<PeerRequestFields, 'from' | 'timestamp' | 'nonce'> & { timestamp?: number; nonce?: string }): Promise<Record<string, string>> {
+/** Signs a request as `account` (timestamped by `clock` unless given); returns the headers to send with it. */
+export async function signPeerRequest(account: PrivateKeyAccount, f: Omit<PeerRequestFields, 'from' | 'timestamp' | 'nonce'> & { timestamp?: number; nonce?: string }, clock: Clock = systemClock): Promise<Record<string, string>> {
   const fields: PeerRequestFields = {
-    ...f, from: account.address, timestamp: f.timestamp ?? Math.floor(Date.now() / 1000), nonce: f.nonce ?? randomBytes(16).toString('hex'),
+    ...f, from: account.address, timestamp: f.timestamp ?? clock.seconds(), nonce: f.nonce ?? randomBytes(16).toString('hex'),
   };
   const signature = await account.signMessage({ message: peerRequestMessage(fields) });
   return {

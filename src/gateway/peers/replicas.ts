@@ -6,9 +6,12 @@
  * everything else (the shredder deletes the blob of an erased version that nobody uploaded here).
  */
 import type { Hex } from 'viem';
+import type { Clock } from '../clock.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 
-export function peerReplicas(db: SqlExecutor, now: () => number = () => Math.floor(Date.now() / 1000)) {
+/** `clock` (the gateway's, server.ts) dates each replica. */
+export function peerReplicas(db: SqlExecutor, clock: Clock) {
+  const now = () => clock.seconds();
   return {
     async record(r: { contentId: Hex; cid: string; recordId: Hex; version: number; source: string; size: number }): Promise<void> {
       await db.query(`INSERT INTO peer_replicas (content_id, cid, record_id, version, source, size, fetched_at) VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -16,15 +16,14 @@ import { cidFromContentId, openRecordVersion } from '../../sdk/records.ts';
 import { computationName, fromMicro, MICRO } from '../../sdk/studies.ts';
 import type { BlobStore } from '../../storage/BlobStore.ts';
 import { ChainRefusal, type transactionSender } from '../chain/relayer.ts';
+import type { Clock } from '../clock.ts';
+import type { StudyComputeKey } from '../../keys/keyRing.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { AccessLogger } from '../routes/types.ts';
 import { cohortTree, newRunSalt, resultHashOf, resultSaltOf } from './commitment.ts';
 import { includedIn, MIN_RUN_EPSILON, releaseComputation, type DeclaredComputation, type NoiseReport, type PatientInput, type Released } from './computations.ts';
 import { patientInput, type DateWindow } from './fhirValues.ts';
 import type { StudyRun, StudyStore } from './studyStore.ts';
-
-/** An X25519 key pair the hospital holds for studies (keys/study-compute.json under `medchain start`). */
-export interface StudyComputeKey { publicKey: Uint8Array; privateKey: Uint8Array }
 
 /** A run or a study action refused, with the HTTP status and an actionable reason. */
 export class StudyRefusal extends Error {
@@ -44,7 +43,8 @@ export interface ComputeServiceOptions {
   /** Sends recordRun as the study's compute operator (the gateway's operator key). */
   sender: ReturnType<typeof transactionSender>;
   keys: StudyComputeKey[];
-  now?: () => number;
+  /** The gateway's clock (server.ts): when a run happened. */
+  clock: Clock;
 }
 
 export type ChainStudy = Awaited<ReturnType<typeof readStudy>>;
@@ -72,7 +72,7 @@ export async function readStudy(client: PublicClient, addresses: MedChainAddress
 export function createComputeService(options: ComputeServiceOptions) {
   const { client, addresses, store, sender } = options;
   const studies = { address: addresses.studies, abi: StudiesAbi } as const;
-  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const now = () => options.clock.seconds();
 
   function keyFor(study: ChainStudy): StudyComputeKey {
     const key = options.keys.find((k) => bytesToHex(k.publicKey).toLowerCase() === study.computeKey.toLowerCase());

@@ -6,6 +6,7 @@
  * the salt of its on-chain commitments (commitment.ts) — the last two only for auditors and admins.
  */
 import type { Address, Hex } from 'viem';
+import type { Clock } from '../clock.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import { resultSaltOf } from './commitment.ts';
 
@@ -88,7 +89,9 @@ const toRun = (r: RunRow): StudyRun => ({
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 /** Durable: each call is one statement or runs inside the caller's transaction (the indexer's for deletions). */
-export function studyStore(db: SqlExecutor, now: () => number = () => Math.floor(Date.now() / 1000)) {
+/** `clock` (the gateway's, server.ts) dates each shared key. */
+export function studyStore(db: SqlExecutor, clock: Clock) {
+  const now = () => clock.seconds();
   return {
     async putEnvelope(studyId: bigint, e: { recordId: Hex; version: number; patient: Address; envelope: Uint8Array }): Promise<void> {
       await db.query(`INSERT INTO study_envelopes (study_id, record_id, version, patient, envelope, created_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -159,8 +162,8 @@ export type StudyStore = ReturnType<typeof studyStore>;
  * Indexer handlers for Studies events, run inside the indexer's transaction: the deletions are as
  * durable as the cursor that moves past the event, and replaying them changes nothing.
  */
-export async function applyStudyEvent(tx: SqlExecutor, log: { eventName: string; args: Record<string, unknown> }): Promise<void> {
-  const store = studyStore(tx);
+export async function applyStudyEvent(tx: SqlExecutor, log: { eventName: string; args: Record<string, unknown> }, clock: Clock): Promise<void> {
+  const store = studyStore(tx, clock);
   if (log.eventName === 'StudyOptedOut') await store.removeParticipant(BigInt(log.args.studyId as bigint), log.args.patient as Address);
   if (log.eventName === 'StudyClosed') await store.removeStudy(BigInt(log.args.studyId as bigint));
 }

@@ -42,7 +42,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
   const app = new Hono<GatewayEnv>();
   const fullUrl = (r: Resource) => `${deps.baseUrl()}/fhir/${r.resourceType}/${r.id}`;
 
-  app.get('/metadata', (c) => c.json(capabilityStatement(deps.baseUrl()), 200, FHIR_JSON));
+  app.get('/metadata', (c) => c.json(capabilityStatement(deps.baseUrl(), deps.clock.ms()), 200, FHIR_JSON));
 
   const signedIn = (c: Context<GatewayEnv>) => {
     const s = c.get('session');

@@ -117,9 +117,9 @@ export function recordRoutes(deps: DataRouteDeps) {
     try {
       await deps.transaction(async (tx) => {
         // Envelopes are the only copies of the data key: write-once, except the patient's re-shares and a recipient's own.
-        await envelopeStore(tx).put(body.envelopes.map((e) => ({ recordId, version: v, recipient: e.recipient, envelope: unb64(e.envelope), kind: 'data-key' as const })),
+        await envelopeStore(tx, deps.clock).put(body.envelopes.map((e) => ({ recordId, version: v, recipient: e.recipient, envelope: unb64(e.envelope), kind: 'data-key' as const })),
           isPatient ? 'any' : { self: s.address });
-        if (body.tokens) await envelopeStore(tx).putTokens(recordId, body.tokens);
+        if (body.tokens) await envelopeStore(tx, deps.clock).putTokens(recordId, body.tokens);
         if (body.escrow) {
           await escrowStore(tx).put(recordId, v, {
             threshold: body.escrow.threshold, commitment: unb64(body.escrow.commitment),

@@ -17,6 +17,7 @@ import type { PeerExchange } from '../peers/peerExchange.ts';
 import type { PeerReplicas } from '../peers/replicas.ts';
 import type { CategoryKeys } from '../index/categoryKeys.ts';
 import type { AccessLogger } from '../audit/entry.ts';
+import type { Clock } from '../clock.ts';
 
 export interface Session {
   address: Address;
@@ -54,6 +55,8 @@ export interface DataRouteDeps {
   peers?: PeerExchange;
   /** The category keys of the patients this gateway serves: types to blinded categories and back. */
   categories: CategoryKeys;
+  /** The gateway's one clock (server.ts). */
+  clock: Clock;
 }
 
 /**

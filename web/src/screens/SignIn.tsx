@@ -7,9 +7,8 @@ import { useState, type FormEvent } from 'react';
 import { getAddress, type Address } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import {
-  decryptKeystore, encryptKeystore, encryptionPublicKey, generateEncryptionKeyPair, toHex, KeystorePassphraseError, type KeystoreV3,
+  decryptKeystore, encryptKeystore, encryptionPublicKey, generateEncryptionKeyPair, randomKey, toHex, KeystorePassphraseError, type KeystoreV3,
 } from '../../../src/crypto/index.ts';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { UiConfig } from '../lib/config.ts';
 import { forgetStoredKeys, loadStoredKeys, parseAccountKeystore, parseKeyBundle, saveStoredKeys, scryptCost, type StoredKeys } from '../lib/keystoreStorage.ts';
 import { gatewayWithToken, injectedWallet, signInGateway, walletFor, type Session } from '../lib/session.tsx';
@@ -88,7 +87,7 @@ export function SignIn({ config, onSession }: { config: UiConfig; onSession: (s:
     const passphrase = String(f.get('passphrase')), confirm = String(f.get('confirm'));
     checkNewPassphrase(passphrase, confirm);
     const scryptN = scryptCost();
-    const accountKey = secp256k1.utils.randomSecretKey();
+    const accountKey = randomKey();
     const account = await encryptKeystore(accountKey, passphrase, { scryptN });
     const encryption = await encryptKeystore(generateEncryptionKeyPair().privateKey, passphrase, { kind: 'encryption', scryptN });
     accountKey.fill(0);
