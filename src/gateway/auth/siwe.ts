@@ -22,7 +22,7 @@ import type { GatewayRole } from '../chain/access.ts';
 import type { Clock } from '../clock.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { GatewayEnv, Session } from '../routes/types.ts';
-import { HttpError } from '../http/errors.ts';
+import { fail } from '../http/errors.ts';
 
 export const authMigrations = [
   {
@@ -66,7 +66,7 @@ export function siweAuth(options: SiweOptions) {
     roles.set(address, { role, at: clock.ms() });
     return role;
   };
-  const unauthorized = (message: string): never => { throw new HttpError(401, message, 'login'); };
+  const unauthorized = (message: string): never => { fail(401, message, { fhirIssue: 'login' }); };
 
   const routes = new Hono<GatewayEnv>();
   routes.post('/nonce', async (c) => {
@@ -79,14 +79,14 @@ export function siweAuth(options: SiweOptions) {
 
   routes.post('/verify', async (c) => {
     const body = verifyBody
-      .parse(await c.req.json().catch(() => { throw new HttpError(400, 'malformed JSON body'); }));
+      .parse(await c.req.json().catch(() => { fail(400, 'malformed JSON body'); }));
     const t = clock.ms();
     let fields: SiweMessage;
     try {
       fields = await checkSignIn({ message: body.message, signature: body.signature as Hex }, { domains: options.domains, chainId: options.chainId, now: t },
         (args) => options.client.verifyMessage(args));
     } catch (error) {
-      if (error instanceof SiweMessageError) throw new HttpError(error.kind === 'malformed' ? 400 : 401, error.message, error.kind === 'malformed' ? 'invalid' : 'login');
+      if (error instanceof SiweMessageError) fail(error.kind === 'malformed' ? 400 : 401, error.message, { fhirIssue: error.kind === 'malformed' ? 'invalid' : 'login' });
       throw error;
     }
     // Single use: the nonce is consumed only by a valid sign-in, atomically.

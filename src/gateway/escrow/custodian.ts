@@ -17,7 +17,7 @@ import { hexToBytes, type Address, type Hex, type PublicClient } from 'viem';
 import { releaseEscrowShare, type RecordBinding, type ReleasedShare } from '../../crypto/index.ts';
 import { ConsentAbi, IdentityAbi, type MedChainAddresses } from '../../sdk/contracts.ts';
 import type { CustodianKey } from '../../keys/keyRing.ts';
-import { HttpError } from '../http/errors.ts';
+import { Refusal } from '../refusal.ts';
 import type { SqlExecutor } from '../db/sqlExecutor.ts';
 import type { AccessLogger } from '../audit/entry.ts';
 
@@ -48,9 +48,9 @@ export interface CustodianView { id: string; publicKey: string; gateway?: string
 export interface EscrowPolicy { threshold: number; custodians: CustodianView[] }
 
 /** A release refused because the custodian's own chain read shows no live break-glass. */
-export class BreakGlassNotLive extends HttpError {
+export class BreakGlassNotLive extends Refusal {
   constructor(readonly requester: Address) {
-    super(403, 'escrow refused by the custodian: the chain shows no live break-glass of yours for this patient (Consent.openEmergencyAccess first)');
+    super('forbidden', 'escrow refused by the custodian: the chain shows no live break-glass of yours for this patient (Consent.openEmergencyAccess first)');
   }
 }
 
@@ -158,7 +158,7 @@ export function escrowCustodian(keys: CustodianKey[], options: { threshold: numb
         await audit.append({ ...entry, outcome: 'denied', reason: `custodian: no live break-glass on chain at block ${blockNumber}` });
         throw new BreakGlassNotLive(requester);
       }
-      if (/^0x0{64}$/.test(key)) throw new HttpError(409, 'publish your encryption key on chain (Identity.rotateEncryptionKey) before asking for a release');
+      if (/^0x0{64}$/.test(key)) throw new Refusal('conflict', 'publish your encryption key on chain (Identity.rotateEncryptionKey) before asking for a release');
       const released: ReleasedShare[] = [];
       const by: string[] = [];
       for (const share of escrow.shares) {
