@@ -18,6 +18,7 @@ import type { DataRouteDeps, Session } from '../routes/types.ts';
 import type { CustodialAccount, CustodialKeystore } from './custodial.ts';
 import { codingsOf, fhirIdOf, patientOf, resourceIdOf, type ClinicalType } from './resources.ts';
 import { logDenial } from '../routes/authorize.ts';
+import { recordRepository } from '../repository/records.ts';
 
 type Json = Record<string, unknown> & { resourceType: string };
 export interface StoredVersion { resource: Json; version: number; author: Address; timestamp: number }
@@ -27,6 +28,7 @@ const ZERO_KEY = /^0x0{64}$/;
 export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeystore }) {
   const registry = { address: deps.addresses.recordRegistry, abi: RecordRegistryAbi } as const;
   const identity = { address: deps.addresses.identity, abi: IdentityAbi } as const;
+  const records = recordRepository(deps.index);
 
   /** The caller's custodial account, or a 403 explaining end-to-end encryption. */
   function accountOf(s: Session): CustodialAccount {
@@ -151,9 +153,8 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
    */
   async function patientRecordOf(patient: Address): Promise<Hex | undefined> {
     const [blinded, legacy] = await deps.categories.categoriesOf(patient, 'Patient');
-    const [row] = await deps.index.query<{ record_id: Hex }>(
-      'SELECT record_id FROM records WHERE patient = $1 AND category IN ($2, $3) AND erased_block IS NULL ORDER BY created_block, record_id LIMIT 1', [patient.toLowerCase(), blinded, legacy ?? blinded]);
-    if (row) return row.record_id;
+    const indexed = await records.firstLiveIn(patient, [blinded, legacy ?? blinded]);
+    if (indexed) return indexed;
     const ids = await deps.client.readContract({ ...registry, functionName: 'recordsOf', args: [patient] });
     for (const id of ids) {
       const r = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [id] });
@@ -202,9 +203,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
     async search(s: Session, patient: Address, types: ClinicalType[], code?: string): Promise<Array<StoredVersion & { recordId: Hex }>> {
       const account = accountOf(s);
       const categories = (await Promise.all(types.map((t) => deps.categories.categoriesOf(patient, t)))).flat();
-      let rows = await deps.index.query<{ record_id: Hex; category: Hex; latest_version: number | string }>(
-        `SELECT record_id, category, latest_version FROM records WHERE patient = $1 AND erased_block IS NULL ORDER BY created_block, record_id`, [patient.toLowerCase()]);
-      rows = rows.filter((r) => categories.includes(r.category.toLowerCase() as Hex));
+      let rows = (await records.liveOfPatient(patient)).filter((r) => categories.includes(r.category.toLowerCase() as Hex));
       if (code?.includes('|') && code.split('|', 1)[0]) {
         const key = await searchKey(patient, account, false);
         if (key) {

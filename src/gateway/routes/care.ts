@@ -17,6 +17,7 @@ import { getAddress } from 'viem';
 import { providerLabel } from '../../sdk/providerProfile.ts';
 import { decodePurpose, grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
+import { recordRepository } from '../repository/records.ts';
 import { parse, sessionOf } from './validation.ts';
 
 const page = {
@@ -43,9 +44,7 @@ export function careRoutes(deps: DataRouteDeps) {
   /** Each patient's own Patient resource record (the first one registered), to read their name from. */
   async function patientRecords(patients: string[]) {
     if (patients.length === 0) return new Map<string, { recordId: string; latestVersion: number }>();
-    const rows = await deps.index.query<{ patient: string; record_id: string; category: string; latest_version: number | string }>(
-      `SELECT patient, record_id, category, latest_version FROM records WHERE erased_block IS NULL AND patient IN (${patients.map((_, i) => `$${i + 1}`).join(', ')})
-       ORDER BY created_block DESC`, patients);
+    const rows = await recordRepository(deps.index).liveOfPatients(patients);
     // Each patient's Patient category is their own (blinded per patient; legacy records: the public hash).
     const patientCategories = new Map(await Promise.all(patients.map(async (p) => [p, await deps.categories.categoriesOf(getAddress(p), 'Patient')] as const)));
     return new Map(rows.filter((r) => patientCategories.get(r.patient)?.includes(r.category.toLowerCase() as `0x${string}`))

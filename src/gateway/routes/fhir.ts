@@ -22,6 +22,7 @@ import { OTHER_SEARCH, RESULT_PARAMS } from '../fhir/searchParams.ts';
 import { decodePurpose, grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { mayReadAuditAbout, mayViewConsent } from '../auth/policy.ts';
+import { recordRepository } from '../repository/records.ts';
 
 type GrantRow = Parameters<typeof grantView>[0];
 
@@ -110,8 +111,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const ids = [...new Set(entries.map((e) => e.recordId).filter((id): id is string => !!id))];
     const records = new Map<string, { category: string; patient: string }>();
     if (ids.length > 0) {
-      const rows = await deps.index.query<{ record_id: string; category: string; patient: string }>(
-        `SELECT record_id, category, patient FROM records WHERE record_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`, ids);
+      const rows = await recordRepository(deps.index).byIds(ids);
       for (const r of rows) records.set(r.record_id.toLowerCase(), r);
     }
     return Promise.all(entries.map(async (e) => {

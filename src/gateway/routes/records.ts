@@ -31,6 +31,7 @@ import { EnvelopeConflictError, envelopeStore } from '../index/envelopes.ts';
 import { accessView, authorizeAndLog, logDenial } from './authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import type { PinnedBlock } from '../chain/access.ts';
+import { recordRepository } from '../repository/records.ts';
 import { address, fail, hex32, jsonBody, parse, sessionOf, version } from './validation.ts';
 
 const base64 = z.string().min(1).max(4096).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64');
@@ -56,6 +57,7 @@ export const shareBody = z.object({ recipient: address, envelope: base64 });
 export function recordRoutes(deps: DataRouteDeps) {
   const app = new Hono<GatewayEnv>();
   const registry = { address: deps.addresses.recordRegistry, abi: RecordRegistryAbi } as const;
+  const records = recordRepository(deps.index);
 
   const session = (c: Context<GatewayEnv>): Session => sessionOf(c, { requireRole: true });
 
@@ -141,8 +143,7 @@ export function recordRoutes(deps: DataRouteDeps) {
   app.get('/records', async (c) => {
     const s = session(c);
     const patient = parse(address, c.req.query('patient') ?? s.address);
-    const rows = await deps.index.query<{ record_id: Hex; category: Hex; latest_version: number | string; erased_block: unknown }>(
-      'SELECT record_id, category, latest_version, erased_block FROM records WHERE patient = $1 ORDER BY created_block, record_id', [patient.toLowerCase()]);
+    const rows = await records.ofPatient(patient);
     const visible = [];
     let withheld = 0;
     // No live grant, no data: records the caller may not read are left out, totals included.

@@ -12,6 +12,7 @@ import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../../fhir/htt
 import { ADDRESS_SYSTEM, CLINICAL_TYPES, isClinicalType, resourceIdOf, type ClinicalType } from '../../fhir/resources.ts';
 import { OTHER_SEARCH, RESULT_PARAMS } from '../../fhir/searchParams.ts';
 import { authorizeAndLog } from '../authorize.ts';
+import { recordRepository } from '../../repository/records.ts';
 import type { GatewayEnv } from '../types.ts';
 import { Permission, RecordRegistryAbi } from '../../../sdk/contracts.ts';
 import { signedIn, type FhirClinicalContext } from './shared.ts';
@@ -42,7 +43,7 @@ export function searchProvenance(ctx: FhirClinicalContext) {
     const record = await ctx.clinical.chainRecord(recordId, type);
     await authorizeAndLog(ctx, s, record, recordId, Permission.Read, 'provenance');
     // Versions whose transaction the indexer has seen (moments after the write).
-    const rows = await ctx.index.query<{ version: number | string; tx_hash: string }>('SELECT version, tx_hash FROM record_versions WHERE record_id = $1 ORDER BY version', [recordId]);
+    const rows = await recordRepository(ctx.index).versions(recordId);
     const shown = await Promise.all(rows.slice(page.offset, page.offset + page.count).map((r) => provenanceOf(ctx, type, recordId, patient, Number(r.version), r.tx_hash)));
     return c.json(searchsetPage(ctx.baseUrl(), 'Provenance', params, page, rows.length, shown, ctx.fullUrl), 200, FHIR_JSON);
   };
@@ -52,9 +53,7 @@ export function readProvenance(ctx: FhirClinicalContext) {
   return async (c: Context<GatewayEnv, '/Provenance/:id'>) => {
     const s = signedIn(c);
     const id = c.req.param('id');
-    const [row] = /^[0-9a-f]{64}$/i.test(id)
-      ? await ctx.index.query<{ record_id: Hex; version: number | string; tx_hash: string }>('SELECT record_id, version, tx_hash FROM record_versions WHERE tx_hash = $1', [`0x${id.toLowerCase()}`])
-      : [];
+    const row = /^[0-9a-f]{64}$/i.test(id) ? await recordRepository(ctx.index).versionByTx(`0x${id.toLowerCase()}`) : undefined;
     if (!row) throw new HttpError(404, `no Provenance/${id.slice(0, 70)}`, 'not-found');
     const onChain = await ctx.client.readContract({ address: ctx.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getRecord', args: [row.record_id] });
     const known = /^0x0{40}$/.test(onChain.patient) ? undefined : await ctx.categories.typeOf(getAddress(onChain.patient), onChain.category);
