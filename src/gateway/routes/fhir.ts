@@ -23,8 +23,8 @@ import { decodePurpose, grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { mayReadAuditAbout, mayViewConsent } from '../auth/policy.ts';
 import { recordRepository } from '../repository/records.ts';
+import { grantRepository, type IndexedGrantRow } from '../repository/grants.ts';
 
-type GrantRow = Parameters<typeof grantView>[0];
 
 /** `0x…`, `Patient/0x…` or `urn:ethereum:address|0x…` as an address, or a 400 naming the parameter. */
 function addressParam(name: string, raw: string): Address {
@@ -42,6 +42,7 @@ function checkParams(params: URLSearchParams, type: keyof typeof OTHER_SEARCH): 
 export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl: () => string }) {
   const app = new Hono<GatewayEnv>();
   const fullUrl = (r: Resource) => `${deps.baseUrl()}/fhir/${r.resourceType}/${r.id}`;
+  const grants = grantRepository(deps.index);
 
   app.get('/metadata', (c) => c.json(capabilityStatement(deps.baseUrl()), 200, FHIR_JSON));
 
@@ -64,7 +65,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
   }
   // A blinded category scope is named for the grant's own patient and grantee only (as in /api/grants).
   // Its purpose is decoded for whoever may see the Consent (parties, auditors, admins: checked by the callers).
-  const consentOf = async (row: GrantRow & { created_block: number | string }, now: bigint, viewer: Address) => {
+  const consentOf = async (row: IndexedGrantRow, now: bigint, viewer: Address) => {
     const view = grantView(row, now, await decodePurpose(deps, row.patient, row.grantee, row.purpose));
     const party = viewer === view.patient || viewer === view.grantee;
     const scopeType = view.scope.kind === 'category' && party ? await deps.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
@@ -81,7 +82,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const patient = addressParam('patient', rawPatient);
     const actor = params.get('actor');
     const grantee = actor ? addressParam('actor', actor) : undefined;
-    const rows = await deps.index.query<GrantRow & { created_block: number | string }>('SELECT * FROM grants WHERE patient = $1 ORDER BY grant_id', [patient.toLowerCase()]);
+    const rows = await grants.ofPatient(patient);
     const now = await deps.access.clock();
     // The patient, auditors and admins see all of a patient's consents; a grantee sees those made to them.
     const visible = rows.filter((r) => {
@@ -98,7 +99,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const s = signedIn(c);
     const match = /^grant-(\d{1,15})$/.exec(c.req.param('id'));
     if (!match) throw new HttpError(404, `no Consent ${c.req.param('id').slice(0, 40)}`, 'not-found');
-    const [row] = await deps.index.query<GrantRow & { created_block: number | string }>('SELECT * FROM grants WHERE grant_id = $1', [Number(match[1])]);
+    const row = await grants.byId(Number(match[1]));
     if (!row) throw new HttpError(404, `no Consent grant-${match[1]}`, 'not-found');
     const now = await deps.access.clock();
     const g = grantView(row, now);

@@ -10,6 +10,7 @@ import { FHIR_JSON, pageOf, searchsetPage } from '../../fhir/http.ts';
 import { CLINICAL_TYPES, addressFromReference } from '../../fhir/resources.ts';
 import { consentFromGrant } from '../../fhir/mapping.ts';
 import { decodePurpose, grantView } from '../consent.ts';
+import { grantRepository } from '../../repository/grants.ts';
 import type { GatewayEnv } from '../types.ts';
 import { signedIn, withMeta, type FhirClinicalContext, type Json } from './shared.ts';
 
@@ -24,7 +25,7 @@ export function everything(ctx: FhirClinicalContext) {
     const found = await ctx.clinical.search(s, patient, [...CLINICAL_TYPES]);
     const resources = found.map((f) => withMeta(f, f.recordId, patient));
     const now = await ctx.access.clock();
-    const grants = await ctx.index.query<Parameters<typeof grantView>[0] & { created_block: number | string }>('SELECT * FROM grants WHERE patient = $1 ORDER BY grant_id', [patient.toLowerCase()]);
+    const grants = await grantRepository(ctx.index).ofPatient(patient);
     const consents = await Promise.all(grants.filter((g) => {
       const v = grantView(g, now);
       return v.patient === s.address || v.grantee === s.address;
