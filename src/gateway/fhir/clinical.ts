@@ -19,6 +19,7 @@ import type { CustodialAccount, CustodialKeystore } from './custodial.ts';
 import { codingsOf, fhirIdOf, patientOf, resourceIdOf, type ClinicalType } from './resources.ts';
 import { logDenial } from '../routes/authorize.ts';
 import { recordRepository } from '../repository/records.ts';
+import { chainRecords } from '../repository/chainRecords.ts';
 
 type Json = Record<string, unknown> & { resourceType: string };
 export interface StoredVersion { resource: Json; version: number; author: Address; timestamp: number }
@@ -29,6 +30,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
   const registry = { address: deps.addresses.recordRegistry, abi: RecordRegistryAbi } as const;
   const identity = { address: deps.addresses.identity, abi: IdentityAbi } as const;
   const records = recordRepository(deps.index);
+  const chain = chainRecords(deps);
 
   /** The caller's custodial account, or a 403 explaining end-to-end encryption. */
   function accountOf(s: Session): CustodialAccount {
@@ -46,7 +48,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
   }
 
   async function chainRecord(recordId: Hex, type: ClinicalType) {
-    const record = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [recordId] });
+    const record = await chain.registryRecord(recordId);
     if (/^0x0{40}$/.test(record.patient) || !(await deps.categories.isCategoryOf(getAddress(record.patient), record.category, type))) throw new HttpError(404, `no ${type}/${fhirIdOf(recordId)}`, 'not-found');
     if (record.erasedAt !== 0n) throw new HttpError(410, `${type}/${fhirIdOf(recordId)} was erased`, 'deleted');
     return { ...record, patient: getAddress(record.patient) };
@@ -134,7 +136,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
 
   /** Opens one version with the caller's envelope; checks it against the chain's integrity hash. */
   async function open(account: CustodialAccount, recordId: Hex, patient: Address, version: number): Promise<StoredVersion | undefined> {
-    const v = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, version] });
+    const v = await chain.registryVersion(recordId, version);
     if (v.version === 0) return undefined;
     // Written at another hospital: envelope and ciphertext come from its gateway (peers/peerExchange.ts).
     await deps.peers?.ensureEnvelope(recordId, version, account.address);
@@ -155,9 +157,9 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
     const [blinded, legacy] = await deps.categories.categoriesOf(patient, 'Patient');
     const indexed = await records.firstLiveIn(patient, [blinded, legacy ?? blinded]);
     if (indexed) return indexed;
-    const ids = await deps.client.readContract({ ...registry, functionName: 'recordsOf', args: [patient] });
+    const ids = await chain.recordIdsOf(patient);
     for (const id of ids) {
-      const r = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [id] });
+      const r = await chain.registryRecord(id);
       if ([blinded, legacy].includes(r.category.toLowerCase() as Hex) && r.erasedAt === 0n) return id;
     }
     return undefined;

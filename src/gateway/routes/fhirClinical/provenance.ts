@@ -13,12 +13,13 @@ import { ADDRESS_SYSTEM, CLINICAL_TYPES, isClinicalType, resourceIdOf, type Clin
 import { OTHER_SEARCH, RESULT_PARAMS } from '../../fhir/searchParams.ts';
 import { authorizeAndLog } from '../authorize.ts';
 import { recordRepository } from '../../repository/records.ts';
+import { chainRecords } from '../../repository/chainRecords.ts';
 import type { GatewayEnv } from '../types.ts';
-import { Permission, RecordRegistryAbi } from '../../../sdk/contracts.ts';
+import { Permission } from '../../../sdk/contracts.ts';
 import { signedIn, type FhirClinicalContext } from './shared.ts';
 
 async function provenanceOf(ctx: FhirClinicalContext, type: ClinicalType, recordId: Hex, patient: Address, version: number, txHash: string): Promise<Provenance> {
-  const ver = await ctx.client.readContract({ address: ctx.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getVersion', args: [recordId, version] });
+  const ver = await chainRecords(ctx).registryVersion(recordId, version);
   return {
     resourceType: 'Provenance', id: txHash.replace(/^0x/, '').toLowerCase(),
     target: [{ reference: `${type}/${resourceIdOf(type, recordId, patient)}/_history/${version}` }],
@@ -55,7 +56,7 @@ export function readProvenance(ctx: FhirClinicalContext) {
     const id = c.req.param('id');
     const row = /^[0-9a-f]{64}$/i.test(id) ? await recordRepository(ctx.index).versionByTx(`0x${id.toLowerCase()}`) : undefined;
     if (!row) throw new HttpError(404, `no Provenance/${id.slice(0, 70)}`, 'not-found');
-    const onChain = await ctx.client.readContract({ address: ctx.addresses.recordRegistry, abi: RecordRegistryAbi, functionName: 'getRecord', args: [row.record_id] });
+    const onChain = await chainRecords(ctx).registryRecord(row.record_id);
     const known = /^0x0{40}$/.test(onChain.patient) ? undefined : await ctx.categories.typeOf(getAddress(onChain.patient), onChain.category);
     const type = CLINICAL_TYPES.find((t) => t === known);
     if (!type) throw new HttpError(404, `no Provenance/${id.slice(0, 70)}`, 'not-found');
