@@ -3,7 +3,7 @@
  * gateway encrypts a resource exactly as a client would (AES-256-GCM data key wrapped with HPKE to
  * the patient and the author, escrow shares for break-glass, blind-index tokens for code search),
  * registers it on chain from the caller's own account, and opens versions with the caller's own
- * envelope. Every use is authorized from chain state and logged (routes/authorize.ts).
+ * envelope. Every use is authorized from chain state and logged (repository/authorize.ts).
  */
 import { bytesToHex, getAddress, hexToBytes, type Address, type Hex } from 'viem';
 import {
@@ -13,11 +13,10 @@ import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.
 import { cidFromContentId, openRecordVersion, prepareRecordVersion } from '../../sdk/records.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import { HttpError, chainRefused } from '../http/errors.ts';
-import { authorizeAndLog, authorizeWriteAndLog, type Allowed } from '../routes/authorize.ts';
+import { authorizeAndLog, authorizeWriteAndLog, logDenial, type Allowed } from '../repository/authorize.ts';
 import type { DataRouteDeps, Session } from '../routes/types.ts';
 import type { CustodialAccount, CustodialKeystore } from './custodial.ts';
 import { codingsOf, fhirIdOf, patientOf, resourceIdOf, type ClinicalType } from './resources.ts';
-import { logDenial } from '../routes/authorize.ts';
 import { recordRepository } from '../repository/records.ts';
 import { chainRecords } from '../repository/chainRecords.ts';
 

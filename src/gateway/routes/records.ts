@@ -28,7 +28,7 @@ import { bindingOf, cidOrUndefined, contentIdFromCid } from '../../sdk/records.t
 import { CryptoError } from '../../crypto/errors.ts';
 import { EscrowConflictError, escrowStore } from '../escrow/custodian.ts';
 import { EnvelopeConflictError, envelopeStore } from '../index/envelopes.ts';
-import { accessView, authorizeAndLog, logDenial } from './authorize.ts';
+import { accessView, authorizeAndLog, logDenial } from '../repository/authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import type { PinnedBlock } from '../chain/access.ts';
 import { recordRepository } from '../repository/records.ts';

@@ -10,7 +10,7 @@ import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/f
 import { HttpError, operationOutcome } from '../../http/errors.ts';
 import { FHIR_JSON } from '../../fhir/http.ts';
 import { isClinicalType, patientOf, type ClinicalType } from '../../fhir/resources.ts';
-import { logDenial } from '../authorize.ts';
+import { logDenial } from '../../repository/authorize.ts';
 import type { GatewayEnv } from '../types.ts';
 import { Permission } from '../../../sdk/contracts.ts';
 import { expectedVersion, fhirBody, signedIn, validated, withMeta, type FhirClinicalContext, type Json } from './shared.ts';

@@ -11,7 +11,7 @@ import { HttpError } from '../../http/errors.ts';
 import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../../fhir/http.ts';
 import { ADDRESS_SYSTEM, CLINICAL_TYPES, isClinicalType, resourceIdOf, type ClinicalType } from '../../fhir/resources.ts';
 import { OTHER_SEARCH, RESULT_PARAMS } from '../../fhir/searchParams.ts';
-import { authorizeAndLog } from '../authorize.ts';
+import { authorizeAndLog } from '../../repository/authorize.ts';
 import { recordRepository } from '../../repository/records.ts';
 import { chainRecords } from '../../repository/chainRecords.ts';
 import type { GatewayEnv } from '../types.ts';
