@@ -19,6 +19,7 @@ import type { CustodialAccount, CustodialKeystore } from './custodial.ts';
 import { codingsOf, fhirIdOf, patientOf, resourceIdOf, type ClinicalType } from './resources.ts';
 import { recordRepository } from '../repository/records.ts';
 import { chainRecords } from '../repository/chainRecords.ts';
+import { recordTokenRepository } from '../repository/recordTokens.ts';
 
 type Json = Record<string, unknown> & { resourceType: string };
 export interface StoredVersion { resource: Json; version: number; author: Address; timestamp: number }
@@ -210,9 +211,9 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
         if (key) {
           const [system, value] = code.split('|', 2) as [string, string];
           const token = blindIndexToken(key, codeTerm(system, value), 'code');
-          const hits = new Set((await deps.index.query<{ record_id: string }>('SELECT record_id FROM record_tokens WHERE token = $1', [token])).map((r) => r.record_id));
-          const indexed = new Set((await deps.index.query<{ record_id: string }>(
-            `SELECT DISTINCT t.record_id FROM record_tokens t JOIN records r ON r.record_id = t.record_id WHERE r.patient = $1`, [patient.toLowerCase()])).map((r) => r.record_id));
+          const tokens = recordTokenRepository(deps.index);
+          const hits = await tokens.recordsWith(token);
+          const indexed = await tokens.indexedOf(patient);
           rows = rows.filter((r) => hits.has(r.record_id) || !indexed.has(r.record_id));
         }
       }
