@@ -24,6 +24,7 @@ import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { mayReadAuditAbout, mayViewConsent } from '../auth/policy.ts';
 import { recordRepository } from '../repository/records.ts';
 import { grantRepository, type IndexedGrantRow } from '../repository/grants.ts';
+import { blockTimes } from '../repository/blockTimes.ts';
 
 
 /** `0x…`, `Patient/0x…` or `urn:ethereum:address|0x…` as an address, or a 400 naming the parameter. */
@@ -53,16 +54,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
   };
 
   // Consent.dateTime is when the patient gave the consent: the grant's block time (blocks never change).
-  const blockTimes = new Map<number, number>();
-  async function blockTime(block: number): Promise<number> {
-    let t = blockTimes.get(block);
-    if (t === undefined) {
-      t = Number((await deps.client.getBlock({ blockNumber: BigInt(block) })).timestamp);
-      if (blockTimes.size > 10_000) blockTimes.clear();
-      blockTimes.set(block, t);
-    }
-    return t;
-  }
+  const blockTime = blockTimes(deps.client);
   // A blinded category scope is named for the grant's own patient and grantee only (as in /api/grants).
   // Its purpose is decoded for whoever may see the Consent (parties, auditors, admins: checked by the callers).
   const consentOf = async (row: IndexedGrantRow, now: bigint, viewer: Address) => {

@@ -11,10 +11,12 @@ import { CLINICAL_TYPES, addressFromReference } from '../../fhir/resources.ts';
 import { consentFromGrant } from '../../fhir/mapping.ts';
 import { decodePurpose, grantView } from '../consent.ts';
 import { grantRepository } from '../../repository/grants.ts';
+import { blockTimes } from '../../repository/blockTimes.ts';
 import type { GatewayEnv } from '../types.ts';
 import { signedIn, withMeta, type FhirClinicalContext, type Json } from './shared.ts';
 
 export function everything(ctx: FhirClinicalContext) {
+  const blockTime = blockTimes(ctx.client);
   return async (c: Context<GatewayEnv, '/Patient/:id/$everything'>) => {
     const s = signedIn(c);
     const params = new URL(c.req.url).searchParams;
@@ -32,7 +34,7 @@ export function everything(ctx: FhirClinicalContext) {
     }).map(async (g) => {
       const view = grantView(g, now, await decodePurpose(ctx, g.patient, g.grantee, g.purpose));
       const scopeType = view.scope.kind === 'category' ? await ctx.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
-      return consentFromGrant({ ...view, scopeType, grantedAt: Number((await ctx.client.getBlock({ blockNumber: BigInt(g.created_block) })).timestamp) }) as unknown as Json;
+      return consentFromGrant({ ...view, scopeType, grantedAt: await blockTime(Number(g.created_block)) }) as unknown as Json;
     }));
     const all = [...resources, ...consents];
     return c.json(searchsetPage(ctx.baseUrl(), `Patient/${patient.toLowerCase()}/$everything`, params, page, all.length, all.slice(page.offset, page.offset + page.count) as unknown as Resource[], ctx.fullUrl), 200, FHIR_JSON);
