@@ -16,15 +16,15 @@ import type { AccessLog } from '../audit/accessLog.ts';
 import type { LogEntry } from '../../sdk/auditProof.ts';
 import { capabilityStatement } from '../fhir/capability.ts';
 import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../fhir/http.ts';
-import { auditEventFromEntry, consentFromGrant } from '../fhir/mapping.ts';
+import { auditEventFromEntry } from '../fhir/mapping.ts';
 import { resourceIdOf } from '../fhir/resources.ts';
 import { OTHER_SEARCH, RESULT_PARAMS } from '../fhir/searchParams.ts';
-import { decodePurpose, grantView } from './consent.ts';
+import { grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { mayReadAuditAbout, mayViewConsent } from '../auth/policy.ts';
 import { recordRepository } from '../repository/records.ts';
-import { grantRepository, type IndexedGrantRow } from '../repository/grants.ts';
-import { blockTimes } from '../repository/blockTimes.ts';
+import { grantRepository } from '../repository/grants.ts';
+import { consentsOf } from '../fhir/consents.ts';
 
 
 /** `0x…`, `Patient/0x…` or `urn:ethereum:address|0x…` as an address, or a 400 naming the parameter. */
@@ -53,16 +53,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     return s;
   };
 
-  // Consent.dateTime is when the patient gave the consent: the grant's block time (blocks never change).
-  const blockTime = blockTimes(deps.client);
-  // A blinded category scope is named for the grant's own patient and grantee only (as in /api/grants).
-  // Its purpose is decoded for whoever may see the Consent (parties, auditors, admins: checked by the callers).
-  const consentOf = async (row: IndexedGrantRow, now: bigint, viewer: Address) => {
-    const view = grantView(row, now, await decodePurpose(deps, row.patient, row.grantee, row.purpose));
-    const party = viewer === view.patient || viewer === view.grantee;
-    const scopeType = view.scope.kind === 'category' && party ? await deps.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
-    return consentFromGrant({ ...view, scopeType, grantedAt: await blockTime(Number(row.created_block)) });
-  };
+  const consentOf = consentsOf(deps);
 
   async function searchConsent(c: Context<GatewayEnv>) {
     const s = signedIn(c);
