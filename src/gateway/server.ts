@@ -42,7 +42,7 @@ import { careRoutes } from './routes/care.ts';
 import { chainInfoRoutes } from './routes/chainInfo.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { fhirRoutes } from './routes/fhir.ts';
-import { fhirClinicalRoutes } from './routes/fhirClinical.ts';
+import { fhirClinicalRoutes } from './routes/fhirClinical/index.ts';
 import { clinicalStore } from './fhir/clinical.ts';
 import { contentNegotiation } from './fhir/http.ts';
 import { custodialKeystore } from './fhir/custodial.ts';

@@ -3,7 +3,7 @@
  * gateway encrypts a resource exactly as a client would (AES-256-GCM data key wrapped with HPKE to
  * the patient and the author, escrow shares for break-glass, blind-index tokens for code search),
  * registers it on chain from the caller's own account, and opens versions with the caller's own
- * envelope. Every use is authorized from chain state and logged (routes/authorize.ts).
+ * envelope. Every use is authorized from chain state and logged (repository/authorize.ts).
  */
 import { bytesToHex, getAddress, hexToBytes, type Address, type Hex } from 'viem';
 import {
@@ -13,11 +13,13 @@ import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.
 import { cidFromContentId, openRecordVersion, prepareRecordVersion } from '../../sdk/records.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
 import { HttpError, chainRefused } from '../http/errors.ts';
-import { authorizeAndLog, authorizeWriteAndLog, type Allowed } from '../routes/authorize.ts';
+import { authorizeAndLog, authorizeWriteAndLog, logDenial, type Allowed } from '../repository/authorize.ts';
 import type { DataRouteDeps, Session } from '../routes/types.ts';
 import type { CustodialAccount, CustodialKeystore } from './custodial.ts';
 import { codingsOf, fhirIdOf, patientOf, resourceIdOf, type ClinicalType } from './resources.ts';
-import { logDenial } from '../routes/authorize.ts';
+import { recordRepository } from '../repository/records.ts';
+import { chainRecords } from '../repository/chainRecords.ts';
+import { recordTokenRepository } from '../repository/recordTokens.ts';
 
 type Json = Record<string, unknown> & { resourceType: string };
 export interface StoredVersion { resource: Json; version: number; author: Address; timestamp: number }
@@ -27,6 +29,8 @@ const ZERO_KEY = /^0x0{64}$/;
 export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeystore }) {
   const registry = { address: deps.addresses.recordRegistry, abi: RecordRegistryAbi } as const;
   const identity = { address: deps.addresses.identity, abi: IdentityAbi } as const;
+  const records = recordRepository(deps.index);
+  const chain = chainRecords(deps);
 
   /** The caller's custodial account, or a 403 explaining end-to-end encryption. */
   function accountOf(s: Session): CustodialAccount {
@@ -44,7 +48,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
   }
 
   async function chainRecord(recordId: Hex, type: ClinicalType) {
-    const record = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [recordId] });
+    const record = await chain.registryRecord(recordId);
     if (/^0x0{40}$/.test(record.patient) || !(await deps.categories.isCategoryOf(getAddress(record.patient), record.category, type))) throw new HttpError(404, `no ${type}/${fhirIdOf(recordId)}`, 'not-found');
     if (record.erasedAt !== 0n) throw new HttpError(410, `${type}/${fhirIdOf(recordId)} was erased`, 'deleted');
     return { ...record, patient: getAddress(record.patient) };
@@ -132,7 +136,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
 
   /** Opens one version with the caller's envelope; checks it against the chain's integrity hash. */
   async function open(account: CustodialAccount, recordId: Hex, patient: Address, version: number): Promise<StoredVersion | undefined> {
-    const v = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, version] });
+    const v = await chain.registryVersion(recordId, version);
     if (v.version === 0) return undefined;
     // Written at another hospital: envelope and ciphertext come from its gateway (peers/peerExchange.ts).
     await deps.peers?.ensureEnvelope(recordId, version, account.address);
@@ -151,12 +155,11 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
    */
   async function patientRecordOf(patient: Address): Promise<Hex | undefined> {
     const [blinded, legacy] = await deps.categories.categoriesOf(patient, 'Patient');
-    const [row] = await deps.index.query<{ record_id: Hex }>(
-      'SELECT record_id FROM records WHERE patient = $1 AND category IN ($2, $3) AND erased_block IS NULL ORDER BY created_block, record_id LIMIT 1', [patient.toLowerCase(), blinded, legacy ?? blinded]);
-    if (row) return row.record_id;
-    const ids = await deps.client.readContract({ ...registry, functionName: 'recordsOf', args: [patient] });
+    const indexed = await records.firstLiveIn(patient, [blinded, legacy ?? blinded]);
+    if (indexed) return indexed;
+    const ids = await chain.recordIdsOf(patient);
     for (const id of ids) {
-      const r = await deps.client.readContract({ ...registry, functionName: 'getRecord', args: [id] });
+      const r = await chain.registryRecord(id);
       if ([blinded, legacy].includes(r.category.toLowerCase() as Hex) && r.erasedAt === 0n) return id;
     }
     return undefined;
@@ -202,17 +205,15 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
     async search(s: Session, patient: Address, types: ClinicalType[], code?: string): Promise<Array<StoredVersion & { recordId: Hex }>> {
       const account = accountOf(s);
       const categories = (await Promise.all(types.map((t) => deps.categories.categoriesOf(patient, t)))).flat();
-      let rows = await deps.index.query<{ record_id: Hex; category: Hex; latest_version: number | string }>(
-        `SELECT record_id, category, latest_version FROM records WHERE patient = $1 AND erased_block IS NULL ORDER BY created_block, record_id`, [patient.toLowerCase()]);
-      rows = rows.filter((r) => categories.includes(r.category.toLowerCase() as Hex));
+      let rows = (await records.liveOfPatient(patient)).filter((r) => categories.includes(r.category.toLowerCase() as Hex));
       if (code?.includes('|') && code.split('|', 1)[0]) {
         const key = await searchKey(patient, account, false);
         if (key) {
           const [system, value] = code.split('|', 2) as [string, string];
           const token = blindIndexToken(key, codeTerm(system, value), 'code');
-          const hits = new Set((await deps.index.query<{ record_id: string }>('SELECT record_id FROM record_tokens WHERE token = $1', [token])).map((r) => r.record_id));
-          const indexed = new Set((await deps.index.query<{ record_id: string }>(
-            `SELECT DISTINCT t.record_id FROM record_tokens t JOIN records r ON r.record_id = t.record_id WHERE r.patient = $1`, [patient.toLowerCase()])).map((r) => r.record_id));
+          const tokens = recordTokenRepository(deps.index);
+          const hits = await tokens.recordsWith(token);
+          const indexed = await tokens.indexedOf(patient);
           rows = rows.filter((r) => hits.has(r.record_id) || !indexed.has(r.record_id));
         }
       }

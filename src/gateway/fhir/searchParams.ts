@@ -46,7 +46,7 @@ export const CLINICAL_SEARCH: Record<ClinicalType, SearchParam[]> = {
   Binary: [],
 };
 
-/** Parameters of the non-clinical types, implemented in routes/fhir.ts and fhirClinical.ts. */
+/** Parameters of the non-clinical types, implemented in routes/fhir.ts and routes/fhirClinical/. */
 export const OTHER_SEARCH: Record<'Consent' | 'AuditEvent' | 'Provenance', SearchParam[]> = {
   Consent: [
     { ...patient, fields: ['patient'] },

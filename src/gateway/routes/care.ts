@@ -17,6 +17,8 @@ import { getAddress } from 'viem';
 import { providerLabel } from '../../sdk/providerProfile.ts';
 import { decodePurpose, grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
+import { recordRepository } from '../repository/records.ts';
+import { GRANT_STATES, grantRepository } from '../repository/grants.ts';
 import { parse, sessionOf } from './validation.ts';
 
 const page = {
@@ -26,26 +28,14 @@ const page = {
 const patientsQuery = z.object(page);
 const grantsQuery = z.object({ ...page, as: z.enum(['grantee', 'patient']).default('grantee'), state: z.enum(['active', 'upcoming', 'expired', 'revoked']).default('active') });
 
-/** SQL for each grant state at `now` (a placeholder); the same rule as Consent.grantState. */
-const STATE_SQL = {
-  active: (now: string, t = '') => `${t}revoked_block IS NULL AND ${t}valid_from <= ${now} AND ${t}valid_until > ${now}`,
-  upcoming: (now: string, t = '') => `${t}revoked_block IS NULL AND ${t}valid_from > ${now}`,
-  expired: (now: string, t = '') => `${t}revoked_block IS NULL AND ${t}valid_from <= ${now} AND ${t}valid_until <= ${now}`,
-  revoked: (_now: string, t = '') => `${t}revoked_block IS NOT NULL`,
-} as const;
-type GrantStateName = keyof typeof STATE_SQL;
-
-type GrantRow = Parameters<typeof grantView>[0] & { display_name: string | null; specialty: string | null; organization: string | null };
-
 export function careRoutes(deps: DataRouteDeps) {
   const app = new Hono<GatewayEnv>();
+  const grants = grantRepository(deps.index);
 
   /** Each patient's own Patient resource record (the first one registered), to read their name from. */
   async function patientRecords(patients: string[]) {
     if (patients.length === 0) return new Map<string, { recordId: string; latestVersion: number }>();
-    const rows = await deps.index.query<{ patient: string; record_id: string; category: string; latest_version: number | string }>(
-      `SELECT patient, record_id, category, latest_version FROM records WHERE erased_block IS NULL AND patient IN (${patients.map((_, i) => `$${i + 1}`).join(', ')})
-       ORDER BY created_block DESC`, patients);
+    const rows = await recordRepository(deps.index).liveOfPatients(patients);
     // Each patient's Patient category is their own (blinded per patient; legacy records: the public hash).
     const patientCategories = new Map(await Promise.all(patients.map(async (p) => [p, await deps.categories.categoriesOf(getAddress(p), 'Patient')] as const)));
     return new Map(rows.filter((r) => patientCategories.get(r.patient)?.includes(r.category.toLowerCase() as `0x${string}`))
@@ -56,17 +46,10 @@ export function careRoutes(deps: DataRouteDeps) {
     const me = sessionOf(c).address.toLowerCase();
     const q = parse(patientsQuery, c.req.query());
     const now = (await deps.access.clock()).toString();
-    const open = `
-      SELECT patient, valid_until AS until, 0 AS emergency FROM grants WHERE grantee = $1 AND ${STATE_SQL.active('$2')} AND (permissions & 1) = 1
-      UNION ALL
-      SELECT patient, until_time AS until, 1 AS emergency FROM emergencies WHERE provider = $1 AND closed_by IS NULL AND until_time > $2`;
-    const [count] = await deps.index.query<{ total: number | string }>(`SELECT COUNT(DISTINCT patient) AS total FROM (${open}) t`, [me, now]);
-    const rows = await deps.index.query<{ patient: string; until: number | string; emergency: number | string }>(
-      `SELECT patient, MAX(until) AS until, MAX(emergency) AS emergency FROM (${open}) t GROUP BY patient ORDER BY MAX(until), patient LIMIT $3 OFFSET $4`,
-      [me, now, q.limit, q.offset]);
+    const { total, rows } = await grants.openTo(me, now, q.limit, q.offset);
     const records = await patientRecords(rows.map((r) => r.patient));
     return c.json({
-      now: Number(now), total: Number(count?.total ?? 0), limit: q.limit, offset: q.offset,
+      now: Number(now), total, limit: q.limit, offset: q.offset,
       patients: rows.map((r) => ({
         patient: getAddress(r.patient), until: Number(r.until), basis: Number(r.emergency) === 1 ? 'break-glass' : 'grant',
         patientRecord: records.get(r.patient) ?? null,
@@ -78,19 +61,12 @@ export function careRoutes(deps: DataRouteDeps) {
     const me = sessionOf(c).address.toLowerCase();
     const q = parse(grantsQuery, c.req.query());
     const now = await deps.access.clock();
-    const side = q.as === 'grantee' ? 'g.grantee' : 'g.patient';
-    const [counts] = await deps.index.query<Record<GrantStateName, number | string | null>>(
-      `SELECT ${Object.entries(STATE_SQL).map(([name, sql]) => `SUM(CASE WHEN ${sql('$2')} THEN 1 ELSE 0 END) AS ${name}`).join(', ')} FROM grants g WHERE ${side} = $1`, [me, now.toString()]);
-    // Every placeholder is used (PostgreSQL cannot type an unused one): "revoked" does not need now.
-    const timed = q.state !== 'revoked';
-    const rows = await deps.index.query<GrantRow>(
-      `SELECT g.*, f.display_name, f.specialty, f.organization FROM grants g LEFT JOIN provider_profiles f ON f.address = g.grantee
-       WHERE ${side} = $1 AND ${STATE_SQL[q.state](timed ? '$4' : '', 'g.')} ORDER BY g.grant_id DESC LIMIT $2 OFFSET $3`,
-      timed ? [me, q.limit, q.offset, now.toString()] : [me, q.limit, q.offset]);
+    const counts = await grants.countsByState(q.as, me, now);
+    const rows = await grants.inState(q.as, me, q.state, now, q.limit, q.offset);
     const records = q.as === 'grantee' && q.state === 'active' ? await patientRecords([...new Set(rows.map((r) => r.patient))]) : new Map();
     return c.json({
       now: Number(now), state: q.state, limit: q.limit, offset: q.offset,
-      counts: Object.fromEntries(Object.keys(STATE_SQL).map((k) => [k, Number(counts?.[k as GrantStateName] ?? 0)])),
+      counts: Object.fromEntries(GRANT_STATES.map((k) => [k, Number(counts?.[k] ?? 0)])),
       grants: await Promise.all(rows.map(async (r) => ({
         ...grantView(r, now, await decodePurpose(deps, r.patient, r.grantee, r.purpose)), granteeLabel: r.display_name === null ? null : providerLabel({ displayName: r.display_name, specialty: r.specialty ?? '', organization: r.organization ?? '' }),
         patientRecord: records.get(r.patient) ?? null,

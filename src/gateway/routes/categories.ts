@@ -22,6 +22,7 @@ import type { Address } from 'viem';
 import { IdentityAbi, PURPOSES } from '../../sdk/contracts.ts';
 import { RECORD_TYPES } from '../../sdk/recordTypes.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
+import { grantRepository } from '../repository/grants.ts';
 import { address, fail, jsonBody, parse, sessionOf } from './validation.ts';
 
 /** Request body (also published in /openapi.json). */
@@ -41,9 +42,7 @@ export function categoryRoutes(deps: DataRouteDeps) {
   async function mayAsk(s: Session, patient: Address, caughtUp = false): Promise<boolean> {
     if (s.address === patient) return true;
     const now = Number(await deps.access.clock());
-    const [grant] = await deps.index.query('SELECT 1 FROM grants WHERE patient = $1 AND grantee = $2 AND revoked_block IS NULL AND valid_from <= $3 AND valid_until > $3 LIMIT 1',
-      [patient.toLowerCase(), s.address.toLowerCase(), now]);
-    if (grant) return true;
+    if (await grantRepository(deps.index).hasActive(patient, s.address, now)) return true;
     const [emergency] = await deps.index.query('SELECT 1 FROM emergencies WHERE patient = $1 AND provider = $2 AND closed_by IS NULL AND until_time > $3 LIMIT 1',
       [patient.toLowerCase(), s.address.toLowerCase(), now]);
     if (emergency) return true;

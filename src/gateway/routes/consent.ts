@@ -21,6 +21,7 @@ import { chainRefused } from '../http/errors.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import { address, fail, hex32, jsonBody, parse, purposeLabel, scopeName, sessionOf, uint, uint64 } from './validation.ts';
 import { mayViewConsent } from '../auth/policy.ts';
+import { grantRepository, type GrantRow } from '../repository/grants.ts';
 
 const signature = z.string().regex(/^0x[0-9a-fA-F]{130,}$/, 'expected a 0x-hex signature').max(20_000);
 const terms = z.object({
@@ -38,11 +39,6 @@ const terms = z.object({
 export const relayGrantBody = z.object({ patient: address, terms, requestId: uint.optional(), deadline: uint, signature });
 export const relayRevokeBody = z.object({ patient: address, deadline: uint, signature });
 export const relayExtendBody = z.object({ patient: address, validUntil: uint64, deadline: uint, signature });
-
-interface GrantRow {
-  grant_id: number | string; patient: string; grantee: string; scope_kind: number | string; scope_value: string; permissions: number | string;
-  purpose: string; valid_from: number | string; valid_until: number | string; request_id: number | string; revoked_block: unknown;
-}
 
 /** `purpose`: the decoded purpose (`decodePurpose`) for a viewer who may see it; "unknown" otherwise. */
 export function grantView(row: GrantRow, now: bigint, purpose = 'unknown') {
@@ -91,8 +87,7 @@ export function consentRoutes(deps: DataRouteDeps) {
     const g = grantee ? parse(address, grantee) : undefined;
     if (p && !mayViewConsent(s, p) && !(g && mayViewConsent(s, g))) fail(403, 'you may list only your own grants');
     if (!p && g && !mayViewConsent(s, g)) fail(403, 'you may list only your own grants');
-    const where = [p ? 'patient = $1' : undefined, g ? `grantee = $${p ? 2 : 1}` : undefined].filter(Boolean).join(' AND ');
-    const rows = await deps.index.query<GrantRow>(`SELECT * FROM grants WHERE ${where} ORDER BY grant_id`, [p, g].filter(Boolean).map((a) => a!.toLowerCase()));
+    const rows = await grantRepository(deps.index).between(p, g);
     const now = await deps.access.clock();
     // A category scope is blinded per patient: its type is told to the grant's own parties only.
     // The purpose, blinded too, is decoded for whoever may list the grant (parties, auditors, admins).

@@ -16,14 +16,16 @@ import type { AccessLog } from '../audit/accessLog.ts';
 import type { LogEntry } from '../../sdk/auditProof.ts';
 import { capabilityStatement } from '../fhir/capability.ts';
 import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../fhir/http.ts';
-import { auditEventFromEntry, consentFromGrant } from '../fhir/mapping.ts';
+import { auditEventFromEntry } from '../fhir/mapping.ts';
 import { resourceIdOf } from '../fhir/resources.ts';
 import { OTHER_SEARCH, RESULT_PARAMS } from '../fhir/searchParams.ts';
-import { decodePurpose, grantView } from './consent.ts';
+import { grantView } from './consent.ts';
 import type { DataRouteDeps, GatewayEnv } from './types.ts';
 import { mayReadAuditAbout, mayViewConsent } from '../auth/policy.ts';
+import { recordRepository } from '../repository/records.ts';
+import { grantRepository } from '../repository/grants.ts';
+import { consentsOf } from '../fhir/consents.ts';
 
-type GrantRow = Parameters<typeof grantView>[0];
 
 /** `0x…`, `Patient/0x…` or `urn:ethereum:address|0x…` as an address, or a 400 naming the parameter. */
 function addressParam(name: string, raw: string): Address {
@@ -41,6 +43,7 @@ function checkParams(params: URLSearchParams, type: keyof typeof OTHER_SEARCH): 
 export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl: () => string }) {
   const app = new Hono<GatewayEnv>();
   const fullUrl = (r: Resource) => `${deps.baseUrl()}/fhir/${r.resourceType}/${r.id}`;
+  const grants = grantRepository(deps.index);
 
   app.get('/metadata', (c) => c.json(capabilityStatement(deps.baseUrl(), deps.clock.ms()), 200, FHIR_JSON));
 
@@ -50,25 +53,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     return s;
   };
 
-  // Consent.dateTime is when the patient gave the consent: the grant's block time (blocks never change).
-  const blockTimes = new Map<number, number>();
-  async function blockTime(block: number): Promise<number> {
-    let t = blockTimes.get(block);
-    if (t === undefined) {
-      t = Number((await deps.client.getBlock({ blockNumber: BigInt(block) })).timestamp);
-      if (blockTimes.size > 10_000) blockTimes.clear();
-      blockTimes.set(block, t);
-    }
-    return t;
-  }
-  // A blinded category scope is named for the grant's own patient and grantee only (as in /api/grants).
-  // Its purpose is decoded for whoever may see the Consent (parties, auditors, admins: checked by the callers).
-  const consentOf = async (row: GrantRow & { created_block: number | string }, now: bigint, viewer: Address) => {
-    const view = grantView(row, now, await decodePurpose(deps, row.patient, row.grantee, row.purpose));
-    const party = viewer === view.patient || viewer === view.grantee;
-    const scopeType = view.scope.kind === 'category' && party ? await deps.categories.typeOf(view.patient, view.scope.value as Hex) : undefined;
-    return consentFromGrant({ ...view, scopeType, grantedAt: await blockTime(Number(row.created_block)) });
-  };
+  const consentOf = consentsOf(deps);
 
   async function searchConsent(c: Context<GatewayEnv>) {
     const s = signedIn(c);
@@ -80,7 +65,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const patient = addressParam('patient', rawPatient);
     const actor = params.get('actor');
     const grantee = actor ? addressParam('actor', actor) : undefined;
-    const rows = await deps.index.query<GrantRow & { created_block: number | string }>('SELECT * FROM grants WHERE patient = $1 ORDER BY grant_id', [patient.toLowerCase()]);
+    const rows = await grants.ofPatient(patient);
     const now = await deps.access.clock();
     // The patient, auditors and admins see all of a patient's consents; a grantee sees those made to them.
     const visible = rows.filter((r) => {
@@ -97,7 +82,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const s = signedIn(c);
     const match = /^grant-(\d{1,15})$/.exec(c.req.param('id'));
     if (!match) throw new HttpError(404, `no Consent ${c.req.param('id').slice(0, 40)}`, 'not-found');
-    const [row] = await deps.index.query<GrantRow & { created_block: number | string }>('SELECT * FROM grants WHERE grant_id = $1', [Number(match[1])]);
+    const row = await grants.byId(Number(match[1]));
     if (!row) throw new HttpError(404, `no Consent grant-${match[1]}`, 'not-found');
     const now = await deps.access.clock();
     const g = grantView(row, now);
@@ -110,8 +95,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const ids = [...new Set(entries.map((e) => e.recordId).filter((id): id is string => !!id))];
     const records = new Map<string, { category: string; patient: string }>();
     if (ids.length > 0) {
-      const rows = await deps.index.query<{ record_id: string; category: string; patient: string }>(
-        `SELECT record_id, category, patient FROM records WHERE record_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')})`, ids);
+      const rows = await recordRepository(deps.index).byIds(ids);
       for (const r of rows) records.set(r.record_id.toLowerCase(), r);
     }
     return Promise.all(entries.map(async (e) => {

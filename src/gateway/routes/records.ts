@@ -23,14 +23,16 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { getAddress, type Address, type Hex } from 'viem';
-import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
+import { IdentityAbi, Permission } from '../../sdk/contracts.ts';
 import { bindingOf, cidOrUndefined, contentIdFromCid } from '../../sdk/records.ts';
 import { CryptoError } from '../../crypto/errors.ts';
 import { EscrowConflictError, escrowStore } from '../escrow/custodian.ts';
 import { EnvelopeConflictError, envelopeStore } from '../index/envelopes.ts';
-import { accessView, authorizeAndLog, logDenial } from './authorize.ts';
+import { accessView, authorizeAndLog, logDenial } from '../repository/authorize.ts';
 import type { DataRouteDeps, GatewayEnv, Session } from './types.ts';
 import type { PinnedBlock } from '../chain/access.ts';
+import { recordRepository } from '../repository/records.ts';
+import { chainRecords } from '../repository/chainRecords.ts';
 import { address, fail, hex32, jsonBody, parse, sessionOf, version } from './validation.ts';
 
 const base64 = z.string().min(1).max(4096).regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64');
@@ -55,15 +57,10 @@ export const shareBody = z.object({ recipient: address, envelope: base64 });
 
 export function recordRoutes(deps: DataRouteDeps) {
   const app = new Hono<GatewayEnv>();
-  const registry = { address: deps.addresses.recordRegistry, abi: RecordRegistryAbi } as const;
+  const records = recordRepository(deps.index);
+  const chain = chainRecords(deps);
 
   const session = (c: Context<GatewayEnv>): Session => sessionOf(c, { requireRole: true });
-
-  async function chainRecord(recordId: Hex, at?: PinnedBlock) {
-    const record = await deps.access.record(recordId, at);
-    if (record.patient === '0x0000000000000000000000000000000000000000') fail(404, `record ${recordId} is not registered on chain`);
-    return record;
-  }
 
   const authorize = (s: Session, record: { patient: Address; category: Hex }, recordId: Hex, permission: number, action: string, at?: PinnedBlock) =>
     authorizeAndLog(deps, s, record, recordId, permission, action, at);
@@ -99,10 +96,10 @@ export function recordRoutes(deps: DataRouteDeps) {
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
     const body = parse(depositEnvelopesBody, await jsonBody(c));
-    const at = await deps.access.pin();
-    const record = await chainRecord(recordId, at);
+    const at = await chain.pin();
+    const record = await chain.registered(recordId, at);
     if (record.erasedAt !== 0n) fail(410, 'record erased: its keys are destroyed and nothing more is deposited');
-    const onChain = await deps.access.version(recordId, v, at);
+    const onChain = await chain.version(recordId, v, at);
     if (onChain.version === 0) fail(404, `version ${v} of ${recordId} is not registered on chain`);
     const isPatient = getAddress(record.patient) === s.address;
     if (!isPatient && getAddress(onChain.author) !== s.address) fail(403, 'only the version\'s author or the patient may deposit its envelopes');
@@ -141,8 +138,7 @@ export function recordRoutes(deps: DataRouteDeps) {
   app.get('/records', async (c) => {
     const s = session(c);
     const patient = parse(address, c.req.query('patient') ?? s.address);
-    const rows = await deps.index.query<{ record_id: Hex; category: Hex; latest_version: number | string; erased_block: unknown }>(
-      'SELECT record_id, category, latest_version, erased_block FROM records WHERE patient = $1 ORDER BY created_block, record_id', [patient.toLowerCase()]);
+    const rows = await records.ofPatient(patient);
     const visible = [];
     let withheld = 0;
     // No live grant, no data: records the caller may not read are left out, totals included.
@@ -159,11 +155,11 @@ export function recordRoutes(deps: DataRouteDeps) {
   app.get('/records/:id', async (c) => {
     const s = session(c);
     const recordId = parse(hex32, c.req.param('id'));
-    const record = await chainRecord(recordId);
+    const record = await chain.registered(recordId);
     const decision = await authorize(s, record, recordId, Permission.Read, 'read-metadata');
     const versions = [];
     for (let v = 1; v <= record.latestVersion; v++) {
-      const ver = await deps.client.readContract({ ...registry, functionName: 'getVersion', args: [recordId, v] });
+      const ver = await chain.registryVersion(recordId, v);
       // Anyone with write access may register any bytes as a content id: one that is no CID is reported, not fatal.
       const cid = ver.contentId === '0x' ? null : cidOrUndefined(ver.contentId) ?? null;
       const note = ver.contentId === '0x' ? undefined : cid === null ? 'the registered content id is not a CIDv1: no ciphertext can be fetched for this version' : undefined;
@@ -180,11 +176,11 @@ export function recordRoutes(deps: DataRouteDeps) {
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
     // One block for the whole request: the record, the decision and the version are read at it.
-    const at = await deps.access.pin();
-    const record = await chainRecord(recordId, at);
+    const at = await chain.pin();
+    const record = await chain.registered(recordId, at);
     if (record.erasedAt !== 0n) fail(404, 'record erased');
     await authorize(s, record, recordId, Permission.Read, 'read', at);
-    const ver = await deps.access.version(recordId, v, at);
+    const ver = await chain.version(recordId, v, at);
     if (ver.version === 0) fail(404, `no version ${v}`);
     const cid = cidOrUndefined(ver.contentId);
     if (!cid) fail(404, 'this version\'s content id is not a CIDv1: there is no ciphertext to serve');
@@ -202,8 +198,8 @@ export function recordRoutes(deps: DataRouteDeps) {
     const s = session(c);
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
-    const at = await deps.access.pin();
-    const record = await chainRecord(recordId, at);
+    const at = await chain.pin();
+    const record = await chain.registered(recordId, at);
     if (record.erasedAt !== 0n) fail(404, 'record erased');
     const decision = await authorize(s, record, recordId, Permission.Read, 'read-key', at);
     await deps.peers?.ensureEnvelope(recordId, v, s.address);
@@ -217,7 +213,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
     const body = parse(shareBody, await jsonBody(c));
-    const record = await chainRecord(recordId);
+    const record = await chain.registered(recordId);
     if (getAddress(record.patient) !== s.address) fail(403, 'only the patient shares their records');
     if (record.erasedAt !== 0n) fail(410, 'record erased: nothing more is shared');
     const decision = await deps.access.authorizeRecord({ patient: record.patient, accessor: body.recipient, category: record.category, recordId, permission: Permission.Read });
@@ -232,7 +228,7 @@ export function recordRoutes(deps: DataRouteDeps) {
     const s = session(c);
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
-    const record = await chainRecord(recordId);
+    const record = await chain.registered(recordId);
     if (record.erasedAt !== 0n) fail(404, 'record erased');
     const decision = await authorize(s, record, recordId, Permission.Read, 'escrow-release');
     // Escrow is for emergencies: anyone else reads through the patient's own share of the key.
@@ -262,14 +258,14 @@ export function recordRoutes(deps: DataRouteDeps) {
     const recordId = parse(hex32, c.req.param('id'));
     const v = parse(version, c.req.param('v'));
     const hash = parse(hex32, c.req.query('hash'));
-    const valid = await deps.client.readContract({ ...registry, functionName: 'verifyIntegrity', args: [recordId, v, hash] });
+    const valid = await chain.verifyIntegrity(recordId, v, hash);
     return c.json({ recordId, version: v, integrityHash: hash, valid });
   });
 
   app.post('/records/:id/erase', async (c) => {
     const s = session(c);
     const recordId = parse(hex32, c.req.param('id'));
-    const record = await chainRecord(recordId);
+    const record = await chain.registered(recordId);
     if (getAddress(record.patient) !== s.address) fail(403, 'only the patient erases their records');
     if (record.erasedAt === 0n) fail(409, 'erase the record on chain first (RecordRegistry.eraseRecord); the gateway then destroys the ciphertext and keys');
     // The shredding itself is queued by the indexer at RecordErased and runs without this call;

@@ -31,6 +31,7 @@ import { StudyRefusal, type ChainStudy, type ComputeService } from '../research/
 import type { StudyRun, StudyStore, StudyText } from '../research/studyStore.ts';
 import type { SqlExecutor } from '../index/handlers.ts';
 import type { CategoryKeys } from '../index/categoryKeys.ts';
+import { recordRepository } from '../repository/records.ts';
 import type { GatewayEnv } from './types.ts';
 import { address, fail, hex32, jsonBody, parse, sessionOf, uint, version } from './validation.ts';
 
@@ -175,8 +176,7 @@ export function studyRoutes(deps: StudyRouteDeps) {
     // Only the patient's own live records, in the categories the study declared, and only versions that exist.
     const categories = new Set(study.categories.map((k) => k.toLowerCase()));
     for (const e of body.envelopes) {
-      const [row] = await deps.index.query<{ patient: string; latest_version: number | string; erased_block: unknown; category: string }>(
-        'SELECT patient, latest_version, erased_block, category FROM records WHERE record_id = $1', [e.recordId]);
+      const row = await recordRepository(deps.index).byId(e.recordId);
       if (!row || getAddress(row.patient) !== s.address) fail(403, `record ${e.recordId} is not yours`);
       if (row.erased_block !== null && row.erased_block !== undefined) fail(410, `record ${e.recordId} was erased`);
       if (e.version > Number(row.latest_version)) fail(404, `record ${e.recordId} has no version ${e.version}`);
