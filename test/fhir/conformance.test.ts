@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Client } from 'fhir-kit-client';
 import { keccak256, toHex } from 'viem';
 import { productionGateway, type ProductionGateway, type Role } from './productionGateway.ts';
-import { r4SchemaErrors } from './r4Schema.ts';
+import { r4SchemaErrors, warmR4Schema } from './r4Schema.ts';
 
 type Json = Record<string, any> & { resourceType: any };
 const LOINC = 'http://loinc.org';
@@ -64,6 +64,7 @@ describe('FHIR R4 conformance (production-mode node, real HTTP, official R4 JSON
   const recordCount = async () => (await g.as('lab').recordRegistry.read.recordsOf([g.addr.patient])).length;
 
   before(async () => {
+    warmR4Schema(['Patient', 'Observation', 'Bundle', 'OperationOutcome', 'CapabilityStatement', 'Provenance', 'Consent', 'AuditEvent']);
     const port = await freePort();
     base = `http://localhost:${port}`;
     g = await productionGateway({ port, publicUrl: `${base}/` });

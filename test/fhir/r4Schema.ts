@@ -28,6 +28,15 @@ ajv.addSchema({ $id: schemaId, ...schema });
 
 const validators = new Map<string, ValidateFunction>();
 
+/**
+ * Compiles the validators for these resource types now. The first compile of the HL7 schema takes
+ * seconds; done between two requests it stalls the test's event loop past the gateway's keep-alive
+ * timeout, and the next request then races the server closing that idle socket (ECONNRESET).
+ */
+export function warmR4Schema(types: string[]): void {
+  for (const type of types) r4SchemaErrors({ resourceType: type });
+}
+
 /** The schema's complaints about `body` ([] when it is a valid R4 resource). */
 export function r4SchemaErrors(body: unknown): string[] {
   const type = (body as { resourceType?: unknown } | null)?.resourceType;
