@@ -12,7 +12,7 @@ import {
 import { IdentityAbi, Permission, RecordRegistryAbi } from '../../sdk/contracts.ts';
 import { cidFromContentId, openRecordVersion, prepareRecordVersion } from '../../sdk/records.ts';
 import { ChainRefusal } from '../chain/relayer.ts';
-import { HttpError, chainRefused } from '../http/errors.ts';
+import { Refusal } from '../refusal.ts';
 import { authorizeAndLog, authorizeWriteAndLog, logDenial, type Allowed } from '../repository/authorize.ts';
 import type { DataRouteDeps, Session } from '../routes/types.ts';
 import type { CustodialAccount, CustodialKeystore } from './custodial.ts';
@@ -36,21 +36,21 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
   function accountOf(s: Session): CustodialAccount {
     const account = deps.custodial.get(s.address);
     if (!account) {
-      throw new HttpError(403, 'records are end-to-end encrypted and this hospital does not hold your key: read ciphertext and your envelope at /api/records/{id}, encrypt and register new records client-side', 'security');
+      throw new Refusal('forbidden', 'records are end-to-end encrypted and this hospital does not hold your key: read ciphertext and your envelope at /api/records/{id}, encrypt and register new records client-side', 'security');
     }
     return account;
   }
 
   async function encryptionKeyOf(address: Address): Promise<Uint8Array> {
     const key = await deps.client.readContract({ ...identity, functionName: 'encryptionKeyOf', args: [address] });
-    if (ZERO_KEY.test(key)) throw new HttpError(409, `${address} has no encryption key on chain`, 'conflict');
+    if (ZERO_KEY.test(key)) throw new Refusal('conflict', `${address} has no encryption key on chain`, 'conflict');
     return hexToBytes(key);
   }
 
   async function chainRecord(recordId: Hex, type: ClinicalType) {
     const record = await chain.registryRecord(recordId);
-    if (/^0x0{40}$/.test(record.patient) || !(await deps.categories.isCategoryOf(getAddress(record.patient), record.category, type))) throw new HttpError(404, `no ${type}/${fhirIdOf(recordId)}`, 'not-found');
-    if (record.erasedAt !== 0n) throw new HttpError(410, `${type}/${fhirIdOf(recordId)} was erased`, 'deleted');
+    if (/^0x0{40}$/.test(record.patient) || !(await deps.categories.isCategoryOf(getAddress(record.patient), record.category, type))) throw new Refusal('not-found', `no ${type}/${fhirIdOf(recordId)}`, 'not-found');
+    if (record.erasedAt !== 0n) throw new Refusal('gone', `${type}/${fhirIdOf(recordId)} was erased`, 'deleted');
     return { ...record, patient: getAddress(record.patient) };
   }
 
@@ -81,9 +81,9 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
   async function write(s: Session, resource: Json, existing?: { recordId: Hex; patient: Address; category: Hex; latest: number; expected?: number }): Promise<StoredVersion & { recordId: Hex }> {
     const account = accountOf(s);
     const patient = existing?.patient ?? patientOf(resource);
-    if (!patient) throw new HttpError(400, `say whose record this is: ${resource.resourceType === 'Patient' ? `an identifier with system ${'urn:ethereum:address'}` : 'subject or patient reference Patient/<address>'}`, 'required');
+    if (!patient) throw new Refusal('invalid', `say whose record this is: ${resource.resourceType === 'Patient' ? `an identifier with system ${'urn:ethereum:address'}` : 'subject or patient reference Patient/<address>'}`, 'required');
     const stated = patientOf(resource);
-    if (existing && stated && stated !== existing.patient) throw new HttpError(400, 'an update cannot move a record to another patient', 'invariant');
+    if (existing && stated && stated !== existing.patient) throw new Refusal('invalid', 'an update cannot move a record to another patient', 'invariant');
     // A new record gets the patient's blinded category; an update keeps the record's (blinded or legacy).
     const category = existing?.category ?? await deps.categories.categoryFor(patient, resource.resourceType);
     const recordId = existing?.recordId ?? bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
@@ -91,7 +91,7 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
     return authorizeWriteAndLog(deps, s, { patient, category }, recordId, Permission.Write, existing ? 'update' : 'create', async () => {
       // Stale If-Match: refused before anything is encrypted or sent (RFC 9110 §13.1.1: 412).
       if (existing?.expected !== undefined && existing.expected !== existing.latest) {
-        throw new HttpError(412, `version conflict: ${resource.resourceType}/${id} is at version ${existing.latest}, not ${existing.expected}`, 'conflict');
+        throw new Refusal('stale', `version conflict: ${resource.resourceType}/${id} is at version ${existing.latest}, not ${existing.expected}`, 'conflict');
       }
       const version = (existing?.latest ?? 0) + 1;
       const stored = { ...resource, id, meta: { versionId: String(version) } } as Json;
@@ -117,8 +117,8 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
           : await account.send(() => deps.client.simulateContract({ ...registry, account: account.signer, functionName: 'addRecord', args: [recordId, patient, prepared.category, prepared.contentId, prepared.integrityHash] }));
       } catch (error) {
         if (error instanceof ChainRefusal) {
-          if (error.errorName === 'StaleVersion') throw new HttpError(412, `version conflict: ${resource.resourceType}/${id} changed since version ${existing?.expected}`, 'conflict');
-          throw chainRefused(403, `the chain refused the write: ${error.errorName}`, error);
+          if (error.errorName === 'StaleVersion') throw new Refusal('stale', `version conflict: ${resource.resourceType}/${id} changed since version ${existing?.expected}`, 'conflict');
+          throw new Refusal('forbidden', `the chain refused the write: ${error.errorName}`, 'forbidden', { code: 'chain_refused', errorName: error.errorName, args: error.args.map(String) });
         }
         throw error;
       }
@@ -180,9 +180,9 @@ export function clinicalStore(deps: DataRouteDeps & { custodial: CustodialKeysto
       const record = await chainRecord(recordId, type);
       const access = await authorizeAndLog(deps, s, record, recordId, Permission.Read, version ? 'vread' : 'read');
       const v = version ?? record.latestVersion;
-      if (v < 1 || v > record.latestVersion) throw new HttpError(404, `no version ${v} of ${type}/${fhirIdOf(recordId)}`, 'not-found');
+      if (v < 1 || v > record.latestVersion) throw new Refusal('not-found', `no version ${v} of ${type}/${fhirIdOf(recordId)}`, 'not-found');
       const opened = await open(account, recordId, record.patient, v);
-      if (!opened) throw new HttpError(403, 'you may read this record but hold no key for this version: the patient shares it after approving', 'forbidden');
+      if (!opened) throw new Refusal('forbidden', 'you may read this record but hold no key for this version: the patient shares it after approving', 'forbidden');
       return { ...opened, access };
     },
     /** Every version the caller holds a key for, newest first. */

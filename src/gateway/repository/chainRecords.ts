@@ -7,7 +7,7 @@
 import type { Address, Hex } from 'viem';
 import { RecordRegistryAbi } from '../../sdk/contracts.ts';
 import type { PinnedBlock } from '../chain/access.ts';
-import { HttpError } from '../http/errors.ts';
+import { Refusal } from '../refusal.ts';
 import type { DataRouteDeps } from '../routes/types.ts';
 
 export function chainRecords(deps: Pick<DataRouteDeps, 'access' | 'client' | 'addresses'>) {
@@ -19,7 +19,7 @@ export function chainRecords(deps: Pick<DataRouteDeps, 'access' | 'client' | 'ad
     /** A registered record at `at` (default: the latest block seen); 404 when none is registered under the id. */
     async registered(recordId: Hex, at?: PinnedBlock) {
       const record = await deps.access.record(recordId, at);
-      if (record.patient === '0x0000000000000000000000000000000000000000') throw new HttpError(404, `record ${recordId} is not registered on chain`);
+      if (record.patient === '0x0000000000000000000000000000000000000000') throw new Refusal('not-found', `record ${recordId} is not registered on chain`);
       return record;
     },
 

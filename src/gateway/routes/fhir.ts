@@ -11,7 +11,7 @@
 import { Hono, type Context } from 'hono';
 import { getAddress, isAddress, type Address, type Hex } from 'viem';
 import type { Resource } from '@medplum/fhirtypes';
-import { HttpError } from '../http/errors.ts';
+import { fail } from '../http/errors.ts';
 import type { AccessLog } from '../audit/accessLog.ts';
 import type { LogEntry } from '../../sdk/auditProof.ts';
 import { capabilityStatement } from '../fhir/capability.ts';
@@ -30,14 +30,14 @@ import { consentsOf } from '../fhir/consents.ts';
 /** `0x…`, `Patient/0x…` or `urn:ethereum:address|0x…` as an address, or a 400 naming the parameter. */
 function addressParam(name: string, raw: string): Address {
   const value = raw.replace(/^urn:ethereum:address\|/, '').replace(/^(Patient|Practitioner|Device|Organization)\//, '');
-  if (!isAddress(value)) throw new HttpError(400, `${name} must be an account address (Patient/0x…), got ${JSON.stringify(raw.slice(0, 60))}`, 'value');
+  if (!isAddress(value)) fail(400, `${name} must be an account address (Patient/0x…), got ${JSON.stringify(raw.slice(0, 60))}`, { fhirIssue: 'value' });
   return getAddress(value);
 }
 
 /** Refuses parameters the type does not declare (the CapabilityStatement's table). */
 function checkParams(params: URLSearchParams, type: keyof typeof OTHER_SEARCH): void {
   const allowed = new Set<string>([...OTHER_SEARCH[type].map((p) => p.name), ...RESULT_PARAMS]);
-  for (const name of params.keys()) if (!allowed.has(name)) throw new HttpError(400, `unknown search parameter ${name.slice(0, 40)} for ${type} (supported: ${[...allowed].join(', ')})`, 'not-supported');
+  for (const name of params.keys()) if (!allowed.has(name)) fail(400, `unknown search parameter ${name.slice(0, 40)} for ${type} (supported: ${[...allowed].join(', ')})`, { fhirIssue: 'not-supported' });
 }
 
 export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl: () => string }) {
@@ -49,7 +49,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
 
   const signedIn = (c: Context<GatewayEnv>) => {
     const s = c.get('session');
-    if (!s) throw new HttpError(401, 'sign in first (POST /auth/nonce, then /auth/verify)', 'login');
+    if (!s) fail(401, 'sign in first (POST /auth/nonce, then /auth/verify)', { fhirIssue: 'login' });
     return s;
   };
 
@@ -61,7 +61,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     checkParams(params, 'Consent');
     const page = pageOf(params);
     const rawPatient = params.get('patient') ?? (s.role === 'patient' ? s.address : undefined);
-    if (!rawPatient) throw new HttpError(400, 'the patient search parameter is required (Patient/<address>)', 'required');
+    if (!rawPatient) fail(400, 'the patient search parameter is required (Patient/<address>)', { fhirIssue: 'required' });
     const patient = addressParam('patient', rawPatient);
     const actor = params.get('actor');
     const grantee = actor ? addressParam('actor', actor) : undefined;
@@ -81,12 +81,12 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
   app.get('/Consent/:id', async (c) => {
     const s = signedIn(c);
     const match = /^grant-(\d{1,15})$/.exec(c.req.param('id'));
-    if (!match) throw new HttpError(404, `no Consent ${c.req.param('id').slice(0, 40)}`, 'not-found');
+    if (!match) fail(404, `no Consent ${c.req.param('id').slice(0, 40)}`, { fhirIssue: 'not-found' });
     const row = await grants.byId(Number(match[1]));
-    if (!row) throw new HttpError(404, `no Consent grant-${match[1]}`, 'not-found');
+    if (!row) fail(404, `no Consent grant-${match[1]}`, { fhirIssue: 'not-found' });
     const now = await deps.access.clock();
     const g = grantView(row, now);
-    if (!mayViewConsent(s, g.patient, g.grantee)) throw new HttpError(403, 'this consent is not yours', 'forbidden');
+    if (!mayViewConsent(s, g.patient, g.grantee)) fail(403, 'this consent is not yours', { fhirIssue: 'forbidden' });
     return c.json(await consentOf(row, now, s.address), 200, FHIR_JSON);
   });
 
@@ -114,9 +114,9 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     checkParams(params, 'AuditEvent');
     const page = pageOf(params);
     const raw = params.get('patient') ?? (s.role === 'patient' ? s.address : undefined);
-    if (!raw) throw new HttpError(400, 'the patient search parameter is required (Patient/<address>)', 'required');
+    if (!raw) fail(400, 'the patient search parameter is required (Patient/<address>)', { fhirIssue: 'required' });
     const patient = addressParam('patient', raw);
-    if (!mayReadAuditAbout(s, patient)) throw new HttpError(403, 'you may read only the audit trail about you', 'forbidden');
+    if (!mayReadAuditAbout(s, patient)) fail(403, 'you may read only the audit trail about you', { fhirIssue: 'forbidden' });
     const total = await deps.accessLog.count({ patient });
     const entries = page.count === 0 ? [] : await deps.accessLog.entries({ patient, limit: page.count, offset: page.offset });
     return c.json(searchsetPage(deps.baseUrl(), 'AuditEvent', params, page, total, await auditEvents(entries), fullUrl), 200, FHIR_JSON);
@@ -128,8 +128,8 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
     const s = signedIn(c);
     const match = /^log-(\d{1,15})$/.exec(c.req.param('id'));
     const entry = match ? await deps.accessLog.entry(Number(match[1])) : undefined;
-    if (!entry) throw new HttpError(404, `no AuditEvent ${c.req.param('id').slice(0, 40)}`, 'not-found');
-    if (!mayReadAuditAbout(s, entry.patient)) throw new HttpError(403, 'you may read only the audit trail about you', 'forbidden');
+    if (!entry) fail(404, `no AuditEvent ${c.req.param('id').slice(0, 40)}`, { fhirIssue: 'not-found' });
+    if (!mayReadAuditAbout(s, entry.patient)) fail(403, 'you may read only the audit trail about you', { fhirIssue: 'forbidden' });
     const [event] = await auditEvents([entry]);
     return c.json(event, 200, FHIR_JSON);
   });

@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import type { Address, Hex } from 'viem';
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { HttpError, operationOutcome } from '../../http/errors.ts';
+import { fail, operationOutcome, refusalOf } from '../../http/errors.ts';
 import { FHIR_JSON } from '../../fhir/http.ts';
 import { isClinicalType, patientOf, type ClinicalType } from '../../fhir/resources.ts';
 import { logDenial } from '../../repository/authorize.ts';
@@ -17,9 +17,12 @@ import { expectedVersion, fhirBody, signedIn, validated, withMeta, type FhirClin
 
 const MAX_BUNDLE_ENTRIES = 100;
 
+/** A batch entry refused (by this route or by the clinical store), as the edge would answer it. */
+type Failed = { failed: NonNullable<ReturnType<typeof refusalOf>> };
+
 /** A batch entry that failed: its status and an OperationOutcome. */
-function failedEntry(error: HttpError): BundleEntry {
-  return { response: { status: String(error.status), outcome: operationOutcome(error.status, error.message, error.fhirIssue) as OperationOutcome } };
+function failedEntry({ failed }: Failed): BundleEntry {
+  return { response: { status: String(failed.status), outcome: operationOutcome(failed.status, failed.message, failed.fhirIssue) as OperationOutcome } };
 }
 
 export function bundle(ctx: FhirClinicalContext) {
@@ -27,48 +30,48 @@ export function bundle(ctx: FhirClinicalContext) {
   return async (c: Context<GatewayEnv>) => {
     const s = signedIn(c);
     const body = await fhirBody(c);
-    if (body.resourceType !== 'Bundle') throw new HttpError(400, 'POST /fhir takes a Bundle of type transaction or batch', 'invalid');
+    if (body.resourceType !== 'Bundle') fail(400, 'POST /fhir takes a Bundle of type transaction or batch', { fhirIssue: 'invalid' });
     const kind = body.type;
-    if (kind !== 'transaction' && kind !== 'batch') throw new HttpError(400, 'Bundle.type must be transaction or batch', 'value');
+    if (kind !== 'transaction' && kind !== 'batch') fail(400, 'Bundle.type must be transaction or batch', { fhirIssue: 'value' });
     const entries = (body.entry as BundleEntry[] | undefined) ?? [];
-    if (entries.length === 0 || entries.length > MAX_BUNDLE_ENTRIES) throw new HttpError(400, `a Bundle needs 1..${MAX_BUNDLE_ENTRIES} entries`, 'value');
+    if (entries.length === 0 || entries.length > MAX_BUNDLE_ENTRIES) fail(400, `a Bundle needs 1..${MAX_BUNDLE_ENTRIES} entries`, { fhirIssue: 'value' });
     validated(body);
     clinical.accountOf(s);
     type Planned = { method: 'POST' | 'PUT'; type: ClinicalType; recordId?: Hex; patient: Address; expected?: number; resource: Json };
-    const plan: Array<Planned | HttpError> = [];
+    const plan: Array<Planned | Failed> = [];
     for (const [i, entry] of entries.entries()) {
       try {
         const method = entry.request?.method;
         const resource = entry.resource as unknown as Json | undefined;
-        if ((method !== 'POST' && method !== 'PUT') || !resource) throw new HttpError(400, `entry ${i}: only POST and PUT entries with a resource are supported`, 'not-supported');
-        if (!isClinicalType(resource.resourceType)) throw new HttpError(400, `entry ${i}: resource type ${resource.resourceType} is not served here`, 'not-supported');
-        if (entry.request?.ifNoneExist) throw new HttpError(400, `entry ${i}: conditional create (ifNoneExist) is not supported`, 'not-supported');
+        if ((method !== 'POST' && method !== 'PUT') || !resource) fail(400, `entry ${i}: only POST and PUT entries with a resource are supported`, { fhirIssue: 'not-supported' });
+        if (!isClinicalType(resource.resourceType)) fail(400, `entry ${i}: resource type ${resource.resourceType} is not served here`, { fhirIssue: 'not-supported' });
+        if (entry.request?.ifNoneExist) fail(400, `entry ${i}: conditional create (ifNoneExist) is not supported`, { fhirIssue: 'not-supported' });
         const url = (entry.request?.url ?? '').replace(/^https?:\/\/[^?#]*\/fhir\//, '');
         let target: { recordId: Hex; patient: Address; category: Hex } | undefined;
         if (method === 'PUT') {
           const m = /^(\w+)\/([0-9a-zA-Z]{40,64})$/.exec(url);
-          if (!m || m[1] !== resource.resourceType) throw new HttpError(400, `entry ${i}: PUT needs request.url {type}/{id}`, 'value');
-          if (resource.id !== undefined && String(resource.id).toLowerCase() !== m[2]!.toLowerCase()) throw new HttpError(400, `entry ${i}: the resource id does not match request.url`, 'invalid');
+          if (!m || m[1] !== resource.resourceType) fail(400, `entry ${i}: PUT needs request.url {type}/{id}`, { fhirIssue: 'value' });
+          if (resource.id !== undefined && String(resource.id).toLowerCase() !== m[2]!.toLowerCase()) fail(400, `entry ${i}: the resource id does not match request.url`, { fhirIssue: 'invalid' });
           target = await ctx.recordOf(resource.resourceType, m[2]!);
-        } else if (url !== resource.resourceType) throw new HttpError(400, `entry ${i}: POST needs request.url ${resource.resourceType}`, 'value');
+        } else if (url !== resource.resourceType) fail(400, `entry ${i}: POST needs request.url ${resource.resourceType}`, { fhirIssue: 'value' });
         const checked = validated(resource);
         // Authorization before any write: the caller must hold write access to every target now.
         const patient = target?.patient ?? patientOf(checked);
-        if (!patient) throw new HttpError(400, `entry ${i}: say whose record this is (subject or patient reference)`, 'required');
+        if (!patient) fail(400, `entry ${i}: say whose record this is (subject or patient reference)`, { fhirIssue: 'required' });
         const decision = await ctx.access.authorizeRecord({ patient, accessor: s.address, category: target?.category ?? await ctx.categories.categoryFor(patient, resource.resourceType), recordId: target?.recordId ?? `0x${'00'.repeat(32)}`, permission: Permission.Write });
         if (!decision.allowed) {
           await logDenial(ctx, s, patient, target?.recordId, `bundle-${method === 'PUT' ? 'update' : 'create'}`, decision.reason);
-          throw new HttpError(403, `entry ${i}: access denied: ${decision.reason}`, 'forbidden', { reason: decision.reason });
+          fail(403, `entry ${i}: access denied: ${decision.reason}`, { fhirIssue: 'forbidden', reason: decision.reason });
         }
         plan.push({ method, type: resource.resourceType, recordId: target?.recordId, patient, expected: expectedVersion(entry.request?.ifMatch), resource: checked });
       } catch (error) {
         if (kind === 'transaction') throw error;
-        plan.push(error instanceof HttpError ? error : new HttpError(400, `entry ${i}: ${(error as Error).message}`));
+        plan.push({ failed: refusalOf(error) ?? { status: 400, message: `entry ${i}: ${(error as Error).message}`, details: {} } });
       }
     }
     const responses: BundleEntry[] = [];
     for (const p of plan) {
-      if (p instanceof HttpError) {
+      if ('failed' in p) {
         responses.push(failedEntry(p));
         continue;
       }
@@ -80,8 +83,9 @@ export function bundle(ctx: FhirClinicalContext) {
           response: { status: p.recordId ? '200 OK' : '201 Created', location: `${fullUrl(resource)}/_history/${written.version}`, etag: `W/"${written.version}"`, lastModified: new Date(written.timestamp * 1000).toISOString() },
         });
       } catch (error) {
-        if (!(error instanceof HttpError)) throw error;
-        responses.push(failedEntry(error));
+        const failed = refusalOf(error);
+        if (!failed) throw error;
+        responses.push(failedEntry({ failed }));
       }
     }
     return c.json({ resourceType: 'Bundle', type: kind === 'transaction' ? 'transaction-response' : 'batch-response', entry: responses } satisfies Bundle, 200, FHIR_JSON);

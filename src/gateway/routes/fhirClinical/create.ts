@@ -3,7 +3,7 @@
  * account (201, Location …/_history/1, ETag, Last-Modified, Prefer: return=).
  */
 import type { Context } from 'hono';
-import { HttpError } from '../../http/errors.ts';
+import { fail } from '../../http/errors.ts';
 import { writeResponse } from '../../fhir/http.ts';
 import { patientOf } from '../../fhir/resources.ts';
 import type { GatewayEnv } from '../types.ts';
@@ -15,14 +15,14 @@ export function create(ctx: FhirClinicalContext) {
     const s = signedIn(c);
     const type = typeOf(c);
     // Declared as conditionalCreate: false in the CapabilityStatement.
-    if (c.req.header('if-none-exist') !== undefined) throw new HttpError(400, 'conditional create (If-None-Exist) is not supported: search first, then create', 'not-supported');
+    if (c.req.header('if-none-exist') !== undefined) fail(400, 'conditional create (If-None-Exist) is not supported: search first, then create', { fhirIssue: 'not-supported' });
     const resource = await fhirBody(c);
-    if (resource.resourceType !== type) throw new HttpError(400, `resourceType ${JSON.stringify(resource.resourceType)} does not match the URL (${type})`, 'invalid');
+    if (resource.resourceType !== type) fail(400, `resourceType ${JSON.stringify(resource.resourceType)} does not match the URL (${type})`, { fhirIssue: 'invalid' });
     clinical.accountOf(s);
     const checked = validated(resource);
     if (type === 'Patient') {
       const patient = patientOf(checked);
-      if (patient && await clinical.patientRecordOf(patient)) throw new HttpError(409, `Patient/${patient.toLowerCase()} exists: update it with PUT`, 'duplicate');
+      if (patient && await clinical.patientRecordOf(patient)) fail(409, `Patient/${patient.toLowerCase()} exists: update it with PUT`, { fhirIssue: 'duplicate' });
     }
     const written = await clinical.create(s, checked);
     const body = withMeta(written, written.recordId, patientOf(checked)!);

@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { Resource } from '@medplum/fhirtypes';
-import { HttpError } from '../../http/errors.ts';
+import { fail } from '../../http/errors.ts';
 import { FHIR_JSON, pageOf, searchsetPage } from '../../fhir/http.ts';
 import { CLINICAL_TYPES, addressFromReference } from '../../fhir/resources.ts';
 import { grantView } from '../consent.ts';
@@ -18,10 +18,10 @@ export function everything(ctx: FhirClinicalContext) {
   return async (c: Context<GatewayEnv, '/Patient/:id/$everything'>) => {
     const s = signedIn(c);
     const params = new URL(c.req.url).searchParams;
-    for (const name of params.keys()) if (!['_count', '_offset', '_format'].includes(name)) throw new HttpError(400, `$everything takes _count and _offset, not ${name.slice(0, 40)}`, 'not-supported');
+    for (const name of params.keys()) if (!['_count', '_offset', '_format'].includes(name)) fail(400, `$everything takes _count and _offset, not ${name.slice(0, 40)}`, { fhirIssue: 'not-supported' });
     const page = pageOf(params);
     const patient = addressFromReference(c.req.param('id'));
-    if (!patient) throw new HttpError(404, `no Patient/${c.req.param('id').slice(0, 70)} (a Patient's id is its account address)`, 'not-found');
+    if (!patient) fail(404, `no Patient/${c.req.param('id').slice(0, 70)} (a Patient's id is its account address)`, { fhirIssue: 'not-found' });
     const found = await ctx.clinical.search(s, patient, [...CLINICAL_TYPES]);
     const resources = found.map((f) => withMeta(f, f.recordId, patient));
     const now = await ctx.access.clock();

@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import { getAddress, type Address, type Hex } from 'viem';
 import type { Provenance } from '@medplum/fhirtypes';
-import { HttpError } from '../../http/errors.ts';
+import { fail } from '../../http/errors.ts';
 import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../../fhir/http.ts';
 import { ADDRESS_SYSTEM, CLINICAL_TYPES, isClinicalType, resourceIdOf, type ClinicalType } from '../../fhir/resources.ts';
 import { OTHER_SEARCH, RESULT_PARAMS } from '../../fhir/searchParams.ts';
@@ -35,10 +35,10 @@ export function searchProvenance(ctx: FhirClinicalContext) {
     const s = signedIn(c);
     const params = await searchParamsOf(c);
     const allowed = new Set<string>([...OTHER_SEARCH.Provenance.map((p) => p.name), ...RESULT_PARAMS]);
-    for (const name of params.keys()) if (!allowed.has(name)) throw new HttpError(400, `unknown search parameter ${name.slice(0, 40)} for Provenance (supported: ${[...allowed].join(', ')})`, 'not-supported');
+    for (const name of params.keys()) if (!allowed.has(name)) fail(400, `unknown search parameter ${name.slice(0, 40)} for Provenance (supported: ${[...allowed].join(', ')})`, { fhirIssue: 'not-supported' });
     const page = pageOf(params);
     const m = /^(?:.*\/fhir\/)?(\w+)\/([0-9a-zA-Z]{40,64})$/.exec(params.get('target') ?? '');
-    if (!m || !isClinicalType(m[1]!)) throw new HttpError(400, 'target must be {type}/{id} of a clinical resource', 'value');
+    if (!m || !isClinicalType(m[1]!)) fail(400, 'target must be {type}/{id} of a clinical resource', { fhirIssue: 'value' });
     const type = m[1] as ClinicalType;
     const { recordId, patient } = await ctx.recordOf(type, m[2]!);
     const record = await ctx.clinical.chainRecord(recordId, type);
@@ -55,11 +55,11 @@ export function readProvenance(ctx: FhirClinicalContext) {
     const s = signedIn(c);
     const id = c.req.param('id');
     const row = /^[0-9a-f]{64}$/i.test(id) ? await recordRepository(ctx.index).versionByTx(`0x${id.toLowerCase()}`) : undefined;
-    if (!row) throw new HttpError(404, `no Provenance/${id.slice(0, 70)}`, 'not-found');
+    if (!row) fail(404, `no Provenance/${id.slice(0, 70)}`, { fhirIssue: 'not-found' });
     const onChain = await chainRecords(ctx).registryRecord(row.record_id);
     const known = /^0x0{40}$/.test(onChain.patient) ? undefined : await ctx.categories.typeOf(getAddress(onChain.patient), onChain.category);
     const type = CLINICAL_TYPES.find((t) => t === known);
-    if (!type) throw new HttpError(404, `no Provenance/${id.slice(0, 70)}`, 'not-found');
+    if (!type) fail(404, `no Provenance/${id.slice(0, 70)}`, { fhirIssue: 'not-found' });
     const record = await ctx.clinical.chainRecord(row.record_id, type);
     await authorizeAndLog(ctx, s, record, row.record_id, Permission.Read, 'provenance');
     return c.json(await provenanceOf(ctx, type, row.record_id, record.patient, Number(row.version), row.tx_hash), 200, FHIR_JSON);

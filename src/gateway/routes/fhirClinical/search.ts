@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import type { Resource } from '@medplum/fhirtypes';
-import { HttpError } from '../../http/errors.ts';
+import { fail } from '../../http/errors.ts';
 import { FHIR_JSON, pageOf, searchParamsOf, searchsetPage } from '../../fhir/http.ts';
 import { ADDRESS_SYSTEM, matchesDate, parseDateSearch } from '../../fhir/resources.ts';
 import { CLINICAL_SEARCH, RESULT_PARAMS, codingsIn, dateFieldOf, tokenMatches } from '../../fhir/searchParams.ts';
@@ -17,13 +17,13 @@ export function search(ctx: FhirClinicalContext) {
     const s = signedIn(c);
     const type = typeOf(c);
     const declared = CLINICAL_SEARCH[type];
-    if (declared.length === 0) throw new HttpError(400, `${type} is not searchable here (R4 defines no search parameters for it): read it by id`, 'not-supported');
+    if (declared.length === 0) fail(400, `${type} is not searchable here (R4 defines no search parameters for it): read it by id`, { fhirIssue: 'not-supported' });
     const params = await searchParamsOf(c);
     for (const name of params.keys()) {
       const base = name.split(':', 1)[0]!;
-      if (name.includes(':')) throw new HttpError(400, `search modifiers are not supported (${name.slice(0, 40)})`, 'not-supported');
+      if (name.includes(':')) fail(400, `search modifiers are not supported (${name.slice(0, 40)})`, { fhirIssue: 'not-supported' });
       if (!declared.some((p) => p.name === base) && !(RESULT_PARAMS as readonly string[]).includes(base)) {
-        throw new HttpError(400, `unknown search parameter ${name.slice(0, 40)} for ${type} (supported: ${[...declared.map((p) => p.name), ...RESULT_PARAMS].join(', ')})`, 'not-supported');
+        fail(400, `unknown search parameter ${name.slice(0, 40)} for ${type} (supported: ${[...declared.map((p) => p.name), ...RESULT_PARAMS].join(', ')})`, { fhirIssue: 'not-supported' });
       }
     }
     const page = pageOf(params);
@@ -34,19 +34,19 @@ export function search(ctx: FhirClinicalContext) {
     if (type === 'Patient') {
       for (const v of params.getAll('_id')) refs.push(patientReference('_id', v));
       for (const v of params.getAll('identifier')) {
-        if (!v.startsWith(`${ADDRESS_SYSTEM}|`)) throw new HttpError(400, `identifier must be ${ADDRESS_SYSTEM}|<address>`, 'value');
+        if (!v.startsWith(`${ADDRESS_SYSTEM}|`)) fail(400, `identifier must be ${ADDRESS_SYSTEM}|<address>`, { fhirIssue: 'value' });
         refs.push(patientReference('identifier', v));
       }
     }
-    if (new Set(refs).size > 1) throw new HttpError(400, 'one patient per search', 'not-supported');
+    if (new Set(refs).size > 1) fail(400, 'one patient per search', { fhirIssue: 'not-supported' });
     const patient = refs[0] ?? (s.role === 'patient' ? s.address : undefined);
-    if (!patient) throw new HttpError(400, `say whose records: ${type === 'Patient' ? '_id or identifier' : 'the patient parameter'} (Patient/<address>)`, 'required');
+    if (!patient) fail(400, `say whose records: ${type === 'Patient' ? '_id or identifier' : 'the patient parameter'} (Patient/<address>)`, { fhirIssue: 'required' });
 
     const tokens = declared.filter((p) => p.type === 'token' && p.name !== '_id' && p.name !== 'identifier').map((p) => ({ p, values: params.getAll(p.name) })).filter((t) => t.values.length > 0);
-    for (const t of tokens) for (const v of t.values) if (v.length === 0 || v.length > 400) throw new HttpError(400, `${t.p.name} must be system|code or code`, 'value');
+    for (const t of tokens) for (const v of t.values) if (v.length === 0 || v.length > 400) fail(400, `${t.p.name} must be system|code or code`, { fhirIssue: 'value' });
     const dates = declared.filter((p) => p.type === 'date').flatMap((p) => params.getAll(p.name).map((raw) => {
       const parsed = parseDateSearch(raw);
-      if (!parsed) throw new HttpError(400, `${p.name} must look like [prefix]YYYY[-MM[-DD[Thh:mm[:ss]]]], got ${JSON.stringify(raw.slice(0, 40))}`, 'value');
+      if (!parsed) fail(400, `${p.name} must look like [prefix]YYYY[-MM[-DD[Thh:mm[:ss]]]], got ${JSON.stringify(raw.slice(0, 40))}`, { fhirIssue: 'value' });
       return { p, parsed };
     }));
     // One system|code value narrows candidates through the blind index before decryption.

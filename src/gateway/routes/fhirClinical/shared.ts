@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import type { Address, Hex } from 'viem';
 import type { Resource } from '@medplum/fhirtypes';
-import { HttpError } from '../../http/errors.ts';
+import { fail } from '../../http/errors.ts';
 import { FhirError, validateResource } from '../../fhir/validate.ts';
 import type { ClinicalStore, StoredVersion } from '../../fhir/clinical.ts';
 import { FHIR_JSON, httpDate } from '../../fhir/http.ts';
@@ -34,11 +34,11 @@ export function fhirClinicalContext(deps: FhirClinicalDeps): FhirClinicalContext
       if (type === 'Patient') {
         const patient = addressFromReference(id);
         const recordId = patient ? await clinical.patientRecordOf(patient) : undefined;
-        if (!patient || !recordId) throw new HttpError(404, `no Patient/${id.slice(0, 70)} (a Patient's id is its account address; this one has no Patient resource)`, 'not-found');
+        if (!patient || !recordId) fail(404, `no Patient/${id.slice(0, 70)} (a Patient's id is its account address; this one has no Patient resource)`, { fhirIssue: 'not-found' });
         return { recordId, patient, category: (await clinical.chainRecord(recordId, type)).category };
       }
       const recordId = recordIdOf(id);
-      if (!recordId) throw new HttpError(404, `no ${type}/${id.slice(0, 70)}`, 'not-found');
+      if (!recordId) fail(404, `no ${type}/${id.slice(0, 70)}`, { fhirIssue: 'not-found' });
       const record = await clinical.chainRecord(recordId, type);
       return { recordId, patient: record.patient, category: record.category };
     },
@@ -47,20 +47,20 @@ export function fhirClinicalContext(deps: FhirClinicalDeps): FhirClinicalContext
 
 export function signedIn(c: Context<GatewayEnv>): Session {
   const s = c.get('session');
-  if (!s) throw new HttpError(401, 'sign in first (POST /auth/nonce, then /auth/verify)', 'login');
-  if (s.role === 'none') throw new HttpError(403, 'this account has no MedChain role (not registered, or suspended)', 'forbidden');
+  if (!s) fail(401, 'sign in first (POST /auth/nonce, then /auth/verify)', { fhirIssue: 'login' });
+  if (s.role === 'none') fail(403, 'this account has no MedChain role (not registered, or suspended)', { fhirIssue: 'forbidden' });
   return s;
 }
 
 export function typeOf(c: Context): ClinicalType {
   const type = c.req.param('type') ?? '';
-  if (!isClinicalType(type)) throw new HttpError(404, `resource type ${JSON.stringify(type.slice(0, 40))} is not served here (served: ${CLINICAL_TYPES.join(', ')}, Consent, AuditEvent, Provenance)`, 'not-supported');
+  if (!isClinicalType(type)) fail(404, `resource type ${JSON.stringify(type.slice(0, 40))} is not served here (served: ${CLINICAL_TYPES.join(', ')}, Consent, AuditEvent, Provenance)`, { fhirIssue: 'not-supported' });
   return type;
 }
 
 export async function fhirBody(c: Context): Promise<Json> {
-  const body = await c.req.json().catch(() => { throw new HttpError(400, 'malformed JSON body', 'structure'); });
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'expected a FHIR resource (a JSON object)', 'structure');
+  const body = await c.req.json().catch(() => { fail(400, 'malformed JSON body', { fhirIssue: 'structure' }); });
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail(400, 'expected a FHIR resource (a JSON object)', { fhirIssue: 'structure' });
   return body as Json;
 }
 
@@ -69,7 +69,7 @@ export function validated(resource: Json): Json {
   try {
     return validateResource<Resource>(resource) as unknown as Json;
   } catch (error) {
-    if (error instanceof FhirError) throw new HttpError(error.status, error.message, 'invalid');
+    if (error instanceof FhirError) fail(error.status, error.message, { fhirIssue: 'invalid' });
     throw error;
   }
 }
@@ -90,13 +90,13 @@ export const readHeaders = (v: StoredVersion) => ({ ...FHIR_JSON, etag: `W/"${v.
 export function expectedVersion(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const m = /^(?:W\/)?"(\d{1,9})"$/.exec(value.trim());
-  if (!m) throw new HttpError(400, 'If-Match must be a version ETag like W/"3"', 'value');
+  if (!m) fail(400, 'If-Match must be a version ETag like W/"3"', { fhirIssue: 'value' });
   return Number(m[1]);
 }
 
 /** A patient reference in a search (`Patient/0x…`, `0x…`, an absolute …/fhir/Patient/0x…) as an address. */
 export function patientReference(name: string, raw: string): Address {
   const address = addressFromReference(raw.replace(/^https?:\/\/[^?#]*\/fhir\//, ''));
-  if (!address) throw new HttpError(400, `${name} must reference a patient by account address (Patient/0x…), got ${JSON.stringify(raw.slice(0, 80))}`, 'value');
+  if (!address) fail(400, `${name} must reference a patient by account address (Patient/0x…), got ${JSON.stringify(raw.slice(0, 80))}`, { fhirIssue: 'value' });
   return address;
 }

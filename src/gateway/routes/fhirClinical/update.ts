@@ -1,6 +1,6 @@
 /** `PUT /fhir/{type}/{id}`: a new version (If-Match: W/"n"; a stale version → 412). */
 import type { Context } from 'hono';
-import { HttpError } from '../../http/errors.ts';
+import { fail } from '../../http/errors.ts';
 import { writeResponse } from '../../fhir/http.ts';
 import type { GatewayEnv } from '../types.ts';
 import { expectedVersion, fhirBody, signedIn, typeOf, validated, withMeta, type FhirClinicalContext } from './shared.ts';
@@ -11,10 +11,10 @@ export function update(ctx: FhirClinicalContext) {
     const s = signedIn(c);
     const type = typeOf(c);
     const resource = await fhirBody(c);
-    if (resource.resourceType !== type) throw new HttpError(400, `resourceType ${JSON.stringify(resource.resourceType)} does not match the URL (${type})`, 'invalid');
+    if (resource.resourceType !== type) fail(400, `resourceType ${JSON.stringify(resource.resourceType)} does not match the URL (${type})`, { fhirIssue: 'invalid' });
     // http.html#update: the body SHALL carry an id equal to the URL's.
-    if (resource.id === undefined) throw new HttpError(400, 'an update needs the resource id in the body (the same as in the URL)', 'required');
-    if (String(resource.id).toLowerCase() !== c.req.param('id').toLowerCase()) throw new HttpError(400, 'the resource id does not match the URL', 'invalid');
+    if (resource.id === undefined) fail(400, 'an update needs the resource id in the body (the same as in the URL)', { fhirIssue: 'required' });
+    if (String(resource.id).toLowerCase() !== c.req.param('id').toLowerCase()) fail(400, 'the resource id does not match the URL', { fhirIssue: 'invalid' });
     const expected = expectedVersion(c.req.header('if-match'));
     clinical.accountOf(s);
     const checked = validated(resource);
