@@ -6,7 +6,8 @@
 import type { Address, Hex } from 'viem';
 import type { AccessDecision, PinnedBlock } from '../chain/access.ts';
 import type { DataRouteDeps, Session } from '../routes/types.ts';
-import { fail, purposeLabel } from '../routes/validation.ts';
+import { fail } from '../http/errors.ts';
+import { purposeLabel } from '../routes/validation.ts';
 
 export type Allowed = AccessDecision & { allowed: true };
 

@@ -12,6 +12,7 @@ import { Hono, type Context } from 'hono';
 import { getAddress, isAddress, type Address, type Hex } from 'viem';
 import type { Resource } from '@medplum/fhirtypes';
 import { fail } from '../http/errors.ts';
+import { sessionOf } from './validation.ts';
 import type { AccessLog } from '../audit/accessLog.ts';
 import type { LogEntry } from '../../sdk/auditProof.ts';
 import { capabilityStatement } from '../fhir/capability.ts';
@@ -47,11 +48,7 @@ export function fhirRoutes(deps: DataRouteDeps & { accessLog: AccessLog; baseUrl
 
   app.get('/metadata', (c) => c.json(capabilityStatement(deps.baseUrl(), deps.clock.ms()), 200, FHIR_JSON));
 
-  const signedIn = (c: Context<GatewayEnv>) => {
-    const s = c.get('session');
-    if (!s) fail(401, 'sign in first (POST /auth/nonce, then /auth/verify)', { fhirIssue: 'login' });
-    return s;
-  };
+  const signedIn = (c: Context<GatewayEnv>) => sessionOf(c);
 
   const consentOf = consentsOf(deps);
 

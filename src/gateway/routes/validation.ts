@@ -43,10 +43,10 @@ export async function jsonBody(c: Context): Promise<unknown> {
   return c.req.json().catch(() => fail(400, 'malformed JSON body'));
 }
 
-/** The signed-in caller (the auth middleware guarantees one on these routes). */
+/** The signed-in caller, the one session guard of every route (the auth middleware guarantees one on most); `requireRole` also refuses an account with no MedChain role. */
 export function sessionOf(c: Context<GatewayEnv>, options: { requireRole?: boolean } = {}): Session {
   const s = c.get('session');
-  if (!s) fail(401, 'sign in first');
+  if (!s) fail(401, 'sign in first (POST /auth/nonce, then /auth/verify)');
   if (options.requireRole && s.role === 'none') fail(403, 'this account has no MedChain role (not registered, or suspended)');
   return s;
 }

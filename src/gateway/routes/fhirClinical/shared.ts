@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import type { Address, Hex } from 'viem';
 import type { Resource } from '@medplum/fhirtypes';
 import { fail } from '../../http/errors.ts';
+import { sessionOf } from '../validation.ts';
 import { FhirError, validateResource } from '../../fhir/validate.ts';
 import type { ClinicalStore, StoredVersion } from '../../fhir/clinical.ts';
 import { FHIR_JSON, httpDate } from '../../fhir/http.ts';
@@ -45,12 +46,8 @@ export function fhirClinicalContext(deps: FhirClinicalDeps): FhirClinicalContext
   };
 }
 
-export function signedIn(c: Context<GatewayEnv>): Session {
-  const s = c.get('session');
-  if (!s) fail(401, 'sign in first (POST /auth/nonce, then /auth/verify)', { fhirIssue: 'login' });
-  if (s.role === 'none') fail(403, 'this account has no MedChain role (not registered, or suspended)', { fhirIssue: 'forbidden' });
-  return s;
-}
+/** Clinical resources are for accounts with a MedChain role (routes/validation.ts has the one session guard). */
+export const signedIn = (c: Context<GatewayEnv>): Session => sessionOf(c, { requireRole: true });
 
 export function typeOf(c: Context): ClinicalType {
   const type = c.req.param('type') ?? '';
