@@ -10,6 +10,7 @@ import type { Address, Hex } from 'viem';
 import { AccessLogAnchorAbi, ConsentAbi, EMERGENCY_REASONS, Role } from '../../../src/sdk/contracts.ts';
 import { blindTerms } from '../../../src/sdk/blindScope.ts';
 import { closeBreakGlass } from '../../../src/sdk/actions/breakGlass.ts';
+import { allowEmergencyReopen } from '../../../src/sdk/actions/allowEmergencyReopen.ts';
 import { exportRecords } from '../../../src/sdk/actions/exportRecords.ts';
 import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/sdk/auditProof.ts';
 import { useAccountInfo } from '../lib/accountInfo.ts';
@@ -135,7 +136,7 @@ function Emergencies({ session }: { session: Session }) {
             }} /> : null}
             {!e.live && e.barred && e.accessId === latestOf(e.provider) ? <span data-testid="emergency-barred"> — you closed it: this provider cannot open emergency access to your records again until you allow it
               <ActionButton label="Allow again" done="Allowed" run={async () => {
-                await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'allowEmergencyReopen', args: [session.address, e.provider as Hex] });
+                await allowEmergencyReopen({ addresses, patient: session.address, provider: e.provider as Hex, send: (call) => sendTx(session, call) });
                 await queryClient.invalidateQueries({ queryKey: ['emergencies'] });
               }} /></span> : null}
           </li>
