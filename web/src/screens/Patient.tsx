@@ -7,12 +7,14 @@
 import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
-import { AccessLogAnchorAbi, ConsentAbi, EMERGENCY_REASONS, Role } from '../../../src/sdk/contracts.ts';
+import { ConsentAbi, EMERGENCY_REASONS, Role } from '../../../src/sdk/contracts.ts';
 import { blindTerms } from '../../../src/sdk/blindScope.ts';
 import { closeBreakGlass } from '../../../src/sdk/actions/breakGlass.ts';
 import { allowEmergencyReopen } from '../../../src/sdk/actions/allowEmergencyReopen.ts';
 import { exportRecords } from '../../../src/sdk/actions/exportRecords.ts';
-import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/sdk/auditProof.ts';
+import type { LogEntry } from '../../../src/sdk/auditProof.ts';
+import { GatewayError } from '../../../src/sdk/errors.ts';
+import { proveAuditEntry } from '../../../src/sdk/actions/proveAuditEntry.ts';
 import { useAccountInfo } from '../lib/accountInfo.ts';
 import { subscribeEvents } from '../lib/events.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
@@ -148,13 +150,12 @@ function Emergencies({ session }: { session: Session }) {
 }
 
 /**
- * The access log about the patient (GET /api/audit) with a per-entry "verify on chain": the
- * gateway's RFC 6962 inclusion proof (GET /api/audit/:seq/proof) is checked here against the root
- * and size anchored on chain (AccessLogAnchor.getAnchor, read over /rpc), so the patient need not
- * trust the gateway's word.
+ * The access log about the patient (the SDK's gateway.audit) with a per-entry "verify on chain": the
+ * gateway's RFC 6962 inclusion proof is checked here against the root and size anchored on chain
+ * (the SDK's proveAuditEntry, reading over /rpc), so the patient need not trust the gateway's word.
  */
 function AuditTrail({ session }: { session: Session }) {
-  const token = session.token();
+  const signedIn = session.gateway.signedIn;
   const queryClient = useQueryClient();
   // Record titles arrive as the records are decrypted: draw the sentences again when one does.
   const [, setTitles] = useState(0);
@@ -164,29 +165,31 @@ function AuditTrail({ session }: { session: Session }) {
   const [checks, setChecks] = useState<Record<number, { ok: boolean; text: string }>>({});
   const q = useQuery({
     queryKey: ['audit', session.address],
-    enabled: !!token,
+    enabled: signedIn,
     queryFn: async (): Promise<{ available: false } | { available: true; entries: LogEntry[] }> => {
-      const response = await fetch(`${session.config.origin}/api/audit?patient=${session.address}`, { headers: { authorization: `Bearer ${token}` } });
-      if (response.status === 404) return { available: false };
-      if (!response.ok) throw new Error(`the audit API answered ${response.status}`);
-      const body = await response.json() as { entries?: LogEntry[] };
-      return { available: true, entries: body.entries ?? [] };
+      try {
+        return { available: true, entries: (await session.gateway.audit({ patient: session.address })).entries };
+      } catch (error) {
+        if (error instanceof GatewayError && error.status === 404) return { available: false };
+        throw error;
+      }
     },
     refetchInterval: 15_000,
   });
   const verify = async (entry: LogEntry) => {
-    const response = await fetch(`${session.config.origin}/api/audit/${entry.seq}/proof`, { headers: { authorization: `Bearer ${token}` } });
-    if (response.status === 404) return setChecks((c) => ({ ...c, [entry.seq]: { ok: false, text: 'not anchored yet: its period closes and is anchored shortly' } }));
-    if (!response.ok) throw new Error(`the proof API answered ${response.status}`);
-    const proof = await response.json() as InclusionProof & { gateway: Address };
-    const anchor = await session.config.client.readContract({ address: session.config.addresses.accessLogAnchor, abi: AccessLogAnchorAbi, functionName: 'getAnchor', args: [proof.gateway, BigInt(proof.periodId)] });
-    const sameEntry = canonicalText(proof.entry) === canonicalText(entry);
-    const ok = sameEntry && anchor.entryCount > 0n && verifyInclusion(proof, { root: anchor.root, entryCount: anchor.entryCount });
-    setChecks((c) => ({ ...c, [entry.seq]: ok
+    let proven;
+    try {
+      proven = await proveAuditEntry({ gateway: session.gateway, client: session.config.client, addresses: session.config.addresses, seq: entry.seq, expected: entry });
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 404) return setChecks((c) => ({ ...c, [entry.seq]: { ok: false, text: 'not anchored yet: its period closes and is anchored shortly' } }));
+      throw error;
+    }
+    const { proof, verified, anchored } = proven;
+    setChecks((c) => ({ ...c, [entry.seq]: verified
       ? { ok: true, text: `proven in period ${proof.periodId}, anchored on chain by ${proof.gateway.slice(0, 10)}…` }
-      : { ok: false, text: anchor.entryCount === 0n ? 'the period is not anchored on chain yet' : 'the proof does NOT match the root anchored on chain' } }));
+      : { ok: false, text: !anchored ? 'the period is not anchored on chain yet' : 'the proof does NOT match the root anchored on chain' } }));
   };
-  if (!token) return <GatewayUnavailable session={session} what="The audit trail and its on-chain verification" />;
+  if (!signedIn) return <GatewayUnavailable session={session} what="The audit trail and its on-chain verification" />;
   if (q.isPending) return <Loading what="audit trail" />;
   if (q.error) return <ErrorNote error={q.error} />;
   if (!q.data.available) return <Empty>This gateway does not serve the audit trail (GET /api/audit answered 404). The gateway still logs every access.</Empty>;
@@ -218,8 +221,6 @@ function AuditTrail({ session }: { session: Session }) {
     })}</ol>
   );
 }
-
-const canonicalText = (e: LogEntry) => new TextDecoder().decode(canonicalEntry(e));
 
 export function PatientScreen() {
   const session = useSession();
