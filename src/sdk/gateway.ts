@@ -247,8 +247,9 @@ export class GatewayClient {
     return { ...r, ciphertext: unb64(r.ciphertext), envelope: unb64(r.envelope) };
   }
 
+  /** The patient's emergency accesses from the gateway's index (`closedBy`: lower-case, null while not closed early). */
   emergencies(patient: Address) {
-    return this.call<{ emergencies: Array<{ accessId: number; provider: Address; until: number; live: boolean }> }>('GET', `/api/emergencies?patient=${patient}`);
+    return this.call<{ emergencies: Array<{ accessId: number; provider: Address; reasonHash: Hex; until: number; live: boolean; closedBy: string | null; txHash: Hex }> }>('GET', `/api/emergencies?patient=${patient}`);
   }
 
   // ---------------------------------------------------------------- audit

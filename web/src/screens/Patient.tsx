@@ -1,8 +1,8 @@
 /**
  * Patient: records decrypted in the browser (version history, integrity badge, erase), export as
  * a FHIR Bundle built here from decrypted records (the SDK's exportRecords), grants on a timeline, direct grants, requests
- * waiting for approval, emergency-access alerts (gateway list + live event feed, or the chain's
- * events when the gateway is unavailable) and the audit trail.
+ * waiting for approval, emergency-access alerts (the SDK's listEmergencyAccesses + the live event
+ * feed) and the audit trail.
  */
 import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -11,6 +11,7 @@ import { ConsentAbi, EMERGENCY_REASONS, Role } from '../../../src/sdk/contracts.
 import { blindTerms } from '../../../src/sdk/blindScope.ts';
 import { closeBreakGlass } from '../../../src/sdk/actions/breakGlass.ts';
 import { allowEmergencyReopen } from '../../../src/sdk/actions/allowEmergencyReopen.ts';
+import { listEmergencyAccesses } from '../../../src/sdk/actions/listEmergencyAccesses.ts';
 import { exportRecords } from '../../../src/sdk/actions/exportRecords.ts';
 import type { LogEntry } from '../../../src/sdk/auditProof.ts';
 import { GatewayError } from '../../../src/sdk/errors.ts';
@@ -70,48 +71,16 @@ function GrantAccess({ session }: { session: Session }) {
   );
 }
 
-interface EmergencyRow { accessId: number; provider: string; until: number; live: boolean; txHash?: string; barred?: boolean; closedBy?: string | null; closedAt?: number }
-
 function Emergencies({ session }: { session: Session }) {
   const { client, addresses } = session.config;
   const queryClient = useQueryClient();
   const [feed, setFeed] = useState<{ state: 'live' | 'off' | 'error'; last?: string }>({ state: 'off' });
   const q = useQuery({
     queryKey: ['emergencies', session.address],
-    queryFn: async (): Promise<{ source: string; rows: EmergencyRow[] }> => {
-      const found = await emergencyRows();
-      // When an access was closed early, it ended then, not at its scheduled end: the closing
-      // events (Consent.EmergencyAccessClosed, filtered by the indexed patient) give the time.
-      const closedLogs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessClosed', args: { patient: session.address }, fromBlock: 0n });
-      const ends = new Map(await Promise.all(closedLogs.map(async (l) => [Number(l.args.accessId), { t: Number((await client.getBlock({ blockNumber: l.blockNumber })).timestamp), by: l.args.closedBy }] as const)));
-      // Per provider, from the chain: the latest window as it stands (a close moves its end) and
-      // whether the patient's close bars the provider from opening again (Consent.emergencyReopenBarred).
-      const now = Math.floor(Date.now() / 1000);
-      const consent = { address: addresses.consent, abi: ConsentAbi } as const;
-      const state = new Map(await Promise.all([...new Set(found.rows.map((r) => r.provider))].map(async (p) => [p, {
-        latest: await client.readContract({ ...consent, functionName: 'emergencyOf', args: [session.address, p as Hex] }),
-        barred: await client.readContract({ ...consent, functionName: 'emergencyReopenBarred', args: [session.address, p as Hex] }),
-      }] as const)));
-      return {
-        ...found,
-        rows: found.rows.map((r) => {
-          const { latest, barred } = state.get(r.provider)!;
-          const until = Number(latest.accessId) === r.accessId ? Number(latest.until) : r.until;
-          const end = ends.get(r.accessId);
-          return { ...r, until, live: r.live && !end && until > now, barred, closedAt: end?.t, closedBy: r.closedBy ?? end?.by };
-        }),
-      };
-    },
+    // From the gateway's list when signed in, else from the chain's own events (still authoritative).
+    queryFn: () => listEmergencyAccesses({ client, addresses, patient: session.address, gateway: session.gatewayStatus.ok ? session.gateway : undefined }),
     refetchInterval: 15_000,
   });
-  async function emergencyRows(): Promise<{ source: string; rows: EmergencyRow[] }> {
-    if (session.gatewayStatus.ok) return { source: 'gateway', rows: (await session.gateway.emergencies(session.address)).emergencies };
-    // Without the gateway: the chain's own events, still authoritative.
-    const logs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessOpened', fromBlock: 0n });
-    const now = Math.floor(Date.now() / 1000);
-    const mine = logs.filter((l) => l.args.patient?.toLowerCase() === session.address.toLowerCase());
-    return { source: 'chain', rows: mine.map((l) => ({ accessId: Number(l.args.accessId), provider: l.args.provider!, until: Number(l.args.until), live: Number(l.args.until) > now, txHash: l.transactionHash })) };
-  }
   const latestOf = (provider: string) => Math.max(...(q.data?.rows ?? []).filter((r) => r.provider === provider).map((r) => r.accessId));
   const token = session.token();
   useEffect(() => {
