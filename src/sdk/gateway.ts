@@ -67,7 +67,13 @@ export class GatewayClient {
     return http(new URL('/rpc', this.baseUrl).href, { ...config, fetchFn });
   }
 
-  private async call<T>(method: string, path: string, body?: unknown, raw?: Uint8Array): Promise<T> {
+  /**
+   * One request to the gateway's API with this client's session and fetch: `body` as JSON (bigints
+   * as decimal strings) or `raw` bytes; the answer as JSON, bytes or text by its content type; a
+   * refusal as the SDK's typed errors (./errors.ts). The methods below and the SDK's actions use it.
+   * @example const { studies } = await gateway.request<{ studies: StudyView[] }>('GET', '/api/studies')
+   */
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, raw?: Uint8Array): Promise<T> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let payload: BodyInit | undefined;
@@ -87,32 +93,32 @@ export class GatewayClient {
 
   /** Signs in with Sign-In with Ethereum; returns the role the chain gives the account. */
   async signIn(signer: MessageSigner, options: { chainId: number; domain?: string; uri?: string; statement?: string }): Promise<{ address: Address; role: string; expiresAt: string }> {
-    const { nonce } = await this.call<{ nonce: string }>('POST', '/auth/nonce', {});
+    const { nonce } = await this.request<{ nonce: string }>('POST', '/auth/nonce', {});
     const url = new URL(this.baseUrl);
     const message = createSiweMessage({
       address: signer.address, chainId: options.chainId, domain: options.domain ?? url.host, nonce, uri: options.uri ?? url.origin, version: '1',
       statement: options.statement ?? 'Sign in to MedChain.', issuedAt: new Date(), expirationTime: new Date(Date.now() + 5 * 60_000),
     });
     const signature = await signer.signMessage({ message });
-    const session = await this.call<{ token: string; address: Address; role: string; expiresAt: string }>('POST', '/auth/verify', { message, signature });
+    const session = await this.request<{ token: string; address: Address; role: string; expiresAt: string }>('POST', '/auth/verify', { message, signature });
     this.token = session.token;
     return { address: session.address, role: session.role, expiresAt: session.expiresAt };
   }
 
   async signOut(): Promise<void> {
-    if (this.token) await this.call('POST', '/auth/logout', {}).catch(() => undefined);
+    if (this.token) await this.request('POST', '/auth/logout', {}).catch(() => undefined);
     this.token = undefined;
   }
 
   // ---------------------------------------------------------------- records
 
   uploadCiphertext(ciphertext: Uint8Array): Promise<{ cid: string }> {
-    return this.call('POST', '/api/blobs', undefined, ciphertext);
+    return this.request('POST', '/api/blobs', undefined, ciphertext);
   }
 
   /** Deposits a version's key envelopes, its blind-index tokens and its break-glass escrow shares. */
   depositEnvelopes(recordId: Hex, version: number, envelopes: Array<{ recipient: Address; envelope: Uint8Array }>, tokens?: string[], escrow?: EscrowBundle) {
-    return this.call<{ recordId: Hex; version: number; recipients: Address[] }>('POST', `/api/records/${recordId}/versions/${version}/envelopes`, {
+    return this.request<{ recordId: Hex; version: number; recipients: Address[] }>('POST', `/api/records/${recordId}/versions/${version}/envelopes`, {
       envelopes: envelopes.map((e) => ({ recipient: e.recipient, envelope: b64(e.envelope) })), tokens,
       escrow: escrow && {
         threshold: escrow.threshold, commitment: b64(escrow.commitment),
@@ -123,7 +129,7 @@ export class GatewayClient {
 
   /** Under live break-glass: this gateway's escrow shares for a version, re-wrapped to the caller (see recoverEscrowedDataKey). */
   async releaseEscrow(recordId: Hex, version: number): Promise<{ threshold: number; commitment: Uint8Array; shares: ReleasedShare[]; access: AccessView }> {
-    const r = await this.call<{ threshold: number; commitment: string; shares: Array<{ index: number; envelope: string }>; access: AccessView }>(
+    const r = await this.request<{ threshold: number; commitment: string; shares: Array<{ index: number; envelope: string }>; access: AccessView }>(
       'POST', `/api/records/${recordId}/versions/${version}/escrow/release`, {});
     return { threshold: r.threshold, commitment: unb64(r.commitment), shares: r.shares.map((s) => ({ index: s.index, envelope: unb64(s.envelope) })), access: r.access };
   }
@@ -140,13 +146,13 @@ export class GatewayClient {
    * live grantees may ask.
    */
   async recordCategories<T extends string>(patient: Address, types: T[]): Promise<Record<T, Hex>> {
-    const r = await this.call<{ categories: Record<T, Hex> }>('POST', `/api/patients/${patient}/categories`, { types });
+    const r = await this.request<{ categories: Record<T, Hex> }>('POST', `/api/patients/${patient}/categories`, { types });
     return r.categories;
   }
 
   /** The patient's own HPKE envelope of their category key (open with crypto unwrapCategoryKey). */
   async categoryKeyEnvelope(patient: Address): Promise<Uint8Array> {
-    return unb64((await this.call<{ envelope: string }>('GET', `/api/patients/${patient}/category-key`)).envelope);
+    return unb64((await this.request<{ envelope: string }>('GET', `/api/patients/${patient}/category-key`)).envelope);
   }
 
   /**
@@ -155,7 +161,7 @@ export class GatewayClient {
    * The patient may ask for any grantee; anyone else only for themself as grantee.
    */
   async purposeTags(patient: Address, grantee: Address, purposes: readonly PurposeName[] = PURPOSES): Promise<Record<PurposeName, Hex>> {
-    const r = await this.call<{ purposes: Record<PurposeName, Hex> }>('POST', `/api/patients/${patient}/purposes`, { grantee, purposes });
+    const r = await this.request<{ purposes: Record<PurposeName, Hex> }>('POST', `/api/patients/${patient}/purposes`, { grantee, purposes });
     return r.purposes;
   }
 
@@ -170,29 +176,29 @@ export class GatewayClient {
   }
 
   listRecords(patient: Address) {
-    return this.call<{ patient: Address; total: number; records: RecordSummary[] }>('GET', `/api/records?patient=${patient}`);
+    return this.request<{ patient: Address; total: number; records: RecordSummary[] }>('GET', `/api/records?patient=${patient}`);
   }
 
-  getRecord(recordId: Hex) { return this.call<RecordDetail>('GET', `/api/records/${recordId}`); }
+  getRecord(recordId: Hex) { return this.request<RecordDetail>('GET', `/api/records/${recordId}`); }
 
-  getCiphertext(recordId: Hex, version: number) { return this.call<Uint8Array>('GET', `/api/records/${recordId}/versions/${version}/ciphertext`); }
+  getCiphertext(recordId: Hex, version: number) { return this.request<Uint8Array>('GET', `/api/records/${recordId}/versions/${version}/ciphertext`); }
 
   async getEnvelope(recordId: Hex, version: number): Promise<{ envelope: Uint8Array; access: AccessView }> {
-    const r = await this.call<{ envelope: string; access: AccessView }>('GET', `/api/records/${recordId}/versions/${version}/envelope`);
+    const r = await this.request<{ envelope: string; access: AccessView }>('GET', `/api/records/${recordId}/versions/${version}/envelope`);
     return { envelope: unb64(r.envelope), access: r.access };
   }
 
   share(recordId: Hex, version: number, recipient: Address, envelope: Uint8Array) {
-    return this.call('POST', `/api/records/${recordId}/versions/${version}/share`, { recipient, envelope: b64(envelope) });
+    return this.request('POST', `/api/records/${recordId}/versions/${version}/share`, { recipient, envelope: b64(envelope) });
   }
 
   verify(recordId: Hex, version: number, hash: Hex) {
-    return this.call<{ valid: boolean }>('GET', `/api/records/${recordId}/versions/${version}/verify?hash=${hash}`);
+    return this.request<{ valid: boolean }>('GET', `/api/records/${recordId}/versions/${version}/verify?hash=${hash}`);
   }
 
   /** After eraseRecord on chain: waits for the gateway's shredding job and returns what it destroyed. */
   erase(recordId: Hex) {
-    return this.call<{
+    return this.request<{
       erased: boolean; shredded: boolean; ciphertextsDestroyed: number; ciphertextsKept: number; envelopesDestroyed: number; escrowSharesDestroyed: number; blindIndexTokensDestroyed: number;
     }>('POST', `/api/records/${recordId}/erase`, {});
   }
@@ -201,72 +207,73 @@ export class GatewayClient {
 
   grants(query: { patient?: Address; grantee?: Address }) {
     const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as Array<[string, string]>);
-    return this.call<{ now: number; active: GrantView[]; upcoming: GrantView[]; expired: GrantView[]; revoked: GrantView[] }>('GET', `/api/grants?${q}`);
+    return this.request<{ now: number; active: GrantView[]; upcoming: GrantView[]; expired: GrantView[]; revoked: GrantView[] }>('GET', `/api/grants?${q}`);
   }
 
   relayGrant(args: { patient: Address; terms: GrantTerms; requestId?: bigint; deadline: bigint; signature: Hex }) {
-    return this.call<{ grantId: number; txHash: Hex }>('POST', '/api/grants/relay', args);
+    return this.request<{ grantId: number; txHash: Hex }>('POST', '/api/grants/relay', args);
   }
 
   relayRevoke(grantId: number | bigint, args: { patient: Address; deadline: bigint; signature: Hex }) {
-    return this.call<{ txHash: Hex }>('POST', `/api/grants/${grantId}/revoke/relay`, args);
+    return this.request<{ txHash: Hex }>('POST', `/api/grants/${grantId}/revoke/relay`, args);
   }
 
   relayExtend(grantId: number | bigint, args: { patient: Address; validUntil: bigint; deadline: bigint; signature: Hex }) {
-    return this.call<{ txHash: Hex }>('POST', `/api/grants/${grantId}/extend/relay`, args);
+    return this.request<{ txHash: Hex }>('POST', `/api/grants/${grantId}/extend/relay`, args);
   }
 
   // ---------------------------------------------------------------- onboarding (relayed registration, see sdk/onboarding.ts)
 
   onboardingInfo(address: Address) {
-    return this.call<{ address: Address; role: string; chainId: number; identity: Address; nonce: string; now: number }>('GET', `/api/onboarding/${address}`);
+    return this.request<{ address: Address; role: string; chainId: number; identity: Address; nonce: string; now: number }>('GET', `/api/onboarding/${address}`);
   }
 
   onboard(role: 'patient' | 'provider', body: Record<string, unknown>) {
-    return this.call<{ address: Address; role: string; txHash: Hex; blockNumber: number; admitted: boolean }>('POST', `/api/onboarding/${role}`, body);
+    return this.request<{ address: Address; role: string; txHash: Hex; blockNumber: number; admitted: boolean }>('POST', `/api/onboarding/${role}`, body);
   }
 
   requests(query: { patient?: Address; provider?: Address }) {
     const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v) as Array<[string, string]>);
-    return this.call<{ requests: Array<Record<string, unknown>> }>('GET', `/api/requests?${q}`);
+    return this.request<{ requests: Array<Record<string, unknown>> }>('GET', `/api/requests?${q}`);
   }
 
   /** Current auditors and their X25519 public keys on chain (null: none published), for sealing break-glass reasons. */
-  auditors() { return this.call<{ auditors: Array<{ address: Address; publicKey: Hex | null }> }>('GET', '/api/auditors'); }
+  auditors() { return this.request<{ auditors: Array<{ address: Address; publicKey: Hex | null }> }>('GET', '/api/auditors'); }
 
   /** The opening provider deposits the sealed reason of break-glass access `accessId` (see sdk/breakGlassReason.ts). */
   depositBreakGlassReason(accessId: bigint | number, sealed: { ciphertext: Uint8Array; envelopes: Array<{ recipient: Address; envelope: Uint8Array }> }) {
-    return this.call<{ accessId: number; recipients: Address[] }>('POST', `/api/emergencies/${accessId}/reason`, {
+    return this.request<{ accessId: number; recipients: Address[] }>('POST', `/api/emergencies/${accessId}/reason`, {
       ciphertext: b64(sealed.ciphertext), envelopes: sealed.envelopes.map((e) => ({ recipient: e.recipient, envelope: b64(e.envelope) })),
     });
   }
 
   /** The sealed reason of break-glass access `accessId` and the caller's envelope (patient, provider, auditors). */
   async breakGlassReason(accessId: bigint | number): Promise<{ accessId: number; patient: Address; provider: Address; reasonHash: Hex; ciphertext: Uint8Array; envelope: Uint8Array }> {
-    const r = await this.call<{ accessId: number; patient: Address; provider: Address; reasonHash: Hex; ciphertext: string; envelope: string }>('GET', `/api/emergencies/${accessId}/reason`);
+    const r = await this.request<{ accessId: number; patient: Address; provider: Address; reasonHash: Hex; ciphertext: string; envelope: string }>('GET', `/api/emergencies/${accessId}/reason`);
     return { ...r, ciphertext: unb64(r.ciphertext), envelope: unb64(r.envelope) };
   }
 
+  /** The patient's emergency accesses from the gateway's index (`closedBy`: lower-case, null while not closed early). */
   emergencies(patient: Address) {
-    return this.call<{ emergencies: Array<{ accessId: number; provider: Address; until: number; live: boolean }> }>('GET', `/api/emergencies?patient=${patient}`);
+    return this.request<{ emergencies: Array<{ accessId: number; provider: Address; reasonHash: Hex; until: number; live: boolean; closedBy: string | null; txHash: Hex }> }>('GET', `/api/emergencies?patient=${patient}`);
   }
 
   // ---------------------------------------------------------------- audit
 
   audit(query: { patient?: Address; actor?: Address; after?: number; limit?: number } = {}) {
     const q = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-    return this.call<{ entries: AuditEntry[] }>('GET', `/api/audit?${q}`);
+    return this.request<{ entries: AuditEntry[] }>('GET', `/api/audit?${q}`);
   }
 
-  auditPeriods() { return this.call<{ gateway: Address; periods: Array<{ periodId: number; firstSeq: number; lastSeq: number; count: number; root: Hex; anchorTx: Hex | null }> }>('GET', '/api/audit/periods'); }
+  auditPeriods() { return this.request<{ gateway: Address; periods: Array<{ periodId: number; firstSeq: number; lastSeq: number; count: number; root: Hex; anchorTx: Hex | null }> }>('GET', '/api/audit/periods'); }
 
-  auditProof(seq: number) { return this.call<InclusionProofView>('GET', `/api/audit/${seq}/proof`); }
+  auditProof(seq: number) { return this.request<InclusionProofView>('GET', `/api/audit/${seq}/proof`); }
 
   // ---------------------------------------------------------------- chain views
 
-  config() { return this.call<{ chainId: number; addresses: Record<string, Address>; escrow: { threshold: number; custodians: Array<{ id: string; publicKey: string; gateway?: string }> } }>('GET', '/api/config'); }
-  providers() { return this.call<{ providers: Array<{ address: Address; kind: string; status: string; score: number; balance: string }> }>('GET', '/api/providers'); }
-  validators() { return this.call<{ validators: Address[]; maxValidators: number; authorReward: string; producerReward: string }>('GET', '/api/validators'); }
+  config() { return this.request<{ chainId: number; addresses: Record<string, Address>; escrow: { threshold: number; custodians: Array<{ id: string; publicKey: string; gateway?: string }> } }>('GET', '/api/config'); }
+  providers() { return this.request<{ providers: Array<{ address: Address; kind: string; status: string; score: number; balance: string }> }>('GET', '/api/providers'); }
+  validators() { return this.request<{ validators: Address[]; maxValidators: number; authorReward: string; producerReward: string }>('GET', '/api/validators'); }
 }
 
 export interface AuditEntry {

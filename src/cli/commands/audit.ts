@@ -1,11 +1,10 @@
 /**
  * `medchain audit list|prove`: the gateway's access log about a patient or an actor, and an RFC 6962
  * inclusion proof of one entry checked here against the root and entry count anchored on chain
- * (AccessLogAnchor.getAnchor) — so the gateway's word is not needed.
+ * (the SDK's proveAuditEntry) — so the gateway's word is not needed.
  */
-import { AccessLogAnchorAbi } from '../../sdk/contracts.ts';
 import { GatewayError } from '../../sdk/gateway.ts';
-import { verifyInclusion } from '../../sdk/auditProof.ts';
+import { proveAuditEntry } from '../../sdk/actions/proveAuditEntry.ts';
 import { str, type Command } from '../command.ts';
 import { CliError } from '../dataDir.ts';
 import { EXIT } from '../errors.ts';
@@ -34,16 +33,15 @@ export const auditCommands: Command[] = [
     async run({ args, global }) {
       if (!/^\d+$/.test(args[0]!)) throw new CliError(`an entry is its sequence number (see audit list), got ${JSON.stringify(args[0])}`, EXIT.usage);
       const session = await openSession(global);
-      let proof;
-      try { proof = await session.gateway.auditProof(Number(args[0])); } catch (error) {
+      let proven;
+      try { proven = await proveAuditEntry({ gateway: session.gateway, client: session.client, addresses: session.addresses, seq: Number(args[0]) }); } catch (error) {
         if (error instanceof GatewayError && error.status === 404) throw new CliError(`entry ${args[0]} is not anchored yet (its period closes and is anchored within a minute) or does not exist`);
         throw error;
       }
-      const anchor = await session.client.readContract({ address: session.addresses.accessLogAnchor, abi: AccessLogAnchorAbi, functionName: 'getAnchor', args: [proof.gateway, BigInt(proof.periodId)] });
-      const ok = anchor.entryCount > 0n && verifyInclusion(proof, { root: anchor.root, entryCount: anchor.entryCount });
+      const { proof, anchor, verified: ok } = proven;
       emit(global.json, { seq: proof.entry.seq, periodId: proof.periodId, leafIndex: proof.leafIndex, treeSize: proof.treeSize, root: anchor.root, anchorTx: proof.anchorTx, gateway: proof.gateway, verified: ok, entry: proof.entry },
         ok ? `entry ${proof.entry.seq} is in period ${proof.periodId} (leaf ${proof.leafIndex} of ${proof.treeSize}); the path leads to root ${anchor.root} anchored on chain by ${proof.gateway}`
-          : anchor.entryCount === 0n ? `period ${proof.periodId} is not anchored on chain yet` : `entry ${proof.entry.seq}: the proof does NOT match the root anchored on chain`);
+          : !proven.anchored ? `period ${proof.periodId} is not anchored on chain yet` : `entry ${proof.entry.seq}: the proof does NOT match the root anchored on chain`);
       if (!ok) process.exitCode = EXIT.runtime;
     },
   },

@@ -15,22 +15,20 @@
  */
 import { randomBytes } from 'node:crypto';
 import { bytesToHex, concat, encodeAbiParameters, hexToBytes, keccak256, stringToHex, type Address, type Hex } from 'viem';
-import { inclusionPath, leafHash, rootOf, verifyPath } from '../../sdk/auditProof.ts';
-
-/** What a patient needs to check their inclusion in a run against its on-chain cohortHash. */
-export interface CohortInclusion { leafSalt: Hex; leafIndex: number; treeSize: number; path: Hex[] }
+import { inclusionPath, leafHash, rootOf } from '../../sdk/auditProof.ts';
+// The leaf and the proof are the SDK's, which patients verify with (sdk/cohortInclusion.ts verifyCohortInclusion).
+import { cohortLeaf, type CohortInclusion } from '../../sdk/cohortInclusion.ts';
 
 export const newRunSalt = (): Hex => bytesToHex(randomBytes(32));
 
 export const leafSaltOf = (salt: Hex, patient: Address): Hex => keccak256(concat([salt, patient.toLowerCase() as Hex]));
-const leafOf = (leafSalt: Hex, patient: Address) => leafHash(hexToBytes(concat([leafSalt, patient.toLowerCase() as Hex])));
 const padLeaf = (salt: Hex, j: number) => leafHash(hexToBytes(keccak256(encodeAbiParameters([{ type: 'bytes32' }, { type: 'string' }, { type: 'uint256' }], [salt, 'pad', BigInt(j)]))));
 
 /** The run's cohort tree: its root (the on-chain cohortHash) and each included patient's inclusion proof. */
 export function cohortTree(salt: Hex, cohort: Address[], treeSize: number) {
   if (treeSize < cohort.length) throw new RangeError(`a tree of ${treeSize} cannot hold a cohort of ${cohort.length}`);
   const slots = [
-    ...cohort.map((p) => ({ patient: p.toLowerCase(), leaf: leafOf(leafSaltOf(salt, p), p) })),
+    ...cohort.map((p) => ({ patient: p.toLowerCase(), leaf: cohortLeaf(leafSaltOf(salt, p), p) })),
     ...Array.from({ length: treeSize - cohort.length }, (_, j) => ({ patient: undefined, leaf: padLeaf(salt, j) })),
   ].map((s) => ({ ...s, hex: bytesToHex(s.leaf) })).sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
   const leaves = slots.map((s) => s.leaf);
@@ -42,11 +40,6 @@ export function cohortTree(salt: Hex, cohort: Address[], treeSize: number) {
       return { leafSalt: leafSaltOf(salt, patient), leafIndex, treeSize, path: inclusionPath(leaves, leafIndex).map((p) => bytesToHex(p)) };
     },
   };
-}
-
-/** Checks a patient's inclusion proof against a run's cohortHash as read from the chain (StudyRun event). */
-export function verifyCohortInclusion(proof: CohortInclusion, patient: Address, cohortHash: Hex): boolean {
-  return verifyPath(leafOf(proof.leafSalt, patient), proof.leafIndex, proof.treeSize, proof.path.map((p) => hexToBytes(p)), hexToBytes(cohortHash));
 }
 
 export const resultSaltOf = (salt: Hex): Hex => keccak256(concat([salt, stringToHex('result')]));

@@ -1,22 +1,15 @@
 /**
  * The one request every research-study action makes (the gateway's /api/studies routes,
- * docs/research.md), with the client's session, failures as the SDK's typed errors; and the shapes
- * those routes answer with (src/gateway/routes/studies.ts builds them). Callers use the actions
- * beside this file, not this request. Runs in Node and browsers.
+ * docs/research.md): GatewayClient.request, with the client's session and fetch, failures as the
+ * SDK's typed errors; and the shapes those routes answer with (src/gateway/routes/studies.ts builds
+ * them). Callers use the actions beside this file, not this request. Runs in Node and browsers.
  */
 import type { Address, Hex } from 'viem';
 import type { GatewayClient } from '../gateway.ts';
-import { gatewayErrorFrom } from '../errors.ts';
 
-/** One JSON request to the gateway's study API with the client's session token. */
-export async function studyRequest<T>(gateway: GatewayClient, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (gateway.sessionToken) headers.authorization = `Bearer ${gateway.sessionToken}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(new URL(path, gateway.baseUrl), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = await response.json().catch(() => undefined) as Record<string, unknown> | undefined;
-  if (!response.ok) throw gatewayErrorFrom(response.status, json, response.statusText);
-  return json as T;
+/** One JSON request to the gateway's study API, through the client's own request (its session, fetch and typed errors). */
+export function studyRequest<T>(gateway: GatewayClient, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+  return gateway.request<T>(method, path, body);
 }
 
 /** A coded value a study reads, in plain language (the researcher's text, checked against the declared codes). */

@@ -1,7 +1,7 @@
 /**
  * The gateway's list views the SDK has no method for (the provider directory, a provider's
- * patients and grants, paginated from the gateway's index): typed GETs and PUTs on the session's
- * origin, with its bearer token.
+ * patients and grants, paginated from the gateway's index): the directory's public GETs and PUTs
+ * on the gateway's origin, the signed-in lists through the session's GatewayClient.request.
  */
 import type { Address, Hex } from 'viem';
 import type { Session } from './session.tsx';
@@ -18,9 +18,8 @@ export interface CareGrant {
 }
 export type GrantStateName = CareGrant['state'];
 
-async function request<T>(origin: string, path: string, init: RequestInit & { token?: string } = {}): Promise<T> {
+async function request<T>(origin: string, path: string, init: RequestInit = {}): Promise<T> {
   const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
   const response = await fetch(`${origin}${path}`, { ...init, headers });
   const body = await response.json().catch(() => ({})) as { message?: string; error?: string };
   if (!response.ok) throw new Error(body.message ?? body.error ?? `the gateway answered ${response.status} to ${path.split('?')[0]}`);
@@ -39,10 +38,11 @@ export const directory = {
     }),
 };
 
+// Signed-in lists: through the session's gateway client (its session, typed refusals).
 export const care = {
   patients: (session: Session, page: { limit: number; offset: number }) =>
-    request<{ now: number; total: number; patients: CarePatient[] }>(session.config.origin, `/api/care/patients?limit=${page.limit}&offset=${page.offset}`, { token: session.token() }),
+    session.gateway.request<{ now: number; total: number; patients: CarePatient[] }>('GET', `/api/care/patients?limit=${page.limit}&offset=${page.offset}`),
   grants: (session: Session, params: { as: 'grantee' | 'patient'; state: GrantStateName; limit: number; offset: number }) =>
-    request<{ now: number; counts: Record<GrantStateName, number>; grants: CareGrant[] }>(session.config.origin,
-      `/api/care/grants?as=${params.as}&state=${params.state}&limit=${params.limit}&offset=${params.offset}`, { token: session.token() }),
+    session.gateway.request<{ now: number; counts: Record<GrantStateName, number>; grants: CareGrant[] }>('GET',
+      `/api/care/grants?as=${params.as}&state=${params.state}&limit=${params.limit}&offset=${params.offset}`),
 };

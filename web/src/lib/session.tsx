@@ -23,7 +23,7 @@ export interface Session {
   gateway: GatewayClient;
   /** Result of the SIWE sign-in; data screens show the error when the gateway API is unavailable. */
   gatewayStatus: { ok: true; role: string } | { ok: false; error: string };
-  /** Session token (for the calls the SDK has no method for yet: audit, SSE). */
+  /** Session token (for the one call the SDK has no method for yet: the SSE feed). */
   token(): string | undefined;
 }
 
@@ -41,7 +41,7 @@ export function useMaybeSession(): Session | undefined {
 
 /**
  * A GatewayClient whose fetch remembers the session token from `/auth/verify`, so the UI can make
- * the few authenticated calls (audit, SSE feed) the SDK has no method for yet without a second login.
+ * the one authenticated call the SDK has no method for yet (the SSE feed) without a second login.
  */
 export function gatewayWithToken(origin: string): { gateway: GatewayClient; token(): string | undefined } {
   let token: string | undefined;

@@ -1,17 +1,21 @@
 /**
  * Patient: records decrypted in the browser (version history, integrity badge, erase), export as
  * a FHIR Bundle built here from decrypted records (the SDK's exportRecords), grants on a timeline, direct grants, requests
- * waiting for approval, emergency-access alerts (gateway list + live event feed, or the chain's
- * events when the gateway is unavailable) and the audit trail.
+ * waiting for approval, emergency-access alerts (the SDK's listEmergencyAccesses + the live event
+ * feed) and the audit trail.
  */
 import { useEffect, useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Address, Hex } from 'viem';
-import { AccessLogAnchorAbi, ConsentAbi, EMERGENCY_REASONS, Role } from '../../../src/sdk/contracts.ts';
+import { ConsentAbi, EMERGENCY_REASONS, Role } from '../../../src/sdk/contracts.ts';
 import { blindTerms } from '../../../src/sdk/blindScope.ts';
 import { closeBreakGlass } from '../../../src/sdk/actions/breakGlass.ts';
+import { allowEmergencyReopen } from '../../../src/sdk/actions/allowEmergencyReopen.ts';
+import { listEmergencyAccesses } from '../../../src/sdk/actions/listEmergencyAccesses.ts';
 import { exportRecords } from '../../../src/sdk/actions/exportRecords.ts';
-import { canonicalEntry, verifyInclusion, type InclusionProof, type LogEntry } from '../../../src/sdk/auditProof.ts';
+import type { LogEntry } from '../../../src/sdk/auditProof.ts';
+import { GatewayError } from '../../../src/sdk/errors.ts';
+import { proveAuditEntry } from '../../../src/sdk/actions/proveAuditEntry.ts';
 import { useAccountInfo } from '../lib/accountInfo.ts';
 import { subscribeEvents } from '../lib/events.ts';
 import { sendTx, useSession, type Session } from '../lib/session.tsx';
@@ -67,48 +71,16 @@ function GrantAccess({ session }: { session: Session }) {
   );
 }
 
-interface EmergencyRow { accessId: number; provider: string; until: number; live: boolean; txHash?: string; barred?: boolean; closedBy?: string | null; closedAt?: number }
-
 function Emergencies({ session }: { session: Session }) {
   const { client, addresses } = session.config;
   const queryClient = useQueryClient();
   const [feed, setFeed] = useState<{ state: 'live' | 'off' | 'error'; last?: string }>({ state: 'off' });
   const q = useQuery({
     queryKey: ['emergencies', session.address],
-    queryFn: async (): Promise<{ source: string; rows: EmergencyRow[] }> => {
-      const found = await emergencyRows();
-      // When an access was closed early, it ended then, not at its scheduled end: the closing
-      // events (Consent.EmergencyAccessClosed, filtered by the indexed patient) give the time.
-      const closedLogs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessClosed', args: { patient: session.address }, fromBlock: 0n });
-      const ends = new Map(await Promise.all(closedLogs.map(async (l) => [Number(l.args.accessId), { t: Number((await client.getBlock({ blockNumber: l.blockNumber })).timestamp), by: l.args.closedBy }] as const)));
-      // Per provider, from the chain: the latest window as it stands (a close moves its end) and
-      // whether the patient's close bars the provider from opening again (Consent.emergencyReopenBarred).
-      const now = Math.floor(Date.now() / 1000);
-      const consent = { address: addresses.consent, abi: ConsentAbi } as const;
-      const state = new Map(await Promise.all([...new Set(found.rows.map((r) => r.provider))].map(async (p) => [p, {
-        latest: await client.readContract({ ...consent, functionName: 'emergencyOf', args: [session.address, p as Hex] }),
-        barred: await client.readContract({ ...consent, functionName: 'emergencyReopenBarred', args: [session.address, p as Hex] }),
-      }] as const)));
-      return {
-        ...found,
-        rows: found.rows.map((r) => {
-          const { latest, barred } = state.get(r.provider)!;
-          const until = Number(latest.accessId) === r.accessId ? Number(latest.until) : r.until;
-          const end = ends.get(r.accessId);
-          return { ...r, until, live: r.live && !end && until > now, barred, closedAt: end?.t, closedBy: r.closedBy ?? end?.by };
-        }),
-      };
-    },
+    // From the gateway's list when signed in, else from the chain's own events (still authoritative).
+    queryFn: () => listEmergencyAccesses({ client, addresses, patient: session.address, gateway: session.gatewayStatus.ok ? session.gateway : undefined }),
     refetchInterval: 15_000,
   });
-  async function emergencyRows(): Promise<{ source: string; rows: EmergencyRow[] }> {
-    if (session.gatewayStatus.ok) return { source: 'gateway', rows: (await session.gateway.emergencies(session.address)).emergencies };
-    // Without the gateway: the chain's own events, still authoritative.
-    const logs = await client.getContractEvents({ address: addresses.consent, abi: ConsentAbi, eventName: 'EmergencyAccessOpened', fromBlock: 0n });
-    const now = Math.floor(Date.now() / 1000);
-    const mine = logs.filter((l) => l.args.patient?.toLowerCase() === session.address.toLowerCase());
-    return { source: 'chain', rows: mine.map((l) => ({ accessId: Number(l.args.accessId), provider: l.args.provider!, until: Number(l.args.until), live: Number(l.args.until) > now, txHash: l.transactionHash })) };
-  }
   const latestOf = (provider: string) => Math.max(...(q.data?.rows ?? []).filter((r) => r.provider === provider).map((r) => r.accessId));
   const token = session.token();
   useEffect(() => {
@@ -135,7 +107,7 @@ function Emergencies({ session }: { session: Session }) {
             }} /> : null}
             {!e.live && e.barred && e.accessId === latestOf(e.provider) ? <span data-testid="emergency-barred"> — you closed it: this provider cannot open emergency access to your records again until you allow it
               <ActionButton label="Allow again" done="Allowed" run={async () => {
-                await sendTx(session, { address: addresses.consent, abi: ConsentAbi, functionName: 'allowEmergencyReopen', args: [session.address, e.provider as Hex] });
+                await allowEmergencyReopen({ addresses, patient: session.address, provider: e.provider as Hex, send: (call) => sendTx(session, call) });
                 await queryClient.invalidateQueries({ queryKey: ['emergencies'] });
               }} /></span> : null}
           </li>
@@ -147,13 +119,12 @@ function Emergencies({ session }: { session: Session }) {
 }
 
 /**
- * The access log about the patient (GET /api/audit) with a per-entry "verify on chain": the
- * gateway's RFC 6962 inclusion proof (GET /api/audit/:seq/proof) is checked here against the root
- * and size anchored on chain (AccessLogAnchor.getAnchor, read over /rpc), so the patient need not
- * trust the gateway's word.
+ * The access log about the patient (the SDK's gateway.audit) with a per-entry "verify on chain": the
+ * gateway's RFC 6962 inclusion proof is checked here against the root and size anchored on chain
+ * (the SDK's proveAuditEntry, reading over /rpc), so the patient need not trust the gateway's word.
  */
 function AuditTrail({ session }: { session: Session }) {
-  const token = session.token();
+  const signedIn = session.gateway.signedIn;
   const queryClient = useQueryClient();
   // Record titles arrive as the records are decrypted: draw the sentences again when one does.
   const [, setTitles] = useState(0);
@@ -163,29 +134,31 @@ function AuditTrail({ session }: { session: Session }) {
   const [checks, setChecks] = useState<Record<number, { ok: boolean; text: string }>>({});
   const q = useQuery({
     queryKey: ['audit', session.address],
-    enabled: !!token,
+    enabled: signedIn,
     queryFn: async (): Promise<{ available: false } | { available: true; entries: LogEntry[] }> => {
-      const response = await fetch(`${session.config.origin}/api/audit?patient=${session.address}`, { headers: { authorization: `Bearer ${token}` } });
-      if (response.status === 404) return { available: false };
-      if (!response.ok) throw new Error(`the audit API answered ${response.status}`);
-      const body = await response.json() as { entries?: LogEntry[] };
-      return { available: true, entries: body.entries ?? [] };
+      try {
+        return { available: true, entries: (await session.gateway.audit({ patient: session.address })).entries };
+      } catch (error) {
+        if (error instanceof GatewayError && error.status === 404) return { available: false };
+        throw error;
+      }
     },
     refetchInterval: 15_000,
   });
   const verify = async (entry: LogEntry) => {
-    const response = await fetch(`${session.config.origin}/api/audit/${entry.seq}/proof`, { headers: { authorization: `Bearer ${token}` } });
-    if (response.status === 404) return setChecks((c) => ({ ...c, [entry.seq]: { ok: false, text: 'not anchored yet: its period closes and is anchored shortly' } }));
-    if (!response.ok) throw new Error(`the proof API answered ${response.status}`);
-    const proof = await response.json() as InclusionProof & { gateway: Address };
-    const anchor = await session.config.client.readContract({ address: session.config.addresses.accessLogAnchor, abi: AccessLogAnchorAbi, functionName: 'getAnchor', args: [proof.gateway, BigInt(proof.periodId)] });
-    const sameEntry = canonicalText(proof.entry) === canonicalText(entry);
-    const ok = sameEntry && anchor.entryCount > 0n && verifyInclusion(proof, { root: anchor.root, entryCount: anchor.entryCount });
-    setChecks((c) => ({ ...c, [entry.seq]: ok
+    let proven;
+    try {
+      proven = await proveAuditEntry({ gateway: session.gateway, client: session.config.client, addresses: session.config.addresses, seq: entry.seq, expected: entry });
+    } catch (error) {
+      if (error instanceof GatewayError && error.status === 404) return setChecks((c) => ({ ...c, [entry.seq]: { ok: false, text: 'not anchored yet: its period closes and is anchored shortly' } }));
+      throw error;
+    }
+    const { proof, verified, anchored } = proven;
+    setChecks((c) => ({ ...c, [entry.seq]: verified
       ? { ok: true, text: `proven in period ${proof.periodId}, anchored on chain by ${proof.gateway.slice(0, 10)}…` }
-      : { ok: false, text: anchor.entryCount === 0n ? 'the period is not anchored on chain yet' : 'the proof does NOT match the root anchored on chain' } }));
+      : { ok: false, text: !anchored ? 'the period is not anchored on chain yet' : 'the proof does NOT match the root anchored on chain' } }));
   };
-  if (!token) return <GatewayUnavailable session={session} what="The audit trail and its on-chain verification" />;
+  if (!signedIn) return <GatewayUnavailable session={session} what="The audit trail and its on-chain verification" />;
   if (q.isPending) return <Loading what="audit trail" />;
   if (q.error) return <ErrorNote error={q.error} />;
   if (!q.data.available) return <Empty>This gateway does not serve the audit trail (GET /api/audit answered 404). The gateway still logs every access.</Empty>;
@@ -217,8 +190,6 @@ function AuditTrail({ session }: { session: Session }) {
     })}</ol>
   );
 }
-
-const canonicalText = (e: LogEntry) => new TextDecoder().decode(canonicalEntry(e));
 
 export function PatientScreen() {
   const session = useSession();

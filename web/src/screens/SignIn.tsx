@@ -9,6 +9,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import {
   decryptKeystore, encryptKeystore, encryptionPublicKey, generateEncryptionKeyPair, randomKey, toHex, KeystorePassphraseError, type KeystoreV3,
 } from '../../../src/crypto/index.ts';
+import { GatewayClient, GatewayError } from '../../../src/sdk/gateway.ts';
 import type { UiConfig } from '../lib/config.ts';
 import { forgetStoredKeys, loadStoredKeys, parseAccountKeystore, parseKeyBundle, saveStoredKeys, scryptCost, type StoredKeys } from '../lib/keystoreStorage.ts';
 import { gatewayWithToken, injectedWallet, signInGateway, walletFor, type Session } from '../lib/session.tsx';
@@ -53,9 +54,9 @@ async function withNewEncryptionKey(config: UiConfig, account: KeystoreV3, passp
   (await decryptKeystore(account, passphrase)).privateKey.fill(0); // wrong passphrase: refused before anything is created
   // Before sign-in the gateway's /rpc answers nothing about accounts; its public onboarding view
   // tells the account's role, and only registered patients and providers publish encryption keys.
-  const response = await fetch(`${config.origin}/api/onboarding/${address}`);
-  if (!response.ok) throw new Error(`cannot read the account's role from the gateway (HTTP ${response.status})`);
-  const { role } = await response.json() as { role: string };
+  const { role } = await new GatewayClient(config.origin).onboardingInfo(address).catch((error: unknown) => {
+    throw new Error(`cannot read the account's role from the gateway (${error instanceof GatewayError ? `HTTP ${error.status}` : String(error)})`);
+  });
   if (role === 'patient' || role === 'provider') throw new Error('this account already has a record encryption key on chain; import its MedChain key backup (medchain-keys.json), which holds both keys');
   const encryption = await encryptKeystore(generateEncryptionKeyPair().privateKey, passphrase, { kind: 'encryption', scryptN: scryptCost() });
   return { account, encryption, address };
