@@ -41,6 +41,15 @@ export async function medchainFixture(options: DeployOptions & { setUpActors?: b
     return receipt;
   }
 
+  /**
+   * The actor's own transaction, as the CLI and the web send one: simulated first (so a refusal
+   * names the contract's error), then signed with the actor's key and mined. SDK actions take it as `send`.
+   */
+  const sendAs = (actor: Actor) => async (call: object): Promise<TransactionReceipt> => {
+    const { request } = await publicClient.simulateContract({ ...call, account: wallets[actor].account } as never);
+    return mined(wallets[actor].writeContract(request as never));
+  };
+
   async function rpc(method: string, params: unknown[] = []): Promise<unknown> {
     return provider.request({ method, params } as never);
   }
@@ -90,7 +99,7 @@ export async function medchainFixture(options: DeployOptions & { setUpActors?: b
   }
 
   return {
-    provider, publicClient, wallets, keys, addr, addresses, read, as, mined, rpc, latestTimestamp, setNextTimestamp, mineAt, setCoinbase, accredit, coinbase,
+    provider, publicClient, wallets, keys, addr, addresses, read, as, mined, sendAs, rpc, latestTimestamp, setNextTimestamp, mineAt, setCoinbase, accredit, coinbase,
     deviceSignature, registerDevice,
   };
 }

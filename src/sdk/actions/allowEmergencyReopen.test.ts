@@ -14,11 +14,7 @@ test('allowEmergencyReopen: the patient lifts the bar their close set; a strange
   const h = await gatewayHarness();
   try {
     const { f } = h;
-    // The caller's own transaction, simulated first as the CLI and the UI do (a refusal names the contract's error).
-    const sendAs = (actor: 'doctor' | 'patient' | 'lab') => async (call: object) => {
-      const { request } = await f.publicClient.simulateContract({ ...call, account: f.wallets[actor].account } as never);
-      return f.mined(f.wallets[actor].writeContract(request as never));
-    };
+    const { sendAs } = f;
     const barred = () => f.read.consent.read.emergencyReopenBarred([f.addr.patient, f.addr.doctor]);
     const open = async () => openBreakGlass({
       gateway: await h.client('doctor'), client: f.publicClient, addresses: f.addresses, patient: f.addr.patient,

@@ -20,11 +20,10 @@ test('openBreakGlass / closeBreakGlass: a sealed, salted reason; a patient\'s cl
     const { f } = h;
     const consent = { address: f.addresses.consent, abi: ConsentAbi } as const;
     let sent = 0;
-    // The caller's own transaction, simulated first as the CLI and the UI do (a refusal names the contract's error).
+    // The caller's own transaction (the fixture's sendAs), counted.
     const sendAs = (actor: 'doctor' | 'patient' | 'lab'): SendEmergencyCall => async (call) => {
       sent++;
-      const { request } = await f.publicClient.simulateContract({ ...call, account: f.wallets[actor].account } as never);
-      return f.mined(f.wallets[actor].writeContract(request as never));
+      return f.sendAs(actor)(call);
     };
     const base = { gateway: await h.client('doctor'), client: f.publicClient, addresses: f.addresses, provider: { address: f.addr.doctor, publicKey: h.encryption.doctor.publicKey } };
     const reason = 'suspected opioid overdose';

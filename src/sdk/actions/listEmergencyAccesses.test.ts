@@ -15,10 +15,7 @@ test('listEmergencyAccesses: the gateway\'s list and the chain\'s agree on live,
   const h = await gatewayHarness();
   try {
     const { f } = h;
-    const sendAs = (actor: 'doctor' | 'patient' | 'lab') => async (call: object) => {
-      const { request } = await f.publicClient.simulateContract({ ...call, account: f.wallets[actor].account } as never);
-      return f.mined(f.wallets[actor].writeContract(request as never));
-    };
+    const { sendAs } = f;
     const open = async (actor: 'doctor' | 'lab') => openBreakGlass({
       gateway: await h.client(actor), client: f.publicClient, addresses: f.addresses, patient: f.addr.patient,
       provider: { address: f.addr[actor], publicKey: h.encryption[actor].publicKey }, code: 'LifeThreatening', reason: 'cardiac arrest on arrival', send: sendAs(actor),
