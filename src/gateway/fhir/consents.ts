@@ -12,8 +12,8 @@ import type { IndexedGrantRow } from '../repository/grants.ts';
 import { decodePurpose, grantView } from '../routes/consent.ts';
 import type { DataRouteDeps } from '../routes/types.ts';
 
-export function consentsOf(deps: Pick<DataRouteDeps, 'categories' | 'client'>) {
-  const blockTime = blockTimes(deps.client);
+export function consentsOf(deps: Pick<DataRouteDeps, 'categories' | 'client' | 'index'>) {
+  const blockTime = blockTimes(deps);
   return async function consentOf(row: IndexedGrantRow, now: bigint, viewer: Address): Promise<Consent> {
     const view = grantView(row, now, await decodePurpose(deps, row.patient, row.grantee, row.purpose));
     const party = viewer === view.patient || viewer === view.grantee;

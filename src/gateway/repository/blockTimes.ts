@@ -1,21 +1,17 @@
 /**
- * When a block was sealed, read from the chain once per block and kept (blocks never change):
- * Consent.dateTime is the time of the block that created the grant.
+ * When a block was sealed: Consent.dateTime is the time of the block that created the grant. The
+ * indexer already keeps every indexed block's time (`block_times`, index/handlers.ts
+ * writeBlockTimes), and a grant's block is indexed before its row exists, so the index answers;
+ * the chain is asked only for a block the index lacks (an older data directory).
  */
 import type { PublicClient } from 'viem';
+import type { SqlExecutor } from '../index/handlers.ts';
 
-const MAX_CACHED = 10_000;
-
-export function blockTimes(client: Pick<PublicClient, 'getBlock'>) {
-  const times = new Map<number, number>();
+export function blockTimes(deps: { index: SqlExecutor; client: Pick<PublicClient, 'getBlock'> }) {
   /** The block's timestamp in unix seconds. */
   return async function blockTime(block: number): Promise<number> {
-    let t = times.get(block);
-    if (t === undefined) {
-      t = Number((await client.getBlock({ blockNumber: BigInt(block) })).timestamp);
-      if (times.size > MAX_CACHED) times.clear();
-      times.set(block, t);
-    }
-    return t;
+    const [row] = await deps.index.query<{ block_time: number | string }>('SELECT block_time FROM block_times WHERE block_number = $1', [block]);
+    if (row) return Number(row.block_time);
+    return Number((await deps.client.getBlock({ blockNumber: BigInt(block) })).timestamp);
   };
 }
