@@ -36,6 +36,13 @@ test('GatewayClient.request: the client\'s own fetch and session, JSON bodies wi
     await assert.rejects(client.request('POST', '/api/studies/999999/opt-in/relay', relay), NotFoundError);
     await assert.rejects(client.request('POST', '/api/studies/999999/opt-in/relay', { ...relay, signature: '0x' }), InvalidInputError);
     assert.ok(seen.every((s) => s.authorized));
+
+    // Attack: a path that leaves the gateway's origin would carry the session token elsewhere. Refused, nothing sent.
+    const before = seen.length;
+    for (const elsewhere of ['https://attacker.example/api/studies', '//attacker.example/api/studies']) {
+      await assert.rejects(client.request('GET', elsewhere), /is not this gateway/);
+    }
+    assert.equal(seen.length, before, 'no request left the client');
   } finally {
     await h.close();
   }

@@ -79,7 +79,11 @@ export class GatewayClient {
     let payload: BodyInit | undefined;
     if (raw) { headers['content-type'] = 'application/octet-stream'; payload = raw as Uint8Array<ArrayBuffer>; }
     else if (body !== undefined) { headers['content-type'] = 'application/json'; payload = json(body); }
-    const response = await this.fetchImpl(new URL(path, this.baseUrl), { method, headers, body: payload });
+    // The session token goes to this gateway only: an absolute or protocol-relative `path` that
+    // leaves its origin is refused before anything is sent.
+    const url = new URL(path, this.baseUrl);
+    if (url.origin !== new URL(this.baseUrl).origin) throw new Error(`GatewayClient.request: ${url.origin} is not this gateway (${new URL(this.baseUrl).origin}); pass a path`);
+    const response = await this.fetchImpl(url, { method, headers, body: payload });
     const type = response.headers.get('content-type') ?? '';
     if (!response.ok) {
       const detail = type.includes('json') ? await response.json().catch(() => undefined) : await response.text().catch(() => undefined);
